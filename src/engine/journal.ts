@@ -1,0 +1,182 @@
+// The run journal under runs/<run-id>/: an append-only JSON-lines file, synced on every record,
+// so a run killed at any point can be resumed without redoing a finished step or repeating a
+// mutation. A torn last line (kill -9 mid-write) is ignored.
+
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync, writeSync, renameSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { CapiGateError } from '../core/errors.js';
+import { redactor } from '../core/redact.js';
+import type { StepOutcome } from './step.js';
+import type { WaitResult } from './waiter.js';
+
+export type JournalRecord =
+  | { t: 'step-start'; step: string; at: number; attempt: number }
+  | { t: 'step-end'; step: string; at: number; startedAt: number; outcome: StepOutcome; waits: WaitResult<unknown>[] }
+  | { t: 'capture'; key: string; value: string; at: number }
+  | { t: 'mutation-intent'; key: string; at: number }
+  | { t: 'mutation-done'; key: string; record: Record<string, unknown>; created: boolean; at: number }
+  | { t: 'teardown-armed'; step: string; at: number }
+  | { t: 'teardown-done'; step: string; ok: boolean; message: string; at: number }
+  | { t: 'signoff'; item: string; by: string; note: string; at: number }
+  | { t: 'remediation'; playbook: string; action: string; ok: boolean; at: number }
+  | { t: 'run-end'; at: number; verdict: string; exitCode: number; interrupted: boolean };
+
+export interface RunMeta {
+  readonly schema: 'capi-gate/run@1';
+  readonly runId: string;
+  readonly site: string;
+  readonly sitePath: string;
+  readonly createdAt: number;
+  readonly selection: { only: string[]; skip: string[] };
+  readonly version: string;
+}
+
+export function newRunId(now: number): string {
+  const d = new Date(now).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${d}-${randomBytes(2).toString('hex')}`;
+}
+
+export class Journal {
+  readonly dir: string;
+  readonly meta: RunMeta;
+  private records: JournalRecord[];
+  private fd: number;
+
+  private constructor(dir: string, meta: RunMeta, records: JournalRecord[]) {
+    this.dir = dir;
+    this.meta = meta;
+    this.records = records;
+    this.fd = openSync(join(dir, 'journal.jsonl'), 'a', 0o600);
+  }
+
+  static create(runsDir: string, meta: Omit<RunMeta, 'schema'>): Journal {
+    const dir = join(resolve(runsDir), meta.runId);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const full: RunMeta = { schema: 'capi-gate/run@1', ...meta };
+    const tmp = join(dir, 'run.json.tmp');
+    writeFileSync(tmp, JSON.stringify(full, null, 2) + '\n');
+    renameSync(tmp, join(dir, 'run.json'));
+    return new Journal(dir, full, []);
+  }
+
+  static open(runsDir: string, runId: string): Journal {
+    if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new CapiGateError('CAPI_GATE_USAGE', `not a run id: ${JSON.stringify(runId)}`);
+    const dir = join(resolve(runsDir), runId);
+    const metaPath = join(dir, 'run.json');
+    if (!existsSync(metaPath)) {
+      throw new CapiGateError('CAPI_GATE_JOURNAL', `no run ${runId} under ${resolve(runsDir)}`, {
+        hint: 'List runs with `capi-gate history`, or pass --runs-dir where the run was written.',
+      });
+    }
+    let meta: RunMeta;
+    try {
+      meta = JSON.parse(readFileSync(metaPath, 'utf8')) as RunMeta;
+    } catch {
+      throw new CapiGateError('CAPI_GATE_JOURNAL', `${metaPath} is not valid JSON`, { hint: 'The run directory is damaged; start a new run.' });
+    }
+    return new Journal(dir, meta, readRecords(join(dir, 'journal.jsonl')));
+  }
+
+  /** The newest run of this site that has no run-end record. */
+  static latestUnfinished(runsDir: string, site: string): string | undefined {
+    return listRuns(runsDir)
+      .filter((r) => r.meta.site === site && !r.finished)
+      .sort((a, b) => b.meta.createdAt - a.meta.createdAt)[0]?.meta.runId;
+  }
+
+  all(): readonly JournalRecord[] {
+    return this.records;
+  }
+
+  append(record: JournalRecord): void {
+    const clean = redactor.redactValue(record);
+    this.records.push(clean);
+    writeSync(this.fd, JSON.stringify(clean) + '\n');
+    fsyncSync(this.fd);
+  }
+
+  close(): void {
+    try {
+      closeSync(this.fd);
+    } catch {
+      /* already closed */
+    }
+  }
+
+  finishedSteps(): Map<string, Extract<JournalRecord, { t: 'step-end' }>> {
+    const m = new Map<string, Extract<JournalRecord, { t: 'step-end' }>>();
+    for (const r of this.records) if (r.t === 'step-end') m.set(r.step, r);
+    return m;
+  }
+
+  captures(): Map<string, string> {
+    const m = new Map<string, string>();
+    for (const r of this.records) if (r.t === 'capture') m.set(r.key, r.value);
+    return m;
+  }
+
+  mutation(key: string): Extract<JournalRecord, { t: 'mutation-done' }> | undefined {
+    let found: Extract<JournalRecord, { t: 'mutation-done' }> | undefined;
+    for (const r of this.records) if (r.t === 'mutation-done' && r.key === key) found = r;
+    return found;
+  }
+
+  /** Teardowns armed by an earlier attempt that never reported done. */
+  pendingTeardowns(): string[] {
+    const armed = new Set<string>();
+    for (const r of this.records) {
+      if (r.t === 'teardown-armed') armed.add(r.step);
+      if (r.t === 'teardown-done' && r.ok) armed.delete(r.step);
+    }
+    return [...armed];
+  }
+
+  attempts(step: string): number {
+    return this.records.filter((r) => r.t === 'step-start' && r.step === step).length;
+  }
+
+  ended(): Extract<JournalRecord, { t: 'run-end' }> | undefined {
+    return this.records.find((r): r is Extract<JournalRecord, { t: 'run-end' }> => r.t === 'run-end' && !r.interrupted);
+  }
+}
+
+function readRecords(path: string): JournalRecord[] {
+  if (!existsSync(path)) return [];
+  const out: JournalRecord[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line) as JournalRecord);
+    } catch {
+      // A torn line from a kill mid-write: everything before it stands.
+    }
+  }
+  return out;
+}
+
+export interface RunListing {
+  readonly dir: string;
+  readonly meta: RunMeta;
+  readonly finished: boolean;
+  readonly records: readonly JournalRecord[];
+}
+
+export function listRuns(runsDir: string): RunListing[] {
+  const root = resolve(runsDir);
+  if (!existsSync(root)) return [];
+  const out: RunListing[] = [];
+  for (const name of readdirSync(root)) {
+    const metaPath = join(root, name, 'run.json');
+    if (!existsSync(metaPath)) continue;
+    try {
+      const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as RunMeta;
+      const records = readRecords(join(root, name, 'journal.jsonl'));
+      const finished = records.some((r) => r.t === 'run-end' && !r.interrupted);
+      out.push({ dir: join(root, name), meta, finished, records });
+    } catch {
+      /* a damaged run directory is not listed */
+    }
+  }
+  return out.sort((a, b) => a.meta.createdAt - b.meta.createdAt);
+}

@@ -1,0 +1,185 @@
+// Waits declared as data (STYLE 12, smithy's util-waiter): acceptors decide success / failure /
+// retry; polls back off exponentially with jitter against a deadline on the injectable clock.
+// Every waiter keeps a histogram of the states it saw and a timeline of state changes.
+
+import type { Clock } from '../core/clock.js';
+import { DEFAULT_BACKOFF, backoffDelay } from '../core/backoff.js';
+import type { BackoffPolicy } from '../core/backoff.js';
+import { CapiGateError, isAbortError } from '../core/errors.js';
+import { formatDuration } from '../core/duration.js';
+import type { WaitProgress } from '../core/events.js';
+
+export type AcceptorState = 'success' | 'failure' | 'retry';
+
+export interface Acceptor<T> {
+  readonly state: AcceptorState;
+  readonly matcher: (value: T) => boolean;
+  /** For failure acceptors: what to say, and the hint / playbook. */
+  readonly message?: string | ((value: T) => string);
+  readonly hint?: string;
+  readonly playbook?: string;
+}
+
+export interface WaiterSpec<T> {
+  readonly name: string;
+  /** What is awaited, for progress lines ("cluster capi-test-1 to CREATE_COMPLETE"). */
+  readonly what: string;
+  poll(signal: AbortSignal): Promise<T>;
+  /** The state label recorded in the histogram and the timeline. */
+  state(value: T): string;
+  readonly acceptors: readonly Acceptor<T>[];
+  readonly deadlineMs: number;
+  readonly backoff?: BackoffPolicy;
+  /** Fail when progressKey has not changed for this long (the driver has no create timeout). */
+  readonly stallMs?: number;
+  progressKey?(value: T): string;
+  /** Consecutive 403 answers that end the wait (D-039). Default 3. */
+  readonly forbiddenLimit?: number;
+  readonly timeoutHint?: string;
+  readonly timeoutPlaybook?: string;
+}
+
+export interface Transition {
+  readonly at: number;
+  readonly from: string | null;
+  readonly to: string;
+}
+
+export interface WaitResult<T> {
+  readonly name: string;
+  readonly what: string;
+  readonly outcome: 'success' | 'failure' | 'timeout' | 'stalled' | 'forbidden' | 'error' | 'aborted';
+  readonly value: T | undefined;
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly polls: number;
+  readonly histogram: Readonly<Record<string, number>>;
+  readonly timeline: readonly Transition[];
+}
+
+export interface WaiterHooks {
+  readonly clock: Clock;
+  readonly random?: () => number;
+  onProgress?(p: Omit<WaitProgress, 'stepId'>): void;
+  onTransition?(t: Transition, waiter: string): void;
+}
+
+function statusOf(e: unknown): number | undefined {
+  const s = (e as { status?: unknown } | null)?.status;
+  return typeof s === 'number' ? s : undefined;
+}
+
+function histogramText(h: Readonly<Record<string, number>>): string {
+  return Object.entries(h)
+    .map(([k, v]) => `${k} x${v}`)
+    .join(', ');
+}
+
+/** Thrown by runWaiter; carries the partial result for the report. */
+export class WaitError extends CapiGateError {
+  result!: WaitResult<unknown>;
+}
+
+export async function runWaiter<T>(spec: WaiterSpec<T>, hooks: WaiterHooks, signal: AbortSignal): Promise<WaitResult<T>> {
+  const { clock } = hooks;
+  const startedAt = clock.now();
+  const deadline = startedAt + spec.deadlineMs;
+  const policy = spec.backoff ?? DEFAULT_BACKOFF;
+  const forbiddenLimit = spec.forbiddenLimit ?? 3;
+  const histogram: Record<string, number> = {};
+  const timeline: Transition[] = [];
+  let polls = 0;
+  let forbidden = 0;
+  let last: T | undefined;
+  let lastState: string | null = null;
+  let lastProgress: string | undefined;
+  let lastProgressAt = startedAt;
+
+  const finish = (outcome: WaitResult<T>['outcome']): WaitResult<T> => ({
+    name: spec.name, what: spec.what, outcome, value: last, startedAt, endedAt: clock.now(), polls, histogram: { ...histogram }, timeline: [...timeline],
+  });
+  const fail = (outcome: WaitResult<T>['outcome'], code: ConstructorParameters<typeof CapiGateError>[0], message: string, hint?: string, playbook?: string, cause?: unknown): never => {
+    const err = new WaitError(code, message, {
+      ...(hint ? { hint } : {}),
+      ...(playbook ? { playbook } : {}),
+      ...(cause ? { cause } : {}),
+      blocks: {
+        Observed: `${histogramText(histogram) || 'nothing'} over ${formatDuration(clock.now() - startedAt)} (${polls} polls)`,
+        ...(timeline.length ? { Timeline: timeline.map((t) => `+${formatDuration(t.at - startedAt)} ${t.from ?? '(start)'} -> ${t.to}`).join('\n') } : {}),
+      },
+    });
+    err.result = finish(outcome) as WaitResult<unknown>;
+    throw err;
+  };
+  const observe = (state: string): void => {
+    histogram[state] = (histogram[state] ?? 0) + 1;
+    if (state !== lastState) {
+      const t: Transition = { at: clock.now(), from: lastState, to: state };
+      timeline.push(t);
+      hooks.onTransition?.(t, spec.name);
+      lastState = state;
+    }
+    hooks.onProgress?.({ waiter: spec.name, what: spec.what, state, elapsedMs: clock.now() - startedAt, deadlineMs: spec.deadlineMs, polls });
+  };
+
+  for (let attempt = 0; ; attempt++) {
+    if (signal.aborted) fail('aborted', 'CAPI_GATE_ABORTED', `interrupted while waiting for ${spec.what}`);
+    polls++;
+    let value: T | undefined;
+    try {
+      value = await spec.poll(signal);
+    } catch (e) {
+      if (isAbortError(e) || signal.aborted) fail('aborted', 'CAPI_GATE_ABORTED', `interrupted while waiting for ${spec.what}`, undefined, undefined, e);
+      const status = statusOf(e);
+      if (status === 403) {
+        forbidden++;
+        observe('HTTP 403');
+        if (forbidden >= forbiddenLimit) {
+          fail('forbidden', 'CAPI_GATE_FORBIDDEN', `${spec.what}: ${forbidden} consecutive 403 answers`,
+            'D-039: the application credential lacks load-balancer_member (or the call needs admin scope). A role granted later does not heal an existing cluster: recreate the cluster after fixing the role.',
+            'app-cred-roles', e);
+        }
+      } else {
+        forbidden = 0;
+        if ((e as { retryable?: unknown }).retryable === false) {
+          observe(status ? `HTTP ${status}` : 'error');
+          fail('error', e instanceof CapiGateError ? e.code : 'CAPI_GATE_API', `${spec.what}: ${(e as Error).message}`, (e as CapiGateError).hint, undefined, e);
+        }
+        observe(status ? `HTTP ${status}` : `error ${(e as { code?: string }).code ?? ''}`.trim());
+      }
+    }
+    if (value !== undefined) {
+      forbidden = 0;
+      last = value;
+      const state = spec.state(value);
+      observe(state);
+      const key = spec.progressKey ? spec.progressKey(value) : state;
+      if (key !== lastProgress) {
+        lastProgress = key;
+        lastProgressAt = clock.now();
+      }
+      const acceptor = spec.acceptors.find((a) => a.matcher(value as T));
+      if (acceptor?.state === 'success') return finish('success');
+      if (acceptor?.state === 'failure') {
+        const msg = typeof acceptor.message === 'function' ? acceptor.message(value) : acceptor.message ?? `${spec.what}: reached ${state}`;
+        fail('failure', 'CAPI_GATE_TERMINAL_STATE', msg, acceptor.hint, acceptor.playbook);
+      }
+    }
+    const now = clock.now();
+    if (spec.stallMs !== undefined && now - lastProgressAt >= spec.stallMs) {
+      fail('stalled', 'CAPI_GATE_STALLED', `${spec.what}: no progress for ${formatDuration(now - lastProgressAt)} (state ${lastState ?? 'unknown'})`,
+        'The magnum-capi-helm driver has no create timeout: a wedged create stays IN_PROGRESS forever. Check the CAPI objects on the management cluster (capi-gate doctor).',
+        spec.timeoutPlaybook);
+    }
+    if (now >= deadline) {
+      fail('timeout', 'CAPI_GATE_TIMEOUT', `${spec.what}: not reached within ${formatDuration(spec.deadlineMs)} (last state ${lastState ?? 'unknown'})`,
+        spec.timeoutHint ?? 'Raise the deadline in the site file only if the cloud is known to be slow; otherwise see the diagnosis.', spec.timeoutPlaybook);
+    }
+    const delay = Math.min(backoffDelay(policy, attempt, hooks.random), deadline - now);
+    try {
+      await clock.sleep(Math.max(0, delay), signal);
+    } catch (e) {
+      fail('aborted', 'CAPI_GATE_ABORTED', `interrupted while waiting for ${spec.what}`, undefined, undefined, e);
+    }
+  }
+}
