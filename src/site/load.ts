@@ -97,6 +97,7 @@ export function parseSite(text: string, file: string): LoadedSite {
   const fix = (p: string): string => expandPath(p, base);
   const resolved: Site = {
     ...site,
+    openstack: { ...site.openstack, ...(site.openstack.cloudsFile ? { cloudsFile: fix(site.openstack.cloudsFile) } : {}) },
     tls: { ...site.tls, ...(site.tls.caBundle ? { caBundle: fix(site.tls.caBundle) } : {}) },
     mgmtVm: { ...site.mgmtVm, fipEnvFile: fix(site.mgmtVm.fipEnvFile), sshKey: fix(site.mgmtVm.sshKey), knownHosts: fix(site.mgmtVm.knownHosts) },
     image: { ...site.image, stageDir: fix(site.image.stageDir) },

@@ -39,6 +39,8 @@ export const siteSchema = z.strictObject({
   openstack: z.strictObject({
     /** clouds.yaml entries, one per scope. OS_CLOUD / OS_* variables are used when a name is absent from clouds.yaml. */
     clouds: z.strictObject({ admin: name, tenant: name }),
+    /** Path of the clouds.yaml holding the credentials (not the credentials themselves); OS_CLIENT_CONFIG_FILE wins. */
+    cloudsFile: name.optional(),
     region: name.default('RegionOne'),
     interface: z.enum(['public', 'internal', 'admin']).default('public'),
   }),

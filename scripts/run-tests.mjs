@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// Runs the compiled tests (dist/**/*.test.js) with node's test runner and ends with the line
+// "N passed, N failed, N skipped". Usage: node scripts/run-tests.mjs [tier...] [--filter SUBSTR]
+// Tiers: unit, integ, e2e, fidelity, reliability (default: all but reliability).
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const dist = join(root, 'dist');
+const args = process.argv.slice(2);
+let filter;
+const tiers = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--filter') filter = args[++i];
+  else tiers.push(args[i]);
+}
+const wanted = tiers.length ? tiers : ['unit', 'integ', 'e2e', 'fidelity'];
+
+function tierOf(file) {
+  for (const t of ['integ', 'e2e', 'fidelity', 'reliability']) if (file.endsWith(`.${t}.test.js`)) return t;
+  return 'unit';
+}
+
+function walk(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules') continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else if (name.endsWith('.test.js')) out.push(p);
+  }
+  return out;
+}
+
+const files = walk(dist)
+  .filter((f) => wanted.includes(tierOf(f)))
+  .filter((f) => !filter || relative(dist, f).includes(filter))
+  .sort();
+if (files.length === 0) {
+  console.log('no test files matched');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+const child = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-concurrency=2', ...files], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+  env: { ...process.env, CAPI_GATE_TEST: '1' },
+});
+let tail = '';
+child.stdout.on('data', (d) => {
+  process.stdout.write(d);
+  tail = (tail + d.toString()).slice(-4000);
+});
+child.on('close', (code) => {
+  const num = (label) => Number((tail.match(new RegExp(`^\\S*\\s*${label} (\\d+)`, 'm')) ?? [])[1] ?? 0);
+  const pass = num('pass');
+  const fail = num('fail') + num('cancelled');
+  const skipped = num('skipped') + num('todo');
+  const failed = fail === 0 && code !== 0 ? 1 : fail;
+  console.log(`${pass} passed, ${failed} failed, ${skipped} skipped`);
+  process.exit(code ?? 1);
+});
