@@ -1,0 +1,31 @@
+// `capi-gate plan`: the resolved plan; what would mutate; nothing is changed, nothing is called.
+
+import { formatDuration } from '../core/duration.js';
+import { CATALOG } from '../phase08/index.js';
+import type { LoadedSite } from '../site/load.js';
+import type { Out } from './output.js';
+import { paint } from './output.js';
+
+export function renderPlan(out: Out, loaded: LoadedSite, selected: ReadonlySet<string>): void {
+  const s = loaded.site;
+  out.line(`Plan for site ${s.site} (${loaded.path}): nothing is changed by plan.`);
+  out.line(`Cluster ${s.cluster.name} from template ${s.template.name} (image ${s.image.name}, ${s.image.kubeVersion}), ${s.cluster.masterCount} control-plane + ${s.cluster.nodeCount} workers, project ${s.project.name} in domain ${s.project.domain}.`);
+  out.line('');
+  out.line(`${'STEP'.padEnd(22)} ${'KIND'.padEnd(9)} ${'NEEDS'.padEnd(34)} DECISIONS / DEADLINES`);
+  for (const step of CATALOG) {
+    const on = selected.has(step.id);
+    const kind = step.kind === 'mutation' ? paint(out, 'yellow', 'MUTATION ') : 'read     ';
+    const deps = [...step.needs, ...(step.after ?? []).map((a) => `~${a}`)];
+    const full = deps.join(',') || '-';
+    const depText = full.length > 34 ? `(${deps.length} below)` : full;
+    const deadlines = (step.deadlines ?? []).map((d) => `${d}=${formatDuration(loaded.deadlinesMs[d])}`).join(' ');
+    const line = `${step.id.padEnd(22)} ${kind} ${depText.padEnd(34)} ${step.decisions.join(',')}${deadlines ? ` | ${deadlines}` : ''}`;
+    out.line(on ? line : paint(out, 'dim', `${line}  (not selected)`));
+    out.line(paint(out, 'dim', `${''.padEnd(22)} ${step.title}`));
+    if (full.length > 34) out.line(paint(out, 'dim', `${''.padEnd(22)} needs/after: ${full}`));
+  }
+  const mutations = CATALOG.filter((st) => st.kind === 'mutation' && selected.has(st.id)).map((st) => st.id);
+  out.line('');
+  out.line(`${selected.size} steps selected; ${mutations.length} would mutate the cloud: ${mutations.join(', ') || 'none'}.`);
+  out.line('NEEDS: must PASS first; ~X: runs after X whatever its result. Read-only steps run concurrently; mutations one at a time.');
+}

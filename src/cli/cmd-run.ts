@@ -1,0 +1,129 @@
+// `capi-gate run`: 8.0 -> 8.5 with gates; verdict + reports; exit code. First Ctrl+C is graceful
+// (running steps are interrupted, teardown runs, the journal stays resumable); the second exits now.
+
+import { realClock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
+import { CapiGateError } from '../core/errors.js';
+import { EventBus } from '../core/events.js';
+import { Journal, newRunId, runSteps } from '../engine/index.js';
+import { CATALOG, selectSteps } from '../phase08/index.js';
+import type { Phase08Services } from '../phase08/index.js';
+import { buildReport, writeReports } from '../report/index.js';
+import type { RunReport } from '../report/index.js';
+import { loadSite } from '../site/load.js';
+import type { LoadedSite } from '../site/load.js';
+import { buildServices, version } from './context.js';
+import type { Out } from './output.js';
+import { paint, statusColor } from './output.js';
+import { liveReporter, plainReporter } from './progress.js';
+
+export interface RunCommandOptions {
+  readonly site?: string;
+  readonly only: string[];
+  readonly skip: string[];
+  readonly resume?: string | true;
+  readonly runsDir: string;
+  readonly clock?: Clock;
+  readonly services?: (site: LoadedSite) => Phase08Services;
+  /** Aborted by the caller (signals are wired by main). */
+  readonly signal: AbortSignal;
+}
+
+export interface RunCommandResult {
+  readonly exitCode: number;
+  readonly report: RunReport;
+  readonly runDir: string;
+  readonly files: Record<string, string>;
+}
+
+export function parseList(v: string | undefined): string[] {
+  return (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+export async function runCommand(out: Out, opts: RunCommandOptions): Promise<RunCommandResult> {
+  const clock = opts.clock ?? realClock;
+  let journal: Journal;
+  let loaded: LoadedSite;
+  let resumed = false;
+  if (opts.resume !== undefined) {
+    if (opts.only.length || opts.skip.length) {
+      throw new CapiGateError('CAPI_GATE_USAGE', '--resume continues a run with its own selection; --only/--skip cannot be combined with it');
+    }
+    let runId: string;
+    if (opts.resume === true) {
+      if (!opts.site) throw new CapiGateError('CAPI_GATE_USAGE', '--resume without a RUN_ID needs --site to find the latest unfinished run of that site');
+      const site = loadSite(opts.site);
+      const latest = Journal.latestUnfinished(opts.runsDir, site.site.site);
+      if (!latest) {
+        throw new CapiGateError('CAPI_GATE_JOURNAL', `no unfinished run of site ${site.site.site} under ${opts.runsDir}`, {
+          hint: 'Start a new run without --resume, or name the run: --resume RUN_ID (see `capi-gate history`).',
+        });
+      }
+      runId = latest;
+    } else {
+      runId = opts.resume;
+    }
+    journal = Journal.open(opts.runsDir, runId);
+    if (journal.ended()) {
+      journal.close();
+      throw new CapiGateError('CAPI_GATE_JOURNAL', `run ${runId} already finished; nothing to resume`, { hint: `See its report: capi-gate report ${runId}` });
+    }
+    loaded = loadSite(opts.site ?? journal.meta.sitePath);
+    if (loaded.site.site !== journal.meta.site) {
+      journal.close();
+      throw new CapiGateError('CAPI_GATE_JOURNAL', `run ${runId} belongs to site ${journal.meta.site}, not ${loaded.site.site}`);
+    }
+    resumed = true;
+  } else {
+    if (!opts.site) throw new CapiGateError('CAPI_GATE_USAGE', 'run needs --site FILE (or --resume RUN_ID)', { hint: 'docs/site.example.yaml is a complete example; `capi-gate demo` runs against the simulated site.' });
+    loaded = loadSite(opts.site);
+  }
+  const selection = resumed ? journal!.meta.selection : { only: opts.only, skip: opts.skip };
+  const { selected, unknown } = selectSteps(selection.only, selection.skip);
+  if (unknown.length) {
+    throw new CapiGateError('CAPI_GATE_USAGE', `unknown step id(s): ${unknown.join(', ')}`, { hint: `Known: ${CATALOG.map((s) => s.id).join(', ')} (a prefix such as 8.0 or D-011 selects a group).` });
+  }
+  if (!resumed) {
+    journal = Journal.create(opts.runsDir, { runId: newRunId(clock.now()), site: loaded.site.site, sitePath: loaded.path, createdAt: clock.now(), selection, version: version() });
+  }
+  const j = journal!;
+
+  const bus = new EventBus();
+  const steps = CATALOG.filter((s) => selected.has(s.id));
+  const reporter = out.isTTY ? liveReporter(out, steps) : plainReporter(out);
+  const off = bus.on((e) => reporter.onEvent(e));
+  if (!out.isTTY) out.line(`run directory: ${j.dir}`);
+  let result;
+  try {
+    result = await runSteps({
+      steps: CATALOG,
+      selected,
+      journal: j,
+      site: loaded,
+      services: (opts.services ?? ((s) => buildServices(s, process.env)))(loaded),
+      clock,
+      bus,
+      signal: opts.signal,
+      teardownBudgetMs: loaded.deadlinesMs.teardown,
+      resumed,
+    });
+  } finally {
+    off();
+    reporter.stop();
+    j.close();
+  }
+  const report = buildReport(j.meta, Journal.open(opts.runsDir, j.meta.runId).all(), CATALOG);
+  const files = writeReports(report, j.dir);
+  out.line('');
+  out.line(`${paint(out, statusColor(report.verdict), `Verdict: ${report.verdict}`)}${report.partial ? ' (partial run)' : ''}${result.interrupted ? ' (interrupted; resume with --resume ' + j.meta.runId + ')' : ''}`);
+  const open = report.items.filter((i) => i.status !== 'PASS' && i.status !== 'DEFERRED');
+  for (const i of open.slice(0, 12)) {
+    out.line(`  ${paint(out, statusColor(i.status), i.status.padEnd(11))} ${i.id}: ${i.summary.split('\n')[0]}`);
+    if (i.hint) out.line(`              Hint: ${i.hint}`);
+  }
+  if (open.length > 12) out.line(`  ... and ${open.length - 12} more (see the report)`);
+  out.line(`Reports: ${files.md}`);
+  out.line(`         ${files.json}`);
+  out.line(`         ${files.junit}`);
+  return { exitCode: result.exitCode, report, runDir: j.dir, files };
+}

@@ -1,0 +1,135 @@
+// capi-gate's command line: the only place that reads argv, prints and exits.
+
+import { Command, CommanderError, Option } from 'commander';
+import { realClock } from '../core/clock.js';
+import { CapiGateError, formatError, toCapiGateError } from '../core/errors.js';
+import { selectSteps } from '../phase08/index.js';
+import { loadSite } from '../site/load.js';
+import { historyCommand, reportCommand, signoffCommand } from './cmd-report.js';
+import { renderPlan } from './cmd-plan.js';
+import { renderRunbook } from './cmd-runbook.js';
+import { parseList, runCommand } from './cmd-run.js';
+import { runsDir, version } from './context.js';
+import { makeOut } from './output.js';
+
+const out = makeOut();
+let exitCode = 0;
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0    accepted (ACCEPTED or FUNCTIONALLY ACCEPTED), or the command succeeded
+  1    a gate failed: a verdict on the cloud
+  2    usage error or invalid site file (nothing was called)
+  3    a precondition is not met (nothing was changed)
+  4    could not evaluate (API, transport, or a check not implemented)
+  130  interrupted (the run is resumable with --resume)`;
+
+function graceful(): AbortController {
+  const ac = new AbortController();
+  let count = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    count++;
+    if (count === 1) {
+      out.err(`\n${sig}: stopping; teardown is running (press Ctrl+C again to exit at once)`);
+      ac.abort(new CapiGateError('CAPI_GATE_ABORTED', `interrupted by ${sig}`));
+    } else {
+      out.err('exiting now; the run is resumable with --resume');
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return ac;
+}
+
+const program = new Command()
+  .name('capi-gate')
+  .description('Executable phase-08 workload-cluster acceptance for OpenStack Magnum (CAPI Helm), Octavia and Vault.')
+  .version(version())
+  .addOption(new Option('--runs-dir <dir>', 'where run journals and reports live (default: $CAPI_GATE_RUNS_DIR or ./runs)'))
+  .showHelpAfterError('(add --help for usage)')
+  .addHelpText('after', EXIT_CODES_HELP)
+  .exitOverride()
+  .configureOutput({ writeOut: (s) => out.raw(s), writeErr: (s) => process.stderr.write(s) });
+
+program
+  .command('plan')
+  .description('show the resolved plan: every step, its kind, dependencies and deadlines; changes nothing')
+  .requiredOption('--site <file>', 'site file (see docs/site.example.yaml)')
+  .option('--only <ids>', 'comma-separated step ids or groups (8.0, D-011)')
+  .option('--skip <ids>', 'comma-separated step ids or groups to leave out')
+  .action((o: { site: string; only?: string; skip?: string }) => {
+    const loaded = loadSite(o.site);
+    const { selected, unknown } = selectSteps(parseList(o.only), parseList(o.skip));
+    if (unknown.length) throw new CapiGateError('CAPI_GATE_USAGE', `unknown step id(s): ${unknown.join(', ')}`);
+    renderPlan(out, loaded, selected);
+  });
+
+program
+  .command('run')
+  .description('run the acceptance: 8.0 -> 8.5 with gates, a verdict and reports')
+  .option('--site <file>', 'site file')
+  .option('--only <ids>', 'comma-separated step ids or groups (8.0, D-011)')
+  .option('--skip <ids>', 'comma-separated step ids or groups to leave out')
+  .option('--resume [runId]', 'continue the latest unfinished run of the site, or the given run')
+  .action(async (o: { site?: string; only?: string; skip?: string; resume?: string | true }) => {
+    const ac = graceful();
+    const r = await runCommand(out, {
+      ...(o.site ? { site: o.site } : {}),
+      only: parseList(o.only),
+      skip: parseList(o.skip),
+      ...(o.resume !== undefined ? { resume: o.resume } : {}),
+      runsDir: runsDir(program.opts<{ runsDir?: string }>().runsDir),
+      signal: ac.signal,
+    });
+    exitCode = r.exitCode;
+  });
+
+program
+  .command('report')
+  .description('render the report of a run (from its journal)')
+  .argument('<runId>', 'run id (see `capi-gate history`)')
+  .option('--format <format>', 'md, json or junit', 'md')
+  .action((runId: string, o: { format: string }) => {
+    exitCode = reportCommand(out, runsDir(program.opts<{ runsDir?: string }>().runsDir), runId, o.format);
+  });
+
+program
+  .command('signoff')
+  .description('record an operator sign-off for an item only an operator can attest (D-011.6 re-unseal drill, D-011.7 Snapshot 2)')
+  .argument('<runId>', 'run id')
+  .argument('<item>', 'D-011.6 or D-011.7')
+  .requiredOption('--by <name>', 'who signs')
+  .requiredOption('--note <text>', 'what was checked')
+  .action((runId: string, item: string, o: { by: string; note: string }) => {
+    exitCode = signoffCommand(out, runsDir(program.opts<{ runsDir?: string }>().runsDir), runId, item, o.by, o.note, realClock);
+  });
+
+program
+  .command('history')
+  .description('past runs: verdict, duration, per-item trend')
+  .option('--site <name>', 'only runs of this site name')
+  .action((o: { site?: string }) => {
+    exitCode = historyCommand(out, runsDir(program.opts<{ runsDir?: string }>().runsDir), o.site);
+  });
+
+program
+  .command('runbook')
+  .description('print the runbook as markdown, rendered from the step definitions')
+  .action(() => {
+    out.raw(renderRunbook());
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? 0 : 2;
+  } else {
+    const err = toCapiGateError(e);
+    out.err(formatError(err));
+    if (process.env.CAPI_GATE_DEBUG && err.code === 'CAPI_GATE_INTERNAL' && e instanceof Error) out.err(e.stack ?? '');
+    exitCode = err.exitCode;
+  }
+}
+process.exitCode = exitCode;
