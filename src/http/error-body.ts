@@ -62,7 +62,9 @@ function fromJson(doc: unknown): string | undefined {
 
 /** Glance's webob plain text: "404 Not Found\n\nNo image found with ID X\n\n". */
 function fromText(text: string): string | undefined {
-  const withoutTags = text.replace(/<[^>]+>/g, ' ');
+  const withoutTags = text
+    .replace(/<(head|title|h1)\b[^>]*>[\s\S]*?<\/\1>/gi, '\n')
+    .replace(/<[^>]+>/g, '\n');
   const lines = withoutTags
     .split('\n')
     .map((l) => l.trim())
@@ -80,7 +82,7 @@ export function parseServerMessage(body: string, contentType: string | undefined
   if (looksJson) {
     try {
       const m = fromJson(JSON.parse(text));
-      if (m) return clean(m);
+      return m ? clean(m) : undefined;
     } catch {
       // fall through to text
     }

@@ -21,6 +21,14 @@ export interface TraceEntry {
 
 const SECRET_QUERY_KEY = /token|secret|password|passwd|signature|sig$|key$|credential|auth/i;
 
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
 /** Removes userinfo and the values of secret-looking query parameters, then applies the redactor. */
 export function sanitizeUrl(raw: string | URL): string {
   let u: URL;
@@ -31,11 +39,16 @@ export function sanitizeUrl(raw: string | URL): string {
   }
   u.username = '';
   u.password = '';
-  for (const key of [...new Set(u.searchParams.keys())]) {
-    if (SECRET_QUERY_KEY.test(key)) u.searchParams.set(key, REDACTED);
-  }
-  // URLSearchParams escapes the brackets of [REDACTED]; keep the marker readable.
-  return redactor.redact(u.toString().replaceAll(encodeURIComponent(REDACTED), REDACTED));
+  // Each part is redacted on its own: the redactor's "secret=..." pattern would otherwise
+  // swallow the rest of a query string.
+  const query = [...u.searchParams.entries()]
+    .map(([k, v]) => `${encodeURIComponent(k)}=${SECRET_QUERY_KEY.test(k) ? REDACTED : encodeURIComponent(redactor.redact(v))}`)
+    .join('&');
+  const path = u.pathname
+    .split('/')
+    .map((seg) => (redactor.redact(safeDecode(seg)) === safeDecode(seg) ? seg : REDACTED))
+    .join('/');
+  return `${u.origin}${path}${query ? `?${query}` : ''}`;
 }
 
 export function formatTraceEntry(e: TraceEntry): string {
