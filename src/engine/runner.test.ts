@@ -1,0 +1,247 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { VirtualClock } from '../core/clock.js';
+import { EventBus } from '../core/events.js';
+import type { RunEvent } from '../core/events.js';
+import { CapiGateError } from '../core/errors.js';
+import { exampleSite, tempDir } from '../../test/helpers.js';
+import { Journal } from './journal.js';
+import { runSteps } from './runner.js';
+import { defineStep } from './step.js';
+import type { StepDef, StepContext } from './step.js';
+
+type S = { log: string[] };
+
+function harness(steps: StepDef<S>[], opts: { runsDir: string; signal?: AbortSignal; journal?: Journal; selected?: string[]; clock?: VirtualClock }) {
+  const clock = opts.clock ?? new VirtualClock();
+  const site = exampleSite();
+  const journal = opts.journal ?? Journal.create(opts.runsDir, { runId: 'r1', site: site.site.site, sitePath: site.path, createdAt: clock.now(), selection: { only: [], skip: [] }, version: 'test' });
+  const bus = new EventBus();
+  const events: RunEvent[] = [];
+  bus.on((e) => events.push(e));
+  const services: S = { log: [] };
+  const run = runSteps({
+    steps, selected: new Set(opts.selected ?? steps.map((s) => s.id)), journal, site, services, clock, bus,
+    signal: opts.signal ?? new AbortController().signal, teardownBudgetMs: 60_000, resumed: opts.journal !== undefined,
+  });
+  return { run, events, services, clock, journal };
+}
+
+const passGate = () => ({ status: 'PASS' as const, summary: 'ok' });
+
+function timedStep(id: string, kind: 'read' | 'mutation', ms: number, needs: string[] = []): StepDef<S> {
+  return defineStep<S, null>({
+    id, title: id, kind, needs, decisions: [], runbook: '',
+    body: async (ctx: StepContext<S>) => {
+      ctx.services.log.push(`start ${id} @${ctx.clock.now()}`);
+      await ctx.clock.sleep(ms, ctx.signal);
+      ctx.services.log.push(`end ${id} @${ctx.clock.now()}`);
+      return null;
+    },
+    gate: passGate,
+  });
+}
+
+function intervals(events: RunEvent[]): Map<string, [number, number]> {
+  const m = new Map<string, [number, number]>();
+  for (const e of events) {
+    if (e.type === 'step-start') m.set(e.stepId, [e.at, Infinity]);
+    if (e.type === 'step-end' && !e.reused) m.set(e.stepId, [m.get(e.stepId)?.[0] ?? e.at, e.at]);
+  }
+  return m;
+}
+
+const overlaps = (a: [number, number], b: [number, number]) => a[0] < b[1] && b[0] < a[1];
+
+test('read steps overlap while a mutation waits; mutations never overlap each other', async () => {
+  const t = tempDir();
+  try {
+    const steps = [
+      timedStep('m1', 'mutation', 10 * 60_000),
+      timedStep('m2', 'mutation', 60_000),
+      timedStep('r1', 'read', 120_000),
+      timedStep('r2', 'read', 180_000),
+      timedStep('r3', 'read', 30_000, ['m1']),
+    ];
+    const h = harness(steps, { runsDir: t.dir });
+    const result = await h.run;
+    assert.equal(result.verdict, 'ACCEPTED');
+    const iv = intervals(h.events);
+    assert.ok(overlaps(iv.get('r1')!, iv.get('m1')!), 'r1 ran while m1 waited');
+    assert.ok(overlaps(iv.get('r2')!, iv.get('m1')!), 'r2 ran while m1 waited');
+    assert.ok(overlaps(iv.get('r1')!, iv.get('r2')!), 'reads ran concurrently');
+    assert.ok(!overlaps(iv.get('m1')!, iv.get('m2')!), 'mutations are serialized');
+    assert.ok(iv.get('r3')![0] >= iv.get('m1')![1], 'a step starts only after what it needs');
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a step whose need did not pass is SKIPPED, naming the need', async () => {
+  const t = tempDir();
+  try {
+    const bad = defineStep<S, null>({ id: 'a', title: 'a', kind: 'read', needs: [], decisions: [], runbook: '', body: async () => null, gate: () => ({ status: 'FAIL', summary: 'no' }) });
+    const h = harness([bad, timedStep('b', 'read', 1, ['a'])], { runsDir: t.dir });
+    const r = await h.run;
+    assert.equal(r.records.get('b')?.status, 'SKIPPED');
+    assert.match(r.records.get('b')?.summary ?? '', /needs a FAIL/);
+    assert.equal(r.verdict, 'NOT ACCEPTED');
+    assert.equal(r.exitCode, 1);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a resumed run redoes no finished step and never repeats a mutation', async () => {
+  const t = tempDir();
+  try {
+    const creates: string[] = [];
+    let cloud: { id: string } | undefined;
+    let failSecondTime = true;
+    const create = defineStep<S, string>({
+      id: 'create', title: 'create', kind: 'mutation', needs: [], decisions: [], runbook: '',
+      body: async (ctx) => {
+        const r = await ctx.mutate({
+          key: 'cluster',
+          lookup: async () => cloud,
+          create: async () => { creates.push('POST'); cloud = { id: 'c-1' }; return cloud; },
+          record: (v) => ({ id: v.id }),
+        });
+        ctx.capture('cluster_uuid', r.value.id);
+        return r.value.id;
+      },
+      gate: (id) => ({ status: 'PASS', summary: id }),
+    });
+    const counted: string[] = [];
+    const after = defineStep<S, null>({
+      id: 'after', title: 'after', kind: 'read', needs: ['create'], decisions: [], runbook: '',
+      body: async () => {
+        counted.push('after');
+        if (failSecondTime) throw new CapiGateError('CAPI_GATE_ABORTED', 'killed');
+        return null;
+      },
+      gate: passGate,
+    });
+    // First attempt: interrupted while `after` runs.
+    const ac = new AbortController();
+    const first = harness([create, after], { runsDir: t.dir, signal: ac.signal });
+    ac.abort();
+    const r1 = await first.run;
+    first.journal.close();
+    assert.equal(r1.interrupted, true);
+    assert.equal(r1.exitCode, 130);
+
+    // A fresh journal where `create` finished, as if killed during `after`.
+    const j = Journal.open(t.dir, 'r1');
+    assert.equal(j.finishedSteps().has('create'), r1.records.has('create'));
+
+    // Resume, now healthy.
+    failSecondTime = false;
+    const second = harness([create, after], { runsDir: t.dir, journal: j });
+    const r2 = await second.run;
+    assert.equal(r2.verdict, 'ACCEPTED');
+    assert.equal(creates.length, 1, 'exactly one POST across both attempts');
+    assert.equal(r2.captured.get('cluster_uuid'), 'c-1');
+    const ends = second.events.filter((e) => e.type === 'step-end');
+    assert.ok(ends.some((e) => e.type === 'step-end' && e.stepId === 'create' && e.reused), 'create was taken from the journal');
+    assert.ok(!second.events.some((e) => e.type === 'step-start' && e.stepId === 'create'), 'create did not start again');
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a killed mutation (intent recorded, result not) is looked up, not recreated', async () => {
+  const t = tempDir();
+  try {
+    let posts = 0;
+    const cloud = new Map<string, string>();
+    const step = defineStep<S, string>({
+      id: 'create', title: 'create', kind: 'mutation', needs: [], decisions: [], runbook: '',
+      body: async (ctx) => (await ctx.mutate({
+        key: 'cluster',
+        lookup: async () => cloud.get('capi-test-1'),
+        create: async () => { posts++; cloud.set('capi-test-1', 'uuid-1'); return 'uuid-1'; },
+        record: (v) => ({ uuid: v }),
+      })).value,
+      gate: (v) => ({ status: 'PASS', summary: v }),
+    });
+    // The previous process: intent journaled, the POST reached the cloud, then kill -9.
+    const site = exampleSite();
+    const j = Journal.create(t.dir, { runId: 'r1', site: site.site.site, sitePath: site.path, createdAt: 0, selection: { only: [], skip: [] }, version: 'test' });
+    j.append({ t: 'mutation-intent', key: 'cluster', at: 0 });
+    cloud.set('capi-test-1', 'uuid-1');
+    const r = await harness([step], { runsDir: t.dir, journal: j }).run;
+    assert.equal(posts, 0);
+    assert.equal(r.records.get('create')?.summary, 'uuid-1');
+  } finally {
+    t.cleanup();
+  }
+});
+
+function teardownStep(order: string[], fail: 'none' | 'throw' | 'wait'): StepDef<S> {
+  return defineStep<S, null>({
+    id: 'rr', title: 'rr', kind: 'mutation', needs: [], decisions: [], runbook: '',
+    body: async (ctx) => {
+      order.push('setup');
+      if (fail === 'throw') throw new CapiGateError('CAPI_GATE_TIMEOUT', 'no external IP');
+      if (fail === 'wait') await ctx.clock.sleep(3_600_000, ctx.signal);
+      return null;
+    },
+    gate: passGate,
+    teardown: async (ctx) => {
+      assert.equal(ctx.signal.aborted, false, 'teardown gets its own live signal');
+      order.push('teardown');
+    },
+  });
+}
+
+test('teardown runs on success, on failure and on abort, and is journaled', async () => {
+  for (const mode of ['none', 'throw', 'wait'] as const) {
+    const t = tempDir();
+    try {
+      const order: string[] = [];
+      const ac = new AbortController();
+      const h = harness([teardownStep(order, mode)], { runsDir: t.dir, signal: ac.signal });
+      if (mode === 'wait') setTimeout(() => ac.abort(), 5);
+      const r = await h.run;
+      assert.deepEqual(order, ['setup', 'teardown'], mode);
+      assert.ok(h.journal.all().some((x) => x.t === 'teardown-armed'), 'armed before the body');
+      assert.ok(h.journal.all().some((x) => x.t === 'teardown-done' && x.ok), 'done recorded');
+      if (mode === 'throw') assert.equal(r.records.get('rr')?.status, 'FAIL');
+      if (mode === 'wait') assert.equal(r.interrupted, true);
+    } finally {
+      t.cleanup();
+    }
+  }
+});
+
+test('a teardown armed by a killed attempt runs first on resume', async () => {
+  const t = tempDir();
+  try {
+    const order: string[] = [];
+    const h1 = harness([teardownStep(order, 'none')], { runsDir: t.dir, selected: [] });
+    await h1.run;
+    h1.journal.append({ t: 'teardown-armed', step: 'rr', at: 0 }); // the killed attempt
+    h1.journal.close();
+    const j = Journal.open(t.dir, 'r1');
+    assert.deepEqual(j.pendingTeardowns(), ['rr']);
+    const h2 = harness([teardownStep(order, 'none')], { runsDir: t.dir, journal: j });
+    await h2.run;
+    assert.deepEqual(order, ['teardown', 'setup', 'teardown']);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('an unexpected exception in a body is an ERROR item, not a crash', async () => {
+  const t = tempDir();
+  try {
+    const boom = defineStep<S, null>({ id: 'x', title: 'x', kind: 'read', needs: [], decisions: [], runbook: '', body: async () => { throw new TypeError('undefined is not a function'); }, gate: passGate });
+    const r = await harness([boom], { runsDir: t.dir }).run;
+    assert.equal(r.records.get('x')?.status, 'ERROR');
+    assert.equal(r.records.get('x')?.code, 'CAPI_GATE_INTERNAL');
+    assert.equal(r.exitCode, 4);
+  } finally {
+    t.cleanup();
+  }
+});

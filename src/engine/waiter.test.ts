@@ -1,0 +1,107 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { VirtualClock } from '../core/clock.js';
+import { CapiGateError } from '../core/errors.js';
+import { runWaiter, WaitError } from './waiter.js';
+import type { WaiterSpec } from './waiter.js';
+
+function statusSequence(states: string[]): () => Promise<string> {
+  let i = 0;
+  return async () => states[Math.min(i++, states.length - 1)]!;
+}
+
+const base = (poll: () => Promise<string>, deadlineMs = 20 * 60_000): WaiterSpec<string> => ({
+  name: 'cluster',
+  what: 'cluster capi-test-1 to CREATE_COMPLETE',
+  poll,
+  state: (s) => s,
+  deadlineMs,
+  acceptors: [
+    { state: 'success', matcher: (s) => s === 'CREATE_COMPLETE' },
+    { state: 'failure', matcher: (s) => s === 'CREATE_FAILED', message: 'create failed', hint: 'see appendix-A', playbook: 'stuck-delete' },
+  ],
+});
+
+test('success acceptor ends the wait and records a histogram and timeline', async () => {
+  const clock = new VirtualClock();
+  const r = await runWaiter(base(statusSequence(['CREATE_IN_PROGRESS', 'CREATE_IN_PROGRESS', 'CREATE_COMPLETE'])), { clock, random: () => 0 }, new AbortController().signal);
+  assert.equal(r.outcome, 'success');
+  assert.deepEqual(r.histogram, { CREATE_IN_PROGRESS: 2, CREATE_COMPLETE: 1 });
+  assert.deepEqual(r.timeline.map((t) => t.to), ['CREATE_IN_PROGRESS', 'CREATE_COMPLETE']);
+  assert.equal(r.timeline[0]!.from, null);
+  assert.ok(r.endedAt > r.startedAt, 'virtual time passed between polls');
+});
+
+test('failure acceptor stops polling at once and names its playbook', async () => {
+  const clock = new VirtualClock();
+  let polls = 0;
+  await assert.rejects(
+    runWaiter(base(async () => { polls++; return polls < 2 ? 'CREATE_IN_PROGRESS' : 'CREATE_FAILED'; }), { clock }, new AbortController().signal),
+    (e: unknown) => e instanceof WaitError && e.code === 'CAPI_GATE_TERMINAL_STATE' && e.playbook === 'stuck-delete' && e.hint === 'see appendix-A',
+  );
+  assert.equal(polls, 2);
+});
+
+test('a 20-minute deadline elapses on the virtual clock in well under a second of real time', async () => {
+  const clock = new VirtualClock();
+  const t0 = performance.now();
+  const err = await runWaiter(base(async () => 'CREATE_IN_PROGRESS'), { clock }, new AbortController().signal).catch((e: unknown) => e);
+  const realMs = performance.now() - t0;
+  assert.ok(err instanceof WaitError);
+  assert.equal(err.code, 'CAPI_GATE_TIMEOUT');
+  assert.ok(err.result.endedAt - err.result.startedAt >= 20 * 60_000, 'the whole deadline passed in virtual time');
+  assert.ok(realMs < 1000, `took ${realMs}ms of real time`);
+  assert.match(err.blocks['Observed'] ?? '', /CREATE_IN_PROGRESS x\d+/);
+});
+
+test('backoff is capped: polls keep coming at most maxMs apart', async () => {
+  const clock = new VirtualClock();
+  const times: number[] = [];
+  await runWaiter({ ...base(async () => { times.push(clock.now()); return 'CREATE_IN_PROGRESS'; }, 10 * 60_000), backoff: { initialMs: 1000, maxMs: 30_000, factor: 2, jitter: 0 } }, { clock }, new AbortController().signal).catch(() => undefined);
+  const gaps = times.slice(1).map((t, i) => t - times[i]!);
+  assert.deepEqual(gaps.slice(0, 5), [1000, 2000, 4000, 8000, 16000]);
+  assert.ok(gaps.every((g) => g <= 30_000));
+});
+
+test('repeated 403s fail fast with the D-039 hint instead of waiting for the deadline', async () => {
+  const clock = new VirtualClock();
+  const start = clock.now();
+  const forbidden = Object.assign(new CapiGateError('CAPI_GATE_API', 'Policy does not allow this request'), { status: 403 });
+  const err = await runWaiter(base(async () => { throw forbidden; }), { clock }, new AbortController().signal).catch((e: unknown) => e);
+  assert.ok(err instanceof WaitError);
+  assert.equal(err.code, 'CAPI_GATE_FORBIDDEN');
+  assert.match(err.hint ?? '', /D-039/);
+  assert.match(err.hint ?? '', /load-balancer_member/);
+  assert.equal(err.result.polls, 3);
+  assert.ok(clock.now() - start < 60_000, 'gave up long before the 20-minute deadline');
+});
+
+test('transient errors are retried and counted; a non-retryable error ends the wait', async () => {
+  const clock = new VirtualClock();
+  let n = 0;
+  const r = await runWaiter(base(async () => {
+    n++;
+    if (n < 3) throw Object.assign(new Error('503'), { status: 503 });
+    return 'CREATE_COMPLETE';
+  }), { clock }, new AbortController().signal);
+  assert.equal(r.histogram['HTTP 503'], 2);
+  const fatal = Object.assign(new CapiGateError('CAPI_GATE_API', 'bad request'), { status: 400, retryable: false });
+  await assert.rejects(runWaiter(base(async () => { throw fatal; }), { clock }, new AbortController().signal), (e: unknown) => e instanceof WaitError && e.result.polls === 1);
+});
+
+test('stall detection fails when nothing changes for stallMs, before the deadline', async () => {
+  const clock = new VirtualClock();
+  const err = await runWaiter({ ...base(async () => 'CREATE_IN_PROGRESS'), stallMs: 5 * 60_000 }, { clock }, new AbortController().signal).catch((e: unknown) => e);
+  assert.ok(err instanceof WaitError);
+  assert.equal(err.code, 'CAPI_GATE_STALLED');
+  assert.match(err.hint ?? '', /no create timeout/);
+  assert.ok(err.result.endedAt - err.result.startedAt < 20 * 60_000);
+});
+
+test('abort cancels a pending backoff sleep promptly', async () => {
+  const clock = new VirtualClock();
+  const ac = new AbortController();
+  const p = runWaiter({ ...base(async () => 'CREATE_IN_PROGRESS'), backoff: { initialMs: 3_600_000, maxMs: 3_600_000, factor: 1, jitter: 0 } }, { clock }, ac.signal);
+  setImmediate(() => ac.abort());
+  await assert.rejects(p, (e: unknown) => e instanceof WaitError && e.code === 'CAPI_GATE_ABORTED');
+});
