@@ -7,8 +7,8 @@ export const REDACTED = '[REDACTED]';
 const PATTERNS: ReadonlyArray<[RegExp, string]> = [
   [/-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?-----END \1PRIVATE KEY-----/g, `-----BEGIN $1PRIVATE KEY-----${REDACTED}-----END $1PRIVATE KEY-----`],
   [/((?:x-auth-token|x-subject-token|authorization|x-vault-token)\s*[:=]\s*)("?)[^\s",}]+/gi, `$1$2${REDACTED}`],
-  [/("(?:password|secret|token|client-key-data|unseal_key|keys?_base64|private_key)"\s*:\s*")[^"]*(")/gi, `$1${REDACTED}$2`],
-  [/(\b(?:password|secret|application_credential_secret)\s*[:=]\s*)([^\s,;'"]+)/gi, `$1${REDACTED}`],
+  [/("[\w-]*(?:password|secret|token|client-key-data|unseal_key|keys_base64|private_key)[\w-]*"\s*:\s*")[^"]*(")/gi, `$1${REDACTED}$2`],
+  [/(\b[\w-]*(?:password|secret)\s*[:=]\s*)([^\s,;'"]+)/gi, `$1${REDACTED}`],
   [/\bgAAAAA[A-Za-z0-9_-]{40,}/g, REDACTED], // Fernet tokens
 ];
 
