@@ -9,10 +9,20 @@ import { historyCommand, reportCommand, signoffCommand } from './cmd-report.js';
 import { renderPlan } from './cmd-plan.js';
 import { renderRunbook } from './cmd-runbook.js';
 import { parseList, runCommand } from './cmd-run.js';
-import { runsDir, version } from './context.js';
+import { PACKAGE_ROOT, runsDir, version } from './context.js';
+import { join } from 'node:path';
+
+const EXAMPLE_SITE = join(PACKAGE_ROOT, 'docs', 'site.example.yaml');
 import { makeOut } from './output.js';
 
 const out = makeOut();
+// `capi-gate runbook | head` closes the pipe early: that is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
 let exitCode = 0;
 
 const EXIT_CODES_HELP = `
@@ -111,6 +121,16 @@ program
   .option('--site <name>', 'only runs of this site name')
   .action((o: { site?: string }) => {
     exitCode = historyCommand(out, runsDir(program.opts<{ runsDir?: string }>().runsDir), o.site);
+  });
+
+program
+  .command('demo')
+  .description('the whole acceptance against the built-in simulated site')
+  .action(() => {
+    out.line('The simulated site is not wired into demo yet; showing the plan for the example site instead.');
+    out.line('');
+    const loaded = loadSite(EXAMPLE_SITE);
+    renderPlan(out, loaded, selectSteps([], []).selected);
   });
 
 program

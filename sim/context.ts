@@ -1,0 +1,74 @@
+// What every simulated service shares: the world, the clock, fault rules, the request log,
+// the published URLs and the simulated durations.
+
+import type { SimClock } from './clock.js';
+import type { FaultDecision, FaultEngine } from './faults.js';
+import type { Principal, ServiceName } from './http.js';
+import type { Rng } from './rand.js';
+import type { RequestLog } from './request-log.js';
+import type { World } from './state.js';
+
+export type ApiService = 'keystone' | 'magnum' | 'glance' | 'octavia' | 'nova' | 'neutron';
+
+/** Simulated durations in ms, before the time scale applies. */
+export interface Durations {
+  clusterCreate: number;
+  clusterDelete: number;
+  lbCreate: number;
+  lbDelete: number;
+  failover: number;
+  imageImport: number;
+  imageUpload: number;
+  serverBoot: number;
+  serverStart: number;
+  healthPoll: number;
+  capoRetry: number;
+  tokenTtl: number;
+}
+
+export const DEFAULT_DURATIONS: Durations = {
+  clusterCreate: 600_000,
+  clusterDelete: 180_000,
+  lbCreate: 120_000,
+  lbDelete: 30_000,
+  failover: 100_000,
+  imageImport: 60_000,
+  imageUpload: 10_000,
+  serverBoot: 60_000,
+  serverStart: 15_000,
+  healthPoll: 60_000,
+  capoRetry: 30_000,
+  tokenTtl: 3_600_000,
+};
+
+/**
+ * Octavia's role model (api-notes §5.4): `legacy` grants writes to load-balancer_member only
+ * (the runbook's deployment, D-039), `new` to member, `either` to both.
+ */
+export type OctaviaRbac = 'legacy' | 'new' | 'either';
+
+export interface SimContext {
+  readonly world: World;
+  readonly clock: SimClock;
+  readonly faults: FaultEngine;
+  readonly log: RequestLog;
+  readonly rng: Rng;
+  /** Base URL (scheme://host:port, no path) of each service. */
+  readonly urls: Record<ApiService, string>;
+  readonly durations: Durations;
+  readonly octaviaRbac: OctaviaRbac;
+  /** Catalog service ids, stable for the life of the simulator. */
+  readonly serviceIds: Record<ApiService, string>;
+  readonly names: { readonly adminUser: string; readonly tenantUser: string; readonly externalSubnetCidr: string };
+}
+
+/**
+ * A call the simulated driver (magnum-capi-helm / CAPO / the CCM) makes to another service:
+ * logged like a client request and subject to fault rules with phase `driver`.
+ */
+export function driverCall(ctx: SimContext, service: ServiceName, method: string, path: string, principal: Principal, user?: string): FaultDecision {
+  const d = ctx.faults.decide({ service, method, path, principal, phase: 'driver' });
+  const status = d.action?.type === 'status' ? d.action.status : d.action?.type === 'drop' ? 0 : 200;
+  ctx.log.add({ service: 'driver', method, path: `${service}:${path}`, status, ms: 0, userAgent: 'magnum-capi-helm (simulated)', principal, user, faults: d.ruleIds, at: ctx.clock.now() });
+  return d;
+}
