@@ -182,6 +182,13 @@ abstract class Session {
     return { ...res, data: parseJsonBody(res, schema) };
   }
 
+  /** requestJson, with 404 answered as undefined (a lookup that may find nothing). */
+  async findJson<T>(call: ServiceCall, schema: ZodType<T>): Promise<T | undefined> {
+    const res = await this.request({ ...call, accept: [...(call.accept ?? []), 404] });
+    if (res.status === 404) return undefined;
+    return parseJsonBody(res, schema);
+  }
+
   private async authenticate(signal: AbortSignal): Promise<TokenInfo> {
     const creds = this.credentials;
     const url = `${identityUrl(creds.authUrl)}/auth/tokens`;

@@ -1,0 +1,165 @@
+// Glance v2 (api-notes §4): images by name (GET /v2/images?name=), create, glance-direct stage
+// (streamed octet-stream) + import, status. Custom properties such as kube_version and
+// os_distro are top-level keys of the image JSON. Either scope may call these.
+
+import type { Readable } from 'node:stream';
+import { z } from 'zod';
+import { CapiGateError } from '../core/errors.js';
+import { parseJsonBody } from '../http/index.js';
+import type { AnySession } from './session.js';
+
+/** Keys of the image resource itself; everything else is a property (api-notes §4.2). */
+const STANDARD_KEYS: ReadonlySet<string> = new Set([
+  'id', 'name', 'status', 'visibility', 'protected', 'os_hidden', 'disk_format', 'container_format', 'size', 'virtual_size',
+  'checksum', 'os_hash_algo', 'os_hash_value', 'min_ram', 'min_disk', 'owner', 'tags', 'created_at', 'updated_at',
+  'self', 'file', 'schema', 'locations', 'direct_url', 'stores',
+]);
+
+const imageSchema = z
+  .looseObject({
+    id: z.string(),
+    name: z.string().nullish(),
+    status: z.string(),
+    visibility: z.string().nullish(),
+    disk_format: z.string().nullish(),
+    container_format: z.string().nullish(),
+    size: z.number().nullish(),
+    owner: z.string().nullish(),
+    os_hidden: z.boolean().nullish(),
+  })
+  .transform((i) => {
+    const properties: Record<string, string> = {};
+    for (const [k, v] of Object.entries(i)) {
+      if (!STANDARD_KEYS.has(k) && v !== null && v !== undefined) properties[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    }
+    return {
+      id: i.id,
+      name: i.name ?? '',
+      /** queued, saving, uploading, importing, active, killed, deleted, deactivated, pending_delete. */
+      status: i.status,
+      visibility: i.visibility ?? undefined,
+      diskFormat: i.disk_format ?? undefined,
+      containerFormat: i.container_format ?? undefined,
+      size: i.size ?? undefined,
+      owner: i.owner ?? undefined,
+      hidden: i.os_hidden ?? false,
+      /** The driver reads the Kubernetes version from here, not from a template label. */
+      kubeVersion: properties['kube_version'],
+      osDistro: properties['os_distro'],
+      /** Stores where an import failed; a failed import reverts the image to queued (FINDING-3). */
+      failedImport: properties['os_glance_failed_import'] || undefined,
+      properties,
+    };
+  });
+export type Image = z.output<typeof imageSchema>;
+
+const imagesSchema = z.object({ images: z.array(imageSchema), next: z.string().nullish() });
+
+export interface ImageSpec {
+  readonly name: string;
+  readonly diskFormat: string;
+  readonly containerFormat: string;
+  readonly visibility?: 'public' | 'private' | 'shared' | 'community';
+  /** Top-level custom properties, e.g. { os_distro: 'ubuntu', kube_version: 'v1.34.8' }. */
+  readonly properties?: Readonly<Record<string, string>>;
+}
+
+export interface CreatedImage {
+  readonly image: Image;
+  /** From the OpenStack-image-import-methods response header; empty when the cloud offers no import. */
+  readonly importMethods: readonly string[];
+}
+
+export async function getImage(s: AnySession, id: string, signal: AbortSignal): Promise<Image> {
+  const res = await s.requestJson({ service: 'image', method: 'GET', path: `/images/${encodeURIComponent(id)}`, operation: 'get image', signal }, imageSchema);
+  return res.data;
+}
+
+/** Every image with exactly this name (follows `next` pages). */
+export async function listImagesByName(s: AnySession, name: string, signal: AbortSignal): Promise<Image[]> {
+  const out: Image[] = [];
+  let marker: string | undefined;
+  for (let page = 0; page < 100; page++) {
+    const res = await s.requestJson(
+      { service: 'image', method: 'GET', path: '/images', query: { name, marker }, operation: 'find image by name', signal },
+      imagesSchema,
+    );
+    out.push(...res.data.images.filter((i) => i.name === name));
+    const last = res.data.images[res.data.images.length - 1];
+    if (!res.data.next || !last) break;
+    marker = last.id;
+  }
+  return out;
+}
+
+/** The one image with this name; undefined when none; CAPI_GATE_PRECONDITION when ambiguous (Magnum would 409). */
+export async function findImageByName(s: AnySession, name: string, signal: AbortSignal): Promise<Image | undefined> {
+  const images = await listImagesByName(s, name, signal);
+  if (images.length > 1) {
+    throw new CapiGateError('CAPI_GATE_PRECONDITION', `${images.length} images are named '${name}' (${images.map((i) => `${i.id} ${i.status}`).join(', ')})`, {
+      hint: 'Magnum refuses an ambiguous image name (409): delete the extra images.',
+    });
+  }
+  return images[0];
+}
+
+/** POST /v2/images (201, status queued). Never replayed: look the image up by name instead. */
+export async function createImage(s: AnySession, spec: ImageSpec, signal: AbortSignal): Promise<CreatedImage> {
+  const json: Record<string, unknown> = {
+    ...spec.properties,
+    name: spec.name,
+    disk_format: spec.diskFormat,
+    container_format: spec.containerFormat,
+    ...(spec.visibility ? { visibility: spec.visibility } : {}),
+  };
+  const res = await s.request({ service: 'image', method: 'POST', path: '/images', json, operation: 'create image', signal });
+  const image = parseJsonBody(res, imageSchema);
+  const header = res.headers['openstack-image-import-methods'] ?? '';
+  return { image, importMethods: header.split(',').map((m) => m.trim()).filter((m) => m !== '') };
+}
+
+/**
+ * PUT /v2/images/{id}/stage (204): glance-direct staging, queued → uploading. The body streams;
+ * a stream cannot be replayed, so this is attempted once.
+ */
+export async function stageImage(
+  s: AnySession,
+  id: string,
+  data: Readable | AsyncIterable<Uint8Array> | Uint8Array,
+  options: { readonly sizeBytes?: number; readonly timeoutMs?: number },
+  signal: AbortSignal,
+): Promise<void> {
+  await s.request({
+    service: 'image',
+    method: 'PUT',
+    path: `/images/${encodeURIComponent(id)}/stage`,
+    headers: {
+      'content-type': 'application/octet-stream',
+      ...(options.sizeBytes !== undefined ? { 'content-length': String(options.sizeBytes) } : {}),
+    },
+    body: data,
+    operation: 'stage image data',
+    signal,
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+  });
+}
+
+/** POST /v2/images/{id}/import (202) with glance-direct (requires status uploading). */
+export async function importImage(s: AnySession, id: string, signal: AbortSignal): Promise<void> {
+  await s.request({
+    service: 'image',
+    method: 'POST',
+    path: `/images/${encodeURIComponent(id)}/import`,
+    json: { method: { name: 'glance-direct' } },
+    operation: 'import image (glance-direct)',
+    signal,
+  });
+}
+
+/** The image status alone (the runbook polls `image show -c status`). */
+export async function getImageStatus(s: AnySession, id: string, signal: AbortSignal): Promise<string> {
+  return (await getImage(s, id, signal)).status;
+}
+
+export const glance = { getImage, listImagesByName, findImageByName, createImage, stageImage, importImage, getImageStatus } as const;
+export type GlanceClient = typeof glance;

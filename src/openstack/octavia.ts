@@ -1,0 +1,181 @@
+// Octavia v2 (api-notes §5): load balancers (get, list with ?id= / ?name= / ?project_id=,
+// delete with cascade), failover and amphorae. Failover and amphorae need the admin scope
+// (load-balancer:admin); a tenant session there is a compile error, and on the wire a 403.
+
+import { z } from 'zod';
+import type { AdminSession, AnySession } from './session.js';
+
+const idList = z
+  .array(z.object({ id: z.string() }))
+  .nullish()
+  .transform((v) => (v ?? []).map((x) => x.id));
+
+const lbSchema = z
+  .object({
+    id: z.string(),
+    name: z.string().nullish(),
+    provisioning_status: z.string(),
+    operating_status: z.string(),
+    vip_address: z.string().nullish(),
+    vip_port_id: z.string().nullish(),
+    vip_subnet_id: z.string().nullish(),
+    vip_network_id: z.string().nullish(),
+    project_id: z.string().nullish(),
+    provider: z.string().nullish(),
+    listeners: idList,
+    pools: idList,
+    created_at: z.string().nullish(),
+    updated_at: z.string().nullish(),
+  })
+  .transform((l) => ({
+    id: l.id,
+    name: l.name ?? '',
+    /** ACTIVE, DELETED, ERROR, PENDING_CREATE, PENDING_UPDATE, PENDING_DELETE. */
+    provisioningStatus: l.provisioning_status,
+    /** ONLINE, OFFLINE, DEGRADED, ERROR, NO_MONITOR. */
+    operatingStatus: l.operating_status,
+    vipAddress: l.vip_address ?? undefined,
+    vipPortId: l.vip_port_id ?? undefined,
+    vipSubnetId: l.vip_subnet_id ?? undefined,
+    vipNetworkId: l.vip_network_id ?? undefined,
+    projectId: l.project_id ?? undefined,
+    /** A null provider is shown as octavia. */
+    provider: l.provider ?? 'octavia',
+    listenerIds: l.listeners,
+    poolIds: l.pools,
+    createdAt: l.created_at ?? undefined,
+    updatedAt: l.updated_at ?? undefined,
+  }));
+export type LoadBalancer = z.output<typeof lbSchema>;
+
+const links = z.array(z.object({ rel: z.string(), href: z.string() })).nullish();
+const lbOne = z.object({ loadbalancer: lbSchema });
+const lbMany = z.object({ loadbalancers: z.array(lbSchema), loadbalancers_links: links });
+
+const amphoraSchema = z
+  .object({
+    id: z.string(),
+    loadbalancer_id: z.string().nullish(),
+    compute_id: z.string().nullish(),
+    role: z.string().nullish(),
+    status: z.string(),
+    lb_network_ip: z.string().nullish(),
+    ha_ip: z.string().nullish(),
+    vrrp_ip: z.string().nullish(),
+    cert_expiration: z.string().nullish(),
+  })
+  .transform((a) => ({
+    id: a.id,
+    loadbalancerId: a.loadbalancer_id ?? undefined,
+    computeId: a.compute_id ?? undefined,
+    /** STANDALONE, MASTER, BACKUP. */
+    role: a.role ?? undefined,
+    /** BOOTING, ALLOCATED, READY, PENDING_CREATE, PENDING_DELETE, DELETED, ERROR. */
+    status: a.status,
+    lbNetworkIp: a.lb_network_ip ?? undefined,
+    haIp: a.ha_ip ?? undefined,
+    vrrpIp: a.vrrp_ip ?? undefined,
+    certExpiration: a.cert_expiration ?? undefined,
+  }));
+export type Amphora = z.output<typeof amphoraSchema>;
+const amphoraeSchema = z.object({ amphorae: z.array(amphoraSchema), amphorae_links: links });
+
+export interface LoadBalancerFilter {
+  readonly id?: string;
+  readonly name?: string;
+  readonly projectId?: string;
+  readonly provisioningStatus?: string;
+}
+
+/** The query of a `rel=next` link, to follow Octavia's pages. */
+function nextMarker(l: readonly { rel: string; href: string }[] | null | undefined): string | undefined {
+  const next = l?.find((x) => x.rel === 'next');
+  if (!next) return undefined;
+  try {
+    return new URL(next.href, 'http://x').searchParams.get('marker') ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function findLoadBalancer(s: AnySession, id: string, signal: AbortSignal): Promise<LoadBalancer | undefined> {
+  const res = await s.findJson(
+    { service: 'load-balancer', method: 'GET', path: `/lbaas/loadbalancers/${encodeURIComponent(id)}`, operation: 'get load balancer', signal },
+    lbOne,
+  );
+  return res?.loadbalancer;
+}
+
+export async function getLoadBalancer(s: AnySession, id: string, signal: AbortSignal): Promise<LoadBalancer> {
+  const res = await s.requestJson(
+    { service: 'load-balancer', method: 'GET', path: `/lbaas/loadbalancers/${encodeURIComponent(id)}`, operation: 'get load balancer', signal },
+    lbOne,
+  );
+  return res.data.loadbalancer;
+}
+
+export async function listLoadBalancers(s: AnySession, filter: LoadBalancerFilter, signal: AbortSignal): Promise<LoadBalancer[]> {
+  const out: LoadBalancer[] = [];
+  let marker: string | undefined;
+  for (let page = 0; page < 100; page++) {
+    const res = await s.requestJson(
+      {
+        service: 'load-balancer',
+        method: 'GET',
+        path: '/lbaas/loadbalancers',
+        query: { id: filter.id, name: filter.name, project_id: filter.projectId, provisioning_status: filter.provisioningStatus, marker },
+        operation: 'list load balancers',
+        signal,
+      },
+      lbMany,
+    );
+    out.push(...res.data.loadbalancers);
+    marker = nextMarker(res.data.loadbalancers_links);
+    if (!marker || res.data.loadbalancers.length === 0) break;
+  }
+  return out;
+}
+
+/** DELETE (cascade removes listeners, pools and members). False when it was already gone. */
+export async function deleteLoadBalancer(s: AnySession, id: string, options: { readonly cascade?: boolean }, signal: AbortSignal): Promise<boolean> {
+  const res = await s.request({
+    service: 'load-balancer',
+    method: 'DELETE',
+    path: `/lbaas/loadbalancers/${encodeURIComponent(id)}`,
+    query: { cascade: options.cascade ? 'true' : undefined },
+    accept: [404],
+    operation: 'delete load balancer',
+    signal,
+  });
+  return res.status !== 404;
+}
+
+/** PUT .../failover (202): ACTIVE or ERROR → PENDING_UPDATE → ACTIVE. Admin only (appendix-A LB-failover). */
+export async function failoverLoadBalancer(admin: AdminSession, id: string, signal: AbortSignal): Promise<void> {
+  await admin.request({
+    service: 'load-balancer',
+    method: 'PUT',
+    path: `/lbaas/loadbalancers/${encodeURIComponent(id)}/failover`,
+    operation: 'failover load balancer',
+    signal,
+  });
+}
+
+/** GET /v2.0/octavia/amphorae?loadbalancer_id= (admin only). */
+export async function listAmphorae(admin: AdminSession, filter: { readonly loadbalancerId: string }, signal: AbortSignal): Promise<Amphora[]> {
+  const res = await admin.requestJson(
+    {
+      service: 'load-balancer',
+      method: 'GET',
+      path: '/octavia/amphorae',
+      query: { loadbalancer_id: filter.loadbalancerId },
+      operation: 'list amphorae',
+      signal,
+    },
+    amphoraeSchema,
+  );
+  return res.data.amphorae;
+}
+
+export const octavia = { findLoadBalancer, getLoadBalancer, listLoadBalancers, deleteLoadBalancer, failoverLoadBalancer, listAmphorae } as const;
+export type OctaviaClient = typeof octavia;
