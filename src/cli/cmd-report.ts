@@ -19,7 +19,7 @@ export function reportFor(runsDir: string, runId: string): { report: RunReport; 
 }
 
 export function reportCommand(out: Out, runsDir: string, runId: string, format: string): number {
-  if (!['md', 'json', 'junit'].includes(format)) throw new CapiGateError('CAPI_GATE_USAGE', `unknown report format ${JSON.stringify(format)}`, { hint: 'Use --format md, json or junit.' });
+  if (!['md', 'json', 'junit', 'html'].includes(format)) throw new CapiGateError('CAPI_GATE_USAGE', `unknown report format ${JSON.stringify(format)}`, { hint: 'Use --format md, json, junit or html.' });
   const { report, dir } = reportFor(runsDir, runId);
   writeReports(report, dir);
   out.raw(renderReport(report, format as ReportFormat));

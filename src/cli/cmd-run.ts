@@ -125,5 +125,6 @@ export async function runCommand(out: Out, opts: RunCommandOptions): Promise<Run
   out.line(`Reports: ${files.md}`);
   out.line(`         ${files.json}`);
   out.line(`         ${files.junit}`);
+  out.line(`         ${files.html}`);
   return { exitCode: result.exitCode, report, runDir: j.dir, files };
 }

@@ -99,7 +99,7 @@ program
   .command('report')
   .description('render the report of a run (from its journal)')
   .argument('<runId>', 'run id (see `capi-gate history`)')
-  .option('--format <format>', 'md, json or junit', 'md')
+  .option('--format <format>', 'md, json, junit or html', 'md')
   .action((runId: string, o: { format: string }) => {
     exitCode = reportCommand(out, runsDir(program.opts<{ runsDir?: string }>().runsDir), runId, o.format);
   });
