@@ -1,0 +1,92 @@
+// Generated docs (STYLE 24): docs/runbook.md, docs/errors.md and docs/site-file.md come from the
+// code; `npm run check` fails when they are stale (scripts/gen-docs.mjs --check).
+
+import { ERROR_CODES } from '../core/errors.js';
+import { siteSchema } from '../site/schema.js';
+import { SITE_KEY_DESCRIPTIONS } from '../site/descriptions.js';
+import { renderRunbook } from './cmd-runbook.js';
+
+export function renderErrorsDoc(): string {
+  const rows = Object.entries(ERROR_CODES).map(([code, v]) => `| \`${code}\` | ${v.exit} | ${v.summary} |`);
+  return [
+    '<!-- Generated from src/core/errors.ts by scripts/gen-docs.mjs. Do not edit. -->',
+    '# Error codes',
+    '',
+    'Every error capi-gate reports carries a stable code (match on it, not on the text), a one-line',
+    'hint, and where one applies the appendix-A playbook. The exit code follows from the code when the',
+    'command itself fails; a finished run exits with its verdict (0, 1, 3 or 4).',
+    '',
+    '| code | exit | meaning |',
+    '|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+}
+
+interface ZodLike {
+  readonly _zod: { readonly def: Record<string, unknown> & { readonly type: string } };
+  readonly description?: string;
+}
+
+interface Row { path: string; type: string; required: boolean; def: string; description: string }
+
+function describeType(s: ZodLike): string {
+  const d = s._zod.def;
+  switch (d.type) {
+    case 'literal': return `\`${JSON.stringify((d['values'] as unknown[])[0])}\``;
+    case 'enum': return Object.values(d['entries'] as Record<string, string>).map((v) => `\`${v}\``).join(' \\| ');
+    case 'array': return `list of ${describeType(d['element'] as ZodLike)}`;
+    case 'record': return 'map of string to string';
+    case 'object': return 'mapping';
+    case 'pipe': return describeType(d['in'] as ZodLike);
+    default: return d.type;
+  }
+}
+
+function walk(s: ZodLike, path: string, rows: Row[], required = true, def = '', description = ''): void {
+  const d = s._zod.def;
+  const desc = description || s.description || '';
+  if (d.type === 'default') return walk(d['innerType'] as ZodLike, path, rows, false, JSON.stringify(typeof d['defaultValue'] === 'function' ? (d['defaultValue'] as () => unknown)() : d['defaultValue']), desc);
+  if (d.type === 'optional') return walk(d['innerType'] as ZodLike, path, rows, false, def, desc);
+  if (path) rows.push({ path, type: describeType(s), required, def, description: SITE_KEY_DESCRIPTIONS[path] ?? desc });
+  if (d.type === 'object') {
+    for (const [k, v] of Object.entries(d['shape'] as Record<string, ZodLike>)) walk(v, path ? `${path}.${k}` : k, rows);
+  } else if (d.type === 'array') {
+    const el = d['element'] as ZodLike;
+    if (el._zod.def.type === 'object') for (const [k, v] of Object.entries(el._zod.def['shape'] as Record<string, ZodLike>)) walk(v, `${path}[].${k}`, rows);
+  }
+}
+
+export function renderSiteFileDoc(): string {
+  const rows: Row[] = [];
+  walk(siteSchema as unknown as ZodLike, '', rows);
+  const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return [
+    '<!-- Generated from src/site/schema.ts by scripts/gen-docs.mjs. Do not edit. -->',
+    '# The site file',
+    '',
+    'One YAML file per site: the runbook\'s `ENV(...)` literals and other site facts, nothing secret.',
+    '`docs/site.example.yaml` holds the runbook\'s values. Unknown keys are errors (a typo must not be',
+    'silently ignored). Relative paths are relative to the site file; `~` is `$HOME`. Durations are',
+    'written like `90s`, `20m`, `1h30m`. Ids that regenerate per rebuild are never stored: they are',
+    'resolved by name at run time (DOCFIX-034).',
+    '',
+    '| key | type | required | default | meaning |',
+    '|---|---|---|---|---|',
+    ...rows.map((r) => `| \`${r.path}\` | ${cell(r.type)} | ${r.required ? 'yes' : 'no'} | ${r.def ? `\`${cell(r.def)}\`` : ''} | ${cell(r.description)} |`),
+    '',
+  ].join('\n');
+}
+
+export const GENERATED_DOCS: Readonly<Record<string, () => string>> = {
+  'docs/runbook.md': renderRunbook,
+  'docs/errors.md': renderErrorsDoc,
+  'docs/site-file.md': renderSiteFileDoc,
+};
+
+/** Keys the schema has but the descriptions lack (a test keeps them in step). */
+export function undocumentedSiteKeys(): string[] {
+  const rows: Row[] = [];
+  walk(siteSchema as unknown as ZodLike, '', rows);
+  return rows.map((r) => r.path).filter((p) => !SITE_KEY_DESCRIPTIONS[p]);
+}
