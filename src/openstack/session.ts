@@ -95,6 +95,8 @@ abstract class Session {
   private authCount = 0;
 
   protected constructor(creds: CloudCredentials, options: SessionOptions) {
+    // Credentials may be built by hand (tests, other loaders): register their secrets here too.
+    redactor.add(creds.authType === 'password' ? creds.password : creds.applicationCredential.secret);
     this.credentials = creds;
     this.transport = options.transport;
     this.clock = options.clock ?? realClock;
