@@ -7,12 +7,12 @@ import { CapiGateError } from '../core/errors.js';
 import { EventBus } from '../core/events.js';
 import { Journal, newRunId, runSteps } from '../engine/index.js';
 import { CATALOG, selectSteps } from '../phase08/index.js';
-import type { Phase08Services } from '../phase08/index.js';
 import { buildReport, writeReports } from '../report/index.js';
 import type { RunReport } from '../report/index.js';
 import { loadSite } from '../site/load.js';
 import type { LoadedSite } from '../site/load.js';
 import { buildServices, version } from './context.js';
+import type { BuiltServices } from './context.js';
 import type { Out } from './output.js';
 import { paint, statusColor } from './output.js';
 import { liveReporter, plainReporter } from './progress.js';
@@ -24,7 +24,9 @@ export interface RunCommandOptions {
   readonly resume?: string | true;
   readonly runsDir: string;
   readonly clock?: Clock;
-  readonly services?: (site: LoadedSite) => Phase08Services;
+  readonly services?: (site: LoadedSite) => BuiltServices;
+  /** The environment credentials are read from (default process.env). */
+  readonly env?: NodeJS.ProcessEnv;
   /** Aborted by the caller (signals are wired by main). */
   readonly signal: AbortSignal;
 }
@@ -93,6 +95,7 @@ export async function runCommand(out: Out, opts: RunCommandOptions): Promise<Run
   const reporter = out.isTTY ? liveReporter(out, steps) : plainReporter(out);
   const off = bus.on((e) => reporter.onEvent(e));
   if (!out.isTTY) out.line(`run directory: ${j.dir}`);
+  const built = (opts.services ?? ((s) => buildServices(s, opts.env ?? process.env, clock)))(loaded);
   let result;
   try {
     result = await runSteps({
@@ -100,7 +103,7 @@ export async function runCommand(out: Out, opts: RunCommandOptions): Promise<Run
       selected,
       journal: j,
       site: loaded,
-      services: (opts.services ?? ((s) => buildServices(s, process.env)))(loaded),
+      services: built.services,
       clock,
       bus,
       signal: opts.signal,
@@ -111,6 +114,7 @@ export async function runCommand(out: Out, opts: RunCommandOptions): Promise<Run
     off();
     reporter.stop();
     j.close();
+    await built.close().catch(() => undefined);
   }
   const report = buildReport(j.meta, Journal.open(opts.runsDir, j.meta.runId).all(), CATALOG);
   const files = writeReports(report, j.dir);

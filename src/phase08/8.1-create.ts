@@ -1,20 +1,72 @@
-// 8.1: Create the workload cluster (idempotent).
-// Runbook section STEP_8_1; decisions D-039, DOCFIX-034. Not implemented yet: reports ERROR.
+// 8.1 create the workload cluster (MUTATION), idempotent: looked up by name first, created once,
+// the uuid journaled; a second run or a resume never creates a second cluster. The driver
+// auto-mints the app-cred (D-039) and always provisions an Octavia LB (+FIP) for the API.
 
 import { defineStep } from '../engine/index.js';
-import { notImplemented } from './not-implemented.js';
+import type { Cluster } from '../openstack/index.js';
+import { CAPTURED } from '../report/captured-keys.js';
 import type { Phase08Services } from './services.js';
 import { STEP_8_1 } from './runbook-text.js';
 
-export const step = defineStep<Phase08Services, never>({
+interface Observed {
+  readonly cluster: Cluster;
+  readonly created: boolean;
+  readonly expected: { masterCount: number; nodeCount: number; templateUuid: string | undefined };
+}
+
+export const step = defineStep<Phase08Services, Observed>({
   id: '8.1',
   title: 'Create the workload cluster (idempotent)',
   kind: 'mutation',
   needs: ['8.0.prereqs', '8.0.image', '8.0.template'],
   decisions: ['D-039', 'DOCFIX-034'],
   runbook: STEP_8_1,
-  body: async () => notImplemented('8.1', 'the OpenStack issue (#3)'),
-  gate: () => {
-    throw new Error('unreachable: the body never returns');
+  body: async (ctx) => {
+    const os = await ctx.services.openstack(ctx.signal);
+    const s = ctx.site.site;
+    const { value, created } = await ctx.mutate({
+      key: 'cluster',
+      lookup: (signal) => os.magnum.findCluster(os.tenant, s.cluster.name, signal),
+      create: async (signal) => {
+        const { uuid } = await os.magnum.createCluster(os.tenant, {
+          name: s.cluster.name,
+          template: s.template.name,
+          keypair: s.keypair,
+          masterCount: s.cluster.masterCount,
+          nodeCount: s.cluster.nodeCount,
+        }, signal);
+        // Real Magnum creates the row asynchronously; a GET right after the 202 can 404 briefly.
+        const found = await ctx.wait({
+          name: 'cluster-row', what: `cluster ${uuid} to appear`, deadlineMs: 60_000,
+          backoff: { initialMs: 500, maxMs: 5_000, factor: 2, jitter: 0.2 },
+          poll: (sg) => os.magnum.findCluster(os.tenant, uuid, sg).then((c) => c ?? null),
+          state: (c) => (c ? c.status : 'absent'),
+          acceptors: [{ state: 'success', matcher: (c) => c !== null }],
+        });
+        return found.value!;
+      },
+      record: (c) => ({ uuid: c.uuid, name: c.name }),
+    });
+    ctx.capture(CAPTURED.clusterUuid, value.uuid);
+    if (value.stackId) ctx.capture(CAPTURED.capiSuffix, value.stackId);
+    ctx.evidence.write('cluster.json', value);
+    return { cluster: value, created, expected: { masterCount: s.cluster.masterCount, nodeCount: s.cluster.nodeCount, templateUuid: ctx.captured(CAPTURED.templateUuid) } };
+  },
+  gate: ({ cluster: c, created, expected }) => {
+    const how = created ? 'created' : 'already present; not created again';
+    if (c.status.startsWith('DELETE_')) {
+      return { status: 'FAIL', summary: `${c.name} ${c.uuid} is ${c.status}`, hint: 'A delete is under way or wedged: finish it first (capi-gate cleanup; appendix-A stuck-delete).', playbook: 'stuck-delete' };
+    }
+    if (c.status.endsWith('_FAILED')) {
+      return { status: 'FAIL', summary: `${c.name} ${c.uuid} is ${c.status}: ${c.statusReason ?? 'no reason given'}`, hint: 'Delete the failed cluster and create it again after fixing the cause (appendix-A).', playbook: 'stuck-delete' };
+    }
+    const mismatch: string[] = [];
+    if (c.masterCount !== undefined && c.masterCount !== expected.masterCount) mismatch.push(`master_count ${c.masterCount} (site ${expected.masterCount})`);
+    if (c.nodeCount !== undefined && c.nodeCount !== expected.nodeCount) mismatch.push(`node_count ${c.nodeCount} (site ${expected.nodeCount})`);
+    if (expected.templateUuid && c.clusterTemplateId && c.clusterTemplateId !== expected.templateUuid) mismatch.push(`template ${c.clusterTemplateId} (site template ${expected.templateUuid})`);
+    if (mismatch.length) {
+      return { status: 'FAIL', summary: `${c.name} exists with a different shape: ${mismatch.join(', ')}`, hint: 'A cluster of that name predates this run. Delete it (capi-gate cleanup) or rename the cluster in the site file.' };
+    }
+    return { status: 'PASS', summary: `${c.name} ${c.uuid} ${how} (${c.status})`, details: { uuid: c.uuid, stackId: c.stackId, created } };
   },
 });

@@ -1,12 +1,37 @@
-// 8.2: Wait to CREATE_COMPLETE; capture API LB, VIP, FIP, api_address; API LB ACTIVE/ONLINE; health HEALTHY.
-// Runbook section STEP_8_2; decisions D-042, D-039, appendix-A. Not implemented yet: reports ERROR.
+// 8.2 watch to CREATE_COMPLETE or CREATE_FAILED with progress; capture api_address, the API LB id,
+// VIP and FIP; gate on the API LB ACTIVE/ONLINE and health_status HEALTHY (UNHEALTHY is the D-042
+// cosmetic case). The magnum-capi-helm driver has no create timeout (a wedged create stays
+// IN_PROGRESS forever), so there is a deadline AND a stall check. When the direct evidence (API LB
+// ACTIVE/ONLINE) says the cluster works while Magnum disagrees, that is its own finding.
 
-import { defineStep } from '../engine/index.js';
-import { notImplemented } from './not-implemented.js';
+import { CapiGateError } from '../core/errors.js';
+import { WaitError, defineStep } from '../engine/index.js';
+import type { StepOutcome, WaitResult } from '../engine/index.js';
+import type { Cluster, LoadBalancer } from '../openstack/index.js';
+import { CAPTURED } from '../report/captured-keys.js';
+import { apiFloatingIp, findApiLoadBalancer } from './api-lb.js';
 import type { Phase08Services } from './services.js';
 import { STEP_8_2 } from './runbook-text.js';
 
-export const step = defineStep<Phase08Services, never>({
+interface Poll {
+  readonly cluster: Cluster;
+  readonly lb: LoadBalancer | undefined;
+}
+
+interface Observed {
+  readonly wait: WaitResult<Poll>;
+  readonly final: Poll;
+  readonly fip: string | undefined;
+}
+
+const FORBIDDEN = /\b403\b|Forbidden|Policy does not allow|not authorized/i;
+const D039 = 'D-039: the cluster\'s application credential lacks load-balancer_member, so Octavia answers 403 and the create wedges. Grant the role to the creator, then DELETE and recreate the cluster (the app-cred is frozen at create time).';
+
+function lbState(lb: LoadBalancer | undefined): string {
+  return lb ? `${lb.provisioningStatus}/${lb.operatingStatus}` : 'none';
+}
+
+export const step = defineStep<Phase08Services, Observed>({
   id: '8.2',
   title: 'Wait to CREATE_COMPLETE; capture API LB, VIP, FIP, api_address; API LB ACTIVE/ONLINE; health HEALTHY',
   kind: 'read',
@@ -14,8 +39,99 @@ export const step = defineStep<Phase08Services, never>({
   decisions: ['D-042', 'D-039', 'appendix-A'],
   runbook: STEP_8_2,
   deadlines: ['clusterCreate', 'clusterStall'],
-  body: async () => notImplemented('8.2', 'the OpenStack issue (#3)'),
-  gate: () => {
-    throw new Error('unreachable: the body never returns');
+  body: async (ctx) => {
+    const os = await ctx.services.openstack(ctx.signal);
+    const name = ctx.captured(CAPTURED.clusterUuid) ?? ctx.site.site.cluster.name;
+    const wait = await ctx.wait<Poll>({
+      name: 'cluster',
+      what: `cluster ${ctx.site.site.cluster.name} to CREATE_COMPLETE`,
+      deadlineMs: ctx.deadlineMs('clusterCreate'),
+      stallMs: ctx.deadlineMs('clusterStall'),
+      backoff: { initialMs: 2_000, maxMs: 30_000, factor: 1.5, jitter: 0.3 },
+      poll: async (signal) => {
+        const cluster = await os.magnum.getCluster(os.tenant, name, signal);
+        // Octavia is asked too: a 403 here is the D-039 wedge, counted by the waiter.
+        const lb = cluster.stackId ? await findApiLoadBalancer(os, cluster, signal) : undefined;
+        return { cluster, lb };
+      },
+      state: (p) => p.cluster.status,
+      progressKey: (p) => [p.cluster.status, p.cluster.statusReason, p.cluster.apiAddress, p.cluster.healthStatus, JSON.stringify(p.cluster.healthStatusReason), p.cluster.masterAddresses.length, p.cluster.nodeAddresses.length, lbState(p.lb)].join('|'),
+      acceptors: [
+        { state: 'success', matcher: (p) => p.cluster.status === 'CREATE_COMPLETE' },
+        { state: 'failure', matcher: (p) => FORBIDDEN.test(`${p.cluster.statusReason ?? ''} ${JSON.stringify(p.cluster.healthStatusReason)}`), message: (p) => `Octavia refuses the cluster's credential: ${p.cluster.statusReason ?? JSON.stringify(p.cluster.healthStatusReason)}`, hint: D039, playbook: 'app-cred-roles' },
+        { state: 'failure', matcher: (p) => p.cluster.status === 'CREATE_FAILED', message: (p) => `CREATE_FAILED: ${p.cluster.statusReason ?? 'no status_reason'}${Object.keys(p.cluster.faults).length ? ` (faults: ${JSON.stringify(p.cluster.faults)})` : ''}`, hint: 'See appendix-A: stuck-delete / app-cred 403 / host OOM; `capi-gate doctor` diagnoses.', playbook: 'stuck-delete' },
+        { state: 'failure', matcher: (p) => p.cluster.status.startsWith('DELETE_'), message: (p) => `the cluster is being deleted (${p.cluster.status})` },
+      ],
+      timeoutHint: 'The driver never times out on its own. Compare with the CAPI objects (capi-gate doctor); if the API LB is ACTIVE/ONLINE Magnum may simply lag.',
+    }).catch((e: unknown) => {
+      const last = e instanceof WaitError ? (e.result.value as Poll | undefined) : undefined;
+      if (e instanceof WaitError && (e.code === 'CAPI_GATE_TIMEOUT' || e.code === 'CAPI_GATE_STALLED') && last?.lb?.provisioningStatus === 'ACTIVE' && last.lb.operatingStatus === 'ONLINE') {
+        throw new CapiGateError(e.code, `FINDING: Magnum still says ${last.cluster.status} while the API LB ${last.lb.id} is ACTIVE/ONLINE (api_address ${last.cluster.apiAddress ?? 'unset'}): the cluster may work while Magnum lags. ${e.message}`, {
+          hint: 'Check the CAPI objects and add-ons on the management cluster (capi-gate doctor); the magnum-capi-helm driver marks CREATE_COMPLETE only when every addon is Deployed.',
+          blocks: e.blocks,
+          cause: e,
+        });
+      }
+      if (e instanceof CapiGateError && e.code === 'CAPI_GATE_FORBIDDEN') {
+        throw new CapiGateError('CAPI_GATE_FORBIDDEN', `Octavia answered 403 repeatedly while the cluster was created: ${e.message}`, { hint: D039, playbook: 'app-cred-roles', blocks: e.blocks, cause: e });
+      }
+      throw e;
+    });
+    let final = wait.value!;
+    const c = final.cluster;
+    if (c.apiAddress) ctx.capture(CAPTURED.apiAddress, c.apiAddress);
+    if (c.stackId) ctx.capture(CAPTURED.capiSuffix, c.stackId);
+    ctx.capture(CAPTURED.healthStatus, c.healthStatus ?? 'UNKNOWN');
+    const reasons = Object.entries(c.healthStatusReason).map(([k, v]) => `${k}=${v}`).join(', ');
+    if (reasons) ctx.capture(CAPTURED.healthStatusReason, reasons);
+    ctx.capture(CAPTURED.nodes, `${c.masterCount ?? '?'} control-plane + ${c.nodeCount ?? '?'} workers (masters ${c.masterAddresses.join(', ') || '-'}; workers ${c.nodeAddresses.join(', ') || '-'})`);
+    if (c.coeVersion) ctx.capture(CAPTURED.kubeVersion, c.coeVersion);
+    // The API LB settles to ACTIVE/ONLINE with the cluster; give it a short grace period.
+    if (final.lb && final.lb.provisioningStatus !== 'ACTIVE') {
+      const lbWait = await ctx.wait<LoadBalancer | undefined>({
+        name: 'api-lb', what: `API LB ${final.lb.id} to ACTIVE`, deadlineMs: ctx.deadlineMs('failover'),
+        poll: (signal) => os.octavia.findLoadBalancer(os.tenant, final.lb!.id, signal),
+        state: (lb) => lbState(lb),
+        acceptors: [
+          { state: 'success', matcher: (lb) => lb?.provisioningStatus === 'ACTIVE' },
+          { state: 'failure', matcher: (lb) => lb === undefined || lb.provisioningStatus === 'ERROR', message: (lb) => `API LB is ${lbState(lb)}`, hint: 'appendix-A LB-failover: an admin-scope `loadbalancer failover` rebuilds the amphora.', playbook: 'api-lb-error' },
+        ],
+      });
+      final = { ...final, lb: lbWait.value };
+    }
+    let fip: string | undefined;
+    if (final.lb) {
+      ctx.capture(CAPTURED.apiLbId, final.lb.id);
+      if (final.lb.vipAddress) ctx.capture(CAPTURED.apiLbVip, final.lb.vipAddress);
+      fip = await apiFloatingIp(os, final.lb, ctx.signal);
+      if (fip) ctx.capture(CAPTURED.apiFip, fip);
+    }
+    ctx.evidence.write('cluster.json', final.cluster);
+    if (final.lb) ctx.evidence.write('api-lb.json', final.lb);
+    return { wait, final, fip };
+  },
+  gate: ({ final, wait, fip }): StepOutcome => {
+    const c = final.cluster;
+    const lb = final.lb;
+    const took = wait.endedAt - wait.startedAt;
+    const details = { uuid: c.uuid, stackId: c.stackId, apiAddress: c.apiAddress, apiLb: lb?.id, vip: lb?.vipAddress, fip, healthStatus: c.healthStatus, healthStatusReason: c.healthStatusReason, createMs: took };
+    if (!lb) {
+      return { status: 'FAIL', summary: `CREATE_COMPLETE, but no API load balancer was found for ${c.stackId ?? c.name}`, hint: 'The CAPI Helm driver always builds an Octavia LB for the API (k8s-clusterapi-cluster-<ns>-<stack_id>-kubeapi). Check Octavia in the project.', details };
+    }
+    if (lb.provisioningStatus !== 'ACTIVE' || lb.operatingStatus !== 'ONLINE') {
+      return { status: 'FAIL', summary: `API LB ${lb.id} is ${lbState(lb)}, not ACTIVE/ONLINE`, hint: 'appendix-A LB-failover: admin-scope `loadbalancer failover` (capi-gate doctor --remediate).', playbook: 'api-lb-error', details };
+    }
+    if (!c.apiAddress) return { status: 'FAIL', summary: 'CREATE_COMPLETE without an api_address', hint: 'Magnum copies it from the CAPI Cluster controlPlaneEndpoint; check the management cluster.', details };
+    const base = `CREATE_COMPLETE; api_address ${c.apiAddress}; API LB ${lb.id} ACTIVE/ONLINE, VIP ${lb.vipAddress ?? '?'}, FIP ${fip ?? '?'}`;
+    if (c.healthStatus !== 'HEALTHY') {
+      const why = Object.entries(c.healthStatusReason).filter(([, v]) => v !== 'Ready').map(([k, v]) => `${k}: ${v}`).join('; ');
+      return {
+        status: 'FAIL',
+        summary: `FINDING (D-042): Magnum health_status is ${c.healthStatus ?? 'null'} while the API LB is ACTIVE/ONLINE: the cluster works, but this is not an acceptance pass. ${base}${why ? `. health_status_reason: ${why}` : ''}`,
+        hint: 'D-042: the cosmetic UNHEALTHY clears with the phase-07 contract-coherent driver (1.4.0). Upgrade the driver, then re-run.',
+        details: { ...details, finding: 'D-042-cosmetic-unhealthy' },
+      };
+    }
+    return { status: 'PASS', summary: `${base}; health HEALTHY`, details };
   },
 });
