@@ -89,7 +89,8 @@ export interface Cluster {
   /** Side effects owned by the driver, removed on delete. */
   res: {
     appCredId?: string; networkId?: string; subnetId?: string; routerId?: string; sgIds: string[]; lbId?: string;
-    fipId?: string; serverIds: string[]; lbAttempts: number; lastLbError?: string;
+    fipId?: string; fipAddress?: string; serverIds: string[]; lbAttempts: number; lastError?: string;
+    imageId?: string; kubeVersion?: string; deleteStartedAt?: number;
   };
 }
 

@@ -1,0 +1,347 @@
+// The magnum-capi-helm driver and what CAPI/CAPO do for it (api-notes §3.3-3.5), on the
+// virtual clock: mint the cluster's app-cred with every role on the creator's token (D-039),
+// read kube_version from the IMAGE, build network/router/security groups, the API LB (its
+// Octavia calls made with the app-cred, so a credential without the LB role wedges the
+// create), the floating IP and api_address, control-plane and worker servers, health, and the
+// reverse on delete. Each driver call is logged and passes through the fault rules (phase
+// `driver`), which is how scenarios like stale-appcred reach inside the create.
+
+import type { SimContext } from './context.js';
+import { driverCall } from './context.js';
+import { findImage } from './glance.js';
+import { HttpError } from './http.js';
+import { toLoopback, parseCidr } from './loopback.js';
+import type { NeutronOps } from './neutron.js';
+import { findFlavor } from './nova.js';
+import type { OctaviaOps } from './octavia.js';
+import { canWrite } from './octavia.js';
+import type { SimTimer } from './clock.js';
+import type { Cluster, LoadBalancer, Server, Token } from './state.js';
+
+export const API_PORT = 6443;
+
+export function clusterNamespace(projectId: string): string {
+  return `magnum-${projectId.toLowerCase().replace(/[^a-z0-9]/g, '')}`;
+}
+
+export class CapiHelmDriver {
+  private timers = new Map<string, SimTimer[]>();
+
+  constructor(private readonly ctx: SimContext, private readonly neutron: NeutronOps, private readonly octavia: OctaviaOps) {}
+
+  private get w() {
+    return this.ctx.world;
+  }
+
+  private after(c: Cluster, simMs: number, label: string, fn: () => void): void {
+    const t = this.ctx.clock.after(simMs, `cluster ${c.name}: ${label}`, () => {
+      const list = this.timers.get(c.uuid);
+      if (list) this.timers.set(c.uuid, list.filter((x) => x !== t));
+      if (this.w.clusters.get(c.uuid) !== c) return;
+      fn();
+    });
+    this.timers.set(c.uuid, [...(this.timers.get(c.uuid) ?? []), t]);
+  }
+
+  private cancelAll(c: Cluster): void {
+    for (const t of this.timers.get(c.uuid) ?? []) this.ctx.clock.cancel(t);
+    this.timers.delete(c.uuid);
+  }
+
+  private setStatus(c: Cluster, status: string, reason: string | null = null): void {
+    const from = c.status;
+    c.status = status;
+    c.statusReason = reason;
+    c.updatedAt = this.ctx.clock.now();
+    this.w.record({ kind: 'magnum.cluster', id: c.uuid, name: c.name, from, to: status, ...(reason ? { detail: reason } : {}) });
+  }
+
+  private note(c: Cluster, what: string): void {
+    this.w.record({ kind: 'magnum.cluster.progress', id: c.uuid, name: c.name, to: what });
+  }
+
+  /** The principal and user the driver acts as: the cluster's app-cred. */
+  private appCredCall(c: Cluster, service: 'octavia' | 'neutron' | 'nova' | 'keystone', method: string, path: string): { ok: true } | { ok: false; status: number; message: string } {
+    const cred = c.res.appCredId ? this.w.appCreds.get(c.res.appCredId) : undefined;
+    const user = cred ? this.w.users.get(cred.userId)?.name : undefined;
+    const d = driverCall(this.ctx, service, method, path, 'appcred', user);
+    if (d.action?.type === 'status') return { ok: false, status: d.action.status, message: d.action.message ?? (d.action.status === 403 ? 'Policy does not allow this request to be performed.' : `HTTP ${d.action.status}`) };
+    if (d.action?.type === 'drop') return { ok: false, status: 0, message: 'connection reset by peer' };
+    if (!cred) return { ok: false, status: 401, message: 'The request you have made requires authentication (application credential not found).' };
+    if (service === 'octavia') {
+      const roles = new Set(cred.roleIds.map((id) => this.w.roles.get(id)?.name ?? ''));
+      if (!canWrite({ roles, isAdmin: roles.has('admin') }, this.ctx.octaviaRbac)) return { ok: false, status: 403, message: 'Policy does not allow this request to be performed.' };
+    }
+    return { ok: true };
+  }
+
+  create(c: Cluster, creator: Token): void {
+    const D = this.ctx.durations;
+    const started = this.ctx.clock.now();
+    c.stackId = `${c.name.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 30)}-${this.ctx.rng.suffix(12)}`;
+    // D-039: the app-cred is created WITHOUT a roles list, so it inherits every role on the creator's token.
+    const cred = {
+      id: this.ctx.rng.hex(32), name: `magnum-${c.uuid}`, description: `Magnum cluster (${c.uuid})`, secret: this.ctx.rng.hex(48),
+      userId: creator.userId, projectId: c.projectId, roleIds: [...creator.roleIds], expiresAt: null, unrestricted: false, createdAt: started,
+    };
+    driverCall(this.ctx, 'keystone', 'POST', `/v3/users/${creator.userId}/application_credentials`, 'tenant', this.w.users.get(creator.userId)?.name);
+    this.w.appCreds.set(cred.id, cred);
+    c.res.appCredId = cred.id;
+    this.w.record({ kind: 'keystone.application_credential', id: cred.id, name: cred.name, to: 'created', detail: `roles=${cred.roleIds.map((r) => this.w.roles.get(r)?.name).join(',')}` });
+    this.setStatus(c, 'CREATE_IN_PROGRESS');
+
+    this.after(c, 2_000, 'image check', () => {
+      const tpl = this.w.templates.get(c.templateId);
+      const imageRef = String(tpl?.fields['image_id'] ?? '');
+      const { image } = findImage(this.ctx, imageRef, { isAdmin: true, projectId: c.projectId });
+      const kube = image?.props['kube_version'];
+      if (!image) return this.fail(c, `Image ${imageRef} could not be found.`);
+      if (image.status !== 'active') return this.fail(c, `Image ${image.id} is not active (status ${image.status}).`);
+      if (typeof kube !== 'string' || kube.length === 0) return this.fail(c, `Image ${image.id} does not have a kube_version property.`);
+      c.res.imageId = image.id;
+      c.res.kubeVersion = kube;
+      this.after(c, 8_000, 'network', () => this.buildNetwork(c));
+    });
+    this.after(c, D.healthPoll, 'health poll', () => this.pollHealth(c));
+  }
+
+  private fail(c: Cluster, reason: string): void {
+    this.cancelAll(c);
+    c.faults = { 'default-master': reason, 'default-worker': reason };
+    this.setStatus(c, 'CREATE_FAILED', `Failed to create cluster ${c.uuid}: ${reason}`);
+    c.healthStatus = 'UNKNOWN';
+    c.healthReason = {};
+  }
+
+  private buildNetwork(c: Cluster): void {
+    const tpl = this.w.templates.get(c.templateId);
+    const ns = clusterNamespace(c.projectId);
+    const base = `k8s-clusterapi-cluster-${ns}-${c.stackId ?? ''}`;
+    for (const path of ['/v2.0/networks', '/v2.0/subnets', '/v2.0/routers', '/v2.0/security-groups']) {
+      const r = this.appCredCall(c, 'neutron', 'POST', path);
+      if (!r.ok) {
+        c.res.lastError = `neutron ${path}: ${r.status} ${r.message}`;
+        this.note(c, `infrastructure retry: ${c.res.lastError}`);
+        this.after(c, this.ctx.durations.capoRetry, 'network retry', () => this.buildNetwork(c));
+        return;
+      }
+    }
+    const ext = this.w.networkByName(String(tpl?.fields['external_network_id'] ?? '')) ?? this.w.networks.get(String(tpl?.fields['external_network_id'] ?? ''));
+    const cidr = c.labels['fixed_subnet_cidr'] ?? this.ctx.names.workloadCidr;
+    const net = this.neutron.createNetwork(base, c.projectId);
+    const dns = tpl?.fields['dns_nameserver'];
+    const sn = this.neutron.createSubnet(base, net, cidr, c.projectId, { dns: typeof dns === 'string' ? [dns] : [] });
+    sn.nextIp = parseCidr(cidr).base + 10;
+    const router = this.neutron.createRouter(base, c.projectId);
+    if (ext) this.neutron.setGateway(router, ext);
+    this.neutron.addInterface(router, sn);
+    const cp = this.neutron.createSecurityGroup(`k8s-cluster-${ns}-${c.stackId ?? ''}-secgroup-controlplane`, c.projectId, 'Cluster API managed group', [API_PORT, 2379, 2380]);
+    const wk = this.neutron.createSecurityGroup(`k8s-cluster-${ns}-${c.stackId ?? ''}-secgroup-worker`, c.projectId, 'Cluster API managed group', [10250]);
+    Object.assign(c.res, { networkId: net.id, subnetId: sn.id, routerId: router.id, sgIds: [cp.id, wk.id] });
+    this.note(c, 'network, subnet, router and security groups ready');
+    this.after(c, 5_000, 'api lb', () => this.createLb(c));
+  }
+
+  private createLb(c: Cluster): void {
+    c.res.lbAttempts++;
+    const r = this.appCredCall(c, 'octavia', 'POST', '/v2.0/lbaas/loadbalancers');
+    if (!r.ok) {
+      c.res.lastError = `octavia POST /v2.0/lbaas/loadbalancers: ${r.status} ${r.message}`;
+      this.note(c, `api load balancer attempt ${c.res.lbAttempts} failed: ${c.res.lastError}`);
+      this.after(c, this.ctx.durations.capoRetry, 'api lb retry', () => this.createLb(c));
+      return;
+    }
+    const sn = this.w.subnets.get(c.res.subnetId ?? '');
+    if (!sn) return this.fail(c, 'the cluster subnet disappeared');
+    delete c.res.lastError;
+    const ns = clusterNamespace(c.projectId);
+    const vip = parseCidr(sn.cidr).base + this.ctx.rng.int(100, 200);
+    const lb = this.octavia.create(`k8s-clusterapi-cluster-${ns}-${c.stackId ?? ''}-kubeapi`, c.projectId, sn, {
+      description: `Created by cluster-api-provider-openstack cluster ${ns}-${c.stackId ?? ''}`,
+      vipAddress: [24, 16, 8, 0].map((s) => Math.floor(vip / 2 ** s) % 256).join('.'), listeners: 1,
+    }, (active) => this.after(c, 1_000, 'floating ip', () => this.attachFip(c, active)));
+    c.res.lbId = lb.id;
+    this.note(c, `api load balancer ${lb.id} requested (vip ${lb.vipAddress})`);
+  }
+
+  private attachFip(c: Cluster, lb: LoadBalancer): void {
+    const r = this.appCredCall(c, 'neutron', 'POST', '/v2.0/floatingips');
+    if (!r.ok) {
+      c.res.lastError = `neutron POST /v2.0/floatingips: ${r.status} ${r.message}`;
+      this.note(c, `floating ip failed: ${c.res.lastError}`);
+      this.after(c, this.ctx.durations.capoRetry, 'floating ip retry', () => this.attachFip(c, lb));
+      return;
+    }
+    const tpl = this.w.templates.get(c.templateId);
+    const ext = this.w.networkByName(String(tpl?.fields['external_network_id'] ?? '')) ?? this.w.networks.get(String(tpl?.fields['external_network_id'] ?? ''));
+    const port = this.w.ports.get(lb.vipPortId);
+    if (!ext || !port) return this.fail(c, 'the external network or the VIP port is missing');
+    const fip = this.neutron.createFloatingIp(ext, c.projectId, port, 180, `API floating IP for cluster ${c.stackId ?? ''}`);
+    c.res.fipId = fip.id;
+    c.res.fipAddress = fip.address;
+    // api_address is published loopback-mapped so a client on this machine can reach it (toLoopback).
+    c.apiAddress = `https://${toLoopback(fip.address)}:${API_PORT}`;
+    c.updatedAt = this.ctx.clock.now();
+    this.note(c, `controlPlaneEndpoint ${fip.address}:${API_PORT} (api_address ${c.apiAddress})`);
+    this.bootServers(c, 'master');
+  }
+
+  private bootServers(c: Cluster, role: 'master' | 'worker'): void {
+    const tpl = this.w.templates.get(c.templateId);
+    const count = role === 'master' ? c.masterCount : c.nodeCount;
+    const flavorRef = role === 'master' ? c.masterFlavorId ?? String(tpl?.fields['master_flavor_id'] ?? '') : c.flavorId ?? String(tpl?.fields['flavor_id'] ?? '');
+    const flavor = findFlavor(this.ctx, flavorRef);
+    const net = this.w.networks.get(c.res.networkId ?? '');
+    const sn = this.w.subnets.get(c.res.subnetId ?? '');
+    if (!net || !sn) return this.fail(c, 'the cluster network disappeared');
+    const sgId = c.res.sgIds[role === 'master' ? 0 : 1] ?? '';
+    const sgName = this.w.securityGroups.get(sgId)?.name ?? 'default';
+    const msHash = this.ctx.rng.suffix(5);
+    const made: Server[] = [];
+    for (let i = 0; i < count; i++) {
+      const name = role === 'master' ? `${c.stackId ?? ''}-control-plane-${this.ctx.rng.suffix(5)}` : `${c.stackId ?? ''}-default-worker-${msHash}-${this.ctx.rng.suffix(5)}`;
+      const now = this.ctx.clock.now();
+      const s: Server = {
+        id: this.ctx.rng.uuid(), name, projectId: c.projectId, userId: c.userId, status: 'BUILD', vmState: 'building', powerState: 0, taskState: 'spawning',
+        flavorId: flavor?.id ?? flavorRef, imageId: c.res.imageId ?? '', keyName: c.keypair, networkName: net.name, addresses: [], createdAt: now, updatedAt: now,
+        launchedAt: null, metadata: { 'cluster-api-provider-openstack': 'true', 'k8s-cluster': c.stackId ?? '' }, host: `compute-${this.ctx.rng.int(1, 3)}`, securityGroups: [sgName],
+      };
+      const port = this.neutron.createPort(net, sn, c.projectId, 'compute:nova', s.id, { name, sgIds: [sgId] });
+      s.addresses.push({ addr: port.fixedIps[0]?.ip ?? '', mac: port.mac, type: 'fixed' });
+      this.w.servers.set(s.id, s);
+      c.res.serverIds.push(s.id);
+      (role === 'master' ? c.masterAddresses : c.nodeAddresses).push(port.fixedIps[0]?.ip ?? '');
+      this.w.record({ kind: 'nova.server', id: s.id, name, from: null, to: 'BUILD' });
+      made.push(s);
+    }
+    const boot = this.ctx.durations.serverBoot * (role === 'master' ? 1 : 1.5);
+    this.after(c, boot, `${role} servers active`, () => {
+      for (const s of made) {
+        if (this.w.servers.get(s.id) !== s) continue;
+        Object.assign(s, { status: 'ACTIVE', vmState: 'active', powerState: 1, taskState: null, launchedAt: this.ctx.clock.now(), updatedAt: this.ctx.clock.now() });
+        this.w.record({ kind: 'nova.server', id: s.id, name: s.name, from: 'BUILD', to: 'ACTIVE' });
+      }
+      if (role === 'master') {
+        c.coeVersion = c.res.kubeVersion ?? null;
+        this.note(c, 'control plane ready');
+        this.bootServers(c, 'worker');
+      } else {
+        this.note(c, 'workers ready; addons deploying');
+        const remaining = Math.max(1_000, c.createdAt + this.ctx.durations.clusterCreate - this.ctx.clock.now());
+        this.after(c, remaining, 'addons deployed', () => {
+          this.setStatus(c, 'CREATE_COMPLETE');
+          this.pollHealth(c, false);
+        });
+      }
+    });
+  }
+
+  /** The periodic health sync (capi_monitor): four reasons, HEALTHY only when all are Ready. */
+  pollHealth(c: Cluster, reschedule = true): void {
+    if (c.status.startsWith('DELETE')) return;
+    const lb = c.res.lbId ? this.w.loadBalancers.get(c.res.lbId) : undefined;
+    const servers = c.res.serverIds.map((id) => this.w.servers.get(id)).filter((s): s is Server => s !== undefined);
+    const masters = servers.filter((s) => s.name.includes('-control-plane-'));
+    const workers = servers.filter((s) => s.name.includes('-default-worker-'));
+    const infraReady = lb?.provisioningStatus === 'ACTIVE' && c.apiAddress !== null;
+    const cpReady = masters.length === c.masterCount && masters.every((s) => s.status === 'ACTIVE');
+    const ngReady = workers.length === c.nodeCount && workers.every((s) => s.status === 'ACTIVE');
+    const complete = c.status === 'CREATE_COMPLETE' || c.status === 'UPDATE_COMPLETE';
+    const waiting = [!infraReady && 'InfrastructureReady', !cpReady && 'ControlPlaneReady', !complete && 'Ready'].filter(Boolean);
+    c.healthReason = {
+      cluster: waiting.length === 0 ? 'Ready' : `Waiting on ${JSON.stringify(waiting).replace(/"/g, "'").replace(/,/g, ', ')}`,
+      infrastructure: infraReady ? 'Ready' : 'Infrastructure not ready.',
+      controlplane: cpReady ? 'Ready' : "Waiting on ['MachinesReady', 'Ready']",
+      nodegroup: ngReady ? 'Ready' : `MachineDeployment ${c.stackId ?? ''}-default-worker: Waiting on ['Ready']`,
+    };
+    const next = Object.values(c.healthReason).every((v) => v === 'Ready') ? 'HEALTHY' : 'UNHEALTHY';
+    if (next !== c.healthStatus) this.w.record({ kind: 'magnum.cluster.health', id: c.uuid, name: c.name, from: c.healthStatus, to: next });
+    c.healthStatus = next;
+    if (reschedule && !c.status.endsWith('_FAILED')) this.after(c, this.ctx.durations.healthPoll, 'health poll', () => this.pollHealth(c));
+  }
+
+  delete(c: Cluster): void {
+    if (c.status === 'DELETE_IN_PROGRESS') return;
+    this.cancelAll(c);
+    c.res.deleteStartedAt = this.ctx.clock.now();
+    this.setStatus(c, 'DELETE_IN_PROGRESS');
+    this.after(c, 10_000, 'delete servers', () => {
+      for (const id of c.res.serverIds) {
+        const s = this.w.servers.get(id);
+        if (!s) continue;
+        this.w.servers.delete(id);
+        for (const [pid, p] of this.w.ports) if (p.deviceId === id) this.w.ports.delete(pid);
+        this.w.record({ kind: 'nova.server', id, name: s.name, from: s.status, to: 'DELETED' });
+      }
+      c.res.serverIds = [];
+      this.after(c, 10_000, 'delete api lb', () => this.deleteLb(c));
+    });
+  }
+
+  private deleteLb(c: Cluster): void {
+    const lb = c.res.lbId ? this.w.loadBalancers.get(c.res.lbId) : undefined;
+    if (!lb) return this.deleteNetwork(c);
+    const r = this.appCredCall(c, 'octavia', 'DELETE', `/v2.0/lbaas/loadbalancers/${lb.id}`);
+    if (!r.ok) {
+      c.res.lastError = `octavia DELETE /v2.0/lbaas/loadbalancers/${lb.id}: ${r.status} ${r.message}`;
+      this.note(c, `api load balancer delete failed (stuck-delete): ${c.res.lastError}`);
+      this.after(c, this.ctx.durations.capoRetry, 'api lb delete retry', () => this.deleteLb(c));
+      return;
+    }
+    if (lb.provisioningStatus.startsWith('PENDING')) {
+      this.after(c, this.ctx.durations.capoRetry, 'api lb delete wait', () => this.deleteLb(c));
+      return;
+    }
+    this.octavia.delete(lb, () => this.after(c, 1_000, 'delete network', () => this.deleteNetwork(c)));
+  }
+
+  private deleteNetwork(c: Cluster): void {
+    try {
+      const fip = c.res.fipId ? this.w.floatingIps.get(c.res.fipId) : undefined;
+      if (fip) this.neutron.deleteFloatingIp(fip);
+      const router = c.res.routerId ? this.w.routers.get(c.res.routerId) : undefined;
+      if (router) {
+        for (const itf of [...router.interfaces]) this.neutron.removeInterface(router, itf.subnetId);
+        this.neutron.deleteRouter(router);
+      }
+      const net = c.res.networkId ? this.w.networks.get(c.res.networkId) : undefined;
+      if (net) this.neutron.deleteNetwork(net);
+      for (const id of c.res.sgIds) {
+        const g = this.w.securityGroups.get(id);
+        if (g) this.neutron.deleteSecurityGroup(g);
+      }
+    } catch (err) {
+      const msg = err instanceof HttpError ? JSON.stringify(err.reply.json ?? err.reply.text) : String(err);
+      c.res.lastError = `neutron cleanup: ${msg}`;
+      this.note(c, `network cleanup blocked: ${msg}`);
+      this.after(c, this.ctx.durations.capoRetry, 'network cleanup retry', () => this.deleteNetwork(c));
+      return;
+    }
+    const remaining = Math.max(1_000, (c.res.deleteStartedAt ?? this.ctx.clock.now()) + this.ctx.durations.clusterDelete - this.ctx.clock.now());
+    this.after(c, remaining, 'delete complete', () => this.finish(c));
+  }
+
+  private finish(c: Cluster): void {
+    this.setStatus(c, 'DELETE_COMPLETE');
+    this.removeRow(c);
+  }
+
+  private removeRow(c: Cluster): void {
+    this.cancelAll(c);
+    if (c.res.appCredId) this.w.appCreds.delete(c.res.appCredId);
+    this.w.cas.delete(c.uuid);
+    this.w.clusters.delete(c.uuid);
+    this.w.record({ kind: 'magnum.cluster', id: c.uuid, name: c.name, from: c.status, to: 'gone' });
+  }
+
+  /**
+   * The appendix-A stuck-delete remedy: clearing the OpenStackCluster finalizer lets the CAPI
+   * Cluster (and so the Magnum row) go, leaving any OpenStack resources behind for the manual
+   * neutron cleanup in dependency order.
+   */
+  clearFinalizer(c: Cluster): void {
+    this.note(c, 'OpenStackCluster finalizer cleared; leftovers stay for manual cleanup');
+    this.setStatus(c, 'DELETE_COMPLETE');
+    this.removeRow(c);
+  }
+}

@@ -1,0 +1,319 @@
+// Magnum v1 (api-notes §3): the container-infra microversion header (max 1.11, Caracal),
+// cluster templates (the server resolves name-or-uuid; 404 / 409; `links` always present;
+// image / flavor / keypair / external-network validation), clusters (202 {"uuid"}; the
+// lifecycle lives in driver.ts) and the certificates API with a per-cluster CA.
+
+import type { Auth } from './auth.js';
+import { requireAuth } from './auth.js';
+import { CsrError, createClusterCa, signCsr } from './certs.js';
+import type { SimContext } from './context.js';
+import type { CapiHelmDriver } from './driver.js';
+import { findImage } from './glance.js';
+import type { Reply, SimRequest } from './http.js';
+import { HttpError, Router, dispatch, fail, noContent, objectBody, ok } from './http.js';
+import { findFlavor } from './nova.js';
+import type { Cluster, Template } from './state.js';
+import { magnumTime } from './timefmt.js';
+
+export const MIN_VERSION = '1.1';
+export const MAX_VERSION = '1.11';
+const SERVICE_WORDS = ['container-infra'];
+
+/** Network drivers the CAPI Helm chart 0.25.1 packages (DOCFIX-032: only Calico). */
+const NETWORK_DRIVERS = ['calico'];
+
+function versionHeaders(v: string): Record<string, string> {
+  return {
+    'OpenStack-API-Minimum-Version': `container-infra ${MIN_VERSION}`,
+    'OpenStack-API-Maximum-Version': `container-infra ${MAX_VERSION}`,
+    'OpenStack-API-Version': `container-infra ${v}`,
+    Vary: 'OpenStack-API-Version',
+  };
+}
+
+function minor(v: string): number {
+  return Number(v.split('.')[1] ?? '0');
+}
+
+/** Parses `OpenStack-API-Version: container-infra X.Y|latest`; a missing header means 1.1. */
+export function negotiate(header: string | undefined): { version: string } | { error: string } {
+  if (!header) return { version: MIN_VERSION };
+  const parts = header.trim().split(/\s+/);
+  if (parts.length !== 2 || !SERVICE_WORDS.includes(parts[0] ?? '')) return { error: `Invalid service type for OpenStack-API-Version header: ${header}` };
+  const v = parts[1] ?? '';
+  if (v === 'latest') return { version: MAX_VERSION };
+  if (!/^1\.\d+$/.test(v)) return { error: `Invalid value for OpenStack-API-Version header: ${v}` };
+  if (minor(v) < minor(MIN_VERSION) || minor(v) > minor(MAX_VERSION)) return { error: `Version ${v} was requested but the minor version is not supported by this service. The supported version range is: [${MIN_VERSION}, ${MAX_VERSION}].` };
+  return { version: v };
+}
+
+const TEMPLATE_DEFAULTS: Record<string, unknown> = {
+  name: null, coe: 'kubernetes', image_id: null, flavor_id: 'm1.medium', master_flavor_id: null, keypair_id: null, external_network_id: null,
+  fixed_network: null, fixed_subnet: null, network_driver: null, volume_driver: null, dns_nameserver: '8.8.8.8', apiserver_port: null,
+  docker_volume_size: null, docker_storage_driver: 'overlay2', cluster_distro: null, http_proxy: null, https_proxy: null, no_proxy: null,
+  labels: {}, tls_disabled: false, public: false, registry_enabled: false, insecure_registry: null, server_type: 'vm',
+  master_lb_enabled: false, floating_ip_enabled: true, hidden: false, tags: null, driver: 'k8s_capi_helm_v1',
+};
+
+const LIST_FIELDS = ['uuid', 'name', 'cluster_template_id', 'keypair', 'docker_volume_size', 'labels', 'node_count', 'status', 'master_flavor_id', 'flavor_id', 'create_timeout', 'master_count', 'health_status', 'stack_id', 'links'];
+
+export function createMagnum(ctx: SimContext, driver: CapiHelmDriver): (req: SimRequest) => Promise<Reply> {
+  const w = ctx.world;
+  const m = () => ctx.urls.magnum;
+  const links = (kind: string, id: string) => [{ href: `${m()}/v1/${kind}/${id}`, rel: 'self' }, { href: `${m()}/${kind}/${id}`, rel: 'bookmark' }];
+
+  const renderTemplate = (t: Template) => ({
+    ...TEMPLATE_DEFAULTS, ...t.fields, uuid: t.uuid, project_id: t.projectId, user_id: t.userId,
+    created_at: magnumTime(t.createdAt), updated_at: t.updatedAt === null ? null : magnumTime(t.updatedAt), links: links('clustertemplates', t.uuid),
+  });
+
+  const renderCluster = (c: Cluster, version: string): Record<string, unknown> => {
+    const failed = c.status.endsWith('_FAILED');
+    const body: Record<string, unknown> = {
+      status: c.status, health_status: c.healthStatus, cluster_template_id: c.templateId, node_addresses: c.nodeAddresses, uuid: c.uuid,
+      stack_id: c.stackId, status_reason: c.statusReason, created_at: magnumTime(c.createdAt), updated_at: c.updatedAt === null ? null : magnumTime(c.updatedAt),
+      coe_version: c.coeVersion, labels: c.labels, labels_overridden: {}, labels_skipped: {}, labels_added: {}, fixed_network: c.fixedNetwork,
+      fixed_subnet: c.fixedSubnet, floating_ip_enabled: c.floatingIpEnabled, faults: failed ? c.faults : {}, keypair: c.keypair,
+      api_address: c.apiAddress, master_addresses: c.masterAddresses, master_lb_enabled: c.masterLbEnabled, create_timeout: c.createTimeout,
+      node_count: c.nodeCount, discovery_url: c.discoveryUrl, docker_volume_size: c.dockerVolumeSize, master_count: c.masterCount,
+      container_version: null, name: c.name, master_flavor_id: c.masterFlavorId, flavor_id: c.flavorId,
+      health_status_reason: c.healthReason, project_id: c.projectId, user_id: c.userId, links: links('clusters', c.uuid),
+    };
+    if (minor(version) >= 13) {
+      body['cluster_id'] = body['stack_id'];
+      delete body['stack_id'];
+    }
+    return body;
+  };
+
+  const visibleTemplate = (a: Auth, t: Template) => a.isAdmin || t.projectId === a.projectId || t.fields['public'] === true;
+  const visibleCluster = (a: Auth, c: Cluster) => a.isAdmin || c.projectId === a.projectId;
+
+  const findTemplate = (a: Auth, ref: string): Template => {
+    const byId = w.templates.get(ref);
+    if (byId && visibleTemplate(a, byId)) return byId;
+    const named = [...w.templates.values()].filter((t) => t.fields['name'] === ref && visibleTemplate(a, t));
+    if (named.length > 1) fail('magnum', 409, 'Multiple cluster templates exist with same name. Please use the cluster template uuid instead.');
+    const t = named[0];
+    if (!t) fail('magnum', 404, `ClusterTemplate ${ref} could not be found.`);
+    return t;
+  };
+
+  const findCluster = (a: Auth, ref: string): Cluster => {
+    const byId = w.clusters.get(ref);
+    if (byId && visibleCluster(a, byId)) return byId;
+    const named = [...w.clusters.values()].filter((c) => c.name === ref && visibleCluster(a, c));
+    if (named.length > 1) fail('magnum', 409, 'Multiple clusters exist with same name. Please use the cluster uuid instead.');
+    const c = named[0];
+    if (!c) fail('magnum', 404, `Cluster ${ref} could not be found.`);
+    return c;
+  };
+
+  const keypairExists = (a: Auth, name: string) => w.keypairs.has(`${a.user.id}/${name}`);
+
+  const createTemplate = (req: SimRequest): Reply => {
+    const a = requireAuth(ctx, req);
+    const b = objectBody(req);
+    const str = (k: string) => (typeof b[k] === 'string' && (b[k] as string).length > 0 ? (b[k] as string) : undefined);
+    if (!str('coe')) fail('magnum', 400, "Invalid input for field/attribute coe. Value: None. Mandatory field missing.");
+    if (!str('image_id')) fail('magnum', 400, "Invalid input for field/attribute image_id. Value: None. Mandatory field missing.");
+    if ((b['public'] === true || b['hidden'] === true) && !a.isAdmin) fail('magnum', 403, 'Not authorized to set public or hidden flag for cluster template.');
+    const imageRef = str('image_id') ?? '';
+    const found = findImage(ctx, imageRef, a);
+    if (found.ambiguous) fail('magnum', 409, `Multiple images exist with same name ${imageRef}. Please use the image id instead.`);
+    if (!found.image) fail('magnum', 400, `Image ${imageRef} could not be found.`);
+    const distro = found.image.props['os_distro'];
+    if (typeof distro !== 'string' || !distro) fail('magnum', 400, `Image ${imageRef} doesn't contain os_distro field.`);
+    for (const k of ['flavor_id', 'master_flavor_id']) {
+      const f = str(k) ?? (k === 'flavor_id' ? 'm1.medium' : undefined);
+      if (f && !findFlavor(ctx, f)) fail('magnum', 400, `Unable to find flavor ${f}.`);
+    }
+    const kp = str('keypair_id');
+    if (kp && !keypairExists(a, kp)) fail('magnum', 404, `Unable to find keypair ${kp}.`);
+    const ext = str('external_network_id');
+    if (ext) {
+      const net = w.networkByName(ext) ?? w.networks.get(ext);
+      if (!net || !net.external) fail('magnum', 400, `Unable to find external network ${ext}.`);
+    }
+    const nd = str('network_driver');
+    if (nd && !NETWORK_DRIVERS.includes(nd)) fail('magnum', 400, `Network driver type ${nd} is not supported, expecting a ${NETWORK_DRIVERS.join(', ')} network driver.`);
+    if (b['server_type'] !== undefined && b['server_type'] !== 'vm') fail('magnum', 400, `Cluster type (${String(b['server_type'])}, ${distro}, ${String(b['coe'])}) not supported.`);
+    const fields: Record<string, unknown> = { ...TEMPLATE_DEFAULTS };
+    for (const [k, v] of Object.entries(b)) if (k in TEMPLATE_DEFAULTS && v !== null && v !== undefined) fields[k] = v;
+    for (const [k, v] of Object.entries(b)) if (k in TEMPLATE_DEFAULTS && v === null) fields[k] = null;
+    if (fields['flavor_id'] === null) fields['flavor_id'] = 'm1.medium';
+    fields['cluster_distro'] = distro;
+    fields['driver'] = typeof found.image.props['magnum_driver'] === 'string' ? found.image.props['magnum_driver'] : 'k8s_capi_helm_v1';
+    const t: Template = { uuid: ctx.rng.uuid(), projectId: a.projectId, userId: a.user.id, createdAt: ctx.clock.now(), updatedAt: null, fields };
+    w.templates.set(t.uuid, t);
+    w.record({ kind: 'magnum.clustertemplate', id: t.uuid, name: String(fields['name'] ?? ''), from: null, to: 'created', detail: `network_driver=${String(fields['network_driver'])}` });
+    return ok(renderTemplate(t), 201);
+  };
+
+  const patchTemplate = (req: SimRequest, [ref]: string[]): Reply => {
+    const a = requireAuth(ctx, req);
+    const t = findTemplate(a, ref ?? '');
+    if (t.projectId !== a.projectId && !a.isAdmin) fail('magnum', 403, 'Policy doesn\'t allow cluster_template:update to be performed.');
+    const ops = req.json();
+    if (!Array.isArray(ops)) fail('magnum', 400, 'A JSON patch list is required.');
+    for (const op of ops as { op?: string; path?: string; value?: unknown }[]) {
+      const segs = (op.path ?? '').split('/').filter(Boolean);
+      const [key, sub] = segs;
+      if (!key || !(key in TEMPLATE_DEFAULTS)) fail('magnum', 400, `Invalid path: ${op.path ?? ''}`);
+      if (sub && key === 'labels') {
+        const labels = { ...(t.fields['labels'] as Record<string, string>) };
+        if (op.op === 'remove') delete labels[sub];
+        else labels[sub] = String(op.value);
+        t.fields['labels'] = labels;
+      } else if (op.op === 'remove') t.fields[key] = TEMPLATE_DEFAULTS[key];
+      else if (op.op === 'add' || op.op === 'replace') {
+        if (key === 'network_driver' && typeof op.value === 'string' && !NETWORK_DRIVERS.includes(op.value)) fail('magnum', 400, `Network driver type ${op.value} is not supported, expecting a ${NETWORK_DRIVERS.join(', ')} network driver.`);
+        t.fields[key] = op.value;
+      } else fail('magnum', 400, `Invalid patch operation: ${String(op.op)}`);
+    }
+    t.updatedAt = ctx.clock.now();
+    return ok(renderTemplate(t));
+  };
+
+  const createCluster = async (req: SimRequest, version: string): Promise<Reply> => {
+    const a = requireAuth(ctx, req);
+    const b = objectBody(req);
+    const tplRef = typeof b['cluster_template_id'] === 'string' ? b['cluster_template_id'] : '';
+    if (!tplRef) fail('magnum', 400, "Invalid input for field/attribute cluster_template_id. Value: None. Mandatory field missing.");
+    let t: Template;
+    try {
+      t = findTemplate(a, tplRef);
+    } catch (err) {
+      // ct_not_found_to_bad_request: up to 1.9 an unknown template is a 400.
+      if (err instanceof HttpError && err.reply.status === 404 && minor(version) <= 9) fail('magnum', 400, `ClusterTemplate ${tplRef} could not be found.`);
+      throw err;
+    }
+    const name = typeof b['name'] === 'string' && b['name'] ? b['name'] : `${['fancy', 'brave', 'quiet'][ctx.rng.int(0, 2)] ?? 'x'}-${ctx.rng.suffix(6)}`;
+    if (!/^[a-zA-Z][a-zA-Z0-9_.-]*$/.test(name)) fail('magnum', 400, `Cluster name ${name} not valid. Names must start with an alphabet and can contain only alphanumeric, '-', '_', '.' characters.`);
+    const masterCount = b['master_count'] === undefined || b['master_count'] === null ? 1 : Number(b['master_count']);
+    const nodeCount = b['node_count'] === undefined || b['node_count'] === null ? 1 : Number(b['node_count']);
+    if (!Number.isInteger(masterCount) || masterCount < 1) fail('magnum', 400, `Invalid input for field/attribute master_count. Value: ${String(b['master_count'])}. Value should be greater or equal to 1`);
+    if (masterCount % 2 === 0) fail('magnum', 400, `Master count must be an odd number for the Cluster API driver, got ${masterCount}.`);
+    if (!Number.isInteger(nodeCount) || nodeCount < 0) fail('magnum', 400, `Invalid input for field/attribute node_count. Value: ${String(b['node_count'])}.`);
+    const keypair = typeof b['keypair'] === 'string' && b['keypair'] ? b['keypair'] : (t.fields['keypair_id'] as string | null) ?? null;
+    if (keypair && !keypairExists(a, keypair)) fail('magnum', 404, `Unable to find keypair ${keypair}.`);
+    const tplLabels = (t.fields['labels'] as Record<string, string> | null) ?? {};
+    const given = b['labels'] && typeof b['labels'] === 'object' ? (b['labels'] as Record<string, string>) : undefined;
+    const labels = given ? (b['merge_labels'] === true ? { ...tplLabels, ...given } : given) : { ...tplLabels };
+    const pick = <T>(k: string, fallback: T): T => (b[k] === undefined || b[k] === null || b[k] === '' ? fallback : (b[k] as T));
+    const c: Cluster = {
+      uuid: ctx.rng.uuid(), name, projectId: a.projectId, userId: a.user.id, templateId: t.uuid, status: 'CREATE_IN_PROGRESS', statusReason: null,
+      healthStatus: null, healthReason: {}, stackId: null, apiAddress: null, coeVersion: null, keypair, masterCount, nodeCount,
+      createTimeout: pick('create_timeout', 60), labels, masterFlavorId: pick('master_flavor_id', (t.fields['master_flavor_id'] as string | null) ?? null),
+      flavorId: pick('flavor_id', (t.fields['flavor_id'] as string | null) ?? null), floatingIpEnabled: pick('floating_ip_enabled', t.fields['floating_ip_enabled'] === true),
+      masterLbEnabled: t.fields['master_lb_enabled'] === true || b['master_lb_enabled'] === true, fixedNetwork: pick('fixed_network', (t.fields['fixed_network'] as string | null) ?? null),
+      fixedSubnet: pick('fixed_subnet', (t.fields['fixed_subnet'] as string | null) ?? null), dockerVolumeSize: pick('docker_volume_size', (t.fields['docker_volume_size'] as number | null) ?? null),
+      discoveryUrl: pick('discovery_url', null), masterAddresses: [], nodeAddresses: [], faults: {}, createdAt: ctx.clock.now(), updatedAt: null,
+      res: { sgIds: [], serverIds: [], lbAttempts: 0 },
+    };
+    const ca = await createClusterCa(c.uuid, c.name, ctx.clock.now());
+    w.cas.set(c.uuid, ca);
+    w.clusters.set(c.uuid, c);
+    driver.create(c, a.token);
+    return ok({ uuid: c.uuid }, 202);
+  };
+
+  const router = (version: string) => new Router()
+    .on('GET', /^\/v1\/?$/, () => ok({
+      id: 'v1', media_types: [{ base: 'application/json', type: 'application/vnd.openstack.magnum.v1+json' }],
+      links: [{ href: `${m()}/v1/`, rel: 'self' }], clustertemplates: [{ href: `${m()}/v1/clustertemplates/`, rel: 'self' }],
+      clusters: [{ href: `${m()}/v1/clusters/`, rel: 'self' }], certificates: [{ href: `${m()}/v1/certificates/`, rel: 'self' }],
+    }))
+    .on('GET', /^\/v1\/clustertemplates(?:\/detail)?$/, (req) => {
+      const a = requireAuth(ctx, req);
+      return ok({ clustertemplates: [...w.templates.values()].filter((t) => visibleTemplate(a, t)).map(renderTemplate) });
+    })
+    .on('POST', /^\/v1\/clustertemplates$/, createTemplate)
+    .on('GET', /^\/v1\/clustertemplates\/([^/]+)$/, (req, [ref]) => ok(renderTemplate(findTemplate(requireAuth(ctx, req), ref ?? ''))))
+    .on('PATCH', /^\/v1\/clustertemplates\/([^/]+)$/, patchTemplate)
+    .on('DELETE', /^\/v1\/clustertemplates\/([^/]+)$/, (req, [ref]) => {
+      const a = requireAuth(ctx, req);
+      const t = findTemplate(a, ref ?? '');
+      if (t.projectId !== a.projectId && !a.isAdmin) fail('magnum', 403, "Policy doesn't allow clustertemplate:delete to be performed.");
+      if ([...w.clusters.values()].some((c) => c.templateId === t.uuid)) fail('magnum', 400, `ClusterTemplate ${t.uuid} is referenced by one or multiple clusters.`);
+      w.templates.delete(t.uuid);
+      w.record({ kind: 'magnum.clustertemplate', id: t.uuid, name: String(t.fields['name'] ?? ''), from: 'created', to: 'deleted' });
+      return noContent();
+    })
+    .on('GET', /^\/v1\/clusters(?:\/detail)?$/, (req) => {
+      const a = requireAuth(ctx, req);
+      const detail = req.path.endsWith('/detail');
+      const list = [...w.clusters.values()].filter((c) => visibleCluster(a, c)).map((c) => renderCluster(c, version));
+      return ok({ clusters: detail ? list : list.map((o) => Object.fromEntries(LIST_FIELDS.filter((k) => k in o).map((k) => [k, o[k]]))) });
+    })
+    .on('POST', /^\/v1\/clusters$/, (req) => createCluster(req, version))
+    .on('GET', /^\/v1\/clusters\/([^/]+)$/, (req, [ref]) => ok(renderCluster(findCluster(requireAuth(ctx, req), ref ?? ''), version)))
+    .on('PATCH', /^\/v1\/clusters\/([^/]+)$/, (req, [ref]) => {
+      findCluster(requireAuth(ctx, req), ref ?? '');
+      fail('magnum', 400, 'Cluster update (resize) is not implemented by the simulator.');
+    })
+    .on('DELETE', /^\/v1\/clusters\/([^/]+)$/, (req, [ref]) => {
+      const c = findCluster(requireAuth(ctx, req), ref ?? '');
+      driver.delete(c);
+      return noContent();
+    })
+    .on('GET', /^\/v1\/certificates\/([^/]+)$/, (req, [ref]) => {
+      const c = findCluster(requireAuth(ctx, req), ref ?? '');
+      const ca = w.cas.get(c.uuid);
+      if (!ca) fail('magnum', 400, `Cluster ${c.uuid} has no CA (it is being deleted).`);
+      return ok({ cluster_uuid: c.uuid, pem: ca.certPem, links: links('certificates', c.uuid) });
+    })
+    .on('POST', /^\/v1\/certificates$/, async (req) => {
+      const a = requireAuth(ctx, req);
+      const b = objectBody(req);
+      const ref = typeof b['cluster_uuid'] === 'string' ? b['cluster_uuid'] : '';
+      let c: Cluster;
+      try {
+        c = findCluster(a, ref);
+      } catch (err) {
+        if (err instanceof HttpError && err.reply.status === 404) fail('magnum', 400, `Cluster ${ref} could not be found.`);
+        throw err;
+      }
+      const ca = w.cas.get(c.uuid);
+      if (!ca) fail('magnum', 400, `Cluster ${c.uuid} has no CA.`);
+      if (typeof b['csr'] !== 'string') fail('magnum', 400, 'Invalid input for field/attribute csr. Value: None. Mandatory field missing.');
+      let pem: string;
+      try {
+        pem = await signCsr(ca, b['csr'], ctx.clock.now());
+      } catch (err) {
+        if (err instanceof CsrError) fail('magnum', 400, err.message);
+        throw err;
+      }
+      w.record({ kind: 'magnum.certificate', id: c.uuid, name: c.name, to: 'signed' });
+      return ok({ cluster_uuid: c.uuid, csr: b['csr'], pem, links: links('certificates', c.uuid) }, 201);
+    })
+    .on('PATCH', /^\/v1\/certificates\/([^/]+)$/, async (req, [ref]) => {
+      const c = findCluster(requireAuth(ctx, req), ref ?? '');
+      if (w.templates.get(c.templateId)?.fields['tls_disabled'] === true) fail('magnum', 400, `Rotating the CA certificate on a non-TLS cluster is not supported.`);
+      w.cas.set(c.uuid, await createClusterCa(c.uuid, c.name, ctx.clock.now()));
+      w.record({ kind: 'magnum.certificate', id: c.uuid, name: c.name, to: 'ca rotated' });
+      return ok({ uuid: c.uuid }, 202);
+    });
+
+  return async (req) => {
+    if (req.path === '/' && req.method === 'GET') {
+      return ok({
+        name: 'OpenStack Magnum API', description: 'Magnum is an OpenStack project which aims to provide container cluster management.',
+        versions: [{ id: 'v1', links: [{ href: `${m()}/v1/`, rel: 'self' }], status: 'CURRENT', max_version: MAX_VERSION, min_version: MIN_VERSION }],
+      });
+    }
+    const n = negotiate(req.header('openstack-api-version'));
+    if ('error' in n) {
+      const e = { status: 406, json: { errors: [{ request_id: '', code: 'client', status: 406, title: n.error, detail: n.error, links: [], max_version: MAX_VERSION, min_version: MIN_VERSION }] } };
+      return { ...e, headers: versionHeaders(MAX_VERSION) };
+    }
+    const headers = versionHeaders(n.version);
+    try {
+      const reply = await dispatch(router(n.version), req);
+      return { ...reply, headers: { ...headers, ...reply.headers } };
+    } catch (err) {
+      if (err instanceof HttpError) throw new HttpError({ ...err.reply, headers: { ...headers, ...err.reply.headers } });
+      throw err;
+    }
+  };
+}
