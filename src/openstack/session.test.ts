@@ -9,7 +9,6 @@ import {
   ADMIN_PASSWORD,
   APPCRED_SECRET,
   CAPI_PROJECT_ID,
-  KEYSTONE,
   MAGNUM,
   OCTAVIA,
   adminCreds,
@@ -19,6 +18,7 @@ import {
   sessions,
 } from './mock-cloud.test-helper.js';
 import { AdminSession, authRequestBody } from './session.js';
+import type { narrowToProject } from './session.js';
 import type { TenantSession } from './session.js';
 
 const signal = new AbortController().signal;
@@ -190,7 +190,7 @@ test('admin-only calls take AdminSession; a TenantSession does not compile', asy
     // @ts-expect-error cluster CRUD is tenant-scoped
     void getCluster(a, 'capi-test-1', signal);
     // @ts-expect-error a project id must come from resolveProjectId, not a literal
-    const _narrowed: Parameters<typeof import('./session.js').narrowToProject>[1] = 'd5bc125c7c1841d389b76cd0a7b0a915';
+    const _narrowed: Parameters<typeof narrowToProject>[1] = 'd5bc125c7c1841d389b76cd0a7b0a915';
   };
   assert.equal(typeof typeChecks, 'function');
   assert.equal(admin.scope, 'admin');
