@@ -1,0 +1,71 @@
+// Core VIP probes (D-011.2): every in-scope VIP at once, one deadline each, TLS verified against
+// the site CA bundle (insecure only when the site says so, and then reported as insecure).
+// 2xx and 3xx pass (the runbook expects 200/300; a 3xx is not followed, as `curl -sk` does not).
+// outOfScopeEndpoints are listed and never contacted (DOCFIX-039: gss has no jumphost route).
+
+import type { TlsTrust } from './http-get.js';
+import { describeNetError, httpGet } from './http-get.js';
+
+export interface VipProbe {
+  readonly name: string;
+  readonly url: string;
+  readonly ok: boolean;
+  readonly status: number | undefined;
+  readonly error: string | undefined;
+  readonly elapsedMs: number;
+  readonly insecure: boolean;
+}
+
+export interface OutOfScope {
+  readonly name: string;
+  readonly url: string;
+  readonly reason: string;
+  readonly probed: false;
+}
+
+export interface VipProbeReport {
+  readonly probes: readonly VipProbe[];
+  readonly outOfScope: readonly OutOfScope[];
+  readonly insecure: boolean;
+}
+
+export interface VipProber {
+  probeAll(signal: AbortSignal): Promise<VipProbeReport>;
+}
+
+export function isPassingStatus(status: number): boolean {
+  return status >= 200 && status < 400;
+}
+
+export function createVipProber(o: {
+  vips: readonly { name: string; url: string }[];
+  outOfScope: readonly { name: string; url: string; reason: string }[];
+  trust: () => TlsTrust;
+  timeoutMs: number;
+}): VipProber {
+  return {
+    async probeAll(signal) {
+      const outOfScope = o.outOfScope.map((e) => ({ name: e.name, url: e.url, reason: e.reason, probed: false as const }));
+      let trust: TlsTrust;
+      try {
+        trust = o.trust();
+      } catch (e) {
+        const error = describeNetError(e);
+        return { probes: o.vips.map((v) => ({ name: v.name, url: v.url, ok: false, status: undefined, error, elapsedMs: 0, insecure: false })), outOfScope, insecure: false };
+      }
+      const probes = await Promise.all(
+        o.vips.map(async (v): Promise<VipProbe> => {
+          const started = Date.now();
+          try {
+            const r = await httpGet(v.url, { trust, timeoutMs: o.timeoutMs, maxBodyBytes: 4096 }, signal);
+            return { name: v.name, url: v.url, ok: isPassingStatus(r.status), status: r.status, error: undefined, elapsedMs: r.elapsedMs, insecure: trust.insecure };
+          } catch (e) {
+            if (signal.aborted) throw e;
+            return { name: v.name, url: v.url, ok: false, status: undefined, error: describeNetError(e), elapsedMs: Date.now() - started, insecure: trust.insecure };
+          }
+        }),
+      );
+      return { probes, outOfScope, insecure: trust.insecure };
+    },
+  };
+}
