@@ -8,6 +8,7 @@ import type { LoadedSite } from '../site/load.js';
 import { realClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
 import { connectOpenStack } from '../openstack/index.js';
+import { createHostServices } from '../hosts/index.js';
 import type { OpenStack } from '../openstack/index.js';
 
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -34,6 +35,7 @@ export function buildServices(site: LoadedSite, env: NodeJS.ProcessEnv, clock: C
   let os: Promise<OpenStack> | undefined;
   const services: Phase08Services = {
     env,
+    hosts: createHostServices(site, env),
     openstack: (signal) => {
       if (!os) {
         os = connectOpenStack({ site: site.site, env, clock, signal });

@@ -7,6 +7,7 @@ import { selectSteps } from '../phase08/index.js';
 import { loadSite } from '../site/load.js';
 import { historyCommand, reportCommand, signoffCommand } from './cmd-report.js';
 import { renderPlan } from './cmd-plan.js';
+import { doctorCommand } from './cmd-doctor.js';
 import { renderRunbook } from './cmd-runbook.js';
 import { parseList, runCommand } from './cmd-run.js';
 import { PACKAGE_ROOT, runsDir, version } from './context.js';
@@ -121,6 +122,17 @@ program
   .option('--site <name>', 'only runs of this site name')
   .action((o: { site?: string }) => {
     exitCode = historyCommand(out, runsDir(program.opts<{ runsDir?: string }>().runsDir), o.site);
+  });
+
+program
+  .command('doctor')
+  .description('appendix-A diagnosis: every playbook detects its pattern (read-only unless --remediate)')
+  .requiredOption('--site <file>', 'site file')
+  .option('--remediate', 'carry out the remedy of each pattern found (says what it will do first; journaled)')
+  .option('--run <runId>', 'journal remediations into this run (and use what it captured)')
+  .action(async (o: { site: string; remediate?: boolean; run?: string }) => {
+    const ac = graceful();
+    exitCode = await doctorCommand(out, { site: o.site, remediate: o.remediate === true, ...(o.run ? { runId: o.run } : {}), runsDir: runsDir(program.opts<{ runsDir?: string }>().runsDir), clock: realClock, signal: ac.signal });
   });
 
 program
