@@ -2,6 +2,7 @@
 // fault rules, and `Connection: close` on every answer (python-requests reuses sockets and
 // races servers that close idle ones; real-components.md gotcha 3).
 
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -151,7 +152,7 @@ function makeRequest(service: ServiceName, req: IncomingMessage, body: Buffer, b
 }
 
 function write(res: ServerResponse, reply: Reply, method: string, malformed: boolean): void {
-  const headers: Record<string, string> = { Connection: 'close', ...reply.headers };
+  const headers: Record<string, string> = { Connection: 'close', 'X-Openstack-Request-Id': `req-${randomUUID()}`, ...reply.headers };
   let data: Buffer | undefined;
   if (reply.raw !== undefined) data = reply.raw;
   else if (reply.json !== undefined) {
