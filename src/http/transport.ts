@@ -262,7 +262,12 @@ export class HttpTransport {
   /** request() then JSON.parse and, when given, a schema check; both failures are CAPI_GATE_BAD_RESPONSE. */
   async requestJson<T>(req: HttpRequest, schema?: ZodType<T>): Promise<JsonResponse<T>> {
     const res = await this.request(req);
-    return { ...res, data: parseJsonBody(res, schema) };
+    return { ...res, data: this.parseJson(res, schema) };
+  }
+
+  /** parseJsonBody with this transport's last calls in the error. */
+  parseJson<T>(res: HttpResponse, schema?: ZodType<T>): T {
+    return parseJsonBody(res, schema, this.trace.format(5));
   }
 
   private record(x: { req: HttpRequest; shownUrl: string; status: number; ms: number; requestId: string | undefined; attempt: number; error?: string }): void {
@@ -302,8 +307,8 @@ function describeIssues(issues: readonly { path: readonly PropertyKey[]; message
 }
 
 /** Parses a response body as JSON (and checks it against `schema`). */
-export function parseJsonBody<T>(res: HttpResponse, schema?: ZodType<T>): T {
-  const facts: CallFacts = { service: res.service, operation: res.operation, method: res.method, url: res.url, attempts: res.attempts, lastCalls: '' };
+export function parseJsonBody<T>(res: HttpResponse, schema?: ZodType<T>, lastCalls = ''): T {
+  const facts: CallFacts = { service: res.service, operation: res.operation, method: res.method, url: res.url, attempts: res.attempts, lastCalls };
   let doc: unknown;
   try {
     doc = JSON.parse(res.body.toString('utf8'));

@@ -5,7 +5,6 @@
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { CapiGateError } from '../core/errors.js';
-import { parseJsonBody } from '../http/index.js';
 import type { AnySession } from './session.js';
 
 /** Keys of the image resource itself; everything else is a property (api-notes §4.2). */
@@ -113,7 +112,7 @@ export async function createImage(s: AnySession, spec: ImageSpec, signal: AbortS
     ...(spec.visibility ? { visibility: spec.visibility } : {}),
   };
   const res = await s.request({ service: 'image', method: 'POST', path: '/images', json, operation: 'create image', signal });
-  const image = parseJsonBody(res, imageSchema);
+  const image = s.parseJson(res, imageSchema);
   const header = res.headers['openstack-image-import-methods'] ?? '';
   return { image, importMethods: header.split(',').map((m) => m.trim()).filter((m) => m !== '') };
 }

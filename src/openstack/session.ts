@@ -8,7 +8,7 @@ import { realClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
 import { CapiGateError, isCapiGateError } from '../core/errors.js';
 import { redactor } from '../core/redact.js';
-import { ApiError, parseJsonBody } from '../http/index.js';
+import { ApiError } from '../http/index.js';
 import type { HttpMethod, HttpRequest, HttpResponse, HttpTransport, JsonResponse, Query } from '../http/index.js';
 import { SERVICE_NAMES, selectEndpoint, versionedEndpoint } from './catalog.js';
 import type { ServiceType } from './catalog.js';
@@ -181,14 +181,19 @@ abstract class Session {
 
   async requestJson<T>(call: ServiceCall, schema: ZodType<T>): Promise<JsonResponse<T>> {
     const res = await this.request(call);
-    return { ...res, data: parseJsonBody(res, schema) };
+    return { ...res, data: this.transport.parseJson(res, schema) };
+  }
+
+  /** Parses a response of request() (CAPI_GATE_BAD_RESPONSE with the last calls when it does not fit). */
+  parseJson<T>(res: HttpResponse, schema: ZodType<T>): T {
+    return this.transport.parseJson(res, schema);
   }
 
   /** requestJson, with 404 answered as undefined (a lookup that may find nothing). */
   async findJson<T>(call: ServiceCall, schema: ZodType<T>): Promise<T | undefined> {
     const res = await this.request({ ...call, accept: [...(call.accept ?? []), 404] });
     if (res.status === 404) return undefined;
-    return parseJsonBody(res, schema);
+    return this.transport.parseJson(res, schema);
   }
 
   private async authenticate(signal: AbortSignal): Promise<TokenInfo> {
@@ -217,7 +222,7 @@ abstract class Session {
       });
     }
     redactor.add(subject);
-    const body = parseJsonBody(res, tokenBodySchema).token;
+    const body = this.transport.parseJson(res, tokenBodySchema).token;
     const serverNow = Date.parse(res.headers['date'] ?? '') || Date.parse(body.issued_at ?? '') || this.clock.now();
     const token: TokenInfo = {
       value: subject,
