@@ -1,0 +1,213 @@
+// Kubernetes access for the steps through @kubernetes/client-node (CoreV1Api, AppsV1Api,
+// CustomObjectsApi): every call takes an AbortSignal, and every failure becomes a
+// CapiGateError that says which call, the HTTP status and the Kubernetes reason.
+
+import { request as httpsRequest } from 'node:https';
+import type { RequestOptions } from 'node:https';
+import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, Observable } from '@kubernetes/client-node';
+import type { ConfigurationOptions, RequestContext, V1Deployment, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
+import { CapiGateError, isAbortError } from '../core/errors.js';
+import type { ErrorCode } from '../core/errors.js';
+
+/** A Kubernetes API error: code + the HTTP status the waiter reads (403 counting, retryable). */
+export class KubeApiError extends CapiGateError {
+  readonly status: number | undefined;
+  readonly retryable: boolean;
+  readonly reason: string | undefined;
+  constructor(code: ErrorCode, message: string, opts: { status?: number; reason?: string; retryable: boolean; cause?: unknown; hint?: string }) {
+    super(code, message, { cause: opts.cause, ...(opts.hint ? { hint: opts.hint } : {}) });
+    this.status = opts.status;
+    this.reason = opts.reason;
+    this.retryable = opts.retryable;
+  }
+}
+
+type Mw = NonNullable<ConfigurationOptions['middleware']>[number];
+
+/** Per-call middleware (the object-parameter API takes Observable middleware). */
+function middleware(pre: (ctx: RequestContext) => void): Mw {
+  return {
+    pre: (ctx: RequestContext) => {
+      pre(ctx);
+      return new Observable(Promise.resolve(ctx));
+    },
+    post: (r) => new Observable(Promise.resolve(r)),
+  };
+}
+
+/** The generated client puts the signal on node-fetch's request. */
+function withSignal(signal: AbortSignal, extra: Mw[] = []): ConfigurationOptions {
+  return { middleware: [middleware((ctx) => ctx.setSignal(signal)), ...extra], middlewareMergeStrategy: 'append' };
+}
+
+function parseBody(body: unknown): { message?: string; reason?: string } {
+  if (typeof body === 'string') {
+    try {
+      return JSON.parse(body) as { message?: string; reason?: string };
+    } catch {
+      return { message: body.slice(0, 200) };
+    }
+  }
+  return (body ?? {}) as { message?: string; reason?: string };
+}
+
+export function toKubeError(e: unknown, what: string, server: string, signal: AbortSignal): Error {
+  if (isAbortError(e) || signal.aborted) return new CapiGateError('CAPI_GATE_ABORTED', `interrupted: ${what}`, { cause: e });
+  if (e instanceof CapiGateError) return e;
+  if (e instanceof ApiException) {
+    const b = parseBody(e.body);
+    const status = e.code;
+    const msg = `kubernetes ${what}: HTTP ${status}${b.reason ? ` ${b.reason}` : ''}${b.message ? `: ${b.message}` : ''}`;
+    if (status === 401) {
+      return new KubeApiError('CAPI_GATE_API', msg, { status, retryable: false, cause: e, hint: 'The workload API did not accept the client certificate: rebuild the kubeconfig from Magnum (coe cluster config) or check the one given.' });
+    }
+    return new KubeApiError(status === 403 ? 'CAPI_GATE_FORBIDDEN' : 'CAPI_GATE_API', msg, { status, ...(b.reason ? { reason: b.reason } : {}), retryable: status >= 500 || status === 429 || status === 403, cause: e });
+  }
+  const code = (e as { code?: string }).code;
+  const m = e instanceof Error ? e.message : String(e);
+  return new KubeApiError('CAPI_GATE_TRANSPORT', `kubernetes ${what}: no answer from ${server}${code ? ` (${code})` : ''}: ${m.split('\n')[0]}`, { retryable: true, cause: e });
+}
+
+export interface ListOptions {
+  readonly namespace?: string;
+  readonly fieldSelector?: string;
+  readonly labelSelector?: string;
+}
+
+/** One cluster: the workload cluster (kubeconfig from Magnum) or the management cluster. */
+export class KubeClient {
+  readonly kc: KubeConfig;
+  readonly core: CoreV1Api;
+  readonly apps: AppsV1Api;
+  readonly custom: CustomObjectsApi;
+  readonly server: string;
+
+  private constructor(kc: KubeConfig) {
+    this.kc = kc;
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new CapiGateError('CAPI_GATE_PRECONDITION', 'the kubeconfig has no current cluster', { hint: 'Set current-context, or use the kubeconfig `openstack coe cluster config` writes.' });
+    this.server = cluster.server;
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.apps = kc.makeApiClient(AppsV1Api);
+    this.custom = kc.makeApiClient(CustomObjectsApi);
+  }
+
+  static fromString(text: string, source = 'kubeconfig'): KubeClient {
+    const kc = new KubeConfig();
+    try {
+      kc.loadFromString(text);
+    } catch (e) {
+      throw new CapiGateError('CAPI_GATE_PRECONDITION', `${source} is not a usable kubeconfig: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    return new KubeClient(kc);
+  }
+
+  static fromFile(path: string): KubeClient {
+    const kc = new KubeConfig();
+    try {
+      kc.loadFromFile(path);
+    } catch (e) {
+      throw new CapiGateError('CAPI_GATE_PRECONDITION', `${path} is not a usable kubeconfig: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    return new KubeClient(kc);
+  }
+
+  private async call<T>(what: string, signal: AbortSignal, fn: (o: ConfigurationOptions) => Promise<T>, extra: Mw[] = []): Promise<T> {
+    if (signal.aborted) throw new CapiGateError('CAPI_GATE_ABORTED', `interrupted: ${what}`, { cause: signal.reason });
+    try {
+      return await fn(withSignal(signal, extra));
+    } catch (e) {
+      throw toKubeError(e, what, this.server, signal);
+    }
+  }
+
+  /** undefined on 404. */
+  private async optional<T>(what: string, signal: AbortSignal, fn: (o: ConfigurationOptions) => Promise<T>): Promise<T | undefined> {
+    try {
+      return await this.call(what, signal, fn);
+    } catch (e) {
+      if (e instanceof KubeApiError && e.status === 404) return undefined;
+      throw e;
+    }
+  }
+
+  async listNodes(signal: AbortSignal): Promise<V1Node[]> {
+    return (await this.call('list nodes', signal, (o) => this.core.listNode({}, o))).items;
+  }
+
+  async listPods(signal: AbortSignal, opts: ListOptions = {}): Promise<V1Pod[]> {
+    const p = { ...(opts.fieldSelector ? { fieldSelector: opts.fieldSelector } : {}), ...(opts.labelSelector ? { labelSelector: opts.labelSelector } : {}) };
+    const list = opts.namespace
+      ? await this.call(`list pods in ${opts.namespace}`, signal, (o) => this.core.listNamespacedPod({ namespace: opts.namespace!, ...p }, o))
+      : await this.call('list pods (all namespaces)', signal, (o) => this.core.listPodForAllNamespaces(p, o));
+    return list.items;
+  }
+
+  getDeployment(namespace: string, name: string, signal: AbortSignal): Promise<V1Deployment | undefined> {
+    return this.optional(`get deployment ${namespace}/${name}`, signal, (o) => this.apps.readNamespacedDeployment({ namespace, name }, o));
+  }
+
+  createDeployment(namespace: string, body: V1Deployment, signal: AbortSignal): Promise<V1Deployment> {
+    return this.call(`create deployment ${namespace}/${body.metadata?.name ?? '?'}`, signal, (o) => this.apps.createNamespacedDeployment({ namespace, body, fieldManager: 'capi-gate' }, o));
+  }
+
+  /** true when it existed. Background propagation, as kubectl. */
+  async deleteDeployment(namespace: string, name: string, signal: AbortSignal): Promise<boolean> {
+    const r = await this.optional(`delete deployment ${namespace}/${name}`, signal, (o) => this.apps.deleteNamespacedDeployment({ namespace, name, propagationPolicy: 'Background' }, o));
+    return r !== undefined;
+  }
+
+  getService(namespace: string, name: string, signal: AbortSignal): Promise<V1Service | undefined> {
+    return this.optional(`get service ${namespace}/${name}`, signal, (o) => this.core.readNamespacedService({ namespace, name }, o));
+  }
+
+  createService(namespace: string, body: V1Service, signal: AbortSignal): Promise<V1Service> {
+    return this.call(`create service ${namespace}/${body.metadata?.name ?? '?'}`, signal, (o) => this.core.createNamespacedService({ namespace, body, fieldManager: 'capi-gate' }, o));
+  }
+
+  async deleteService(namespace: string, name: string, signal: AbortSignal): Promise<boolean> {
+    const r = await this.optional(`delete service ${namespace}/${name}`, signal, (o) => this.core.deleteNamespacedService({ namespace, name, propagationPolicy: 'Background' }, o));
+    return r !== undefined;
+  }
+
+  listCustom(group: string, version: string, plural: string, namespace: string, signal: AbortSignal): Promise<{ items: Record<string, unknown>[] }> {
+    return this.call(`list ${plural}.${group} in ${namespace}`, signal, (o) => this.custom.listNamespacedCustomObject({ group, version, namespace, plural }, o)) as Promise<{ items: Record<string, unknown>[] }>;
+  }
+
+  getCustom(group: string, version: string, plural: string, namespace: string, name: string, signal: AbortSignal): Promise<Record<string, unknown> | undefined> {
+    return this.optional(`get ${plural}.${group} ${namespace}/${name}`, signal, (o) => this.custom.getNamespacedCustomObject({ group, version, namespace, plural, name }, o)) as Promise<Record<string, unknown> | undefined>;
+  }
+
+  mergePatchCustom(group: string, version: string, plural: string, namespace: string, name: string, patch: object, signal: AbortSignal): Promise<Record<string, unknown>> {
+    const mergePatch = middleware((ctx) => ctx.setHeaderParam('Content-Type', 'application/merge-patch+json'));
+    return this.call(`patch ${plural}.${group} ${namespace}/${name}`, signal, (o) => this.custom.patchNamespacedCustomObject({ group, version, namespace, plural, name, body: patch }, o), [mergePatch]) as Promise<Record<string, unknown>>;
+  }
+
+  /**
+   * One GET /version with its own time limit, on a fresh connection (no keep-alive, so a
+   * failover blackout is seen as it happens). Resolves with the gitVersion; rejects on no answer.
+   */
+  async probeVersion(signal: AbortSignal, timeoutMs: number): Promise<string> {
+    const url = new URL('/version', this.server);
+    const opts: RequestOptions = { method: 'GET', hostname: url.hostname, port: url.port || 443, path: url.pathname, agent: false, headers: { accept: 'application/json' } };
+    await this.kc.applyToHTTPSOptions(opts);
+    return new Promise<string>((resolve, reject) => {
+      const limit = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+      const req = httpsRequest({ ...opts, signal: limit }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode ?? '?'}`));
+          try {
+            resolve(String((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { gitVersion?: string }).gitVersion ?? ''));
+          } catch (e) {
+            reject(e instanceof Error ? e : new Error(String(e)));
+          }
+        });
+        res.on('error', reject);
+      });
+      req.on('error', (e) => reject(signal.aborted ? new CapiGateError('CAPI_GATE_ABORTED', 'interrupted: probe /version', { cause: e }) : e));
+      req.end();
+    });
+  }
+}
