@@ -8,6 +8,7 @@ import { loadSite } from '../site/load.js';
 import { historyCommand, reportCommand, signoffCommand } from './cmd-report.js';
 import { renderPlan } from './cmd-plan.js';
 import { doctorCommand } from './cmd-doctor.js';
+import { parseTimeScale, simCommand } from './cmd-sim.js';
 import { renderRunbook } from './cmd-runbook.js';
 import { parseList, runCommand } from './cmd-run.js';
 import { PACKAGE_ROOT, runsDir, version } from './context.js';
@@ -133,6 +134,18 @@ program
   .action(async (o: { site: string; remediate?: boolean; run?: string }) => {
     const ac = graceful();
     exitCode = await doctorCommand(out, { site: o.site, remediate: o.remediate === true, ...(o.run ? { runId: o.run } : {}), runsDir: runsDir(program.opts<{ runsDir?: string }>().runsDir), clock: realClock, signal: ac.signal });
+  });
+
+program
+  .command('sim')
+  .description('run the simulated site on loopback until SIGINT/SIGTERM; prints `ready` once it serves')
+  .requiredOption('--out <dir>', 'write site.yaml, clouds.yaml, openrc-admin, openrc-tenant here')
+  .option('--site <file>', 'build the simulated site from this site file (default: the runbook values)')
+  .option('--time-scale <factor>', 'multiply every simulated duration', '1')
+  .option('--scenario <name>', 'a named fault scenario (sim/scenarios) or a scenario file')
+  .option('--seed <n>', 'seed for ids and fault rules')
+  .action(async (o: { out: string; site?: string; timeScale: string; scenario?: string; seed?: string }) => {
+    exitCode = await simCommand(out, { out: o.out, ...(o.site ? { site: o.site } : {}), timeScale: parseTimeScale(o.timeScale), ...(o.scenario ? { scenario: o.scenario } : {}), ...(o.seed ? { seed: Number(o.seed) } : {}) });
   });
 
 program

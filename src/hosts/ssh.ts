@@ -6,7 +6,10 @@
 // probe falls back to an SSH direct-tcpip channel, which makes the VM's sshd do the connect.
 
 import { readFileSync } from 'node:fs';
-import { Client, utils } from 'ssh2';
+import ssh2 from 'ssh2';
+import type { Client as SshClient } from 'ssh2';
+// ssh2 is CommonJS: its named exports are not visible to ESM at run time.
+const { Client, utils } = ssh2;
 import type { ConnectConfig } from 'ssh2';
 import { CapiGateError } from '../core/errors.js';
 import { redactor } from '../core/redact.js';
@@ -175,7 +178,7 @@ export function createMgmtVmClient(o: { settings: MgmtVmSettings; env: NodeJS.Pr
   };
 }
 
-function execOnce(conn: Client, command: string, timeoutMs: number): Promise<{ code: number | undefined; stdout: string; stderr: string }> {
+function execOnce(conn: SshClient, command: string, timeoutMs: number): Promise<{ code: number | undefined; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     conn.exec(command, (err, stream) => {
       if (err) return reject(new CapiGateError('CAPI_GATE_TRANSPORT', `cannot run the probe on the mgmt VM: ${err.message}`, { cause: err }));
@@ -197,7 +200,7 @@ function execOnce(conn: Client, command: string, timeoutMs: number): Promise<{ c
   });
 }
 
-function forwardOnce(conn: Client, host: string, port: number, timeoutMs: number): Promise<{ ok: boolean; error: string | undefined }> {
+function forwardOnce(conn: SshClient, host: string, port: number, timeoutMs: number): Promise<{ ok: boolean; error: string | undefined }> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve({ ok: false, error: `timed out after ${timeoutMs}ms` }), timeoutMs);
     conn.forwardOut('127.0.0.1', 0, host, port, (err, stream) => {
