@@ -21,10 +21,10 @@ test('sanitizeUrl applies registered secrets anywhere in the URL', () => {
 test('CallTrace keeps the last N and formats them', () => {
   const t = new CallTrace(3);
   for (let i = 1; i <= 5; i++) {
-    t.add({ method: 'GET', url: `http://h/${i}`, status: 200, ms: i, requestId: `req-${i}`, service: 's', operation: 'o', attempt: 1 });
+    t.add({ method: 'GET', url: `http://h/${i}`, status: 200, durationMs: i, requestId: `req-${i}`, service: 's', operation: 'o', attempt: 1 });
   }
   assert.equal(t.all().length, 3);
   assert.deepEqual(t.last(2).map((e) => e.url), ['http://h/4', 'http://h/5']);
-  assert.equal(formatTraceEntry({ method: 'PUT', url: 'http://h/x', status: 0, ms: 3.4, requestId: undefined, service: 's', operation: 'o', attempt: 2, error: 'ECONNRESET' }), 'PUT http://h/x -> ERR ECONNRESET 3ms (attempt 2)');
+  assert.equal(formatTraceEntry({ method: 'PUT', url: 'http://h/x', status: 0, durationMs: 3.4, requestId: undefined, service: 's', operation: 'o', attempt: 2, error: 'ECONNRESET' }), 'PUT http://h/x -> ERR ECONNRESET 3ms (attempt 2)');
   assert.match(t.format(1), /^GET http:\/\/h\/5 -> 200 5ms req-5$/);
 });

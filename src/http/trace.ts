@@ -10,7 +10,7 @@ export interface TraceEntry {
   readonly url: string;
   /** HTTP status, or 0 when no answer arrived (transport error). */
   readonly status: number;
-  readonly ms: number;
+  readonly durationMs: number;
   readonly requestId: string | undefined;
   readonly service: string;
   readonly operation: string;
@@ -55,7 +55,7 @@ export function formatTraceEntry(e: TraceEntry): string {
   const outcome = e.status === 0 ? `ERR ${e.error ?? 'transport'}` : String(e.status);
   const rid = e.requestId ? ` ${e.requestId}` : '';
   const attempt = e.attempt > 1 ? ` (attempt ${e.attempt})` : '';
-  return `${e.method} ${e.url} -> ${outcome} ${Math.round(e.ms)}ms${rid}${attempt}`;
+  return `${e.method} ${e.url} -> ${outcome} ${Math.round(e.durationMs)}ms${rid}${attempt}`;
 }
 
 /** A bounded ring of the most recent calls. */

@@ -209,14 +209,14 @@ export class HttpTransport {
           throw new BodyReadError(status, resHeaders, e);
         }
       } catch (e) {
-        const ms = performance.now() - started;
+        const durationMs = performance.now() - started;
         if (req.signal.aborted) {
-          this.record({ req, shownUrl, status, ms, requestId: requestIdOf(resHeaders), attempt, error: 'ABORTED' });
+          this.record({ req, shownUrl, status, durationMs, requestId: requestIdOf(resHeaders), attempt, error: 'ABORTED' });
           throw aborted(req.signal, req);
         }
         const timedOut = timeout?.aborted === true;
         const code = timedOut ? 'TIMEOUT' : errorCode(e instanceof BodyReadError ? e.cause : e);
-        this.record({ req, shownUrl, status, ms, requestId: requestIdOf(resHeaders), attempt, error: code });
+        this.record({ req, shownUrl, status, durationMs, requestId: requestIdOf(resHeaders), attempt, error: code });
         if (attempt < maxAttempts) {
           await this.pause(retryDelayMs(this.retry, attempt, undefined, this.random), req);
           continue;
@@ -238,9 +238,9 @@ export class HttpTransport {
             : 'The endpoint did not answer and the call was not replayed (not idempotent); look the resource up before trying again.',
         });
       }
-      const ms = performance.now() - started;
+      const durationMs = performance.now() - started;
       const requestId = requestIdOf(resHeaders);
-      this.record({ req, shownUrl, status, ms, requestId, attempt });
+      this.record({ req, shownUrl, status, durationMs, requestId, attempt });
 
       if ((status >= 200 && status < 300) || req.accept?.includes(status)) {
         return { status, headers: resHeaders, body: resBody, requestId, attempts: attempt, method: req.method, url: shownUrl, service: req.service, operation: req.operation };
@@ -270,12 +270,12 @@ export class HttpTransport {
     return parseJsonBody(res, schema, this.trace.format(5));
   }
 
-  private record(x: { req: HttpRequest; shownUrl: string; status: number; ms: number; requestId: string | undefined; attempt: number; error?: string }): void {
+  private record(x: { req: HttpRequest; shownUrl: string; status: number; durationMs: number; requestId: string | undefined; attempt: number; error?: string }): void {
     const entry: TraceEntry = {
       method: x.req.method,
       url: x.shownUrl,
       status: x.status,
-      ms: x.ms,
+      durationMs: x.durationMs,
       requestId: x.requestId,
       service: x.req.service,
       operation: x.req.operation,
@@ -290,9 +290,9 @@ export class HttpTransport {
     }
   }
 
-  private async pause(ms: number, req: HttpRequest): Promise<void> {
+  private async pause(delayMs: number, req: HttpRequest): Promise<void> {
     try {
-      await this.clock.sleep(ms, req.signal);
+      await this.clock.sleep(delayMs, req.signal);
     } catch {
       throw aborted(req.signal, req);
     }
