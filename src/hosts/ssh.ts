@@ -8,14 +8,15 @@
 import { readFileSync } from 'node:fs';
 import ssh2 from 'ssh2';
 import type { Client as SshClient } from 'ssh2';
-// ssh2 is CommonJS: its named exports are not visible to ESM at run time.
-const { Client, utils } = ssh2;
 import type { ConnectConfig } from 'ssh2';
 import { CapiGateError } from '../core/errors.js';
 import { redactor } from '../core/redact.js';
 import { isHostLiteral, readFip } from './env-file.js';
 import { algorithmsFor, blobKeyType, findHostKeys, hostEntryName, verifyHostKey } from './known-hosts.js';
 import type { HostKeyVerdict } from './known-hosts.js';
+
+// ssh2 is CommonJS: its named exports are not visible to ESM at run time.
+const { Client, utils } = ssh2;
 
 export interface MgmtVmSettings {
   readonly user: string;
