@@ -50,11 +50,27 @@ export class SimClock {
     this.arm();
   }
 
-  /** Moves simulated time forward, firing every timer that falls due. */
+  /**
+   * Moves simulated time forward, firing every timer that falls due. Time steps from timer to
+   * timer, so a callback sees now() equal to its due time and timers it schedules inside the
+   * window fire too.
+   */
   advance(ms: number): void {
     if (ms < 0) throw new RangeError('the clock only moves forward');
-    this.offsetMs += ms;
-    this.runDue();
+    const target = this.now() + ms;
+    for (;;) {
+      const first = this.entries[0];
+      if (!first || first.due > target || this.closed) break;
+      if (first.due > this.now()) this.offsetMs += first.due - this.now();
+      this.entries.shift();
+      try {
+        first.fn();
+      } catch (err) {
+        this.errors.push(err);
+      }
+    }
+    if (target > this.now()) this.offsetMs += target - this.now();
+    this.arm();
   }
 
   /** Runs fn after `simMs` of simulated time. */

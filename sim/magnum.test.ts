@@ -1,0 +1,158 @@
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { X509Certificate, webcrypto } from 'node:crypto';
+import './reflect-polyfill.js';
+import * as x509 from '@peculiar/x509';
+import type { SimHandle } from './index.js';
+import { startSim } from './index.js';
+import type { Api } from './testing.js';
+import { MAGNUM_LATEST, RUNBOOK_CLUSTER, RUNBOOK_TEMPLATE, login } from './testing.js';
+
+let h: SimHandle;
+let api: Api;
+before(async () => {
+  h = await startSim({});
+  api = await login(h, 'tenant');
+});
+after(async () => {
+  await h.close();
+});
+
+const mg = (method: string, path: string, body?: unknown) => api.call('container-infra', method, path, body, MAGNUM_LATEST);
+
+test('microversions: latest is 1.11 with the four headers; unknown service or range is 406', async () => {
+  const r = await mg('GET', '/clustertemplates');
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('openstack-api-version'), 'container-infra 1.11');
+  assert.equal(r.headers.get('openstack-api-maximum-version'), 'container-infra 1.11');
+  assert.equal(r.headers.get('openstack-api-minimum-version'), 'container-infra 1.1');
+  assert.equal(r.headers.get('vary'), 'OpenStack-API-Version');
+  assert.equal((await api.call('container-infra', 'GET', '/clustertemplates', undefined, { 'OpenStack-API-Version': 'container-infra 1.99' })).status, 406);
+  assert.equal((await api.call('container-infra', 'GET', '/clustertemplates', undefined, { 'OpenStack-API-Version': 'compute 1.1' })).status, 406);
+  const none = await api.call('container-infra', 'GET', '/clustertemplates');
+  assert.equal(none.headers.get('openstack-api-version'), 'container-infra 1.1');
+});
+
+test('templates: 404 body, flannel refused (DOCFIX-032), create keeps names and has links', async () => {
+  const missing = await mg('GET', '/clustertemplates/capi-k8s-v1-34');
+  assert.equal(missing.status, 404);
+  assert.equal((missing.json as { errors: { title: string }[] }).errors[0]?.title, 'ClusterTemplate capi-k8s-v1-34 could not be found.');
+  const flannel = await mg('POST', '/clustertemplates', { ...RUNBOOK_TEMPLATE, network_driver: 'flannel' });
+  assert.equal(flannel.status, 400);
+  assert.match(flannel.text, /flannel is not supported/);
+  const noNet = await mg('POST', '/clustertemplates', { ...RUNBOOK_TEMPLATE, external_network_id: 'nope' });
+  assert.equal(noNet.status, 400);
+  const created = await mg('POST', '/clustertemplates', RUNBOOK_TEMPLATE);
+  assert.equal(created.status, 201);
+  const t = created.json as Record<string, unknown>;
+  assert.equal(t['image_id'], 'ubuntu-jammy-kube-v1.34.8');
+  assert.equal(t['cluster_distro'], 'ubuntu');
+  assert.ok(Array.isArray(t['links']) && (t['links'] as unknown[]).length === 2);
+  const shown = await mg('GET', '/clustertemplates/capi-k8s-v1-34');
+  assert.equal((shown.json as { uuid: string }).uuid, t['uuid']);
+  const dup = await mg('POST', '/clustertemplates', RUNBOOK_TEMPLATE);
+  assert.equal(dup.status, 201);
+  assert.equal((await mg('GET', '/clustertemplates/capi-k8s-v1-34')).status, 409);
+  assert.equal((await mg('DELETE', `/clustertemplates/${(dup.json as { uuid: string }).uuid}`)).status, 204);
+});
+
+test('cluster lifecycle: 202 {uuid}, driver side effects, CREATE_COMPLETE, certificates, delete to 404', async () => {
+  const created = await mg('POST', '/clusters', RUNBOOK_CLUSTER);
+  assert.equal(created.status, 202);
+  assert.deepEqual(Object.keys(created.json as object), ['uuid']);
+  const uuid = (created.json as { uuid: string }).uuid;
+  let c = (await mg('GET', '/clusters/capi-test-1')).json as Record<string, unknown>;
+  assert.equal(c['status'], 'CREATE_IN_PROGRESS');
+  assert.equal(c['health_status'], null);
+  assert.equal(c['api_address'], null);
+  assert.match(String(c['stack_id']), /^capi-test-1-[a-z0-9]{12}$/);
+
+  h.clock.advance(5 * 60_000);
+  c = (await mg('GET', `/clusters/${uuid}`)).json as Record<string, unknown>;
+  assert.equal(c['status'], 'CREATE_IN_PROGRESS');
+  assert.equal(c['health_status'], 'UNHEALTHY');
+  assert.match(String(c['api_address']), /^https:\/\/127\.12\.7\.\d+:6443$/);
+
+  h.clock.advance(6 * 60_000);
+  c = (await mg('GET', `/clusters/${uuid}`)).json as Record<string, unknown>;
+  assert.equal(c['status'], 'CREATE_COMPLETE');
+  assert.equal(c['health_status'], 'HEALTHY');
+  assert.deepEqual(c['health_status_reason'], { cluster: 'Ready', infrastructure: 'Ready', controlplane: 'Ready', nodegroup: 'Ready' });
+  assert.equal(c['api_address'], 'https://127.12.7.180:6443');
+  assert.equal(c['coe_version'], 'v1.34.8');
+  assert.equal(c['master_count'], 1);
+  assert.equal(c['node_count'], 2);
+  assert.deepEqual(c['faults'], {});
+
+  // Octavia: the API LB, VIP in the workload CIDR; Neutron: the FIP from provider-ext; Nova: 1 + 2 servers.
+  const lbs = (await api.call('load-balancer', 'GET', '/v2.0/lbaas/loadbalancers')).json as { loadbalancers: Record<string, string>[] };
+  const lb = lbs.loadbalancers.find((x) => x['name']?.endsWith(`${String(c['stack_id'])}-kubeapi`));
+  assert.ok(lb, 'the API LB exists');
+  assert.equal(lb['provisioning_status'], 'ACTIVE');
+  assert.equal(lb['operating_status'], 'ONLINE');
+  assert.match(lb['vip_address'] ?? '', /^10\.20\.16\.\d+$/);
+  const fips = (await api.call('network', 'GET', '/v2.0/floatingips?floating_ip_address=10.12.7.180')).json as { floatingips: Record<string, string>[] };
+  assert.equal(fips.floatingips[0]?.['fixed_ip_address'], lb['vip_address']);
+  const servers = (await api.call('compute', 'GET', `/servers/detail?name=${String(c['stack_id'])}`)).json as { servers: { name: string; status: string }[] };
+  assert.equal(servers.servers.length, 3);
+  assert.ok(servers.servers.every((s) => s.status === 'ACTIVE'));
+  assert.equal(servers.servers.filter((s) => s.name.includes('-control-plane-')).length, 1);
+
+  // Certificates (§3.6): the CA, and a CSR CN=admin,O=system:masters signed by it.
+  const ca = await mg('GET', `/certificates/${uuid}`);
+  assert.equal(ca.status, 200);
+  const caPem = (ca.json as { pem: string }).pem;
+  assert.ok(!caPem.endsWith('\n'));
+  const caCert = new X509Certificate(caPem);
+  assert.match(caCert.subject, /CN=capi-test-1/);
+  const alg = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
+  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: 'CN=admin, O=system:masters', keys: keys as never, signingAlgorithm: alg }, webcrypto as never);
+  const signed = await mg('POST', '/certificates', { cluster_uuid: uuid, csr: csr.toString('pem') });
+  assert.equal(signed.status, 201);
+  const cert = new X509Certificate((signed.json as { pem: string }).pem);
+  assert.ok(cert.verify(caCert.publicKey), 'the client certificate chains to the cluster CA');
+  assert.match(cert.subject, /CN=admin/);
+  assert.match(cert.subject, /O=system:masters/);
+  assert.equal((await mg('POST', '/certificates', { cluster_uuid: 'nope', csr: csr.toString('pem') })).status, 400);
+  assert.equal((await mg('POST', '/certificates', { cluster_uuid: uuid, csr: 'garbage' })).status, 400);
+  assert.ok(h.clusterCa('capi-test-1')?.keyPem.includes('PRIVATE KEY'), 'the CA key is kept for the Kubernetes simulator');
+
+  // The template is in use.
+  assert.equal((await mg('DELETE', '/clustertemplates/capi-k8s-v1-34')).status, 400);
+
+  assert.equal((await mg('DELETE', '/clusters/capi-test-1')).status, 204);
+  c = (await mg('GET', `/clusters/${uuid}`)).json as Record<string, unknown>;
+  assert.equal(c['status'], 'DELETE_IN_PROGRESS');
+  h.clock.advance(4 * 60_000);
+  const gone = await mg('GET', `/clusters/${uuid}`);
+  assert.equal(gone.status, 404);
+  assert.equal((gone.json as { errors: { title: string }[] }).errors[0]?.title, `Cluster ${uuid} could not be found.`);
+  assert.equal(h.world.loadBalancers.size, 0);
+  assert.equal([...h.world.servers.values()].filter((s) => s.name.startsWith('capi-test-1')).length, 0);
+  assert.equal([...h.world.floatingIps.values()].filter((f) => f.address === '10.12.7.180').length, 0);
+  assert.equal([...h.world.networks.values()].filter((n) => n.name.includes('capi-test-1')).length, 0);
+  const kinds = h.world.timeline.filter((e) => e.kind === 'magnum.cluster' && e.id === uuid).map((e) => e.to);
+  assert.deepEqual(kinds, ['CREATE_IN_PROGRESS', 'CREATE_COMPLETE', 'DELETE_IN_PROGRESS', 'DELETE_COMPLETE', 'gone']);
+});
+
+test('the driver reads kube_version from the IMAGE: without it the create fails', async () => {
+  h.applyOp({ op: 'image-unset-property', property: 'kube_version' });
+  try {
+    const created = await mg('POST', '/clusters', { ...RUNBOOK_CLUSTER, name: 'no-kube' });
+    assert.equal(created.status, 202);
+    h.clock.advance(10_000);
+    const c = (await mg('GET', '/clusters/no-kube')).json as Record<string, unknown>;
+    assert.equal(c['status'], 'CREATE_FAILED');
+    assert.match(String(c['status_reason']), /kube_version/);
+    assert.match(JSON.stringify(c['faults']), /kube_version/);
+  } finally {
+    h.applyOp({ op: 'image-set-property', property: 'kube_version', value: 'v1.34.8' });
+  }
+});
+
+test('an even master count and an unknown keypair are refused', async () => {
+  assert.equal((await mg('POST', '/clusters', { ...RUNBOOK_CLUSTER, name: 'even', master_count: 2 })).status, 400);
+  assert.equal((await mg('POST', '/clusters', { ...RUNBOOK_CLUSTER, name: 'nokey', keypair: 'nokey' })).status, 404);
+  assert.equal((await mg('POST', '/clusters', { ...RUNBOOK_CLUSTER, name: 'notpl', cluster_template_id: 'nope' })).status, 404);
+});

@@ -1,0 +1,79 @@
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import type { SimHandle } from './index.js';
+import { startSim } from './index.js';
+import type { Api } from './testing.js';
+import { MAGNUM_LATEST, RUNBOOK_CLUSTER, RUNBOOK_TEMPLATE, login, request } from './testing.js';
+
+let h: SimHandle;
+let tenant: Api;
+let admin: Api;
+let lbId: string;
+before(async () => {
+  h = await startSim({});
+  tenant = await login(h, 'tenant');
+  await tenant.call('container-infra', 'POST', '/clustertemplates', RUNBOOK_TEMPLATE, MAGNUM_LATEST);
+  await tenant.call('container-infra', 'POST', '/clusters', RUNBOOK_CLUSTER, MAGNUM_LATEST);
+  h.clock.advance(11 * 60_000);
+  admin = await login(h, 'admin');
+  lbId = [...h.world.loadBalancers.keys()][0] ?? '';
+});
+after(async () => {
+  await h.close();
+});
+
+test('list filters ?id= and ?name=, single-key envelopes, /v2 and /v2.0', async () => {
+  const byId = await admin.call('load-balancer', 'GET', `/v2.0/lbaas/loadbalancers?id=${lbId}`);
+  const list = byId.json as { loadbalancers: { id: string; name: string }[]; loadbalancers_links: unknown[] };
+  assert.equal(list.loadbalancers.length, 1);
+  assert.deepEqual(list.loadbalancers_links, []);
+  const name = list.loadbalancers[0]?.name ?? '';
+  assert.equal(((await admin.call('load-balancer', 'GET', `/v2.0/lbaas/loadbalancers?name=${encodeURIComponent(name)}`)).json as { loadbalancers: unknown[] }).loadbalancers.length, 1);
+  assert.equal(((await admin.call('load-balancer', 'GET', '/v2.0/lbaas/loadbalancers?name=nope')).json as { loadbalancers: unknown[] }).loadbalancers.length, 0);
+  const show = await admin.call('load-balancer', 'GET', `/v2/lbaas/loadbalancers/${lbId}`);
+  assert.deepEqual(Object.keys(show.json as object), ['loadbalancer']);
+  assert.equal((await admin.call('load-balancer', 'GET', '/v2.0/lbaas/loadbalancers/not-a-uuid')).status, 404);
+});
+
+test('failover and amphorae are admin-only: 403 with the wsme faultstring under member scope', async () => {
+  const f = await tenant.call('load-balancer', 'PUT', `/v2.0/lbaas/loadbalancers/${lbId}/failover`);
+  assert.equal(f.status, 403);
+  assert.deepEqual(f.json, { faultcode: 'Client', faultstring: 'Policy does not allow this request to be performed.', debuginfo: null });
+  assert.equal((await tenant.call('load-balancer', 'GET', `/v2.0/octavia/amphorae?loadbalancer_id=${lbId}`)).status, 403);
+  assert.equal((await tenant.call('load-balancer', 'GET', `/v2.0/lbaas/loadbalancers/${lbId}`)).status, 200);
+});
+
+test('admin failover: 202, PENDING_UPDATE with ONLINE held, ACTIVE after ~100 s, amphora replaced', async () => {
+  const before = ((await admin.call('load-balancer', 'GET', `/v2.0/octavia/amphorae?loadbalancer_id=${lbId}`)).json as { amphorae: { id: string }[] }).amphorae;
+  assert.equal(before.length, 1);
+  const f = await admin.call('load-balancer', 'PUT', `/v2.0/lbaas/loadbalancers/${lbId}/failover`);
+  assert.equal(f.status, 202);
+  assert.equal(f.text, '');
+  let lb = ((await admin.call('load-balancer', 'GET', `/v2.0/lbaas/loadbalancers/${lbId}`)).json as { loadbalancer: Record<string, string> }).loadbalancer;
+  assert.equal(lb['provisioning_status'], 'PENDING_UPDATE');
+  assert.equal(lb['operating_status'], 'ONLINE');
+  assert.equal((await admin.call('load-balancer', 'PUT', `/v2.0/lbaas/loadbalancers/${lbId}/failover`)).status, 409);
+  h.clock.advance(99_000);
+  lb = ((await admin.call('load-balancer', 'GET', `/v2.0/lbaas/loadbalancers/${lbId}`)).json as { loadbalancer: Record<string, string> }).loadbalancer;
+  assert.equal(lb['provisioning_status'], 'PENDING_UPDATE');
+  h.clock.advance(2_000);
+  lb = ((await admin.call('load-balancer', 'GET', `/v2.0/lbaas/loadbalancers/${lbId}`)).json as { loadbalancer: Record<string, string> }).loadbalancer;
+  assert.equal(lb['provisioning_status'], 'ACTIVE');
+  const afterAmps = ((await admin.call('load-balancer', 'GET', `/v2.0/octavia/amphorae?loadbalancer_id=${lbId}`)).json as { amphorae: { id: string; status: string }[] }).amphorae;
+  assert.equal(afterAmps.length, 1);
+  assert.notEqual(afterAmps[0]?.id, before[0]?.id);
+  assert.equal(afterAmps[0]?.status, 'ALLOCATED');
+});
+
+test('failover from ERROR works (the as-built incident)', async () => {
+  h.applyOp({ op: 'lb-set-status', lb: 'cluster:capi-test-1', provisioning_status: 'ERROR' });
+  assert.equal((await admin.call('load-balancer', 'PUT', `/v2.0/lbaas/loadbalancers/${lbId}/failover`)).status, 202);
+  h.clock.advance(100_000);
+  assert.equal(h.world.loadBalancers.get(lbId)?.provisioningStatus, 'ACTIVE');
+});
+
+test('root answers versions; a request without a token is 401', async () => {
+  const root = await request(`${h.urls.octavia}/`, 'GET');
+  assert.equal(root.status, 200);
+  assert.equal((await request(`${h.urls.octavia}/v2.0/lbaas/loadbalancers`, 'GET')).status, 401);
+});
