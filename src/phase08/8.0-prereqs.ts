@@ -38,7 +38,8 @@ export const step = defineStep<Phase08Services, Check[]>({
         return { name: 'external network', ok: net.external, observed: `${net.name} ${net.id}${net.external ? ' (router:external)' : ' is NOT router:external'}`, ...(net.external ? {} : { hint: 'Mark the provider network external (phase-04).' }) };
       }),
       attempt('octavia', async () => {
-        const lbs = await os.octavia.listLoadBalancers(os.tenant, { projectId: os.projectId }, sig);
+        // An infrastructure check (phase-05), made admin-scoped: the creator's own roles are checked below.
+        const lbs = await os.octavia.listLoadBalancers(os.admin, { projectId: os.projectId }, sig);
         return { name: 'octavia', ok: true, observed: `answers (${lbs.length} load balancers in the project)` };
       }),
       attempt('keypair', async () => {

@@ -1,0 +1,114 @@
+// Issue #3 acceptance, as a user runs it: `capi-gate sim` in one process, `capi-gate run` in another.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, tempDir } from './helpers.js';
+import { startSimProcess } from './sim-process.js';
+import type { SimProcess } from './sim-process.js';
+
+const STEPS = '8.0.prereqs,8.0.image,8.0.template,8.1,8.2';
+
+function run(sim: SimProcess, runs: string, args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, 'run', '--site', sim.site, '--runs-dir', runs, ...args], { encoding: 'utf8', env: sim.env, timeout: 240_000 });
+  return { code: r.status, out: r.stdout + r.stderr };
+}
+
+function journal(runs: string): { t: string; key?: string; value?: string }[] {
+  const [id] = readdirSync(runs).filter((d) => d !== 'doctor');
+  return readFileSync(join(runs, id!, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { t: string });
+}
+
+function clusters(state: Record<string, unknown>): { name: string; status: string }[] {
+  return (state['magnum'] as { clusters: { name: string; status: string }[] }).clusters;
+}
+function templates(state: Record<string, unknown>): { name: string }[] {
+  return (state['magnum'] as { clustertemplates: { name: string }[] }).clustertemplates;
+}
+
+test('8.0-8.2 and 8.5 pass against the simulator; the journal holds the LB id, VIP, FIP and api_address', async () => {
+  const t = tempDir();
+  const sim = await startSimProcess(join(t.dir, 'sim'), ['--time-scale', '0.01']);
+  try {
+    const runs = join(t.dir, 'runs');
+    const r = run(sim, runs, ['--only', `${STEPS},8.5`]);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /Verdict: ACCEPTED \(partial run\)/);
+    const caps = new Map(journal(runs).filter((x) => x.t === 'capture').map((x) => [x.key, x.value]));
+    assert.match(caps.get('api_lb_id') ?? '', /^[0-9a-f-]{36}$/);
+    assert.match(caps.get('api_lb_vip') ?? '', /^10\.20\.16\.\d+$/, 'the VIP is in the workload CIDR');
+    assert.match(caps.get('api_fip') ?? '', /^10\.12\.7\.\d+$/);
+    assert.match(caps.get('api_address') ?? '', /^https:\/\/127\.\d+\.\d+\.\d+:6443$/);
+    assert.equal(caps.get('health_status'), 'HEALTHY');
+    const state = await sim.state();
+    assert.equal(clusters(state).length, 0, '8.5 deleted the cluster');
+    assert.equal(templates(state).length, 1);
+  } finally {
+    await sim.stop();
+    t.cleanup();
+  }
+});
+
+test('killing run during 8.2 and resuming leaves exactly one cluster and one template', async () => {
+  const t = tempDir();
+  const sim = await startSimProcess(join(t.dir, 'sim'), ['--time-scale', '0.02']);
+  try {
+    const runs = join(t.dir, 'runs');
+    const child = spawn(process.execPath, [BIN, 'run', '--site', sim.site, '--runs-dir', runs, '--only', STEPS], { env: sim.env });
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`8.2 never started: ${out}`)), 60_000);
+      child.stdout.on('data', (d) => {
+        out += String(d);
+        if (/8\.2 waiting for cluster/.test(out)) {
+          clearTimeout(timer);
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+    });
+    await new Promise((r) => child.once('exit', r));
+    assert.equal(clusters(await sim.state()).length, 1);
+    const resumed = run(sim, runs, ['--resume']);
+    assert.equal(resumed.code, 0, resumed.out);
+    assert.match(resumed.out, /8\.1 PASS \(from the journal\)/);
+    assert.match(resumed.out, /8\.0\.template PASS \(from the journal\)/);
+    assert.match(resumed.out, /8\.2 PASS/);
+    const state = await sim.state();
+    assert.equal(clusters(state).filter((c) => c.name === 'capi-test-1').length, 1, 'exactly one cluster');
+    assert.equal(templates(state).length, 1, 'exactly one template');
+    // A second, fresh run finds both by name and creates nothing.
+    const again = run(sim, join(t.dir, 'runs2'), ['--only', STEPS]);
+    assert.equal(again.code, 0, again.out);
+    assert.match(again.out, /already present; not created again/);
+    assert.equal(clusters(await sim.state()).length, 1);
+  } finally {
+    await sim.stop();
+    t.cleanup();
+  }
+});
+
+test('stale-appcred: 8.2 fails fast with the D-039 hint instead of waiting for the deadline', async () => {
+  const t = tempDir();
+  const sim = await startSimProcess(join(t.dir, 'sim'), ['--time-scale', '0.01', '--scenario', 'stale-appcred']);
+  try {
+    const runs = join(t.dir, 'runs');
+    const started = Date.now();
+    const r = run(sim, runs, ['--only', STEPS]);
+    const tookMs = Date.now() - started;
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /8\.2 FAIL/);
+    assert.match(r.out, /D-039/);
+    assert.match(r.out, /load-balancer_member/);
+    const report = JSON.parse(readFileSync(join(runs, readdirSync(runs)[0]!, 'report.json'), 'utf8')) as { items: { id: string; code?: string; waits: { outcome: string; histogram: Record<string, number> }[] }[] };
+    const item = report.items.find((i) => i.id === '8.2')!;
+    assert.equal(item.code, 'CAPI_GATE_FORBIDDEN');
+    assert.equal(item.waits[0]?.outcome, 'forbidden');
+    assert.ok((item.waits[0]?.histogram['HTTP 403'] ?? 0) >= 3);
+    assert.ok(tookMs < 60_000, `failed in ${tookMs} ms, far inside the 45-minute deadline`);
+  } finally {
+    await sim.stop();
+    t.cleanup();
+  }
+});
