@@ -9,6 +9,51 @@ import { realClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
 import { connectOpenStack } from '../openstack/index.js';
 import { createHostServices } from '../hosts/index.js';
+import { occmLoadBalancerName } from '../kube/index.js';
+import type { KubeServices, LoadBalancerState } from '../kube/index.js';
+
+function lbState(lb: { id: string; name: string; provisioningStatus: string; operatingStatus: string }): LoadBalancerState {
+  return { id: lb.id, name: lb.name, provisioningStatus: lb.provisioningStatus, operatingStatus: lb.operatingStatus };
+}
+
+/** Adapts the OpenStack clients to what 8.3 and D-011.4 need: certificates and the Service LB are tenant calls, failover is admin. */
+function kubeServices(site: LoadedSite, openstack: (signal: AbortSignal) => Promise<OpenStack>): KubeServices {
+  const cluster = site.site.cluster.name;
+  return {
+    magnum: {
+      getCa: async (ref, signal) => {
+        const os = await openstack(signal);
+        return os.magnum.getClusterCa(os.tenant, ref, signal);
+      },
+      signCsr: async (ref, csrPem, signal) => {
+        const os = await openstack(signal);
+        return os.magnum.signCertificate(os.tenant, ref, csrPem, signal);
+      },
+      locate: async (name, signal) => {
+        const os = await openstack(signal);
+        const c = await os.magnum.getCluster(os.tenant, name, signal);
+        return { uuid: c.uuid, apiAddress: c.apiAddress ?? null };
+      },
+    },
+    ...(site.site.managementCluster ? { managementKubeconfig: site.site.managementCluster.kubeconfig } : {}),
+    octavia: {
+      serviceLoadBalancers: async (svc, signal) => {
+        const os = await openstack(signal);
+        const lbs = await os.octavia.listLoadBalancers(os.tenant, { name: occmLoadBalancerName(cluster, svc.namespace, svc.name) }, signal);
+        return lbs.filter((lb) => lb.provisioningStatus !== 'DELETED').map(lbState);
+      },
+      failover: async (id, signal) => {
+        const os = await openstack(signal);
+        await os.octavia.failoverLoadBalancer(os.admin, id, signal);
+      },
+      getLoadBalancer: async (id, signal) => {
+        const os = await openstack(signal);
+        const lb = await os.octavia.findLoadBalancer(os.admin, id, signal);
+        return lb ? lbState(lb) : undefined;
+      },
+    },
+  };
+}
 import type { OpenStack } from '../openstack/index.js';
 
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -33,18 +78,20 @@ export interface BuiltServices {
 /** The real clients, each connected lazily and once; a failed connect is retried on the next use. */
 export function buildServices(site: LoadedSite, env: NodeJS.ProcessEnv, clock: Clock = realClock): BuiltServices {
   let os: Promise<OpenStack> | undefined;
+  const openstack = (signal: AbortSignal): Promise<OpenStack> => {
+    if (!os) {
+      os = connectOpenStack({ site: site.site, env, clock, signal });
+      os.catch(() => {
+        os = undefined;
+      });
+    }
+    return os;
+  };
   const services: Phase08Services = {
     env,
+    openstack,
     hosts: createHostServices(site, env),
-    openstack: (signal) => {
-      if (!os) {
-        os = connectOpenStack({ site: site.site, env, clock, signal });
-        os.catch(() => {
-          os = undefined;
-        });
-      }
-      return os;
-    },
+    kube: kubeServices(site, openstack),
   };
   return {
     services,

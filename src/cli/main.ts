@@ -9,12 +9,10 @@ import { historyCommand, reportCommand, signoffCommand } from './cmd-report.js';
 import { renderPlan } from './cmd-plan.js';
 import { doctorCommand } from './cmd-doctor.js';
 import { parseTimeScale, simCommand } from './cmd-sim.js';
+import { demoCommand } from './cmd-demo.js';
 import { renderRunbook } from './cmd-runbook.js';
 import { parseList, runCommand } from './cmd-run.js';
-import { PACKAGE_ROOT, runsDir, version } from './context.js';
-import { join } from 'node:path';
-
-const EXAMPLE_SITE = join(PACKAGE_ROOT, 'docs', 'site.example.yaml');
+import { runsDir, version } from './context.js';
 import { makeOut } from './output.js';
 
 const out = makeOut();
@@ -150,12 +148,12 @@ program
 
 program
   .command('demo')
-  .description('the whole acceptance against the built-in simulated site')
-  .action(() => {
-    out.line('The simulated site is not wired into demo yet; showing the plan for the example site instead.');
-    out.line('');
-    const loaded = loadSite(EXAMPLE_SITE);
-    renderPlan(out, loaded, selectSteps([], []).selected);
+  .description('the whole acceptance against the built-in simulated site, in about a minute')
+  .option('--time-scale <factor>', 'multiply every simulated duration', '0.05')
+  .option('--scenario <name>', 'a named fault scenario')
+  .action(async (o: { timeScale: string; scenario?: string }) => {
+    const ac = graceful();
+    exitCode = await demoCommand(out, { runsDir: runsDir(program.opts<{ runsDir?: string }>().runsDir), timeScale: parseTimeScale(o.timeScale), ...(o.scenario ? { scenario: o.scenario } : {}), signal: ac.signal, clock: realClock });
   });
 
 program
