@@ -6,6 +6,7 @@
 import { request as httpRequest } from 'node:http';
 import type { IncomingMessage, IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { CapiGateError } from '../core/errors.js';
@@ -122,4 +123,17 @@ export async function httpGet(url: string, o: GetOptions, signal: AbortSignal): 
   } finally {
     done();
   }
+}
+
+/**
+ * A signal for a batch of concurrent calls: one listener on the caller's signal, and room for
+ * every call of the batch on ours (no MaxListenersExceededWarning for 11 VIPs at once).
+ */
+export function batchSignal(parent: AbortSignal): { signal: AbortSignal; dispose: () => void } {
+  const ac = new AbortController();
+  setMaxListeners(0, ac.signal);
+  const onAbort = () => ac.abort(parent.reason);
+  if (parent.aborted) ac.abort(parent.reason);
+  else parent.addEventListener('abort', onAbort, { once: true });
+  return { signal: ac.signal, dispose: () => parent.removeEventListener('abort', onAbort) };
 }

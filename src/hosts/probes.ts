@@ -4,7 +4,7 @@
 // outOfScopeEndpoints are listed and never contacted (DOCFIX-039: gss has no jumphost route).
 
 import type { TlsTrust } from './http-get.js';
-import { describeNetError, httpGet } from './http-get.js';
+import { batchSignal, describeNetError, httpGet } from './http-get.js';
 
 export interface VipProbe {
   readonly name: string;
@@ -43,29 +43,37 @@ export function createVipProber(o: {
   trust: () => TlsTrust;
   timeoutMs: number;
 }): VipProber {
+  const probeWith = async (signal: AbortSignal): Promise<VipProbeReport> => {
+    const outOfScope = o.outOfScope.map((e) => ({ name: e.name, url: e.url, reason: e.reason, probed: false as const }));
+    let trust: TlsTrust;
+    try {
+      trust = o.trust();
+    } catch (e) {
+      const error = describeNetError(e);
+      return { probes: o.vips.map((v) => ({ name: v.name, url: v.url, ok: false, status: undefined, error, elapsedMs: 0, insecure: false })), outOfScope, insecure: false };
+    }
+    const probes = await Promise.all(
+      o.vips.map(async (v): Promise<VipProbe> => {
+        const started = Date.now();
+        try {
+          const r = await httpGet(v.url, { trust, timeoutMs: o.timeoutMs, maxBodyBytes: 4096 }, signal);
+          return { name: v.name, url: v.url, ok: isPassingStatus(r.status), status: r.status, error: undefined, elapsedMs: r.elapsedMs, insecure: trust.insecure };
+        } catch (e) {
+          if (signal.aborted) throw e;
+          return { name: v.name, url: v.url, ok: false, status: undefined, error: describeNetError(e), elapsedMs: Date.now() - started, insecure: trust.insecure };
+        }
+      }),
+    );
+    return { probes, outOfScope, insecure: trust.insecure };
+  };
   return {
-    async probeAll(signal) {
-      const outOfScope = o.outOfScope.map((e) => ({ name: e.name, url: e.url, reason: e.reason, probed: false as const }));
-      let trust: TlsTrust;
+    async probeAll(parent) {
+      const { signal, dispose } = batchSignal(parent);
       try {
-        trust = o.trust();
-      } catch (e) {
-        const error = describeNetError(e);
-        return { probes: o.vips.map((v) => ({ name: v.name, url: v.url, ok: false, status: undefined, error, elapsedMs: 0, insecure: false })), outOfScope, insecure: false };
+        return await probeWith(signal);
+      } finally {
+        dispose();
       }
-      const probes = await Promise.all(
-        o.vips.map(async (v): Promise<VipProbe> => {
-          const started = Date.now();
-          try {
-            const r = await httpGet(v.url, { trust, timeoutMs: o.timeoutMs, maxBodyBytes: 4096 }, signal);
-            return { name: v.name, url: v.url, ok: isPassingStatus(r.status), status: r.status, error: undefined, elapsedMs: r.elapsedMs, insecure: trust.insecure };
-          } catch (e) {
-            if (signal.aborted) throw e;
-            return { name: v.name, url: v.url, ok: false, status: undefined, error: describeNetError(e), elapsedMs: Date.now() - started, insecure: trust.insecure };
-          }
-        }),
-      );
-      return { probes, outOfScope, insecure: trust.insecure };
     },
   };
 }

@@ -4,7 +4,7 @@
 
 import { z } from 'zod';
 import type { TlsTrust } from './http-get.js';
-import { describeNetError, httpGet } from './http-get.js';
+import { batchSignal, describeNetError, httpGet } from './http-get.js';
 
 const sealStatusSchema = z.looseObject({
   type: z.string().optional(),
@@ -36,8 +36,10 @@ export function sealStatusUrl(unit: string): string {
 export function createVaultClient(o: { units: readonly string[]; trust: () => TlsTrust; timeoutMs: number }): VaultClient {
   return {
     units: o.units,
-    sealStatus(signal) {
-      return Promise.all(
+    async sealStatus(parent) {
+      const { signal, dispose } = batchSignal(parent);
+      try {
+        return await Promise.all(
         o.units.map(async (unit): Promise<VaultUnitResult> => {
           let trust: TlsTrust;
           try {
@@ -62,7 +64,10 @@ export function createVaultClient(o: { units: readonly string[]; trust: () => Tl
             return { url: unit, ok: false, error: describeNetError(e), insecure: trust.insecure };
           }
         }),
-      );
+        );
+      } finally {
+        dispose();
+      }
     },
   };
 }

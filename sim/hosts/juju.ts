@@ -1,0 +1,296 @@
+// The `juju` stand-in: a small node program written to OUT/bin/juju that reads OUT/juju-state.json
+// on every call and answers what capi-gate and the runbook ask: `juju status --format=json|short`
+// (api-notes §10 shapes: applications -> units -> workload-status / juju-status, subordinates
+// nested) and `juju ssh [-m MODEL] UNIT 'sudo grep -i reserved_host_memory /etc/nova/nova.conf'`.
+// The state is a file so a test (or a scenario hook) can change it between calls.
+
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Site } from '../../src/site/schema.js';
+import type { HostScenario } from './scenario.js';
+
+type Status = { current: string; message?: string; since: string; version?: string };
+interface Unit {
+  'workload-status': Status;
+  'juju-status': Status;
+  leader?: boolean;
+  machine: string;
+  'open-ports'?: string[];
+  'public-address': string;
+  subordinates?: Record<string, Omit<Unit, 'machine' | 'subordinates'>>;
+}
+interface App {
+  charm: string;
+  base: { name: string; channel: string };
+  'charm-origin': string;
+  'charm-name': string;
+  'charm-rev': number;
+  'charm-channel': string;
+  exposed: boolean;
+  'application-status': Status;
+  units?: Record<string, Unit>;
+  'subordinate-to'?: string[];
+  version?: string;
+  'endpoint-bindings': Record<string, string>;
+}
+
+export interface JujuState {
+  model: Record<string, unknown> & { name: string };
+  machines: Record<string, unknown>;
+  applications: Record<string, App>;
+  /** unit -> /etc/nova/nova.conf text (compute units only). */
+  novaConf: Record<string, string>;
+}
+
+const SINCE = '09 Jun 2026 10:14:02Z';
+const JUJU_VERSION = '3.6.4';
+const st = (current: string, message?: string): Status => ({ current, ...(message ? { message } : {}), since: SINCE });
+const SEVERITY = ['error', 'blocked', 'maintenance', 'waiting', 'unknown', 'terminated', 'active'];
+
+export function novaConf(reservedMb: number | null): string {
+  return [
+    '###############################################################################',
+    '# [ WARNING ]',
+    '# Configuration file maintained by Juju. Local changes may be overwritten.',
+    '###############################################################################',
+    '[DEFAULT]',
+    'verbose=False',
+    'debug=False',
+    'dhcpbridge_flagfile=/etc/nova/nova.conf',
+    'state_path=/var/lib/nova',
+    'compute_driver = libvirt.LibvirtDriver',
+    '# reserved_host_memory_mb = 512  (nova default; D-040 raises it to 8192)',
+    ...(reservedMb === null ? [] : [`reserved_host_memory_mb = ${reservedMb}`]),
+    'cpu_allocation_ratio = 2.0',
+    'ram_allocation_ratio = 1.0',
+    '',
+    '[libvirt]',
+    'virt_type = kvm',
+    '',
+  ].join('\n');
+}
+
+function hostOf(url: string): string {
+  return new URL(url).hostname;
+}
+
+/** A charmed-OpenStack model for the site: API services in LXD, hyperconverged compute + ceph. */
+export function buildJujuState(site: Site, scenario: HostScenario): JujuState {
+  const apps: Record<string, App> = {};
+  const machines: Record<string, unknown> = {};
+  const physical = ['0', '1', '2'];
+  physical.forEach((m, i) => {
+    machines[m] = {
+      'juju-status': { current: 'started', since: SINCE, version: JUJU_VERSION },
+      hostname: `node-${i + 1}`, 'dns-name': `10.12.4.${11 + i}`, 'ip-addresses': [`10.12.4.${11 + i}`], 'instance-id': `maas-${i + 1}`,
+      'machine-status': { current: 'running', message: 'Deployed', since: SINCE },
+      'modification-status': { current: 'idle', since: SINCE },
+      base: { name: 'ubuntu', channel: '22.04' }, hardware: 'arch=amd64 cores=32 mem=262144M', containers: {},
+    };
+  });
+  let lxd = 0;
+  const container = (host: string, address: string): string => {
+    const m = physical[lxd % physical.length] ?? '0';
+    const id = `${m}/lxd/${Math.floor(lxd / physical.length)}`;
+    lxd++;
+    ((machines[m] as { containers: Record<string, unknown> }).containers)[id] = {
+      'juju-status': { current: 'started', since: SINCE, version: JUJU_VERSION }, hostname: host, 'dns-name': address, 'ip-addresses': [address],
+      'instance-id': `juju-${id.replace(/\//g, '-')}`, 'machine-status': { current: 'running', message: 'Container started', since: SINCE },
+      'modification-status': { current: 'idle', since: SINCE }, base: { name: 'ubuntu', channel: '22.04' },
+    };
+    return id;
+  };
+  const sealed = new Set(scenario.vault.sealed);
+  const app = (name: string, charm: string, channel: string, units: { machine: string; address: string; ports?: string[]; message: string; sub?: { name: string; message: string } }[]): void => {
+    const u: Record<string, Unit> = {};
+    units.forEach((x, i) => {
+      const unitName = `${name}/${i}`;
+      u[unitName] = {
+        'workload-status': st('active', x.message),
+        'juju-status': { current: 'idle', since: SINCE, version: JUJU_VERSION },
+        ...(i === 0 ? { leader: true } : {}),
+        machine: x.machine,
+        ...(x.ports ? { 'open-ports': x.ports } : {}),
+        'public-address': x.address,
+        ...(x.sub ? { subordinates: { [`${x.sub.name}/${i}`]: { 'workload-status': st('active', x.sub.message), 'juju-status': { current: 'idle', since: SINCE, version: JUJU_VERSION }, 'public-address': x.address } } } : {}),
+      };
+    });
+    apps[name] = {
+      charm, base: { name: 'ubuntu', channel: '22.04' }, 'charm-origin': 'charmhub', 'charm-name': charm, 'charm-rev': 100 + Object.keys(apps).length, 'charm-channel': channel,
+      exposed: false, 'application-status': st('active', units[0]?.message), units: u, 'endpoint-bindings': { '': 'oam' },
+    };
+  };
+  const sub = (name: string, charm: string, to: string): void => {
+    apps[name] = {
+      charm, base: { name: 'ubuntu', channel: '22.04' }, 'charm-origin': 'charmhub', 'charm-name': charm, 'charm-rev': 90, 'charm-channel': '2.4/stable',
+      exposed: false, 'application-status': st('active', 'Unit is ready'), 'subordinate-to': [to], 'endpoint-bindings': { '': 'oam' },
+    };
+  };
+  const api = (name: string, charm: string, count: number, base: number, ports: string[], message = 'Unit is ready', hacluster = false) => {
+    app(name, charm, '2024.1/stable', Array.from({ length: count }, (_, i) => {
+      const address = `10.12.5.${base + i}`;
+      return { machine: container(`juju-${name}-${i}`, address), address, ports, message, ...(hacluster ? { sub: { name: `${name}-hacluster`, message: 'Unit is ready and clustered' } } : {}) };
+    }));
+    if (hacluster) sub(`${name}-hacluster`, 'hacluster', name);
+  };
+  api('keystone', 'keystone', 3, 10, ['5000/tcp'], 'Unit is ready', true);
+  api('barbican', 'barbican', 1, 20, ['9311/tcp']);
+  api('cinder', 'cinder', 1, 22, ['8776/tcp']);
+  api('glance', 'glance', 1, 24, ['9292/tcp']);
+  api('magnum', 'magnum', 1, 26, ['9511/tcp']);
+  api('neutron-api', 'neutron-api', 1, 28, ['9696/tcp']);
+  api('nova-cloud-controller', 'nova-cloud-controller', 1, 30, ['8774/tcp', '8775/tcp']);
+  api('octavia', 'octavia', 1, 32, ['9876/tcp']);
+  api('openstack-dashboard', 'openstack-dashboard', 1, 34, ['80/tcp', '443/tcp']);
+  api('placement', 'placement', 1, 36, ['8778/tcp']);
+  api('mysql-innodb-cluster', 'mysql-innodb-cluster', 3, 40, [], 'Unit is ready: Mode: R/W, Cluster is ONLINE and can tolerate up to ONE failure.');
+  api('rabbitmq-server', 'rabbitmq-server', 1, 44, ['5672/tcp'], 'Unit is ready');
+  api('ovn-central', 'ovn-central', 3, 46, ['6641/tcp', '6642/tcp'], 'Unit is ready (leader: ovnnb_db, ovnsb_db)');
+  api('ceph-mon', 'ceph-mon', 3, 50, [], 'Unit is ready and clustered');
+  app('vault', 'vault', '1.8/stable', site.vault.units.map((url, i) => ({
+    machine: container(`juju-vault-${i}`, hostOf(url)), address: hostOf(url), ports: ['8200/tcp'],
+    message: sealed.has(i) ? 'Unit is sealed' : 'Unit is ready (active: true, mlock: disabled)',
+  })));
+  for (const i of sealed) {
+    const u = apps['vault']?.units?.[`vault/${i}`];
+    if (u) u['workload-status'] = st('blocked', 'Unit is sealed');
+  }
+  app('ceph-osd', 'ceph-osd', 'reef/stable', physical.map((m, i) => ({ machine: m, address: `10.12.4.${11 + i}`, message: 'Unit is ready (2 OSD)' })));
+  const compute = site.juju.computeApplication;
+  app(compute, 'nova-compute', '2024.1/stable', physical.map((m, i) => ({ machine: m, address: `10.12.4.${11 + i}`, message: 'Unit is ready', sub: { name: 'ovn-chassis', message: 'Unit is ready' } })));
+  sub('ovn-chassis', 'ovn-chassis', compute);
+
+  for (const [unitName, o] of Object.entries(scenario.juju.units)) {
+    const appName = unitName.split('/')[0] ?? '';
+    const u = apps[appName]?.units?.[unitName];
+    if (!u) throw new Error(`host scenario ${scenario.name}: juju unit ${unitName} is not in the simulated model`);
+    if (o.workload) u['workload-status'] = st(o.workload, o.message ?? u['workload-status'].message);
+    else if (o.message) u['workload-status'] = st(u['workload-status'].current, o.message);
+    if (o.agent) u['juju-status'] = { current: o.agent, since: SINCE, version: JUJU_VERSION };
+  }
+  // Application status follows its most severe unit, as juju derives it.
+  for (const a of Object.values(apps)) {
+    const worst = Object.values(a.units ?? {}).map((u) => u['workload-status']).sort((x, y) => SEVERITY.indexOf(x.current) - SEVERITY.indexOf(y.current))[0];
+    if (worst) a['application-status'] = st(worst.current, worst.message);
+  }
+
+  const novaConfs: Record<string, string> = {};
+  for (const unitName of Object.keys(apps[compute]?.units ?? {})) {
+    const r = scenario.juju.reservedMemoryMb;
+    const v = unitName in r ? r[unitName] : '*' in r ? r['*'] : site.reservedHostMemoryMb;
+    novaConfs[unitName] = novaConf(v === undefined ? site.reservedHostMemoryMb : v);
+  }
+  return {
+    model: {
+      name: site.juju.model, type: 'iaas', controller: 'maas-controller', cloud: 'maas', region: 'default', version: JUJU_VERSION,
+      'model-status': { current: 'available', since: SINCE }, sla: 'unsupported',
+    },
+    machines,
+    applications: apps,
+    novaConf: novaConfs,
+  };
+}
+
+/** The stand-in itself (ESM); bin/juju only imports it, so it runs whatever the module type around it. */
+const STANDIN = String.raw`// capi-gate simulated juju CLI (sim/hosts/juju.ts). Reads the state file on every call.
+import { readFileSync } from 'node:fs';
+const STATE = process.env.CAPI_GATE_SIM_JUJU_STATE || __STATE__;
+const out = (s) => process.stdout.write(s);
+const die = (msg, code = 1) => { process.stderr.write(msg + '\n'); process.exit(code); };
+const nat = (a, b) => a.localeCompare(b, 'en', { numeric: true });
+const args = process.argv.slice(2);
+const cmd = args.shift();
+let model;
+let format = 'tabular';
+const rest = [];
+for (let i = 0; i < args.length; i++) {
+  const a = args[i];
+  if (rest.length === 0 || cmd !== 'ssh') {
+    if (a === '-m' || a === '--model') { model = args[++i]; continue; }
+    if (a.startsWith('-m=') || a.startsWith('--model=')) { model = a.slice(a.indexOf('=') + 1); continue; }
+    if (a === '--format' || a === '-o') { format = args[++i]; continue; }
+    if (a.startsWith('--format=')) { format = a.slice(9); continue; }
+    if (a === '--') { if (cmd === 'ssh' && rest.length === 0) continue; }
+  }
+  rest.push(a);
+}
+const state = JSON.parse(readFileSync(STATE, 'utf8'));
+if (cmd === 'version' || cmd === '--version') { out(state.model.version + '-ubuntu-amd64\n'); process.exit(0); }
+if (model !== undefined) {
+  const bare = model.includes(':') ? model.split(':')[1] : model;
+  const name = bare.includes('/') ? bare.split('/')[1] : bare;
+  if (name !== state.model.name) die('ERROR model ' + state.model.controller + ':admin/' + name + ' not found');
+}
+const units = [];
+for (const [app, a] of Object.entries(state.applications)) for (const [u, x] of Object.entries(a.units || {})) units.push([u, x, app]);
+if (cmd === 'status') {
+  if (format === 'json') { out(JSON.stringify({ model: state.model, machines: state.machines, applications: state.applications, 'controller': { timestamp: '10:14:02Z' } }) + '\n'); process.exit(0); }
+  if (format === 'short' || format === 'line' || format === 'oneline') {
+    const lines = [];
+    const line = (name, u, depth) => {
+      const ports = (u['open-ports'] || []).join(', ');
+      lines.push('  '.repeat(depth) + '- ' + name + ': ' + (u['public-address'] || '') + ' (agent:' + u['juju-status'].current + ', workload:' + u['workload-status'].current + ')' + (ports ? ' ' + ports : ''));
+      for (const s of Object.keys(u.subordinates || {}).sort(nat)) line(s, u.subordinates[s], depth + 1);
+    };
+    for (const app of Object.keys(state.applications).sort(nat)) {
+      const us = state.applications[app].units || {};
+      for (const u of Object.keys(us).sort(nat)) line(u, us[u], 0);
+    }
+    out(lines.join('\n') + '\n');
+    process.exit(0);
+  }
+  if (format === 'tabular') {
+    out('Model    Controller       Cloud/Region  Version  SLA          Timestamp\n' + state.model.name + '  ' + state.model.controller + '  maas/default  ' + state.model.version + '    unsupported  10:14:02Z\n\n');
+    out('Unit  Workload  Agent  Public address  Message\n');
+    for (const [u, x] of units.sort((a, b) => nat(a[0], b[0]))) out(u + '  ' + x['workload-status'].current + '  ' + x['juju-status'].current + '  ' + x['public-address'] + '  ' + (x['workload-status'].message || '') + '\n');
+    process.exit(0);
+  }
+  die('ERROR invalid value "' + format + '" for option --format: unknown format "' + format + '"', 2);
+}
+if (cmd === 'ssh') {
+  const target = rest.shift();
+  if (!target) die('ERROR no target name specified', 2);
+  const hit = units.find(([u]) => u === target);
+  if (!hit) die('ERROR unit "' + target + '" not found');
+  const remote = rest.join(' ').trim();
+  const conf = state.novaConf[target];
+  const g = /^(?:sudo\s+)?grep\s+-i\s+['"]?([A-Za-z0-9_.-]+)['"]?\s+\/etc\/nova\/nova\.conf$/.exec(remote);
+  if (g) {
+    if (conf === undefined) { process.stderr.write('grep: /etc/nova/nova.conf: No such file or directory\n'); process.exit(2); }
+    const hits = conf.split('\n').filter((l) => l.toLowerCase().includes(g[1].toLowerCase()));
+    if (hits.length) out(hits.join('\n') + '\n');
+    process.exit(hits.length ? 0 : 1);
+  }
+  if (/^(sudo\s+)?cat\s+\/etc\/nova\/nova\.conf$/.test(remote) && conf !== undefined) { out(conf); process.exit(0); }
+  if (remote === 'hostname') { out(target.replace('/', '-') + '\n'); process.exit(0); }
+  die('bash: line 1: ' + (remote.split(' ')[0] || '') + ': command not supported by the capi-gate juju stand-in', 127);
+}
+if (cmd === 'models') { out('Model  Cloud/Region  Type  Status\n' + state.model.name + '*  maas/default  iaas  available\n'); process.exit(0); }
+if (cmd === 'whoami') { out('Controller:  ' + state.model.controller + '\nModel:       admin/' + state.model.name + '\nUser:        admin\n'); process.exit(0); }
+die('ERROR unrecognized command: juju ' + (cmd || ''), 2);
+`;
+
+export interface JujuStandIn {
+  readonly binary: string;
+  readonly stateFile: string;
+  read(): JujuState;
+  write(state: JujuState): void;
+}
+
+export function writeJujuStandIn(outDir: string, state: JujuState): JujuStandIn {
+  const bin = join(outDir, 'bin');
+  mkdirSync(bin, { recursive: true });
+  const stateFile = join(outDir, 'juju-state.json');
+  const module = join(bin, 'juju-standin.mjs');
+  const binary = join(bin, 'juju');
+  writeFileSync(stateFile, JSON.stringify(state, null, 1));
+  writeFileSync(module, STANDIN.replace('__STATE__', JSON.stringify(stateFile)));
+  writeFileSync(binary, `#!${process.execPath}\nimport(${JSON.stringify(module)}).catch((e) => { process.stderr.write(String(e && e.stack || e) + '\\n'); process.exit(1); });\n`);
+  chmodSync(binary, 0o755);
+  return {
+    binary,
+    stateFile,
+    read: () => JSON.parse(readFileSync(stateFile, 'utf8')) as JujuState,
+    write: (s) => writeFileSync(stateFile, JSON.stringify(s, null, 1)),
+  };
+}

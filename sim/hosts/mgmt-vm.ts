@@ -1,0 +1,155 @@
+// The tenant mgmt VM (D-011.3) as an SSH endpoint (ssh2 Server) on its mapped FIP: public-key
+// auth for the site's user only (signature verified), `exec` of the runbook's probe
+// `timeout N bash -c 'exec 3<>/dev/tcp/H/P' && echo VIP-OK || echo VIP-FAIL` (a real TCP connect
+// from here, loopback targets only, with bash's error text on failure), and direct-tcpip
+// channels. Keys and known_hosts are written for the site file (private key 0600).
+
+import { chmodSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import type { Server as NetServer, Socket } from 'node:net';
+import { join } from 'node:path';
+import ssh2 from 'ssh2';
+import type { Connection, Server as SshServer, ServerChannel } from 'ssh2';
+import { closeServer, listen } from './net.js';
+
+// ssh2 is CommonJS: its classes come from the default export.
+const { Server, utils } = ssh2;
+
+export interface SimMgmtVm {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly files: { readonly privateKey: string; readonly publicKey: string; readonly knownHosts: string };
+  readonly hostPublicKey: string;
+  readonly commands: string[];
+  up: boolean;
+  setUp(up: boolean): Promise<void>;
+  close(): Promise<void>;
+}
+
+const PROBE = /^timeout (\d+) bash -c 'exec 3<>\/dev\/tcp\/([A-Za-z0-9.-]+)\/(\d+)'(.*)$/s;
+
+function tcpConnect(host: string, port: number, timeoutMs: number): Promise<{ ok: true; socket: Socket } | { ok: false; reason: string; timedOut: boolean }> {
+  return new Promise((resolve) => {
+    if (!/^127\./.test(host)) return resolve({ ok: false, reason: 'Network is unreachable', timedOut: false });
+    const s = connect({ host, port });
+    const timer = setTimeout(() => {
+      s.destroy();
+      resolve({ ok: false, reason: 'timed out', timedOut: true });
+    }, timeoutMs);
+    s.once('connect', () => {
+      clearTimeout(timer);
+      resolve({ ok: true, socket: s });
+    });
+    s.once('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      resolve({ ok: false, reason: e.code === 'ECONNREFUSED' ? 'Connection refused' : e.code === 'EHOSTUNREACH' ? 'No route to host' : e.message, timedOut: false });
+    });
+  });
+}
+
+async function runCommand(command: string, vmName: string, stream: ServerChannel): Promise<void> {
+  const done = (code: number, stdout = '', stderr = '') => {
+    if (stdout) stream.write(stdout);
+    if (stderr) stream.stderr.write(stderr);
+    stream.exit(code);
+    stream.end();
+  };
+  const p = PROBE.exec(command.trim());
+  if (p) {
+    const [, secs, host = '', port, tail = ''] = p;
+    const r = await tcpConnect(host, Number(port), Number(secs) * 1000);
+    if (r.ok) r.socket.destroy();
+    const rc = r.ok ? 0 : r.timedOut ? 124 : 1;
+    const stderr = r.ok || r.timedOut ? '' : `bash: connect: ${r.reason}\nbash: line 1: /dev/tcp/${host}/${port}: ${r.reason}\n`;
+    const t = tail.trim();
+    if (t === '') return done(rc, '', stderr);
+    const okEcho = /^&& echo (VIP-OK)/.exec(t);
+    const failEcho = /\|\| echo "?(VIP-FAIL(?: rc=\$\?)?)"?\s*$/.exec(t);
+    if (okEcho && failEcho) return done(0, rc === 0 ? 'VIP-OK\n' : `${(failEcho[1] ?? 'VIP-FAIL').replace('$?', String(rc))}\n`, stderr);
+    return done(127, '', `bash: line 1: unsupported by the simulated VM: ${t}\n`);
+  }
+  const echo = /^echo (.*)$/.exec(command.trim());
+  if (echo) return done(0, `${(echo[1] ?? '').replace(/^["']|["']$/g, '')}\n`);
+  if (command.trim() === 'hostname') return done(0, `${vmName}\n`);
+  if (command.trim() === 'true') return done(0);
+  return done(127, '', `bash: line 1: ${command.trim().split(/\s+/)[0] ?? ''}: command not found\n`);
+}
+
+export async function startMgmtVm(opts: { host: string; port: number; user: string; vmName: string; outDir: string }): Promise<SimMgmtVm> {
+  const hostKey = utils.generateKeyPairSync('ed25519');
+  const userKey = utils.generateKeyPairSync('ed25519');
+  const allowed = utils.parseKey(userKey.public);
+  if (allowed instanceof Error) throw allowed;
+  const commands: string[] = [];
+  const connections = new Set<Connection>();
+
+  const onClient = (client: Connection): void => {
+    connections.add(client);
+    client.on('close', () => connections.delete(client));
+    client.on('error', () => undefined);
+    client.on('authentication', (ctx) => {
+      if (ctx.method === 'publickey' && ctx.username === opts.user && ctx.key.algo === allowed.type && ctx.key.data.equals(allowed.getPublicSSH())) {
+        if (!ctx.signature) return ctx.accept(); // the "would you accept this key" query
+        if (ctx.blob && allowed.verify(ctx.blob, ctx.signature, ctx.hashAlgo) === true) return ctx.accept();
+      }
+      ctx.reject(['publickey']);
+    });
+    client.on('ready', () => {
+      client.on('session', (accept) => {
+        const session = accept();
+        session.on('exec', (acceptExec, _reject, info) => {
+          const stream = acceptExec();
+          commands.push(info.command);
+          void runCommand(info.command, opts.vmName, stream);
+        });
+      });
+      client.on('tcpip', (accept, reject, info) => {
+        void tcpConnect(info.destIP, info.destPort, 6000).then((r) => {
+          if (!r.ok) return reject();
+          const ch = accept();
+          ch.pipe(r.socket).pipe(ch);
+          ch.on('close', () => r.socket.destroy());
+          r.socket.on('error', () => ch.close());
+        });
+      });
+    });
+  };
+
+  let server: SshServer | undefined;
+  let port = opts.port;
+  const open = async (fallback: boolean) => {
+    const s = new Server({ hostKeys: [hostKey.private] }, onClient);
+    port = await listen(s as unknown as NetServer, opts.host, port, fallback);
+    server = s;
+  };
+  await open(true);
+
+  const privateKey = join(opts.outDir, 'id_ed25519');
+  const publicKey = `${privateKey}.pub`;
+  const knownHosts = join(opts.outDir, 'known_hosts');
+  writeFileSync(privateKey, userKey.private, { mode: 0o600 });
+  chmodSync(privateKey, 0o600);
+  writeFileSync(publicKey, `${userKey.public} capi-gate-sim\n`);
+  const entry = port === 22 ? opts.host : `[${opts.host}]:${port}`;
+  writeFileSync(knownHosts, `${entry} ${hostKey.public}\n`);
+
+  const vm: SimMgmtVm = {
+    host: opts.host, get port() { return port; }, user: opts.user, files: { privateKey, publicKey, knownHosts }, hostPublicKey: hostKey.public, commands, up: true,
+    async setUp(up) {
+      if (up && !server) await open(false);
+      if (!up && server) {
+        const s = server;
+        server = undefined;
+        for (const c of connections) c.end();
+        await closeServer(s as unknown as NetServer);
+      }
+      vm.up = up;
+    },
+    close: async () => {
+      for (const c of connections) c.end();
+      if (server) await closeServer(server as unknown as NetServer);
+    },
+  };
+  return vm;
+}
