@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isCapiGateError } from '../core/errors.js';
+import { readFip } from './env-file.js';
+import { createMgmtVmClient, interpretProbe, parseHostPort, probeCommand } from './ssh.js';
+
+test('the probe is the runbook command, with the failing status kept', () => {
+  assert.equal(probeCommand('10.12.4.50', 5000, 6), `timeout 6 bash -c 'exec 3<>/dev/tcp/10.12.4.50/5000' && echo VIP-OK || echo "VIP-FAIL rc=$?"`);
+  assert.throws(() => probeCommand("10.12.4.50'; rm -rf /; '", 5000, 6), TypeError);
+  assert.throws(() => parseHostPort('10.12.4.50:5000; id'), (e: unknown) => isCapiGateError(e, 'CAPI_GATE_PRECONDITION'));
+  assert.deepEqual(parseHostPort('10.12.4.50:5000'), { host: '10.12.4.50', port: 5000 });
+});
+
+test('probe output: VIP-OK; VIP-FAIL with bash\'s reason; a timeout (rc=124) named as such', () => {
+  assert.deepEqual(interpretProbe('VIP-OK\n', '', 6), { outcome: 'VIP-OK', error: undefined });
+  assert.deepEqual(interpretProbe('VIP-FAIL rc=1\n', 'bash: connect: Connection refused\nbash: line 1: /dev/tcp/10.12.4.50/5000: Connection refused\n', 6), { outcome: 'VIP-FAIL', error: '/dev/tcp/10.12.4.50/5000: Connection refused' });
+  assert.deepEqual(interpretProbe('VIP-FAIL rc=124\n', '', 6), { outcome: 'VIP-FAIL', error: 'timed out after 6s' });
+  assert.deepEqual(interpretProbe('VIP-FAIL\n', '', 6), { outcome: 'VIP-FAIL', error: 'connect failed' });
+  assert.equal(interpretProbe('', 'bash: command not found', 6), undefined);
+});
+
+test('DOCFIX-038: a missing env file or variable is a precondition with the hint, before any connection', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'capi-gate-ssh-'));
+  try {
+    assert.throws(() => readFip(join(dir, 'nope.env'), 'MGMT_FIP'), (e: unknown) => isCapiGateError(e, 'CAPI_GATE_PRECONDITION') && /never hardcode/i.test(e.hint ?? ''));
+    writeFileSync(join(dir, 'a.env'), 'OTHER=1\n');
+    assert.throws(() => readFip(join(dir, 'a.env'), 'MGMT_FIP'), /does not set MGMT_FIP/);
+    writeFileSync(join(dir, 'b.env'), 'MGMT_FIP=$(curl evil)\n');
+    assert.throws(() => readFip(join(dir, 'b.env'), 'MGMT_FIP'), /not an address/);
+    // An unknown host is refused before connecting (no trust on first use).
+    writeFileSync(join(dir, 'ok.env'), 'export MGMT_FIP=127.0.0.9\n');
+    writeFileSync(join(dir, 'known_hosts'), '# nothing for it\n');
+    const c = createMgmtVmClient({
+      settings: { user: 'ubuntu', fipEnvFile: join(dir, 'ok.env'), fipVariable: 'MGMT_FIP', sshPort: 22, sshKey: join(dir, 'key'), knownHosts: join(dir, 'known_hosts'), probe: '10.12.4.50:5000' },
+      env: {}, probeTimeoutMs: 1000, connectTimeoutMs: 1000,
+    });
+    await assert.rejects(c.probeVip(new AbortController().signal), (e: unknown) => isCapiGateError(e, 'CAPI_GATE_PRECONDITION') && /not in .*known_hosts: refusing/.test(e.message) && /ssh-keyscan/.test(e.hint ?? ''));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
