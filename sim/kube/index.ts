@@ -16,7 +16,6 @@ import type { ApiBackend, ApiRequestRecord, ApiServerHandle } from './apiserver.
 import { memoryLoadBalancers } from './lb.js';
 import type { LoadBalancerHooks } from './lb.js';
 import { ManagementCluster } from './management.js';
-import { loadKubeScenario } from './scenarios.js';
 import type { KubeFaults, KubeScenario } from './scenarios.js';
 import { issueServingCert } from './tls.js';
 import { DEFAULT_KUBE_DURATIONS, WorkloadCluster } from './workload.js';
@@ -71,6 +70,7 @@ export async function startKubeApi(opts: StartKubeApiOptions): Promise<KubeApiHa
   });
   const server = await startApiServer({ host: opts.host, port: opts.port ?? 6443, caCertPem: opts.caCertPem, servingCertPem: serving.certPem, servingKeyPem: serving.keyPem, backend });
   let blackoutUntil = 0;
+  let blackoutTimer: ReturnType<SimClock['after']> | undefined;
   return {
     get host() { return server.host; },
     get port() { return server.port; },
@@ -83,10 +83,14 @@ export async function startKubeApi(opts: StartKubeApiOptions): Promise<KubeApiHa
     hooks,
     blackout(simMs: number) {
       const until = clock.now() + simMs;
+      if (until <= blackoutUntil && !server.available) return;
       blackoutUntil = Math.max(blackoutUntil, until);
       server.setAvailable(false);
-      clock.after(simMs, 'kube: api blackout ends', () => {
-        if (clock.now() + 1 >= blackoutUntil) server.setAvailable(true);
+      // one timer for the latest end (the SimClock may fire a timer slightly early)
+      clock.cancel(blackoutTimer);
+      blackoutTimer = clock.after(blackoutUntil - clock.now(), 'kube: api blackout ends', () => {
+        blackoutTimer = undefined;
+        server.setAvailable(true);
       });
     },
     async close() {

@@ -442,7 +442,7 @@ export class WorkloadCluster {
       const rsName = `${d.metadata.name}-${hash}`;
       const owned = this.store.peekAll('apps/replicasets', ns).filter((rs) => rs.metadata.ownerReferences?.some((r) => r.uid === d.metadata.uid));
       for (const old of owned) if (old.metadata.name !== rsName) this.deleteCascade('apps/replicasets', old);
-      let rs = this.store.peek('apps/replicasets', ns, rsName);
+      const rs = this.store.peek('apps/replicasets', ns, rsName);
       const replicas = spec.replicas ?? 1;
       if (!rs) {
         const labels = { ...(spec.template?.metadata?.labels ?? {}), 'pod-template-hash': hash };

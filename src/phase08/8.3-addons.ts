@@ -1,12 +1,39 @@
-// 8.3: Kubeconfig via Magnum; nodes Ready; Calico, CCM, Cinder CSI, CoreDNS Running.
-// Runbook section STEP_8_3; decisions DOCFIX-037, DOCFIX-032, D-011. Not implemented yet: reports ERROR.
+// 8.3: Kubeconfig via Magnum (`openstack coe cluster config`); nodes Ready at the image's
+// kube_version; Calico, CCM (not crash-looping: D-011 item 5), Cinder CSI, CoreDNS Running;
+// no stuck pods. Runbook section STEP_8_3; decisions DOCFIX-037, DOCFIX-032, D-011.
 
-import { defineStep } from '../engine/index.js';
-import { notImplemented } from './not-implemented.js';
+import { WaitError, defineStep } from '../engine/index.js';
+import type { StepContext } from '../engine/index.js';
+import {
+  DEFAULT_KUBE_TUNING, KubeClient, addonsState, ccmCrashLooping, ccmRunning, evaluateAddons, nodeRow, nodesTable, obtainWorkloadKubeconfig, podRow, podsTable,
+} from '../kube/index.js';
+import type { AddonExpectation, AddonsObservation, PodRow } from '../kube/index.js';
+import { CAPTURED } from '../report/captured-keys.js';
+import { formatDuration } from '../core/duration.js';
 import type { Phase08Services } from './services.js';
 import { STEP_8_3 } from './runbook-text.js';
 
-export const step = defineStep<Phase08Services, never>({
+export interface AddonsObserved {
+  readonly kubeconfig: { readonly path: string; readonly source: 'given' | 'magnum' | 'reused' };
+  readonly expect: AddonExpectation;
+  readonly baseline: AddonsObservation | undefined;
+  readonly last: AddonsObservation;
+  readonly outcome: 'success' | 'failure' | 'timeout';
+  readonly waitedMs: number;
+}
+
+const HINT_CCM = 'D-011 item 5: the OpenStack cloud-controller-manager must run without crash-looping. Read its log (kubectl -n kube-system logs POD --previous): usually the cloud-config/app-cred cannot reach Keystone or Octavia (D-039 roles). Until it runs, nodes keep the uninitialized taint and CoreDNS / Cinder CSI stay Pending.';
+
+function describe(p: PodRow): string {
+  return `${p.namespace}/${p.name} ${p.status}, ${p.restarts} restarts`;
+}
+
+async function observe(client: KubeClient, ctx: StepContext<Phase08Services>, signal: AbortSignal): Promise<AddonsObservation> {
+  const [nodes, pods] = await Promise.all([client.listNodes(signal), client.listPods(signal)]);
+  return { at: ctx.clock.now(), nodes: nodes.map(nodeRow), pods: pods.map(podRow) };
+}
+
+export const step = defineStep<Phase08Services, AddonsObserved>({
   id: '8.3',
   title: 'Kubeconfig via Magnum; nodes Ready; Calico, CCM, Cinder CSI, CoreDNS Running',
   kind: 'read',
@@ -14,8 +41,99 @@ export const step = defineStep<Phase08Services, never>({
   decisions: ['DOCFIX-037', 'DOCFIX-032', 'D-011'],
   runbook: STEP_8_3,
   deadlines: ['nodesReady'],
-  body: async () => notImplemented('8.3', 'the Kubernetes issue (#4)'),
-  gate: () => {
-    throw new Error('unreachable: the body never returns');
+  body: async (ctx) => {
+    const site = ctx.site.site;
+    const kube = ctx.services.kube;
+    const tuning = { ...DEFAULT_KUBE_TUNING, ...kube.tuning };
+    const access = await obtainWorkloadKubeconfig({
+      services: kube,
+      clusterName: site.cluster.name,
+      ...(ctx.captured(CAPTURED.clusterUuid) ? { clusterUuid: ctx.captured(CAPTURED.clusterUuid)! } : {}),
+      ...(ctx.captured(CAPTURED.apiAddress) ? { apiAddress: ctx.captured(CAPTURED.apiAddress)! } : {}),
+      ...(ctx.captured(CAPTURED.kubeconfig) ? { writtenPath: ctx.captured(CAPTURED.kubeconfig)! } : {}),
+      writeSensitive: (name, text) => ctx.evidence.writeSensitive(name, text),
+      signal: ctx.signal,
+    });
+    ctx.capture(CAPTURED.kubeconfig, access.path);
+    ctx.log(`workload kubeconfig (${access.source}): ${access.path}`);
+    const client = KubeClient.fromFile(access.path);
+    const expect: AddonExpectation = { masterCount: site.cluster.masterCount, nodeCount: site.cluster.nodeCount, kubeVersion: site.image.kubeVersion };
+
+    let baseline: AddonsObservation | undefined;
+    let last: AddonsObservation | undefined;
+    let outcome: AddonsObserved['outcome'] = 'success';
+    const started = ctx.clock.now();
+    try {
+      await ctx.wait<AddonsObservation>({
+        name: 'nodes-and-addons',
+        what: `${expect.masterCount + expect.nodeCount} nodes Ready at ${expect.kubeVersion} and Calico, CCM, Cinder CSI, CoreDNS Running`,
+        poll: async (signal) => {
+          const o = await observe(client, ctx, signal);
+          if (!baseline && ccmRunning(o)) baseline = o;
+          last = o;
+          return o;
+        },
+        state: (o) => addonsState(o, evaluateAddons(o, expect, baseline)),
+        acceptors: [
+          { state: 'failure', matcher: (o) => ccmCrashLooping(evaluateAddons(o, expect, baseline)).length > 0, message: (o) => `the OpenStack CCM is crash-looping: ${ccmCrashLooping(evaluateAddons(o, expect, baseline)).map(describe).join('; ')}`, hint: HINT_CCM },
+          { state: 'success', matcher: (o) => evaluateAddons(o, expect, baseline).ok },
+        ],
+        deadlineMs: ctx.deadlineMs('nodesReady'),
+        backoff: { initialMs: tuning.pollMinMs, maxMs: tuning.pollMaxMs, factor: 1.5, jitter: 0.2 },
+        timeoutHint: 'Nodes or add-ons did not converge; see the pods table in the evidence (a node holding the uninitialized taint means the CCM has not initialized it).',
+      });
+    } catch (e) {
+      if (!(e instanceof WaitError) || (e.result.outcome !== 'timeout' && e.result.outcome !== 'failure') || !last) throw e;
+      outcome = e.result.outcome;
+    }
+    const final = last!;
+    const now = ctx.clock.now();
+    ctx.evidence.write('nodes.txt', nodesTable(final.nodes, now));
+    ctx.evidence.write('pods.txt', podsTable(final.pods, now));
+    ctx.evidence.write('pods-not-running.txt', podsTable(final.pods.filter((p) => p.phase !== 'Running' && p.phase !== 'Succeeded'), now));
+    ctx.evidence.write('addons.json', { expect, outcome, verdict: evaluateAddons(final, expect, baseline) });
+    const cps = final.nodes.filter((n) => n.controlPlane);
+    ctx.capture(CAPTURED.nodes, `${cps.length} control-plane + ${final.nodes.length - cps.length} workers, ${final.nodes.filter((n) => n.ready).length}/${final.nodes.length} Ready (${final.nodes.map((n) => n.name).join(', ')})`);
+    const versions = [...new Set(final.nodes.map((n) => n.version))];
+    if (versions.length) ctx.capture(CAPTURED.kubeVersion, versions.join(', '));
+    return { kubeconfig: access, expect, baseline, last: final, outcome, waitedMs: now - started };
+  },
+  gate: (o) => {
+    const v = evaluateAddons(o.last, o.expect, o.baseline);
+    const ccm = v.addons.find((a) => a.addon === 'ccm');
+    const ccmRestarts = (ccm?.pods ?? []).reduce((n, p) => n + p.restarts, 0);
+    const details = {
+      nodes: o.last.nodes.map((n) => ({ name: n.name, status: n.status, roles: n.roles, version: n.version })),
+      addons: Object.fromEntries(v.addons.map((a) => [a.addon, a.pods.map((p) => `${p.namespace}/${p.name} ${p.status} ${p.ready} restarts=${p.restarts}`)])),
+      notRunning: v.stuck.map((p) => ({ namespace: p.namespace, name: p.name, phase: p.phase, status: p.status })),
+      kubeconfig: o.kubeconfig.source,
+    };
+    if (v.crashLooping.length > 0) {
+      return {
+        status: 'FAIL',
+        summary: `CCM crash-looping (D-011 item 5): ${v.crashLooping.map(describe).join('; ')}`,
+        hint: HINT_CCM,
+        playbook: 'uninitialized-taint',
+        details,
+      };
+    }
+    if (!v.ok) {
+      const waited = o.outcome === 'timeout' ? ` (not converged within ${formatDuration(o.waitedMs)})` : '';
+      const tainted = v.nodeProblems.some((p) => p.includes('uninitialized'));
+      return {
+        status: 'FAIL',
+        summary: `${v.problems.join('; ')}${waited}`,
+        hint: tainted ? HINT_CCM : 'Compare the nodes and pods tables in the evidence with the runbook gate: nodes Ready, Calico, CCM, Cinder CSI and CoreDNS Running, no pods outside Running/Succeeded.',
+        ...(tainted ? { playbook: 'uninitialized-taint' } : {}),
+        details,
+      };
+    }
+    const cps = o.last.nodes.filter((n) => n.controlPlane).length;
+    const calicoNs = [...new Set(v.addons.find((a) => a.addon === 'calico')?.pods.map((p) => p.namespace) ?? [])].join('+');
+    return {
+      status: 'PASS',
+      summary: `${o.last.nodes.length} nodes Ready at ${o.expect.kubeVersion} (${cps} control-plane + ${o.last.nodes.length - cps} workers); Calico (${calicoNs}), CCM (${ccmRestarts} restarts, not crash-looping), Cinder CSI, CoreDNS Running; no pods outside Running/Succeeded`,
+      details,
+    };
   },
 });

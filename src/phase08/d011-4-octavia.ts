@@ -1,12 +1,226 @@
-// D-011.4: Octavia LB pattern: round-robin via Service type=LoadBalancer, admin-scope failover.
-// Runbook section D_011_4; decisions D-011, DOCFIX-040, appendix-A. Not implemented yet: reports ERROR.
+// D-011.4: Octavia LB pattern re-passes. Round-robin through a throwaway Service
+// type=LoadBalancer that the OpenStack CCM builds (DOCFIX-040: never a hand-built LB), torn
+// down until its Octavia LB is gone; then the admin-scope failover of the workload API LB
+// (PENDING_UPDATE -> ACTIVE, operating_status ONLINE, ~100 s) while the workload API is probed
+// for its blackout. Runbook section D_011_4; decisions D-011, DOCFIX-040, appendix-A.
 
-import { defineStep } from '../engine/index.js';
-import { notImplemented } from './not-implemented.js';
+import { WaitError, defineStep } from '../engine/index.js';
+import type { StepContext } from '../engine/index.js';
+import { CapiGateError, isAbortError } from '../core/errors.js';
+import { formatDuration } from '../core/duration.js';
+import {
+  DEFAULT_KUBE_TUNING, KubeClient, RR, distributionText, obtainWorkloadKubeconfig, probeUntil, rrDeployment, rrService, summarizeProbes, tallyHostnames,
+} from '../kube/index.js';
+import type { BlackoutReport, HostnameTally, LoadBalancerState, ProbeResult } from '../kube/index.js';
+import { CAPTURED } from '../report/captured-keys.js';
 import type { Phase08Services } from './services.js';
 import { D_011_4 } from './runbook-text.js';
 
-export const step = defineStep<Phase08Services, never>({
+type Ctx = StepContext<Phase08Services>;
+
+export interface RoundRobinObserved {
+  readonly externalIp?: string;
+  readonly pods: readonly string[];
+  readonly tally?: HostnameTally;
+  readonly error?: string;
+  readonly cleanup: { readonly ok: boolean; readonly ms: number; readonly error?: string };
+}
+
+export interface FailoverObserved {
+  readonly lbId?: string;
+  readonly outcome: 'active' | 'error' | 'timeout' | 'not-run';
+  readonly durationMs?: number;
+  readonly states: readonly string[];
+  readonly operatingStatuses: readonly string[];
+  readonly final?: LoadBalancerState;
+  readonly startedAt?: number;
+  readonly blackout?: BlackoutReport;
+  readonly error?: string;
+}
+
+export interface OctaviaObserved {
+  readonly rr: RoundRobinObserved;
+  readonly failover: FailoverObserved;
+  readonly expectedMs: number;
+  readonly deadlineMs: number;
+}
+
+/**
+ * The runbook's "~100s" is approximate and the measured time includes up to one poll interval;
+ * slower than SLOW_FACTOR x failoverExpected is the slow failover of a cloud without N+1
+ * amphora headroom (the replacement amphora waits for placement).
+ */
+export const SLOW_FACTOR = 1.5;
+
+const N_PLUS_ONE = 'STANDALONE failover builds the replacement amphora BEFORE reaping the old one: it needs N+1 amphora placement headroom. A cloud at its scheduler ceiling cannot self-heal its LBs (Roosevelt sizing); check nova capacity for the amphora flavor and the Octavia worker log (appendix-A LB-failover).';
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message.split('\n')[0] ?? '' : String(e);
+}
+
+async function workloadClient(ctx: Ctx): Promise<KubeClient> {
+  const access = await obtainWorkloadKubeconfig({
+    services: ctx.services.kube,
+    clusterName: ctx.site.site.cluster.name,
+    ...(ctx.captured(CAPTURED.clusterUuid) ? { clusterUuid: ctx.captured(CAPTURED.clusterUuid)! } : {}),
+    ...(ctx.captured(CAPTURED.apiAddress) ? { apiAddress: ctx.captured(CAPTURED.apiAddress)! } : {}),
+    ...(ctx.captured(CAPTURED.kubeconfig) ? { writtenPath: ctx.captured(CAPTURED.kubeconfig)! } : {}),
+    writeSensitive: (name, text) => ctx.evidence.writeSensitive(name, text),
+    signal: ctx.signal,
+  });
+  if (access.source === 'magnum') ctx.capture(CAPTURED.kubeconfig, access.path);
+  return KubeClient.fromFile(access.path);
+}
+
+const tuningOf = (ctx: Ctx) => ({ ...DEFAULT_KUBE_TUNING, ...ctx.services.kube.tuning });
+
+/** Idempotent: delete the rr Service and Deployment if present, then wait until the Service and its Octavia LB are gone. */
+async function teardownRoundRobin(ctx: Ctx, client: KubeClient): Promise<void> {
+  const svc = await client.deleteService(RR.namespace, RR.name, ctx.signal);
+  const dep = await client.deleteDeployment(RR.namespace, RR.name, ctx.signal);
+  if (svc || dep) ctx.log(`deleted${svc ? ' service/rr' : ''}${dep ? ' deployment.apps/rr' : ''}; waiting for the Octavia LB to go`);
+  const t = tuningOf(ctx);
+  await ctx.wait<{ service: boolean; lbs: readonly LoadBalancerState[] }>({
+    name: 'rr-teardown',
+    what: 'the rr Service and its Octavia LB gone',
+    poll: async (signal) => ({
+      service: (await client.getService(RR.namespace, RR.name, signal)) !== undefined,
+      lbs: await ctx.services.kube.octavia.serviceLoadBalancers({ namespace: RR.namespace, name: RR.name }, signal),
+    }),
+    state: (v) => (v.service ? 'Service present' : v.lbs.length ? `LB ${v.lbs.map((l) => l.provisioningStatus).join(',')}` : 'gone'),
+    acceptors: [
+      { state: 'success', matcher: (v) => !v.service && v.lbs.length === 0 },
+      { state: 'failure', matcher: (v) => v.lbs.some((l) => l.provisioningStatus === 'ERROR'), message: (v) => `the rr Service's Octavia LB went to ERROR while deleting (${v.lbs.map((l) => l.id).join(', ')})`, hint: 'Delete it by hand (openstack loadbalancer delete --cascade ID, admin scope) and check the CCM log.' },
+    ],
+    deadlineMs: ctx.deadlineMs('teardown'),
+    backoff: { initialMs: t.pollMinMs, maxMs: t.pollMaxMs, factor: 1.5, jitter: 0.2 },
+    timeoutHint: 'The CCM did not delete the Service LB: delete it by hand (openstack loadbalancer delete --cascade ID) so nothing leaks.',
+  });
+}
+
+async function roundRobin(ctx: Ctx, client: KubeClient): Promise<Omit<RoundRobinObserved, 'cleanup'>> {
+  const t = tuningOf(ctx);
+  if (!(await client.getDeployment(RR.namespace, RR.name, ctx.signal))) await client.createDeployment(RR.namespace, rrDeployment(), ctx.signal);
+  if (!(await client.getService(RR.namespace, RR.name, ctx.signal))) await client.createService(RR.namespace, rrService(), ctx.signal);
+  ctx.log('deployment.apps/rr created; service/rr exposed (type=LoadBalancer); waiting for EXTERNAL-IP');
+  let ip: string | undefined;
+  let ready = 0;
+  try {
+    await ctx.wait<{ ip?: string; ready: number }>({
+      name: 'rr-external-ip',
+      what: 'service/rr EXTERNAL-IP (the CCM builds the Octavia LB + FIP) and 2/2 rr pods Ready',
+      poll: async (signal) => {
+        const [svc, dep] = await Promise.all([client.getService(RR.namespace, RR.name, signal), client.getDeployment(RR.namespace, RR.name, signal)]);
+        const ing = svc?.status?.loadBalancer?.ingress?.[0];
+        ip = ing?.ip ?? ing?.hostname;
+        ready = dep?.status?.readyReplicas ?? 0;
+        return { ...(ip ? { ip } : {}), ready };
+      },
+      state: (v) => `${v.ip ? 'EXTERNAL-IP assigned' : 'EXTERNAL-IP <pending>'}, ${v.ready}/${RR.replicas} ready`,
+      acceptors: [{ state: 'success', matcher: (v) => !!v.ip && v.ready >= RR.replicas }],
+      deadlineMs: ctx.deadlineMs('loadBalancerIp'),
+      backoff: { initialMs: t.pollMinMs, maxMs: t.pollMaxMs, factor: 1.5, jitter: 0.2 },
+      timeoutHint: 'The CCM did not get an Octavia LB + FIP for the Service: check the CCM log and the app-cred roles (D-039 load-balancer_member).',
+    });
+  } catch (e) {
+    if (e instanceof WaitError && e.result.outcome === 'timeout') {
+      return { ...(ip ? { externalIp: ip } : {}), pods: [], error: `${ip ? `EXTERNAL-IP ${ip} but only ${ready}/${RR.replicas} rr pods Ready` : 'no EXTERNAL-IP'} within ${formatDuration(ctx.deadlineMs('loadBalancerIp'))}` };
+    }
+    throw e;
+  }
+  const pods = (await client.listPods(ctx.signal, { namespace: RR.namespace, labelSelector: `app=${RR.name}` }))
+    .filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata?.name ?? '?').sort();
+  const tally = await tallyHostnames(ip!, RR.port, t.rrRequests, ctx.signal, t.requestTimeoutMs);
+  ctx.log(`round-robin over ${t.rrRequests} requests: ${distributionText(tally)}`);
+  return { externalIp: ip!, pods, tally };
+}
+
+async function failover(ctx: Ctx, client: KubeClient): Promise<FailoverObserved> {
+  const lbId = ctx.captured(CAPTURED.apiLbId);
+  if (!lbId) return { outcome: 'not-run', states: [], operatingStatuses: [], error: 'the workload API LB id was not captured (8.2 captures it from OpenStackCluster / the cluster show)' };
+  const octavia = ctx.services.kube.octavia;
+  const t = tuningOf(ctx);
+  const before = await octavia.getLoadBalancer(lbId, ctx.signal);
+  if (!before) return { lbId, outcome: 'not-run', states: [], operatingStatuses: [], error: `the workload API LB ${lbId} does not exist` };
+  if (before.provisioningStatus !== 'ACTIVE' && before.provisioningStatus !== 'ERROR') {
+    return { lbId, outcome: 'not-run', states: [before.provisioningStatus], operatingStatuses: [before.operatingStatus], final: before, error: `the workload API LB is ${before.provisioningStatus}; failover is only allowed from ACTIVE or ERROR` };
+  }
+  const stop = new AbortController();
+  const results: ProbeResult[] = [];
+  const prober = probeUntil((signal, ms) => client.probeVersion(signal, ms), { clock: ctx.clock, intervalMs: t.probeIntervalMs, timeoutMs: ctx.deadlineMs('probe'), stop: stop.signal, signal: ctx.signal, results });
+  const states: string[] = [];
+  const operating = new Set<string>();
+  let final: LoadBalancerState | undefined;
+  const startedAt = ctx.clock.now();
+  let outcome: FailoverObserved['outcome'] = 'active';
+  let error: string | undefined;
+  let endedAt = startedAt;
+  try {
+    await octavia.failover(lbId, ctx.signal);
+    ctx.log(`loadbalancer failover ${lbId} accepted (admin scope); watching PENDING_UPDATE -> ACTIVE`);
+    try {
+      await ctx.wait<LoadBalancerState | undefined>({
+        name: 'api-lb-failover',
+        what: `workload API LB ${lbId} failover back to ACTIVE`,
+        poll: async (signal) => {
+          const lb = await octavia.getLoadBalancer(lbId, signal);
+          if (lb) {
+            final = lb;
+            const s = `${lb.provisioningStatus}/${lb.operatingStatus}`;
+            if (states.at(-1) !== s) states.push(s);
+            operating.add(lb.operatingStatus);
+          }
+          return lb ?? { id: lbId, name: '', provisioningStatus: 'DELETED', operatingStatus: 'OFFLINE' };
+        },
+        state: (lb) => `${lb?.provisioningStatus ?? '?'}/${lb?.operatingStatus ?? '?'}`,
+        acceptors: [
+          { state: 'success', matcher: (lb) => lb?.provisioningStatus === 'ACTIVE' },
+          { state: 'failure', matcher: (lb) => lb?.provisioningStatus === 'ERROR' || lb?.provisioningStatus === 'DELETED', message: (lb) => `the workload API LB failover ended ${lb?.provisioningStatus ?? '?'}`, hint: N_PLUS_ONE, playbook: 'api-lb-error' },
+        ],
+        deadlineMs: ctx.deadlineMs('failover'),
+        backoff: { initialMs: t.pollMinMs, maxMs: Math.min(t.pollMaxMs, 5_000), factor: 1.3, jitter: 0.1 },
+        timeoutHint: N_PLUS_ONE,
+      });
+    } catch (e) {
+      if (!(e instanceof WaitError) || (e.result.outcome !== 'timeout' && e.result.outcome !== 'failure')) throw e;
+      outcome = e.result.outcome === 'timeout' ? 'timeout' : 'error';
+      error = e.message;
+    }
+    endedAt = ctx.clock.now();
+    // keep probing until the API answers again (or a few more probes), so the blackout has an end
+    const mark = results.length;
+    for (let i = 0; i < 10 && !ctx.signal.aborted; i++) {
+      const after = results.slice(mark);
+      if (after.some((r) => r.ok) || after.length >= 3) break;
+      await ctx.clock.sleep(t.probeIntervalMs, ctx.signal);
+    }
+  } catch (e) {
+    if (isAbortError(e) || ctx.signal.aborted) throw e;
+    if (outcome === 'active' && !error) {
+      // the failover call itself failed (403 under member scope, 409 while PENDING_*)
+      stop.abort();
+      await prober;
+      return { lbId, outcome: 'not-run', states, operatingStatuses: [...operating], startedAt, blackout: summarizeProbes(results, ctx.clock.now()), error: message(e), ...(final ? { final } : {}) };
+    }
+    throw e;
+  } finally {
+    stop.abort();
+    await prober;
+  }
+  const blackout = summarizeProbes(results, ctx.clock.now());
+  ctx.evidence.write('failover.json', { lbId, outcome, durationMs: endedAt - startedAt, states, operatingStatuses: [...operating], blackout, probes: results.map((r) => ({ ...r, offsetMs: r.at - startedAt })) });
+  return { lbId, outcome, durationMs: endedAt - startedAt, states, operatingStatuses: [...operating], startedAt, blackout, ...(final ? { final } : {}), ...(error ? { error } : {}) };
+}
+
+function blackoutText(f: FailoverObserved): string {
+  const b = f.blackout;
+  if (!b) return '';
+  if (b.failed === 0) return `workload API answered all ${b.probes} probes (no blackout)`;
+  const off = (at: number | undefined) => (at === undefined || f.startedAt === undefined ? '?' : `+${formatDuration(Math.max(0, at - f.startedAt))}`);
+  return `workload API blackout ${formatDuration(b.blackoutMs)} (${b.failed}/${b.probes} probes failed; first ${off(b.firstFailedAt)}, last ${off(b.lastFailedAt)} after the failover call)`;
+}
+
+export const step = defineStep<Phase08Services, OctaviaObserved>({
   id: 'D-011.4',
   title: 'Octavia LB pattern: round-robin via Service type=LoadBalancer, admin-scope failover',
   kind: 'mutation',
@@ -15,8 +229,104 @@ export const step = defineStep<Phase08Services, never>({
   runbook: D_011_4,
   item: 'D-011.4',
   deadlines: ['loadBalancerIp', 'failover', 'failoverExpected', 'teardown'],
-  body: async () => notImplemented('D-011.4', 'the Kubernetes issue (#4)'),
-  gate: () => {
-    throw new Error('unreachable: the body never returns');
+  body: async (ctx) => {
+    const client = await workloadClient(ctx);
+    let rr: Omit<RoundRobinObserved, 'cleanup'>;
+    try {
+      rr = await roundRobin(ctx, client);
+    } catch (e) {
+      if (isAbortError(e) || ctx.signal.aborted) throw e;
+      rr = { pods: [], error: message(e) };
+    }
+    // DOCFIX-040: the throwaway Service goes before the failover, and its LB must be gone.
+    const cleanStart = ctx.clock.now();
+    let cleanup: RoundRobinObserved['cleanup'];
+    try {
+      await teardownRoundRobin(ctx, client);
+      cleanup = { ok: true, ms: ctx.clock.now() - cleanStart };
+    } catch (e) {
+      if (isAbortError(e) || ctx.signal.aborted) throw e;
+      cleanup = { ok: false, ms: ctx.clock.now() - cleanStart, error: message(e) };
+    }
+    ctx.evidence.write('round-robin.json', { ...rr, cleanup });
+    const fo = await failover(ctx, client);
+    if (fo.durationMs !== undefined && fo.outcome === 'active') ctx.capture(CAPTURED.failoverDuration, formatDuration(fo.durationMs));
+    return { rr: { ...rr, cleanup }, failover: fo, expectedMs: ctx.deadlineMs('failoverExpected'), deadlineMs: ctx.deadlineMs('failover') };
+  },
+  gate: (o) => {
+    const fails: string[] = [];
+    const notes: string[] = [];
+    const hints: string[] = [];
+    let playbook: string | undefined;
+    const slowAfterMs = Math.round(o.expectedMs * SLOW_FACTOR);
+    const { rr, failover: f } = o;
+    // round-robin
+    if (rr.error) fails.push(`round-robin: ${rr.error}`);
+    else if (rr.tally) {
+      const answered = Object.keys(rr.tally.counts).sort();
+      const dist = distributionText(rr.tally);
+      if (answered.length < 2) {
+        const silent = rr.pods.filter((p) => !answered.includes(p));
+        fails.push(answered.length === 1
+          ? `round-robin: only ${answered[0]} answered (${rr.tally.counts[answered[0]!]} of ${rr.tally.requests} requests)${silent.length ? `; ${silent.join(', ')} never did` : ''}`
+          : `round-robin: no pod answered on http://${rr.externalIp ?? '?'}/hostname (${rr.tally.failures[0] ?? 'no answers'})`);
+        hints.push('The Service LB does not spread across both members: check the pool members (openstack loadbalancer member list POOL) and their operating_status, and the security group for the NodePort.');
+      } else notes.push(`round-robin ${dist}`);
+      if (rr.tally.failures.length && answered.length >= 2) notes.push(`${rr.tally.failures.length} requests failed`);
+    }
+    if (!rr.cleanup.ok) fails.push(`teardown: ${rr.cleanup.error ?? 'the rr Service LB was not deleted'}`);
+    else notes.push(`rr torn down, LB gone in ${formatDuration(rr.cleanup.ms)}`);
+    // failover
+    const bt = blackoutText(f);
+    if (f.outcome === 'not-run') {
+      fails.push(`failover: not run: ${f.error ?? 'unknown reason'}`);
+      if (f.error?.includes('403')) hints.push('Failover is admin-only (load-balancer:admin): the admin scope must be used, not the capi-mgmt member token.');
+    } else if (f.outcome === 'timeout') {
+      fails.push(`failover: workload API LB ${f.lbId} not ACTIVE after ${formatDuration(f.durationMs ?? o.deadlineMs)} (${f.states.join(' -> ') || 'no state seen'}; expected ~${formatDuration(o.expectedMs)})`);
+      hints.push(N_PLUS_ONE);
+      playbook = 'api-lb-error';
+    } else if (f.outcome === 'error') {
+      fails.push(`failover: workload API LB ${f.lbId} went ${f.final?.provisioningStatus ?? 'ERROR'} after ${formatDuration(f.durationMs ?? 0)} (${f.states.join(' -> ')})`);
+      hints.push(N_PLUS_ONE);
+      playbook = 'api-lb-error';
+    } else {
+      const d = f.durationMs ?? 0;
+      const path = f.states.join(' -> ');
+      if (d > slowAfterMs) {
+        fails.push(`failover: slow-failover: ACTIVE after ${formatDuration(d)}, expected ~${formatDuration(o.expectedMs)} (slow beyond ${formatDuration(slowAfterMs)}; ${path})`);
+        hints.push(N_PLUS_ONE);
+        playbook = 'api-lb-error';
+      } else notes.push(`failover ACTIVE in ${formatDuration(d)} (expected ~${formatDuration(o.expectedMs)}; ${path})`);
+      const offline = f.operatingStatuses.filter((s) => s !== 'ONLINE');
+      if (f.final && f.final.operatingStatus !== 'ONLINE') fails.push(`failover: operating_status ${f.final.operatingStatus} after the failover (expected ONLINE)`);
+      else if (offline.length) notes.push(`operating_status was ${offline.join(', ')} during the failover`);
+      else notes.push('operating_status ONLINE throughout');
+    }
+    if (bt) notes.push(bt);
+    const details = {
+      distribution: rr.tally?.counts ?? {},
+      requests: rr.tally?.requests ?? 0,
+      externalIp: rr.externalIp ?? null,
+      pods: rr.pods,
+      failoverDurationMs: f.durationMs ?? null,
+      failoverExpectedMs: o.expectedMs,
+      failoverSlowAfterMs: slowAfterMs,
+      failoverStates: f.states,
+      blackout: f.blackout ?? null,
+    };
+    if (fails.length) {
+      return { status: 'FAIL', summary: [...fails, ...notes].join('; '), ...(hints.length ? { hint: hints.join(' ') } : {}), ...(playbook ? { playbook } : {}), details };
+    }
+    return { status: 'PASS', summary: notes.join('; '), details };
+  },
+  teardown: async (ctx) => {
+    let client: KubeClient;
+    try {
+      client = await workloadClient(ctx);
+    } catch (e) {
+      if (e instanceof CapiGateError && e.code === 'CAPI_GATE_PRECONDITION') return; // never reached the cluster: nothing to tear down
+      throw e;
+    }
+    await teardownRoundRobin(ctx, client);
   },
 });

@@ -1,0 +1,19 @@
+// Workload and management cluster access: the kubeconfig from Magnum's certificates API, a
+// client over @kubernetes/client-node, and the observations 8.3 and D-011.4 make.
+
+export { KubeClient, KubeApiError, toKubeError } from './client.js';
+export type { ListOptions } from './client.js';
+export { generateClientKey, renderKubeconfig, kubeconfigFromMagnum, checkApiAddress } from './kubeconfig.js';
+export type { CertificateSigner, ClientKey, KubeconfigParts, MagnumKubeconfigRequest } from './kubeconfig.js';
+export { DEFAULT_KUBE_TUNING, occmLoadBalancerName } from './services.js';
+export type { KubeServices, KubeOctavia, KubeTuning, LoadBalancerState, MagnumAccess } from './services.js';
+export { evaluateAddons, addonsState, ccmRunning, ccmCrashLooping, nodeRow, podRow, podStatusText, nodesTable, podsTable, ADDON_PATTERNS, CRASH_LOOP_RESTARTS, UNINITIALIZED_TAINT } from './addons.js';
+export type { AddonsObservation, AddonsVerdict, AddonResult, AddonName, AddonExpectation, NodeRow, PodRow } from './addons.js';
+export { RR, rrDeployment, rrService, getHostname, tallyHostnames, distributionText } from './roundrobin.js';
+export type { HostnameTally } from './roundrobin.js';
+export { probeUntil, summarizeProbes } from './failover.js';
+export type { ProbeResult, BlackoutReport } from './failover.js';
+export { ManagementClient, capiNamespace, CAPI } from './management.js';
+export type { CapiObjectSummary, ApiServerLoadBalancer } from './management.js';
+export { obtainWorkloadKubeconfig } from './access.js';
+export type { WorkloadAccess, WorkloadAccessInput } from './access.js';

@@ -1,0 +1,61 @@
+// What the 8.3 and D-011.4 steps need from ctx.services.kube. The CLI adapts the OpenStack
+// clients (Magnum certificates, Octavia) to these small interfaces; tests give fakes or the
+// simulator. Scopes: the certificates and the Service LB lookup are tenant (capi-mgmt) calls,
+// failover is admin-only (a project member gets 403).
+
+import type { CertificateSigner } from './kubeconfig.js';
+
+export interface LoadBalancerState {
+  readonly id: string;
+  readonly name: string;
+  readonly provisioningStatus: string;
+  readonly operatingStatus: string;
+}
+
+/** Magnum, as the workload kubeconfig needs it. */
+export interface MagnumAccess extends CertificateSigner {
+  /** GET /v1/clusters/{name}: uuid and api_address, for when 8.2 did not capture them in this run. */
+  locate?(clusterName: string, signal: AbortSignal): Promise<{ readonly uuid: string; readonly apiAddress: string | null }>;
+}
+
+export interface KubeOctavia {
+  /**
+   * Tenant scope: the Octavia LBs the OpenStack CCM created for a Service, named
+   * kube_service_<cluster>_<namespace>_<name> (occmLoadBalancerName). [] once they are gone.
+   */
+  serviceLoadBalancers(service: { readonly namespace: string; readonly name: string }, signal: AbortSignal): Promise<readonly LoadBalancerState[]>;
+  /** Admin scope: PUT /v2.0/lbaas/loadbalancers/{id}/failover (202). */
+  failover(lbId: string, signal: AbortSignal): Promise<void>;
+  /** GET /v2.0/lbaas/loadbalancers/{id}; undefined on 404. */
+  getLoadBalancer(lbId: string, signal: AbortSignal): Promise<LoadBalancerState | undefined>;
+}
+
+export interface KubeTuning {
+  /** Requests to /hostname (>= 20: a healthy 2-member LB fails by chance with p < 2 * 0.5^20). */
+  readonly rrRequests: number;
+  /** Each /hostname request's time limit. */
+  readonly requestTimeoutMs: number;
+  /** Pause between workload-API probes during the failover. */
+  readonly probeIntervalMs: number;
+  /** Poll interval floor and cap for the waits of 8.3 and D-011.4. */
+  readonly pollMinMs: number;
+  readonly pollMaxMs: number;
+}
+
+export const DEFAULT_KUBE_TUNING: KubeTuning = { rrRequests: 20, requestTimeoutMs: 5_000, probeIntervalMs: 1_000, pollMinMs: 1_000, pollMaxMs: 10_000 };
+
+export interface KubeServices {
+  /** Magnum's certificates API (tenant scope); needed unless workloadKubeconfig is given. */
+  readonly magnum?: MagnumAccess;
+  /** An existing workload kubeconfig to use instead of building one from Magnum (--kubeconfig). */
+  readonly workloadKubeconfig?: string;
+  /** Management cluster kubeconfig (site.managementCluster.kubeconfig, resolved). */
+  readonly managementKubeconfig?: string;
+  readonly octavia: KubeOctavia;
+  readonly tuning?: Partial<KubeTuning>;
+}
+
+/** The Octavia LB name the OpenStack CCM gives a Service's LB. */
+export function occmLoadBalancerName(clusterName: string, namespace: string, name: string): string {
+  return `kube_service_${clusterName}_${namespace}_${name}`;
+}
