@@ -1,0 +1,179 @@
+// From a run's report.json and the simulator's timeline: the cloud's critical path (its own
+// serial durations for one cluster) and how late capi-gate saw each state change.
+
+import type { TimelineEntry } from './sim.js';
+
+export interface ReportWait {
+  readonly name: string;
+  readonly what: string;
+  readonly outcome: string;
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly polls: number;
+  readonly timeline: readonly { readonly at: number; readonly from: string | null; readonly to: string }[];
+}
+
+export interface ReportItem {
+  readonly id: string;
+  readonly status: string;
+  readonly summary?: string;
+  readonly startedAt?: number;
+  readonly endedAt?: number;
+  readonly waits?: readonly ReportWait[];
+}
+
+export interface Report {
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly verdict: string;
+  readonly exitCode: number;
+  readonly items: readonly ReportItem[];
+}
+
+/** Items that were evaluated against the site (not skipped for a dependency, not deferred, not errored). */
+export const EVALUATED = new Set(['PASS', 'FAIL', 'WARN']);
+
+export function measuredSteps(r: Report): { measured: string[]; other: string[] } {
+  const measured = r.items.filter((i) => EVALUATED.has(i.status)).map((i) => i.id);
+  const other = r.items.filter((i) => !EVALUATED.has(i.status)).map((i) => `${i.id} ${i.status}`);
+  return { measured, other };
+}
+
+export interface Segment {
+  readonly name: string;
+  readonly startSim: number;
+  readonly endSim: number;
+}
+
+export interface CriticalPath {
+  readonly segments: readonly (Segment & { readonly realMs: number })[];
+  /** Union of the segments, wall-clock ms at the sim's time scale. */
+  readonly realMs: number;
+}
+
+/** Timeline entries about one cluster: the cluster itself and every resource named after it. */
+export function aboutCluster(timeline: readonly TimelineEntry[], clusterName: string): TimelineEntry[] {
+  const uuids = new Set(timeline.filter((e) => e.kind.startsWith('magnum.cluster') && e.name === clusterName).map((e) => e.id));
+  const mine = (e: TimelineEntry) => {
+    const n = e.name ?? '';
+    return uuids.has(e.id) || n === clusterName || n.includes(`-${clusterName}-`) || n.startsWith(`${clusterName}-`) || n.includes(`_${clusterName}_`) || n.includes(`_${clusterName}-`);
+  };
+  return timeline.filter(mine);
+}
+
+function firstAt(es: readonly TimelineEntry[], pred: (e: TimelineEntry) => boolean, after = -Infinity): number | undefined {
+  return es.find((e) => e.at >= after && pred(e))?.at;
+}
+
+/**
+ * The cloud's own serial work for one cluster: create (request to CREATE_COMPLETE, add-ons
+ * included: the driver reports complete once they are), the kube add-on readiness after that
+ * when the Kubernetes simulator reports it, the round-robin Service LB (create and delete),
+ * the API LB failover, and the cluster delete. Overlapping segments count once.
+ */
+export function criticalPath(timeline: readonly TimelineEntry[], clusterName: string, timeScale: number): CriticalPath {
+  const es = aboutCluster(timeline, clusterName);
+  const segs: Segment[] = [];
+  const cluster = es.filter((e) => e.kind === 'magnum.cluster');
+  const created = cluster[0]?.at;
+  const complete = firstAt(cluster, (e) => e.to === 'CREATE_COMPLETE' || e.to === 'CREATE_FAILED');
+  if (created !== undefined && complete !== undefined) segs.push({ name: 'create', startSim: created, endSim: complete });
+  const kube = es.filter((e) => /^(kube|k8s|workload)/.test(e.kind) && /ready|running/i.test(e.to ?? ''));
+  if (complete !== undefined && kube.length) {
+    const last = Math.max(...kube.filter((e) => e.at >= complete).map((e) => e.at));
+    if (Number.isFinite(last)) segs.push({ name: 'add-ons', startSim: complete, endSim: last });
+  }
+  const lbs = new Map<string, TimelineEntry[]>();
+  for (const e of es.filter((x) => x.kind === 'octavia.loadbalancer')) lbs.set(e.id ?? '', [...(lbs.get(e.id ?? '') ?? []), e]);
+  for (const [, events] of lbs) {
+    const api = (events[0]?.name ?? '').endsWith('-kubeapi');
+    const active = (e: TimelineEntry) => (e.to ?? '').startsWith('ACTIVE');
+    if (!api) {
+      const start = events[0]!.at;
+      const up = firstAt(events, active, start);
+      if (up !== undefined) segs.push({ name: 'round-robin LB', startSim: start, endSim: up });
+      const del = firstAt(events, (e) => (e.to ?? '').startsWith('PENDING_DELETE'));
+      const gone = del !== undefined ? firstAt(events, (e) => /^(DELETED|gone|deleted)/.test(e.to ?? ''), del) : undefined;
+      if (del !== undefined && gone !== undefined) segs.push({ name: 'round-robin LB delete', startSim: del, endSim: gone });
+    } else {
+      const fo = firstAt(events, (e) => /^(PENDING_UPDATE|ERROR)/.test(e.to ?? '') || /failover/i.test(e.detail ?? ''));
+      const back = fo !== undefined ? firstAt(events, (e) => active(e) && e.at > fo, fo) : undefined;
+      if (fo !== undefined && back !== undefined) segs.push({ name: 'failover', startSim: fo, endSim: back });
+    }
+  }
+  const delStart = firstAt(cluster, (e) => e.to === 'DELETE_IN_PROGRESS');
+  const delEnd = delStart !== undefined ? (firstAt(cluster, (e) => e.to === 'gone', delStart) ?? firstAt(cluster, (e) => e.to === 'DELETE_COMPLETE', delStart)) : undefined;
+  if (delStart !== undefined && delEnd !== undefined) segs.push({ name: 'delete', startSim: delStart, endSim: delEnd });
+
+  // union
+  const sorted = [...segs].sort((a, b) => a.startSim - b.startSim);
+  let total = 0;
+  let curS = -Infinity;
+  let curE = -Infinity;
+  for (const s of sorted) {
+    if (s.startSim > curE) {
+      if (curE > curS) total += curE - curS;
+      curS = s.startSim;
+      curE = s.endSim;
+    } else curE = Math.max(curE, s.endSim);
+  }
+  if (curE > curS) total += curE - curS;
+  return { segments: segs.map((s) => ({ ...s, realMs: (s.endSim - s.startSim) * timeScale })), realMs: total * timeScale };
+}
+
+export interface Detection {
+  readonly item: string;
+  readonly wait: string;
+  readonly state: string;
+  /** Wall ms from the simulated change to capi-gate's observation. */
+  readonly latencyMs: number;
+  /** The wait's elapsed ms (start to end). */
+  readonly waitMs: number;
+  readonly fraction: number;
+}
+
+function sameState(simTo: string, observed: string): boolean {
+  if (simTo === observed) return true;
+  return simTo.startsWith(`${observed}/`) || observed.startsWith(`${simTo}/`) || simTo.split('/')[0] === observed.split('/')[0];
+}
+
+/**
+ * For every state change a wait observed (a timeline entry with a `from`), the latest simulated
+ * change to that state about the same cluster no later than the observation; the difference is
+ * the detection latency. Changes with no counterpart in the sim timeline (e.g. Kubernetes states
+ * when the kube simulator does not record them) are counted as unmatched.
+ */
+export function detections(report: Report, timeline: readonly TimelineEntry[], clusterName: string, toReal: (simMs: number) => number): { samples: Detection[]; unmatched: string[] } {
+  const es = aboutCluster(timeline, clusterName).map((e) => ({ e, real: toReal(e.at) }));
+  const samples: Detection[] = [];
+  const unmatched: string[] = [];
+  const slackMs = 25;
+  for (const item of report.items) {
+    for (const w of item.waits ?? []) {
+      for (const t of w.timeline) {
+        if (t.from === null) continue;
+        const cands = es.filter(({ e, real }) => e.to !== undefined && sameState(e.to, t.to) && real <= t.at + slackMs && real >= w.startedAt - slackMs);
+        const hit = cands.at(-1);
+        if (!hit) {
+          unmatched.push(`${item.id} ${w.name} -> ${t.to}`);
+          continue;
+        }
+        const latencyMs = Math.max(0, t.at - hit.real);
+        const waitMs = Math.max(1, w.endedAt - w.startedAt);
+        samples.push({ item: item.id, wait: w.name, state: t.to, latencyMs, waitMs, fraction: latencyMs / waitMs });
+      }
+    }
+  }
+  return { samples, unmatched };
+}
+
+/** Nearest-rank percentile. */
+export function percentile(xs: readonly number[], p: number): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
+export function median(xs: readonly number[]): number {
+  return percentile(xs, 50);
+}

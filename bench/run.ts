@@ -1,0 +1,355 @@
+// `npm run bench [-- --quick]`: capi-gate against the simulated site. Four tables (overhead
+// against the cloud's own time, side by side with the runbook's bash, detection latency, fleet)
+// printed and written to bench/results/<quick|full>.json. Figures only: never a failing exit
+// for a missed target (exit 2 only when the benchmark itself cannot run).
+//
+//   node dist/bench/run.js [--quick] [--time-scale F] [--core | --only IDS] [--fleet 1,10,50]
+//                          [--no-runbook] [--runbook FILE] [--keep]
+
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, cpus, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse, parseDocument } from 'yaml';
+import type { Detection, Report } from './lib/analysis.js';
+import { criticalPath, detections, measuredSteps, median, percentile } from './lib/analysis.js';
+import type { Measured } from './lib/proc.js';
+import { haveGnuTime, measure } from './lib/proc.js';
+import { runbookParts, runbookScript, stepTimes } from './lib/runbook.js';
+import { BenchSim } from './lib/sim.js';
+import { mb, pct, s1, s2, table, verdict, x } from './lib/table.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+// dist/bench/run.js -> repo root
+const REPO = resolve(HERE, existsSync(join(HERE, '..', 'package.json')) ? '..' : join('..', '..'));
+const BIN = join(REPO, 'bin', 'capi-gate');
+/** The fallback selection: the steps implemented end to end against the simulator before 8.3, D-011.4 and the host gates. */
+const CORE_STEPS = '8.0.prereqs,8.0.image,8.0.template,8.1,8.2,8.5';
+const RUNBOOK_CANDIDATES = [
+  process.env.CAPI_GATE_RUNBOOK,
+  join(REPO, 'runbook', 'phase-08-workload-cluster-acceptance.md'),
+  join(REPO, '..', 'shared', 'runbook', 'phase-08-workload-cluster-acceptance.md'),
+  '/work/shared/runbook/phase-08-workload-cluster-acceptance.md',
+];
+
+interface Options {
+  quick: boolean;
+  timeScale: number;
+  only: string | undefined;
+  fleet: number[];
+  runbook: boolean;
+  runbookFile: string | undefined;
+  keep: boolean;
+}
+
+function usage(msg: string): never {
+  console.error(`bench: ${msg}\nusage: node dist/bench/run.js [--quick] [--time-scale F] [--core | --only IDS] [--fleet 1,10,50] [--no-runbook] [--runbook FILE] [--keep]`);
+  process.exit(2);
+}
+
+function options(argv: string[]): Options {
+  const o: Options = { quick: false, timeScale: 0.05, only: undefined, fleet: [], runbook: true, runbookFile: undefined, keep: false };
+  let fleet: number[] | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => argv[++i] ?? usage(`${a ?? ''} needs a value`);
+    if (a === '--quick') o.quick = true;
+    else if (a === '--time-scale') o.timeScale = Number(val());
+    else if (a === '--core') o.only = CORE_STEPS;
+    else if (a === '--only') o.only = val();
+    else if (a === '--fleet') fleet = val().split(',').map(Number);
+    else if (a === '--no-runbook') o.runbook = false;
+    else if (a === '--runbook') o.runbookFile = val();
+    else if (a === '--keep') o.keep = true;
+    else usage(`unknown argument ${a ?? ''}`);
+  }
+  if (!(o.timeScale > 0 && o.timeScale <= 1)) usage('--time-scale must be in (0, 1]');
+  o.fleet = fleet ?? (o.quick ? [1, 10] : [1, 10, 50]);
+  if (o.fleet.some((n) => !Number.isInteger(n) || n < 1 || n > 200)) usage('--fleet takes sizes 1..200');
+  return o;
+}
+
+const log = (msg: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+
+function readReport(runsDir: string): Report | undefined {
+  if (!existsSync(runsDir)) return undefined;
+  for (const id of readdirSync(runsDir)) {
+    const p = join(runsDir, id, 'report.json');
+    if (existsSync(p)) return JSON.parse(readFileSync(p, 'utf8')) as Report;
+  }
+  return undefined;
+}
+
+function clusterOf(site: string): { cluster: string; coreVips: string[] } {
+  const doc = parse(readFileSync(site, 'utf8')) as { cluster: { name: string }; coreVips?: { url: string }[] };
+  return { cluster: doc.cluster.name, coreVips: (doc.coreVips ?? []).map((v) => v.url) };
+}
+
+function runArgs(o: Options, site: string, runsDir: string): string[] {
+  return [BIN, 'run', '--site', site, '--runs-dir', runsDir, ...(o.only ? ['--only', o.only] : [])];
+}
+
+function byService(reqs: readonly { service: string }[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of reqs) out[r.service] = (out[r.service] ?? 0) + 1;
+  return out;
+}
+
+const RUN_TIMEOUT_MS = 20 * 60_000;
+
+interface Single {
+  m: Measured;
+  report: Report | undefined;
+  cluster: string;
+  coreVips: string[];
+  requests: number;
+  requestsByService: Record<string, number>;
+  simPeakMb: number;
+  critical: ReturnType<typeof criticalPath>;
+  detection: { samples: Detection[]; unmatched: string[] };
+}
+
+async function single(o: Options, work: string): Promise<Single> {
+  const sim = await BenchSim.start(BIN, join(work, 'single', 'sim'), o.timeScale);
+  try {
+    const { cluster, coreVips } = clusterOf(sim.site);
+    await sim.collect();
+    const before = sim.lastRequestSeq;
+    log(`capi-gate run (${o.only ? `--only ${o.only}` : 'full run'}) at time scale ${o.timeScale}`);
+    const m = await measure(process.execPath, runArgs(o, sim.site, join(work, 'single', 'runs')), { env: sim.env(), timeoutMs: RUN_TIMEOUT_MS });
+    await sim.collect();
+    const toReal = await sim.clockMap();
+    const report = readReport(join(work, 'single', 'runs'));
+    const reqs = sim.clientRequests(before);
+    return {
+      m, report, cluster, coreVips,
+      requests: reqs.length,
+      requestsByService: byService(reqs),
+      simPeakMb: sim.memory().peakMb,
+      critical: criticalPath(sim.timeline, cluster, o.timeScale),
+      detection: report ? detections(report, sim.timeline, cluster, toReal) : { samples: [], unmatched: [] },
+    };
+  } finally {
+    await sim.stop();
+  }
+}
+
+interface RunbookSide {
+  m: Measured;
+  requests: number;
+  requestsByService: Record<string, number>;
+  parts: { step: string; source: string }[];
+  notRun: string[];
+  stepMs: Record<string, number>;
+  errors: string[];
+}
+
+async function runbookSide(o: Options, work: string, file: string, steps: Set<string>): Promise<RunbookSide> {
+  const sim = await BenchSim.start(BIN, join(work, 'runbook', 'sim'), o.timeScale);
+  try {
+    const { cluster, coreVips } = clusterOf(sim.site);
+    const home = join(work, 'runbook', 'home');
+    mkdirSync(home, { recursive: true });
+    copyFileSync(join(sim.dir, 'openrc-admin'), join(home, 'admin-openrc'));
+    if (existsSync(join(sim.dir, 'capi-mgmt-net.env'))) copyFileSync(join(sim.dir, 'capi-mgmt-net.env'), join(home, 'capi-mgmt-net.env'));
+    const { parts, notRun } = runbookParts(file, steps, coreVips, cluster);
+    const script = join(work, 'runbook', 'runbook.sh');
+    writeFileSync(script, runbookScript(parts, o.timeScale), { mode: 0o755 });
+    await sim.collect();
+    const before = sim.lastRequestSeq;
+    log(`runbook bash (${parts.length} parts: ${[...new Set(parts.map((p) => p.step))].join(', ')}) with the openstack CLI at time scale ${o.timeScale}`);
+    // The runbook's commands authenticate from the openrc files, not clouds.yaml.
+    const env = sim.env({ HOME: home, OS_CLIENT_CONFIG_FILE: join(home, 'no-clouds.yaml') });
+    const m = await measure('bash', [script], { env, cwd: home, timeoutMs: RUN_TIMEOUT_MS });
+    await sim.collect();
+    const reqs = sim.clientRequests(before);
+    const errors = m.stderr.split('\n').filter((l) => /error|not found|failed|denied/i.test(l)).slice(0, 12);
+    return { m, requests: reqs.length, requestsByService: byService(reqs), parts: parts.map((p) => ({ step: p.step, source: p.source })), notRun, stepMs: Object.fromEntries(stepTimes(m.stdout)), errors };
+  } finally {
+    await sim.stop();
+  }
+}
+
+interface FleetResult {
+  n: number;
+  wallMs: number;
+  runWallMsMedian: number;
+  runWallMsMax: number;
+  peakRssMbMax: number;
+  peakRssMbMedian: number;
+  cpuSPerRun: number;
+  requestsPerCluster: number;
+  simPeakMb: number;
+  sameVerdict: number;
+  verdicts: Record<string, number>;
+  fromSingleRun: boolean;
+}
+
+async function fleet(o: Options, work: string, n: number): Promise<FleetResult> {
+  const dir = join(work, `fleet-${n}`);
+  const sim = await BenchSim.start(BIN, join(dir, 'sim'), o.timeScale);
+  try {
+    const width = String(n).length < 2 ? 2 : String(n).length;
+    const sites: { site: string; runs: string }[] = [];
+    for (let i = 1; i <= n; i++) {
+      const id = String(i).padStart(width, '0');
+      const doc = parseDocument(readFileSync(sim.site, 'utf8'));
+      doc.set('site', `sim-f${id}`);
+      doc.setIn(['cluster', 'name'], `capi-f${id}`);
+      const site = join(sim.dir, `site-f${id}.yaml`);
+      writeFileSync(site, doc.toString());
+      sites.push({ site, runs: join(dir, `runs-f${id}`) });
+    }
+    await sim.collect();
+    const before = sim.lastRequestSeq;
+    log(`fleet of ${n}: ${n} capi-gate runs at once against one simulator`);
+    const t0 = Date.now();
+    const ms = await Promise.all(sites.map((s) => measure(process.execPath, runArgs(o, s.site, s.runs), { env: sim.env(), timeoutMs: RUN_TIMEOUT_MS })));
+    const wallMs = Date.now() - t0;
+    await sim.collect();
+    const reqs = sim.clientRequests(before);
+    const verdicts: Record<string, number> = {};
+    for (const s of sites) {
+      const r = readReport(s.runs);
+      const key = r ? `${r.verdict} (exit ${r.exitCode})` : 'no report';
+      verdicts[key] = (verdicts[key] ?? 0) + 1;
+    }
+    const rss = ms.map((m) => m.maxRssMb ?? NaN);
+    return {
+      n, wallMs,
+      runWallMsMedian: median(ms.map((m) => m.wallMs)),
+      runWallMsMax: Math.max(...ms.map((m) => m.wallMs)),
+      peakRssMbMax: Math.max(...rss),
+      peakRssMbMedian: median(rss),
+      cpuSPerRun: ms.reduce((a, m) => a + (m.cpuS ?? NaN), 0) / n,
+      requestsPerCluster: reqs.length / n,
+      simPeakMb: sim.memory().peakMb,
+      sameVerdict: 0,
+      verdicts,
+      fromSingleRun: false,
+    };
+  } finally {
+    await sim.stop();
+  }
+}
+
+function findRunbook(o: Options): string | undefined {
+  if (o.runbookFile) return o.runbookFile;
+  return RUNBOOK_CANDIDATES.find((p): p is string => !!p && existsSync(p));
+}
+
+async function main(): Promise<void> {
+  const o = options(process.argv.slice(2));
+  if (!existsSync(join(REPO, 'dist', 'src', 'cli', 'main.js'))) usage('build first: npm run build');
+  const work = mkdtempSync(join(tmpdir(), 'capi-gate-bench-'));
+  const started = Date.now();
+  log(`${o.quick ? 'quick' : 'full'} benchmark; scratch ${work}${haveGnuTime() ? '' : ' (no /usr/bin/time: CPU and RSS per process unavailable)'}`);
+  const out: string[] = [];
+  const json: Record<string, unknown> = {
+    schema: 'capi-gate/bench@1',
+    mode: o.quick ? 'quick' : 'full',
+    date: new Date().toISOString(),
+    host: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memMb: Math.round(totalmem() / 2 ** 20), node: process.version },
+    timeScale: o.timeScale,
+    selection: o.only ? `--only ${o.only}` : 'full run',
+  };
+  try {
+    // 1 + 3 (+ fleet N=1): one run against a fresh simulator.
+    const one = await single(o, work);
+    const steps = one.report ? measuredSteps(one.report) : { measured: [], other: [] };
+    json['steps'] = steps;
+    const cp = one.critical;
+    const ratio = one.m.wallMs / cp.realMs;
+    const lagOnPath = one.detection.samples.reduce((a, s) => a + s.latencyMs, 0);
+    out.push(table(`1. Overhead: wall time of one run vs the cloud's critical path (time scale ${o.timeScale})`, ['', 'value'], [
+      ['capi-gate run, wall (process start to exit)', s1(one.m.wallMs)],
+      ...cp.segments.map((s) => [`  cloud: ${s.name}`, s1(s.realMs)]),
+      ['cloud critical path (union of the above)', s1(cp.realMs)],
+      ['ratio wall / critical path', x(ratio)],
+      ['time over the critical path', s1(one.m.wallMs - cp.realMs)],
+      ['  of which detection lag (sum over observed changes)', s1(lagOnPath)],
+      [`target <= 1.05 at time scale 0.05`, o.timeScale === 0.05 ? verdict(ratio <= 1.05) : 'n/a (other scale)'],
+    ], [
+      `verdict ${one.report?.verdict ?? 'no report'} (exit ${String(one.m.code)}); steps measured (evaluated): ${steps.measured.join(' ') || 'none'}`,
+      `not evaluated here: ${steps.other.join(', ') || 'none'}`,
+    ]));
+    json['overhead'] = { wallMs: one.m.wallMs, criticalPathMs: cp.realMs, segments: cp.segments, ratio, overMs: one.m.wallMs - cp.realMs, detectionLagMs: lagOnPath, target: 1.05, met: o.timeScale === 0.05 ? ratio <= 1.05 : null, verdict: one.report?.verdict, exitCode: one.m.code };
+    console.log(out.at(-1));
+
+    // 2: the runbook's bash with the real openstack CLI.
+    const file = findRunbook(o);
+    if (o.runbook && file) {
+      const rb = await runbookSide(o, work, file, new Set(steps.measured));
+      const cpuRatio = (rb.m.cpuS ?? NaN) / (one.m.cpuS ?? NaN);
+      const rows = [
+        ['wall time', s1(rb.m.wallMs), s1(one.m.wallMs), x(rb.m.wallMs / one.m.wallMs), 'capi-gate sooner', verdict(one.m.wallMs < rb.m.wallMs)],
+        ['client CPU (user+sys, whole process tree)', s2(rb.m.cpuS), s2(one.m.cpuS), x(cpuRatio), '>= 5x less', verdict(cpuRatio >= 5)],
+        ['API requests (sim request log)', String(rb.requests), String(one.requests), x(rb.requests / one.requests), 'fewer', verdict(one.requests < rb.requests)],
+        ['peak RSS (largest process)', mb(rb.m.maxRssMb), mb(one.m.maxRssMb), '', '', ''],
+      ];
+      const perStep = Object.entries(rb.stepMs).map(([k, v]) => `${k} ${s1(v)}`).join(', ');
+      out.push(table(`2. Side by side with the runbook's bash (openstack CLI ${'6.0.0'} / python3-*client), same simulator build, time scale ${o.timeScale}`, ['', 'runbook bash', 'capi-gate', 'bash/capi-gate', 'target', ''], rows, [
+        `runbook parts run: ${rb.parts.map((p) => `${p.step}${p.source === 'runbook block' ? '' : '*'}`).join(' ')} (* the runbook's prose command spelled out as a loop); sleeps x${o.timeScale}`,
+        `runbook wall per step: ${perStep}`,
+        `not run on the bash side: ${rb.notRun.join('; ') || 'none'}; bash exit ${String(rb.m.code)}`,
+        `requests by service: bash ${JSON.stringify(rb.requestsByService)}; capi-gate ${JSON.stringify(one.requestsByService)}`,
+      ]));
+      json['runbook'] = { file, wallMs: rb.m.wallMs, cpuS: rb.m.cpuS, maxRssMb: rb.m.maxRssMb, requests: rb.requests, requestsByService: rb.requestsByService, stepMs: rb.stepMs, parts: rb.parts, notRun: rb.notRun, exitCode: rb.m.code, stderrSample: rb.errors,
+        capiGate: { wallMs: one.m.wallMs, cpuS: one.m.cpuS, maxRssMb: one.m.maxRssMb, requests: one.requests, requestsByService: one.requestsByService },
+        ratios: { wall: rb.m.wallMs / one.m.wallMs, cpu: cpuRatio, requests: rb.requests / one.requests },
+        met: { sooner: one.m.wallMs < rb.m.wallMs, cpu5x: cpuRatio >= 5, fewerRequests: one.requests < rb.requests } };
+    } else {
+      out.push(table('2. Side by side with the runbook', [''], [], [o.runbook ? 'skipped: runbook file not found (--runbook FILE or CAPI_GATE_RUNBOOK)' : 'skipped (--no-runbook)']));
+      json['runbook'] = null;
+    }
+    console.log(out.at(-1));
+
+    // 3: detection latency.
+    const d = one.detection.samples;
+    const lat = d.map((s) => s.latencyMs);
+    const fr = d.map((s) => s.fraction);
+    out.push(table('3. Detection latency: simulated state change -> capi-gate observes it', ['', 'p50', 'p95', 'max', 'n'], [
+      ['latency', s1(percentile(lat, 50)), s1(percentile(lat, 95)), s1(Math.max(...lat)), String(d.length)],
+      ['fraction of the elapsed wait', pct(percentile(fr, 50)), pct(percentile(fr, 95)), pct(Math.max(...fr)), String(d.length)],
+    ], [
+      ...d.map((s) => `${s.item} ${s.wait} -> ${s.state}: ${s.latencyMs.toFixed(0)} ms late of a ${s1(s.waitMs)} wait (${pct(s.fraction)})`),
+      ...(one.detection.unmatched.length ? [`no counterpart in the sim timeline: ${one.detection.unmatched.join('; ')}`] : []),
+    ]));
+    json['detection'] = { p50Ms: percentile(lat, 50), p95Ms: percentile(lat, 95), p50Fraction: percentile(fr, 50), p95Fraction: percentile(fr, 95), samples: d, unmatched: one.detection.unmatched };
+    console.log(out.at(-1));
+
+    // 4: fleet.
+    const fleets: FleetResult[] = [];
+    for (const n of o.fleet) {
+      if (n === 1) {
+        fleets.push({ n: 1, wallMs: one.m.wallMs, runWallMsMedian: one.m.wallMs, runWallMsMax: one.m.wallMs, peakRssMbMax: one.m.maxRssMb ?? NaN, peakRssMbMedian: one.m.maxRssMb ?? NaN, cpuSPerRun: one.m.cpuS ?? NaN, requestsPerCluster: one.requests, simPeakMb: one.simPeakMb, sameVerdict: 1, verdicts: { [`${one.report?.verdict ?? 'no report'} (exit ${String(one.m.code)})`]: 1 }, fromSingleRun: true });
+      } else fleets.push(await fleet(o, work, n));
+    }
+    const base = fleets.find((f) => f.n === 1)?.wallMs ?? one.m.wallMs;
+    const largest = fleets.at(-1);
+    out.push(table(`4. Fleet: N acceptances at once against one simulator (time scale ${o.timeScale})`, ['N', 'wall', 'vs N=1', 'run wall p50', 'peak RSS/run max', 'CPU/run', 'requests/cluster', 'sim peak RSS', 'verdicts'], fleets.map((f) => [
+      String(f.n), s1(f.wallMs), x(f.wallMs / base), s1(f.runWallMsMedian), mb(f.peakRssMbMax), s2(f.cpuSPerRun), f.requestsPerCluster.toFixed(0), mb(f.simPeakMb), Object.entries(f.verdicts).map(([k, v]) => `${v}x ${k}`).join(', '),
+    ]), [
+      'N=1 is the overhead run above (its own fresh simulator); each N runs against a fresh simulator; site files differ in site and cluster.name',
+      `targets: 50 at once <= 1.3x the wall of one: ${fleets.some((f) => f.n === 50) ? verdict(fleets.find((f) => f.n === 50)!.wallMs / base <= 1.3) : `not measured (largest N=${largest?.n ?? 0}: ${x((largest?.wallMs ?? NaN) / base)})`}`,
+      `         one run <= 150 MB peak RSS: ${verdict(Math.max(...fleets.map((f) => f.peakRssMbMax)) <= 150)} (max ${mb(Math.max(...fleets.map((f) => f.peakRssMbMax)))})`,
+      `         simulator holding 50 clusters <= 400 MB: ${fleets.some((f) => f.n === 50) ? verdict(fleets.find((f) => f.n === 50)!.simPeakMb <= 400) : `not measured (N=${largest?.n ?? 0}: ${mb(largest?.simPeakMb ?? NaN)})`}`,
+    ]));
+    json['fleet'] = fleets;
+    console.log(out.at(-1));
+  } finally {
+    if (!o.keep) rmSync(work, { recursive: true, force: true });
+    else log(`kept ${work}`);
+  }
+  json['benchWallMs'] = Date.now() - started;
+  json['tables'] = out.join('\n');
+  const dest = join(REPO, 'bench', 'results', `${o.quick ? 'quick' : 'full'}.json`);
+  mkdirSync(dirname(dest), { recursive: true });
+  writeFileSync(dest, JSON.stringify(json, null, 2) + '\n');
+  log(`done in ${s1(Date.now() - started)}; results ${dest}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench: could not run: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  process.exit(2);
+});
