@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBS=(chromium python3-openstackclient python3-magnumclient python3-octaviaclient openssh-server openssh-client libvirt-clients curl)
+DEBS=(tmux chromium python3-openstackclient python3-magnumclient python3-octaviaclient openssh-server openssh-client libvirt-clients curl)
 missing=()
 for p in "${DEBS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -3,7 +3,6 @@
 
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { CapiGateError } from '../core/errors.js';
 import { startSim } from '../../sim/index.js';
 import { loadSite } from '../site/load.js';
 import type { Out } from './output.js';
@@ -14,12 +13,6 @@ export interface SimCommandOptions {
   readonly timeScale: number;
   readonly scenario?: string;
   readonly seed?: number;
-}
-
-export function parseTimeScale(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0 || n > 100) throw new CapiGateError('CAPI_GATE_USAGE', `--time-scale must be a number in (0, 100], not ${JSON.stringify(v)}`, { hint: '0.01 makes a 10-minute create take 6 seconds.' });
-  return n;
 }
 
 export async function simCommand(out: Out, o: SimCommandOptions): Promise<number> {

@@ -7,9 +7,7 @@ import { selectSteps } from '../phase08/index.js';
 import { loadSite } from '../site/load.js';
 import { historyCommand, reportCommand, signoffCommand } from './cmd-report.js';
 import { renderPlan } from './cmd-plan.js';
-import { doctorCommand } from './cmd-doctor.js';
-import { parseTimeScale, simCommand } from './cmd-sim.js';
-import { demoCommand } from './cmd-demo.js';
+import { parseTimeScale } from './time-scale.js';
 import { renderRunbook } from './cmd-runbook.js';
 import { parseList, runCommand } from './cmd-run.js';
 import { runsDir, version } from './context.js';
@@ -131,6 +129,7 @@ program
   .option('--run <runId>', 'journal remediations into this run (and use what it captured)')
   .action(async (o: { site: string; remediate?: boolean; run?: string }) => {
     const ac = graceful();
+    const { doctorCommand } = await import('./cmd-doctor.js');
     exitCode = await doctorCommand(out, { site: o.site, remediate: o.remediate === true, ...(o.run ? { runId: o.run } : {}), runsDir: runsDir(program.opts<{ runsDir?: string }>().runsDir), clock: realClock, signal: ac.signal });
   });
 
@@ -143,6 +142,7 @@ program
   .option('--scenario <name>', 'a named fault scenario (sim/scenarios) or a scenario file')
   .option('--seed <n>', 'seed for ids and fault rules')
   .action(async (o: { out: string; site?: string; timeScale: string; scenario?: string; seed?: string }) => {
+    const { simCommand } = await import('./cmd-sim.js');
     exitCode = await simCommand(out, { out: o.out, ...(o.site ? { site: o.site } : {}), timeScale: parseTimeScale(o.timeScale), ...(o.scenario ? { scenario: o.scenario } : {}), ...(o.seed ? { seed: Number(o.seed) } : {}) });
   });
 
@@ -153,6 +153,7 @@ program
   .option('--scenario <name>', 'a named fault scenario')
   .action(async (o: { timeScale: string; scenario?: string }) => {
     const ac = graceful();
+    const { demoCommand } = await import('./cmd-demo.js');
     exitCode = await demoCommand(out, { runsDir: runsDir(program.opts<{ runsDir?: string }>().runsDir), timeScale: parseTimeScale(o.timeScale), ...(o.scenario ? { scenario: o.scenario } : {}), signal: ac.signal, clock: realClock });
   });
 
