@@ -135,17 +135,19 @@ status_all() {
   if healthy; then echo "healthy: yes ($STATE)"; else echo "healthy: no"; return 1; fi
 }
 
-# One `up`/`ensure`/`stop` at a time per machine (ports are machine-wide): concurrent test
-# processes wait here, then find the services healthy and reuse them.
+# One `up`/`ensure` at a time per machine (ports are machine-wide): concurrent test processes
+# wait here, then find the services healthy and reuse them. The daemons are started with fd 9
+# closed, or they would hold the lock for as long as they run.
 exec 9> "${TMPDIR:-/tmp}/capi-gate-real-openstack.lock"
 case "$CMD" in
   status) status_all; exit $? ;;
-  stop) flock 9; stop_all; exit 0 ;;
+  # stop takes no lock: it only kills PIDs from this DIR's PID files
+  stop) stop_all; exit 0 ;;
   ensure)
-    flock 9
+    flock -w 900 9 || { echo "real-openstack: another up/ensure held the lock for 15 min" >&2; exit 1; }
     if healthy; then echo "$R"; log "reusing healthy instances ($(minus "$(now)" "$T_ALL") s)"; exit 0; fi
     log "no healthy instances in $R; starting" ;;
-  up) flock 9 ;;
+  up) flock -w 900 9 || { echo "real-openstack: another up/ensure held the lock for 15 min" >&2; exit 1; } ;;
 esac
 
 # ---------------------------------------------------------------- 0. can we run here at all?
@@ -282,7 +284,7 @@ UWSGI=/usr/bin/uwsgi_python311; [ -x "$UWSGI" ] || UWSGI=/usr/bin/uwsgi_python3
 setsid nohup "$UWSGI" --http-socket "$HOST:5000" \
   --wsgi-file /usr/bin/keystone-wsgi-public --master --processes "$KEYSTONE_PROCESSES" --threads 1 \
   --lazy-apps --die-on-term --buffer-size 65535 --add-header 'Connection: close' \
-  --pidfile "$R/keystone.pid" --logto "$R/keystone-uwsgi.log" > /dev/null 2>&1 < /dev/null &
+  --pidfile "$R/keystone.pid" --logto "$R/keystone-uwsgi.log" > /dev/null 2>&1 < /dev/null 9>&- &
 wait_http "$KS_URL" 60 || { tail -30 "$R/keystone-uwsgi.log" >&2; exit 1; }
 for _ in $(seq 1 50); do [ -s "$R/keystone.pid" ] && break; sleep 0.1; done
 step_done "keystone start (uwsgi ready)"
@@ -290,7 +292,7 @@ step_done "keystone start (uwsgi ready)"
 # ---------------------------------------------------------------- 6. glance-api (eventlet)
 wait "$GLANCE_DB_PID" || { tail -20 "$R/glance-manage.log" >&2; exit 1; }
 setsid nohup /usr/bin/glance-api --config-file /etc/glance/glance-api.conf \
-  --config-file /etc/glance/glance-image-import.conf > "$R/glance-api.stdout.log" 2>&1 < /dev/null &
+  --config-file /etc/glance/glance-image-import.conf > "$R/glance-api.stdout.log" 2>&1 < /dev/null 9>&- &
 echo $! > "$R/glance.pid"
 step_done "glance db_sync; glance-api launched"
 

@@ -166,7 +166,7 @@ async function deleteAppCred(k: Ctx, id: string): Promise<number> {
 /** Raw POST /v3/auth/tokens (the wire contract, bypassing the client's own hygiene). */
 async function rawAuth(k: Ctx, body: unknown): Promise<{ status: number; message: string; subject: boolean }> {
   const res = await k.transport.request({
-    method: 'POST', url: `${k.target.authUrl}/auth/tokens?nocatalog`, service: 'keystone', operation: 'raw authenticate', signal: k.signal, json: body, accept: [400, 401, 403, 404],
+    method: 'POST', url: `${k.target.authUrl}/auth/tokens?nocatalog`, service: 'keystone', operation: 'raw authenticate', signal: k.signal, json: body, accept: [201, 400, 401, 403, 404],
   });
   const parsed = res.body.length ? (JSON.parse(res.body.toString('utf8')) as { error?: { message?: string } }) : {};
   return { status: res.status, message: parsed.error?.message ?? '', subject: Boolean(res.headers['x-subject-token']) };
@@ -185,6 +185,11 @@ interface Case {
   readonly name: string;
   readonly expected: unknown;
   run(k: Ctx): Promise<unknown>;
+  /**
+   * A known simulator discrepancy (the real Keystone's answer is the expected one): the sim's run
+   * is reported as TODO with this text instead of failing the suite, until sim/ is fixed.
+   */
+  readonly simBug?: string;
 }
 
 // ----------------------------------------------------------------------------- the table
@@ -397,18 +402,21 @@ const CASES: Case[] = [
   {
     name: 'the application-credential secret never appears in errors (wrong secret, deleted credential, unknown id)',
     expected: {
-      wrongSecret: ['CAPI_GATE_CREDENTIALS', 401, false, true],
-      deleted: { deleteStatus: 204, error: ['CAPI_GATE_CREDENTIALS', 401, false, true], deleteAgain: 404 },
-      unknownId: ['CAPI_GATE_CREDENTIALS', 401, false, true],
+      wrongSecret: ['CAPI_GATE_CREDENTIALS', true, false, true],
+      deleted: { deleteStatus: 204, error: ['CAPI_GATE_CREDENTIALS', true, false, true], deleteAgain: 404 },
+      unknownId: ['CAPI_GATE_CREDENTIALS', true, false, true],
     },
     async run(k) {
       const { cred } = await createAppCred(k, `contract-secret-${k.tag}`, ['member']);
       const secret = cred.secret ?? '';
       assert.ok(secret.length >= 16);
-      const wrong = `${secret.slice(0, -4)}AAAA`;
+      // Altered in the first 72 bytes (bcrypt ignores the rest: see the bcrypt case).
+      const wrong = `${secret.startsWith('A') ? 'B' : 'A'}${secret.slice(1)}`;
+      // [code, refused with 401/404 (the exact status is its own case), secret shown, status shown]
       const check = (e: unknown) => {
         const dump = dumpError(e);
-        return [codeOf(e), statusOf(e), dump.includes(secret) || dump.includes(wrong), /HTTP 401/.test(dump)];
+        const st = statusOf(e);
+        return [codeOf(e), st === 401 || st === 404, dump.includes(secret) || dump.includes(wrong), /HTTP 40[14]/.test(dump)];
       };
       const e1 = await rejection(narrowToProject(appCred(k.target, cred.id, wrong), k.projectId, k.opts).token(k.signal));
       const deleteStatus = await deleteAppCred(k, cred.id);
@@ -416,6 +424,66 @@ const CASES: Case[] = [
       const deleteAgain = await deleteAppCred(k, cred.id);
       const e3 = await rejection(narrowToProject(appCred(k.target, `${cred.id.slice(0, -6)}000000`, secret), k.projectId, k.opts).token(k.signal));
       return { wrongSecret: check(e1), deleted: { deleteStatus, error: check(e2), deleteAgain }, unknownId: check(e3) };
+    },
+  },
+  {
+    name: 'application-credential auth: a wrong secret is 401, an unknown or deleted credential id is 404 "Could not find Application Credential"',
+    expected: { wrongSecret: 401, unknown: [404, true], deleted: [404, true] },
+    simBug:
+      'sim/keystone.ts postTokens answers 401 for an unknown application-credential id (`if (!cred || ...) unauthorized()`); the real Keystone answers 404 {"error":{"code":404,"message":"Could not find Application Credential: <id>.","title":"Not Found"}} (only a wrong secret is a 401)',
+    async run(k) {
+      const { cred } = await createAppCred(k, `contract-notfound-${k.tag}`, ['member']);
+      const secret = cred.secret ?? '';
+      const auth = async (id: string, s: string) => {
+        const r = await rawAuth(k, { auth: { identity: { methods: ['application_credential'], application_credential: { id, secret: s } } } });
+        return [r.status, /could not find application credential/i.test(r.message)];
+      };
+      const wrongSecret = (await auth(cred.id, `${secret.startsWith('A') ? 'B' : 'A'}${secret.slice(1)}`))[0];
+      const unknown = await auth(`${cred.id.slice(0, -6)}000000`, secret);
+      await deleteAppCred(k, cred.id);
+      const deleted = await auth(cred.id, secret);
+      return { wrongSecret, unknown, deleted };
+    },
+  },
+  {
+    name: 'an unscoped password token (scope "unscoped"): 201 with no project, roles or catalog',
+    expected: { status: 201, keys: ['audit_ids', 'expires_at', 'issued_at', 'methods', 'user'] },
+    async run(k) {
+      const t = k.target.tenant;
+      const res = await k.transport.request({
+        method: 'POST', url: `${k.target.authUrl}/auth/tokens`, service: 'keystone', operation: 'unscoped authenticate', signal: k.signal,
+        json: { auth: { identity: { methods: ['password'], password: { user: { name: t.username, domain: { name: t.userDomainName }, password: t.password } } }, scope: 'unscoped' } },
+      });
+      const body = JSON.parse(res.body.toString('utf8')) as { token: Record<string, unknown> };
+      return { status: res.status, keys: Object.keys(body.token).sort() };
+    },
+  },
+  {
+    name: 'domain and system scope need a domain / system role assignment: a project admin without one gets 401',
+    expected: { domain: 401, system: 401 },
+    simBug:
+      'sim/keystone.ts postTokens grants domain and system scope to any user holding the admin role on ANY project; the real Keystone answers 401 unless the user has a role assignment on that domain (or on the system)',
+    async run(k) {
+      const a = k.target.admin;
+      const identity = { methods: ['password'], password: { user: { name: a.username, domain: { name: a.userDomainName }, password: a.password } } };
+      const domain = await rawAuth(k, { auth: { identity, scope: { domain: { name: a.userDomainName } } } });
+      const system = await rawAuth(k, { auth: { identity, scope: { system: { all: true } } } });
+      return { domain: domain.status, system: system.status };
+    },
+  },
+  {
+    name: 'an application-credential secret is checked on its first 72 bytes only (bcrypt): a secret altered after byte 72 still authenticates',
+    expected: { longerThan72: true, alteredEarly: 401, alteredLate: 201 },
+    simBug:
+      "sim/keystone.ts postTokens compares the whole application-credential secret (ac['secret'] !== cred.secret); the real Keystone bcrypt-hashes it, and bcrypt reads 72 bytes, so only the first 72 bytes count",
+    async run(k) {
+      const { cred } = await createAppCred(k, `contract-bcrypt-${k.tag}`, ['member']);
+      const secret = cred.secret ?? '';
+      const flip = (ch: string) => (ch === 'A' ? 'B' : 'A');
+      const early = `${flip(secret[0] ?? '')}${secret.slice(1)}`;
+      const late = `${secret.slice(0, 80)}${flip(secret[80] ?? '')}${secret.slice(81)}`;
+      const auth = async (s: string) => (await rawAuth(k, { auth: { identity: { methods: ['application_credential'], application_credential: { id: cred.id, secret: s } } } })).status;
+      return { longerThan72: secret.length > 80, alteredEarly: await auth(early), alteredLate: await auth(late) };
     },
   },
 ];
@@ -472,7 +540,8 @@ for (const { name, make, options } of TARGETS) {
     });
 
     for (const c of CASES) {
-      test(c.name, options, async () => {
+      const todo = name === 'sim' && c.simBug ? { todo: `SIM BUG: ${c.simBug}` } : {};
+      test(c.name, { ...options, ...todo }, async () => {
         assert.ok(k, 'target set up');
         assert.deepEqual(await c.run(k), c.expected);
       });
