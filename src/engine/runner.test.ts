@@ -245,3 +245,27 @@ test('an unexpected exception in a body is an ERROR item, not a crash', async ()
     t.cleanup();
   }
 });
+
+test('polling.intervalScale shrinks every poll interval of every wait', async () => {
+  const t = tempDir();
+  try {
+    const times: number[] = [];
+    const step = defineStep<S, null>({
+      id: 'w', title: 'w', kind: 'read', needs: [], decisions: [], runbook: '',
+      body: async (ctx) => {
+        let n = 0;
+        await ctx.wait({ name: 'x', what: 'x', deadlineMs: 600_000, backoff: { initialMs: 2000, maxMs: 30_000, factor: 2, jitter: 0 }, poll: async () => { times.push(ctx.clock.now()); return ++n; }, state: String, acceptors: [{ state: 'success', matcher: (v) => v >= 4 }] });
+        return null;
+      },
+      gate: passGate,
+    });
+    const clock = new VirtualClock();
+    const site = exampleSite();
+    const scaled = { ...site, site: { ...site.site, polling: { intervalScale: 0.05 } } };
+    const journal = Journal.create(t.dir, { runId: 'p', site: 'roosevelt', sitePath: site.path, createdAt: 0, selection: { only: [], skip: [] }, version: 'test' });
+    await runSteps({ steps: [step], selected: new Set(['w']), journal, site: scaled, services: { log: [] }, clock, bus: new EventBus(), signal: new AbortController().signal, teardownBudgetMs: 1000, resumed: false });
+    assert.deepEqual(times.slice(1).map((x, i) => x - times[i]!), [100, 200, 400]);
+  } finally {
+    t.cleanup();
+  }
+});

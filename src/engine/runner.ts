@@ -12,6 +12,7 @@ import type { LoadedSite } from '../site/load.js';
 import { EvidenceStore } from './evidence.js';
 import type { Journal } from './journal.js';
 import type { MutationResult, MutationSpec, StepContext, StepDef, StepOutcome, StepRecord } from './step.js';
+import { DEFAULT_BACKOFF } from '../core/backoff.js';
 import { WaitError, runWaiter } from './waiter.js';
 import type { WaitResult, WaiterSpec } from './waiter.js';
 
@@ -104,7 +105,13 @@ export async function runSteps<S>(opts: RunOptions<S>): Promise<RunResult> {
       journal.append({ t: 'capture', key, value, at: clock.now() });
     },
     result: (id) => records.get(id),
-    wait: async <T>(spec: WaiterSpec<T>): Promise<WaitResult<T>> => {
+    wait: async <T>(given: WaiterSpec<T>): Promise<WaitResult<T>> => {
+      let spec = given;
+      const scale = opts.site.site.polling.intervalScale;
+      if (scale !== 1) {
+        const b = spec.backoff ?? DEFAULT_BACKOFF;
+        spec = { ...spec, backoff: { ...b, initialMs: Math.max(20, b.initialMs * scale), maxMs: Math.max(50, b.maxMs * scale) } };
+      }
       try {
         const r = await runWaiter(spec, {
           clock,

@@ -83,6 +83,8 @@ export const SITE_KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'hypervisor.snapshot2': 'Snapshot 2 name (post-tenant-setup; missing = OUTSTANDING).',
   managementCluster: 'Management cluster access (appendix-A stuck-delete).',
   'managementCluster.kubeconfig': 'Its kubeconfig.',
+  polling: 'How often waits poll.',
+  'polling.intervalScale': 'Multiplies every poll interval (backoff initial and cap); 1 on a real site, the time scale on a simulated one.',
   deadlines: 'Deadlines per wait.',
   'deadlines.imageActive': 'Image to active after import.',
   'deadlines.clusterCreate': 'Cluster to CREATE_COMPLETE.',

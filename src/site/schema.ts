@@ -129,6 +129,10 @@ export const siteSchema = z.strictObject({
   }),
   /** Management cluster access (appendix-A stuck-delete). */
   managementCluster: z.strictObject({ kubeconfig: name }).optional(),
+  /** Poll pacing: a simulated site at a time scale sets intervalScale to the same factor. */
+  polling: z.strictObject({
+    intervalScale: z.number().positive().max(1).default(1),
+  }).default({ intervalScale: 1 }),
   /** Deadlines per wait; the runbook's own poll budgets are the defaults. */
   deadlines: z.strictObject({
     imageActive: duration.default('10m'),
