@@ -14,7 +14,7 @@ import { toLoopback, parseCidr } from './loopback.js';
 import type { NeutronOps } from './neutron.js';
 import { findFlavor } from './nova.js';
 import type { OctaviaOps } from './octavia.js';
-import { canWrite } from './octavia.js';
+import { canRead, canWrite } from './octavia.js';
 import type { SimTimer } from './clock.js';
 import type { Cluster, LoadBalancer, Server, Token } from './state.js';
 
@@ -70,7 +70,8 @@ export class CapiHelmDriver {
     if (!cred) return { ok: false, status: 401, message: 'The request you have made requires authentication (application credential not found).' };
     if (service === 'octavia') {
       const roles = new Set(cred.roleIds.map((id) => this.w.roles.get(id)?.name ?? ''));
-      if (!canWrite({ roles, isAdmin: roles.has('admin') }, this.ctx.octaviaRbac)) return { ok: false, status: 403, message: 'Policy does not allow this request to be performed.' };
+      const allowed = method === 'GET' ? canRead({ roles, isAdmin: roles.has('admin') }, this.ctx.octaviaRbac) : canWrite({ roles, isAdmin: roles.has('admin') }, this.ctx.octaviaRbac);
+      if (!allowed) return { ok: false, status: 403, message: 'Policy does not allow this request to be performed.' };
     }
     return { ok: true };
   }
@@ -279,6 +280,15 @@ export class CapiHelmDriver {
   }
 
   private deleteLb(c: Cluster): void {
+    // CAPO looks the API LB up by name first, so a credential Octavia refuses wedges the delete
+    // even when no LB was ever built (appendix-A stuck-delete).
+    const lookup = this.appCredCall(c, 'octavia', 'GET', '/v2.0/lbaas/loadbalancers');
+    if (!lookup.ok) {
+      c.res.lastError = `octavia GET /v2.0/lbaas/loadbalancers: ${lookup.status} ${lookup.message}`;
+      this.note(c, `api load balancer lookup failed (stuck-delete): ${c.res.lastError}`);
+      this.after(c, this.ctx.durations.capoRetry, 'api lb delete retry', () => this.deleteLb(c));
+      return;
+    }
     const lb = c.res.lbId ? this.w.loadBalancers.get(c.res.lbId) : undefined;
     if (!lb) return this.deleteNetwork(c);
     const r = this.appCredCall(c, 'octavia', 'DELETE', `/v2.0/lbaas/loadbalancers/${lb.id}`);

@@ -15,7 +15,7 @@ test('scenario files are found from the compiled location and all validate', () 
 test('stale-appcred: the create wedges in CREATE_IN_PROGRESS and the tenant sees Octavia 403s', async () => {
   const h = await startSim({ scenario: 'stale-appcred' });
   try {
-    const api = await login(h, 'tenant');
+    let api = await login(h, 'tenant');
     await api.call('container-infra', 'POST', '/clustertemplates', RUNBOOK_TEMPLATE, MAGNUM_LATEST);
     const c = await api.call('container-infra', 'POST', '/clusters', RUNBOOK_CLUSTER, MAGNUM_LATEST);
     assert.equal(c.status, 202);
@@ -36,6 +36,32 @@ test('stale-appcred: the create wedges in CREATE_IN_PROGRESS and the tenant sees
     assert.ok(lbCalls.every((r) => r.status === 403 && r.faults.includes('octavia-403-appcred')));
     const admin = await login(h, 'admin');
     assert.equal((await admin.call('load-balancer', 'GET', '/v2.0/lbaas/loadbalancers')).status, 200, 'admin scope is not affected');
+
+    // The delete wedges too (appendix-A stuck-delete) ...
+    assert.equal((await api.call('container-infra', 'DELETE', '/clusters/capi-test-1', undefined, MAGNUM_LATEST)).status, 204);
+    h.clock.advance(30 * 60_000);
+    api = await login(h, 'tenant'); // the first token has expired on the virtual clock
+    const stuck = (await api.call('container-infra', 'GET', '/clusters/capi-test-1', undefined, MAGNUM_LATEST)).json as Record<string, unknown>;
+    assert.equal(stuck['status'], 'DELETE_IN_PROGRESS');
+    // ... until the OpenStackCluster finalizer is cleared: the cluster goes, its network stays for manual cleanup.
+    h.applyOp({ op: 'cluster-clear-finalizer' });
+    assert.equal((await api.call('container-infra', 'GET', '/clusters/capi-test-1', undefined, MAGNUM_LATEST)).status, 404);
+    const routers = (await api.call('network', 'GET', '/v2.0/routers')).json as { routers: { id: string; name: string }[] };
+    const leftover = routers.routers.find((r) => r.name.startsWith('k8s-clusterapi-cluster-'));
+    assert.ok(leftover, 'the cluster router is left behind');
+    const subnets = (await api.call('network', 'GET', `/v2.0/subnets?name=${encodeURIComponent(leftover.name)}`)).json as { subnets: { id: string; network_id: string }[] };
+    const sn = subnets.subnets[0];
+    assert.ok(sn);
+    assert.equal((await api.call('network', 'DELETE', `/v2.0/subnets/${sn.id}`)).status, 409, 'SubnetInUse while the router interface is there');
+    assert.equal((await api.call('network', 'PUT', `/v2.0/routers/${leftover.id}/remove_router_interface`, { subnet_id: sn.id })).status, 200);
+    assert.equal((await api.call('network', 'PUT', `/v2.0/routers/${leftover.id}`, { router: { external_gateway_info: {} } })).status, 200);
+    assert.equal((await api.call('network', 'DELETE', `/v2.0/routers/${leftover.id}`)).status, 204);
+    assert.equal((await api.call('network', 'DELETE', `/v2.0/subnets/${sn.id}`)).status, 204);
+    assert.equal((await api.call('network', 'DELETE', `/v2.0/networks/${sn.network_id}`)).status, 204);
+    const sgs = (await api.call('network', 'GET', '/v2.0/security-groups')).json as { security_groups: { id: string; name: string }[] };
+    for (const g of sgs.security_groups.filter((x) => x.name.startsWith('k8s-cluster-'))) {
+      assert.equal((await api.call('network', 'DELETE', `/v2.0/security-groups/${g.id}`)).status, 204);
+    }
   } finally {
     await h.close();
   }
