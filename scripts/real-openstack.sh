@@ -9,7 +9,7 @@
 #             DBs, configure, start, create the runbook's objects, write credentials. ~75 s on a
 #             fresh machine (~45 s of it apt), ~25 s when the packages are installed.
 #     ensure  reuse running instances when they are healthy (PIDs alive, both APIs answer, the
-#             recorded tenant password still authenticates): ~0.2 s. Otherwise `up`.
+#             recorded tenant password still authenticates): ~0.3-1.5 s. Otherwise `up`.
 #     stop    stop what this script started (by PID file only).
 #     status  PIDs, memory, health.
 #

@@ -192,7 +192,9 @@ export function rekeyWorld(world: World, idMap: ReadonlyMap<string, string>): vo
     if (value instanceof Map) {
       const entries = [...value.entries()];
       value.clear();
-      for (const [k, v] of entries) value.set(typeof k === 'string' ? (idMap.get(k) ?? k) : k, fix(v, 0));
+      // composite keys too (keypairs are keyed `${userId}/${name}`)
+      const key = (k: unknown) => (typeof k === 'string' ? k.split('/').map((part) => idMap.get(part) ?? part).join('/') : k);
+      for (const [k, v] of entries) value.set(key(k), fix(v, 0));
     }
   }
   world.assignments = world.assignments.map((a) => fix({ ...a }, 0) as typeof a);

@@ -1,6 +1,6 @@
 // Real Keystone + Glance (Debian Zed) on 127.0.0.1:5000 / :9292 for tests, brought up by
 // scripts/real-openstack.sh. Once per test process (memoized), and once per machine in effect:
-// the script's `ensure` takes a machine-wide flock, reuses healthy instances (~0.2 s) and only
+// the script's `ensure` takes a machine-wide flock, reuses healthy instances (~0.3-1.5 s) and only
 // otherwise installs/starts them (~75 s fresh, ~25 s with the packages installed).
 // The services are LEFT RUNNING for the next test file or run; `bash scripts/real-openstack.sh
 // stop` stops them. When they cannot run here (not root, no apt): under CI the test fails, else
