@@ -18,11 +18,6 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 
-if [ "$(id -u)" = 0 ] && [ "${CAPI_GATE_REAL_OPENSTACK:-}" != off ]; then
-  echo "setup: real Keystone + Glance on loopback (scripts/real-openstack.sh ensure)"
-  bash scripts/real-openstack.sh ensure >/dev/null || echo "setup: real Keystone/Glance not started; the fidelity tests that need them will say why" >&2
-fi
-
 stamp=node_modules/.capi-gate-lock
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   echo "setup: npm ci"
