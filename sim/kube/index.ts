@@ -138,7 +138,7 @@ export async function startManagementApi(opts: StartManagementApiOptions): Promi
 }
 
 export { WorkloadCluster, DEFAULT_KUBE_DURATIONS, isPodReady } from './workload.js';
-export type { WorkloadClusterSpec, KubeDurations } from './workload.js';
+export type { WorkloadClusterSpec, KubeDurations, NodeSeed } from './workload.js';
 export { ManagementCluster, capiNamespace, OSC_FINALIZER, CLUSTER_FINALIZER } from './management.js';
 export type { CapiClusterSpec } from './management.js';
 export { memoryLoadBalancers, occmLoadBalancerName, ServiceEndpoint } from './lb.js';

@@ -27,7 +27,14 @@ export interface WorkloadClusterSpec {
   readonly nodeNetwork?: string;
   /** Where Calico runs: calico-system under the tigera operator (default), or kube-system. */
   readonly calicoNamespace?: 'calico-system' | 'kube-system';
+  /** The Nova servers CAPO created (names and fixed IPs), so nodes match `openstack server list`; default: generated. */
+  readonly nodes?: { readonly controlPlane: readonly NodeSeed[]; readonly workers: readonly NodeSeed[] };
   readonly seed?: number;
+}
+
+export interface NodeSeed {
+  readonly name: string;
+  readonly ip?: string;
 }
 
 /** Simulated durations in ms (before the time scale applies). */
@@ -141,9 +148,15 @@ export class WorkloadCluster {
       s.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: this.meta(ns), spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } });
     }
     const c = this.spec.clusterName;
-    for (let i = 0; i < this.spec.masterCount; i++) this.controlPlaneNodes.push(`${c}-control-plane-${this.suffix()}`);
-    const ms = this.suffix(5);
-    for (let i = 0; i < this.spec.nodeCount; i++) this.workerNodes.push(`${c}-default-worker-${ms}-${this.suffix()}`);
+    if (this.spec.nodes) {
+      this.controlPlaneNodes.push(...this.spec.nodes.controlPlane.map((n) => n.name));
+      this.workerNodes.push(...this.spec.nodes.workers.map((n) => n.name));
+      for (const n of [...this.spec.nodes.controlPlane, ...this.spec.nodes.workers]) if (n.ip) this.fixedIps.set(n.name, n.ip);
+    } else {
+      for (let i = 0; i < this.spec.masterCount; i++) this.controlPlaneNodes.push(`${c}-control-plane-${this.suffix()}`);
+      const ms = this.suffix(5);
+      for (let i = 0; i < this.spec.nodeCount; i++) this.workerNodes.push(`${c}-default-worker-${ms}-${this.suffix()}`);
+    }
     this.nodeNames.push(...this.controlPlaneNodes, ...this.workerNodes);
     this.nodeNames.forEach((n, i) => s.create('nodes', this.node(n, i, this.controlPlaneNodes.includes(n))));
 
@@ -170,8 +183,11 @@ export class WorkloadCluster {
     };
   }
 
+  private readonly fixedIps = new Map<string, string>();
+
   private nodeIp(i: number): string {
-    return `${this.net}.${10 + i}`;
+    const name = this.nodeNames[i];
+    return (name ? this.fixedIps.get(name) : undefined) ?? `${this.net}.${10 + i}`;
   }
 
   private node(name: string, i: number, cp: boolean): KObject {

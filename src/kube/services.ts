@@ -18,12 +18,23 @@ export interface MagnumAccess extends CertificateSigner {
   locate?(clusterName: string, signal: AbortSignal): Promise<{ readonly uuid: string; readonly apiAddress: string | null }>;
 }
 
+/** A Service whose Octavia LB the CCM owns. */
+export interface ServiceRef {
+  readonly namespace: string;
+  readonly name: string;
+  /**
+   * The CCM's --cluster-name: the CAPI cluster name (Magnum stack_id, captured as capi_suffix),
+   * when known. The chart sets it to the Helm release name, not the Magnum cluster name.
+   */
+  readonly capiCluster?: string;
+}
+
 export interface KubeOctavia {
   /**
    * Tenant scope: the Octavia LBs the OpenStack CCM created for a Service, named
-   * kube_service_<cluster>_<namespace>_<name> (occmLoadBalancerName). [] once they are gone.
+   * kube_service_<capi cluster>_<namespace>_<name> (see serviceLoadBalancerMatches). [] once they are gone.
    */
-  serviceLoadBalancers(service: { readonly namespace: string; readonly name: string }, signal: AbortSignal): Promise<readonly LoadBalancerState[]>;
+  serviceLoadBalancers(service: ServiceRef, signal: AbortSignal): Promise<readonly LoadBalancerState[]>;
   /** Admin scope: PUT /v2.0/lbaas/loadbalancers/{id}/failover (202). */
   failover(lbId: string, signal: AbortSignal): Promise<void>;
   /** GET /v2.0/lbaas/loadbalancers/{id}; undefined on 404. */
@@ -58,4 +69,13 @@ export interface KubeServices {
 /** The Octavia LB name the OpenStack CCM gives a Service's LB. */
 export function occmLoadBalancerName(clusterName: string, namespace: string, name: string): string {
   return `kube_service_${clusterName}_${namespace}_${name}`;
+}
+
+/**
+ * Whether an Octavia LB name is the CCM's LB for a Service: the exact name when the CAPI
+ * cluster name is known, else any kube_service_*_<namespace>_<name>.
+ */
+export function serviceLoadBalancerMatches(lbName: string, svc: ServiceRef): boolean {
+  if (svc.capiCluster) return lbName === occmLoadBalancerName(svc.capiCluster, svc.namespace, svc.name);
+  return lbName.startsWith('kube_service_') && lbName.endsWith(`_${svc.namespace}_${svc.name}`);
 }

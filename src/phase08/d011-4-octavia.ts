@@ -85,7 +85,7 @@ async function teardownRoundRobin(ctx: Ctx, client: KubeClient): Promise<void> {
     what: 'the rr Service and its Octavia LB gone',
     poll: async (signal) => ({
       service: (await client.getService(RR.namespace, RR.name, signal)) !== undefined,
-      lbs: await ctx.services.kube.octavia.serviceLoadBalancers({ namespace: RR.namespace, name: RR.name }, signal),
+      lbs: await ctx.services.kube.octavia.serviceLoadBalancers({ namespace: RR.namespace, name: RR.name, ...(ctx.captured(CAPTURED.capiSuffix) ? { capiCluster: ctx.captured(CAPTURED.capiSuffix)! } : {}) }, signal),
     }),
     state: (v) => (v.service ? 'Service present' : v.lbs.length ? `LB ${v.lbs.map((l) => l.provisioningStatus).join(',')}` : 'gone'),
     acceptors: [

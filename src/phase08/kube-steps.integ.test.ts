@@ -18,7 +18,8 @@ import { SimClock } from '../../sim/clock.js';
 import { createTestCa, loadKubeScenario, memoryLoadBalancers, occmLoadBalancerName, signCsrWithCa, startKubeApi } from '../../sim/kube/index.js';
 import type { KubeApiHandle, KubeScenario } from '../../sim/kube/index.js';
 import { exampleSite, tempDir } from '../../test/helpers.js';
-import type { KubeOctavia, LoadBalancerState, MagnumAccess } from '../kube/index.js';
+import { serviceLoadBalancerMatches } from '../kube/index.js';
+import type { KubeOctavia, LoadBalancerState, MagnumAccess, ServiceRef } from '../kube/index.js';
 import { CAPTURED } from '../report/captured-keys.js';
 import type { Phase08Services } from './services.js';
 import { step as step83 } from './8.3-addons.js';
@@ -50,8 +51,9 @@ async function world(host: string, lbBase: string, scenario?: KubeScenario): Pro
   const blackoutMs = scenario?.octavia.blackoutMs ?? 25_000;
   const octavia = {
     failovers: 0,
-    async serviceLoadBalancers(svc: { namespace: string; name: string }) {
-      return lbs.list().filter((l) => l.name === occmLoadBalancerName(CLUSTER, svc.namespace, svc.name)).map((l) => ({ id: l.id, name: l.name, provisioningStatus: l.provisioningStatus, operatingStatus: 'ONLINE' }));
+    async serviceLoadBalancers(svc: ServiceRef) {
+      assert.equal(svc.capiCluster, CLUSTER, 'the step passes the CAPI cluster name (capi_suffix)');
+      return lbs.list().filter((l) => serviceLoadBalancerMatches(l.name, svc) && l.name === occmLoadBalancerName(CLUSTER, svc.namespace, svc.name)).map((l) => ({ id: l.id, name: l.name, provisioningStatus: l.provisioningStatus, operatingStatus: 'ONLINE' }));
     },
     async failover(id: string) {
       if (id !== apiLb.id) throw Object.assign(new Error('404'), { status: 404 });
@@ -95,6 +97,7 @@ async function run(w: World, opts: { runsDir: string; selected?: string[]; signa
   journal.append({ t: 'capture', key: CAPTURED.clusterUuid, value: '6de15cf4-8805-4ac2-b413-8de2c48d92cf', at });
   journal.append({ t: 'capture', key: CAPTURED.apiAddress, value: `${w.api.url}`, at });
   journal.append({ t: 'capture', key: CAPTURED.apiLbId, value: w.apiLb.id, at });
+  journal.append({ t: 'capture', key: CAPTURED.capiSuffix, value: CLUSTER, at });
   const bus = new EventBus();
   const events: RunEvent[] = [];
   bus.on((e) => { events.push(e); opts.onEvent?.(e); });
