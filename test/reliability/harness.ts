@@ -180,3 +180,18 @@ export function resourceCounts(s: SimState): Record<string, number> {
     servers: s.nova.servers.length,
   };
 }
+
+/** Real-time budgets for runs against a fast simulator (the CLI waits on the real clock). */
+export const FAST_DEADLINES: Record<string, string> = {
+  imageActive: '1m', clusterCreate: '3m', clusterStall: '1m', nodesReady: '5s', loadBalancerIp: '15s', failover: '30s', clusterDelete: '2m', teardown: '30s', probe: '3s',
+};
+
+/** The simulator's site file with another cluster name and short deadlines, beside the original (its relative paths resolve). */
+export function siteVariantText(text: string, cluster: string, deadlines: Record<string, string> = FAST_DEADLINES): string {
+  let out = text.replace(/^(cluster:\n\s+name:\s*)\S+/m, `$1${cluster}`);
+  const at = out.search(/^deadlines:/m);
+  if (at < 0) return out;
+  let tail = out.slice(at);
+  for (const [k, v] of Object.entries(deadlines)) tail = tail.replace(new RegExp(`^(\\s+${k}:\\s*)\\S+`, 'm'), `$1${v}`);
+  return out.slice(0, at) + tail;
+}
