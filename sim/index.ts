@@ -34,6 +34,9 @@ import { loadScenario } from './scenarios.js';
 import { ADMIN_USER, EXTERNAL_CIDR, TENANT_USER, imageBytes, seedCompute, seedIdentities, seedImage, seedNetworks } from './seed.js';
 import type { TimelineListener } from './state.js';
 import { World } from './state.js';
+import { attachWorkloadClusters } from './kube/site.js';
+import { KUBE_SCENARIOS, loadKubeScenario } from './kube/index.js';
+import type { KubeApiHandle, LoadBalancerHooks } from './kube/index.js';
 
 export { toLoopback, urlToLoopback } from './loopback.js';
 export { SimClock } from './clock.js';
@@ -113,6 +116,14 @@ export interface SimHandle {
   onTimeline(l: TimelineListener): () => void;
   /** Applies a world mutation (see ops.ts); returns what it did. */
   applyOp(op: unknown): string;
+  /**
+   * What the OpenStack CCM does for a Service of type LoadBalancer in a cluster: an Octavia LB on
+   * the cluster subnet plus a floating IP from the cluster's external network. `ip` is that FIP
+   * mapped into loopback. Structurally the kube simulator's LoadBalancerHooks.
+   */
+  serviceLoadBalancerHooks(clusterRef: string): LoadBalancerHooks;
+  /** The simulated kube-apiserver of a cluster (started at its api_address once CREATE_COMPLETE). */
+  kubeApi(clusterRef: string): KubeApiHandle | undefined;
   close(): Promise<void>;
 }
 
@@ -121,7 +132,9 @@ const SERVICES: ApiService[] = ['keystone', 'magnum', 'glance', 'octavia', 'nova
 export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
   const host = opts.host ?? '127.0.0.1';
   if (!isLoopback(host)) throw new Error(`the simulator binds loopback only (127.0.0.0/8 or ::1), not ${host}`);
-  const scenario = opts.scenario ? loadScenario(opts.scenario) : undefined;
+  // Kubernetes-side scenarios live in sim/kube/scenarios; the rest in sim/scenarios.
+  const kubeScenario = opts.scenario && (KUBE_SCENARIOS as readonly string[]).includes(opts.scenario) ? loadKubeScenario(opts.scenario) : undefined;
+  const scenario = opts.scenario && !kubeScenario ? loadScenario(opts.scenario) : undefined;
   const site = opts.site ?? defaultSite();
   const rng = new Rng(opts.seed ?? scenario?.seed ?? 1);
   const clock = new SimClock(opts.timeScale ?? 1);
@@ -158,7 +171,7 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
 
     ctx = {
       world, clock, faults, log, rng, urls,
-      durations: { ...DEFAULT_DURATIONS, ...opts.durations },
+      durations: { ...DEFAULT_DURATIONS, ...(kubeScenario?.octavia.failoverMs ? { failover: kubeScenario.octavia.failoverMs } : {}), ...opts.durations },
       octaviaRbac: opts.octaviaRbac ?? scenario?.octaviaRbac ?? 'legacy',
       serviceIds: Object.fromEntries(SERVICES.map((s) => [s, rng.hex(32)])) as Record<ApiService, string>,
       names: { adminUser: ADMIN_USER, tenantUser: TENANT_USER, externalSubnetCidr: EXTERNAL_CIDR, workloadCidr: site.workloadCidr },
@@ -227,6 +240,51 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
     };
     const files = opts.outDir ? writeSimFiles(opts.outDir, fileInputs) : undefined;
     const findCluster = (ref: string) => [...world.clusters.values()].find((x) => x.uuid === ref || x.name === ref);
+    const hooksFor = (ref: string): LoadBalancerHooks => ({
+        create: (req) =>
+          new Promise((resolve, reject) => {
+            try {
+              const cl = findCluster(ref);
+              const sn = cl ? world.subnets.get(cl.res.subnetId ?? '') : undefined;
+              if (!cl || !sn) throw new Error(`no cluster subnet for ${ref}`);
+              const existing = [...world.loadBalancers.values()].find((x) => x.name === req.lbName && x.provisioningStatus !== 'PENDING_DELETE');
+              if (existing) {
+                const f = [...world.floatingIps.values()].find((x) => x.portId === existing.vipPortId);
+                if (f) return resolve({ lbId: existing.id, ip: toLoopback(f.address) });
+              }
+              const tpl = world.templates.get(cl.templateId);
+              const extRef = String(tpl?.fields['external_network_id'] ?? site.externalNetwork);
+              const ext = world.networkByName(extRef) ?? world.networks.get(extRef);
+              if (!ext) throw new Error(`no external network ${extRef}`);
+              octavia.create(req.lbName, cl.projectId, sn, { description: `Kubernetes external service ${req.lbName}`, listeners: 1 }, (lb) => {
+                try {
+                  const port = world.ports.get(lb.vipPortId);
+                  const fip = neutron.createFloatingIp(ext, cl.projectId, port, undefined, `Floating IP for Kubernetes external service ${req.lbName}`);
+                  resolve({ lbId: lb.id, ip: toLoopback(fip.address) });
+                } catch (err) {
+                  reject(err instanceof Error ? err : new Error(String(err)));
+                }
+              });
+            } catch (err) {
+              reject(err instanceof Error ? err : new Error(String(err)));
+            }
+          }),
+        delete: (lbId) =>
+          new Promise((resolve) => {
+            const lb = world.loadBalancers.get(lbId);
+            if (!lb) return resolve();
+            const fips = [...world.floatingIps.values()].filter((f) => f.portId === lb.vipPortId);
+            octavia.delete(lb, () => {
+              for (const f of fips) neutron.deleteFloatingIp(f);
+              resolve();
+            });
+          }),
+    });
+    const kube = attachWorkloadClusters({
+      world, clock, serviceLoadBalancerHooks: hooksFor,
+      defaultKubeVersion: site.image.kubeVersion, workloadCidr: site.workloadCidr,
+      ...(kubeScenario ? { scenario: kubeScenario } : {}), errors: log.errors,
+    });
     let closed = false;
 
     return {
@@ -253,9 +311,12 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
       },
       onTimeline: (l) => world.onTimeline(l),
       applyOp: apply,
+      serviceLoadBalancerHooks: hooksFor,
+      kubeApi: (ref) => kube.api(ref),
       close: async () => {
         if (closed) return;
         closed = true;
+        await kube.close().catch(() => undefined);
         clock.close();
         await Promise.all(running.map((s) => s.close()));
       },

@@ -9,7 +9,7 @@ import { realClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
 import { connectOpenStack } from '../openstack/index.js';
 import { createHostServices } from '../hosts/index.js';
-import { occmLoadBalancerName } from '../kube/index.js';
+import { occmLoadBalancerName, serviceLoadBalancerMatches } from '../kube/index.js';
 import type { KubeServices, LoadBalancerState } from '../kube/index.js';
 
 function lbState(lb: { id: string; name: string; provisioningStatus: string; operatingStatus: string }): LoadBalancerState {
@@ -18,7 +18,6 @@ function lbState(lb: { id: string; name: string; provisioningStatus: string; ope
 
 /** Adapts the OpenStack clients to what 8.3 and D-011.4 need: certificates and the Service LB are tenant calls, failover is admin. */
 function kubeServices(site: LoadedSite, openstack: (signal: AbortSignal) => Promise<OpenStack>): KubeServices {
-  const cluster = site.site.cluster.name;
   return {
     magnum: {
       getCa: async (ref, signal) => {
@@ -39,8 +38,9 @@ function kubeServices(site: LoadedSite, openstack: (signal: AbortSignal) => Prom
     octavia: {
       serviceLoadBalancers: async (svc, signal) => {
         const os = await openstack(signal);
-        const lbs = await os.octavia.listLoadBalancers(os.tenant, { name: occmLoadBalancerName(cluster, svc.namespace, svc.name) }, signal);
-        return lbs.filter((lb) => lb.provisioningStatus !== 'DELETED').map(lbState);
+        // The CCM names the LB after the CAPI cluster (the stack_id), not the Magnum name.
+        const lbs = await os.octavia.listLoadBalancers(os.tenant, svc.capiCluster ? { name: occmLoadBalancerName(svc.capiCluster, svc.namespace, svc.name) } : { projectId: os.projectId }, signal);
+        return lbs.filter((lb) => lb.provisioningStatus !== 'DELETED' && serviceLoadBalancerMatches(lb.name, svc)).map(lbState);
       },
       failover: async (id, signal) => {
         const os = await openstack(signal);

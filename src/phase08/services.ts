@@ -2,6 +2,7 @@
 // fakes or clients pointed at the simulator. The engine never sees these types.
 
 import type { HostServices } from '../hosts/index.js';
+import type { KubeServices } from '../kube/index.js';
 import type { OpenStack } from '../openstack/index.js';
 
 export interface Phase08Services {
@@ -9,5 +10,6 @@ export interface Phase08Services {
   readonly openstack: (signal: AbortSignal) => Promise<OpenStack>;
   /** The environment the run sees (OS_*, KUBECONFIG, HOME); never printed. */
   readonly env: NodeJS.ProcessEnv;
+  readonly kube: KubeServices;
   readonly hosts: HostServices;
 }
