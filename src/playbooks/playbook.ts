@@ -3,6 +3,7 @@
 // Remediations are idempotent and journaled by the caller.
 
 import type { Clock } from '../core/clock.js';
+import type { CapiObjectSummary } from '../kube/index.js';
 import type { Phase08Services } from '../phase08/services.js';
 import type { LoadedSite } from '../site/load.js';
 
@@ -15,6 +16,12 @@ export interface PlaybookContext {
   readonly captured: (key: string) => string | undefined;
   /** Progress and the "I will now ..." announcements. */
   say(message: string): void;
+  /** Management-cluster access; default: ManagementClient from site.managementCluster.kubeconfig. */
+  readonly management?: {
+    clusters(projectId: string, signal: AbortSignal): Promise<CapiObjectSummary[]>;
+    openStackCluster(projectId: string, stackId: string, signal: AbortSignal): Promise<CapiObjectSummary | undefined>;
+    clearOpenStackClusterFinalizers(projectId: string, stackId: string, signal: AbortSignal): Promise<void>;
+  };
 }
 
 export interface Diagnosis {
