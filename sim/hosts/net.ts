@@ -29,9 +29,10 @@ export function listen(server: Server, host: string, port: number, fallbackToEph
   });
 }
 
-export function closeServer(server: Server & { closeAllConnections?: () => void }): Promise<void> {
+/** Closes a listener and drops its open connections (net.Server, http(s).Server or ssh2's Server). */
+export function closeServer(server: Pick<Server, 'close'> & { closeAllConnections?: () => void }): Promise<void> {
   return new Promise((resolve) => {
-    if (!server.listening) return resolve();
+    // close() answers ERR_SERVER_NOT_RUNNING through the callback when it was not listening.
     server.close(() => resolve());
     server.closeAllConnections?.();
   });
