@@ -183,6 +183,7 @@ interface FleetResult {
   sameVerdict: number;
   verdicts: Record<string, number>;
   fromSingleRun: boolean;
+  detection: Detection[];
 }
 
 async function fleet(o: Options, work: string, n: number): Promise<FleetResult> {
@@ -190,7 +191,7 @@ async function fleet(o: Options, work: string, n: number): Promise<FleetResult> 
   const sim = await BenchSim.start(BIN, join(dir, 'sim'), o.timeScale);
   try {
     const width = String(n).length < 2 ? 2 : String(n).length;
-    const sites: { site: string; runs: string }[] = [];
+    const sites: { site: string; runs: string; cluster: string }[] = [];
     for (let i = 1; i <= n; i++) {
       const id = String(i).padStart(width, '0');
       const doc = parseDocument(readFileSync(sim.site, 'utf8'));
@@ -198,7 +199,7 @@ async function fleet(o: Options, work: string, n: number): Promise<FleetResult> 
       doc.setIn(['cluster', 'name'], `capi-f${id}`);
       const site = join(sim.dir, `site-f${id}.yaml`);
       writeFileSync(site, doc.toString());
-      sites.push({ site, runs: join(dir, `runs-f${id}`) });
+      sites.push({ site, runs: join(dir, `runs-f${id}`), cluster: `capi-f${id}` });
     }
     await sim.collect();
     const before = sim.lastRequestSeq;
@@ -208,9 +209,12 @@ async function fleet(o: Options, work: string, n: number): Promise<FleetResult> 
     const wallMs = Date.now() - t0;
     await sim.collect();
     const reqs = sim.clientRequests(before);
+    const toReal = await sim.clockMap();
     const verdicts: Record<string, number> = {};
+    const detection: Detection[] = [];
     for (const s of sites) {
       const r = readReport(s.runs);
+      if (r) detection.push(...detections(r, sim.timeline, s.cluster, toReal).samples);
       const key = r ? `${r.verdict} (exit ${r.exitCode})` : 'no report';
       verdicts[key] = (verdicts[key] ?? 0) + 1;
     }
@@ -227,6 +231,7 @@ async function fleet(o: Options, work: string, n: number): Promise<FleetResult> 
       sameVerdict: 0,
       verdicts,
       fromSingleRun: false,
+      detection,
     };
   } finally {
     await sim.stop();
@@ -274,7 +279,6 @@ async function main(): Promise<void> {
       `not evaluated here: ${steps.other.join(', ') || 'none'}`,
     ]));
     json['overhead'] = { wallMs: one.m.wallMs, criticalPathMs: cp.realMs, segments: cp.segments, ratio, overMs: one.m.wallMs - cp.realMs, detectionLagMs: lagOnPath, target: 1.05, met: o.timeScale === 0.05 ? ratio <= 1.05 : null, verdict: one.report?.verdict, exitCode: one.m.code };
-    console.log(out.at(-1));
 
     // 2: the runbook's bash with the real openstack CLI.
     const file = findRunbook(o);
@@ -302,27 +306,12 @@ async function main(): Promise<void> {
       out.push(table('2. Side by side with the runbook', [''], [], [o.runbook ? 'skipped: runbook file not found (--runbook FILE or CAPI_GATE_RUNBOOK)' : 'skipped (--no-runbook)']));
       json['runbook'] = null;
     }
-    console.log(out.at(-1));
-
-    // 3: detection latency.
-    const d = one.detection.samples;
-    const lat = d.map((s) => s.latencyMs);
-    const fr = d.map((s) => s.fraction);
-    out.push(table('3. Detection latency: simulated state change -> capi-gate observes it', ['', 'p50', 'p95', 'max', 'n'], [
-      ['latency', s1(percentile(lat, 50)), s1(percentile(lat, 95)), s1(Math.max(...lat)), String(d.length)],
-      ['fraction of the elapsed wait', pct(percentile(fr, 50)), pct(percentile(fr, 95)), pct(Math.max(...fr)), String(d.length)],
-    ], [
-      ...d.map((s) => `${s.item} ${s.wait} -> ${s.state}: ${s.latencyMs.toFixed(0)} ms late of a ${s1(s.waitMs)} wait (${pct(s.fraction)})`),
-      ...(one.detection.unmatched.length ? [`no counterpart in the sim timeline: ${one.detection.unmatched.join('; ')}`] : []),
-    ]));
-    json['detection'] = { p50Ms: percentile(lat, 50), p95Ms: percentile(lat, 95), p50Fraction: percentile(fr, 50), p95Fraction: percentile(fr, 95), samples: d, unmatched: one.detection.unmatched };
-    console.log(out.at(-1));
 
     // 4: fleet.
     const fleets: FleetResult[] = [];
     for (const n of o.fleet) {
       if (n === 1) {
-        fleets.push({ n: 1, wallMs: one.m.wallMs, runWallMsMedian: one.m.wallMs, runWallMsMax: one.m.wallMs, peakRssMbMax: one.m.maxRssMb ?? NaN, peakRssMbMedian: one.m.maxRssMb ?? NaN, cpuSPerRun: one.m.cpuS ?? NaN, requestsPerCluster: one.requests, simPeakMb: one.simPeakMb, sameVerdict: 1, verdicts: { [`${one.report?.verdict ?? 'no report'} (exit ${String(one.m.code)})`]: 1 }, fromSingleRun: true });
+        fleets.push({ n: 1, wallMs: one.m.wallMs, runWallMsMedian: one.m.wallMs, runWallMsMax: one.m.wallMs, peakRssMbMax: one.m.maxRssMb ?? NaN, peakRssMbMedian: one.m.maxRssMb ?? NaN, cpuSPerRun: one.m.cpuS ?? NaN, requestsPerCluster: one.requests, simPeakMb: one.simPeakMb, sameVerdict: 1, verdicts: { [`${one.report?.verdict ?? 'no report'} (exit ${String(one.m.code)})`]: 1 }, fromSingleRun: true, detection: one.detection.samples });
       } else fleets.push(await fleet(o, work, n));
     }
     const base = fleets.find((f) => f.n === 1)?.wallMs ?? one.m.wallMs;
@@ -336,11 +325,31 @@ async function main(): Promise<void> {
       `         simulator holding 50 clusters <= 400 MB: ${fleets.some((f) => f.n === 50) ? verdict(fleets.find((f) => f.n === 50)!.simPeakMb <= 400) : `not measured (N=${largest?.n ?? 0}: ${mb(largest?.simPeakMb ?? NaN)})`}`,
     ]));
     json['fleet'] = fleets;
-    console.log(out.at(-1));
+    // 3: detection latency.
+    const d = one.detection.samples;
+    const lat = d.map((s) => s.latencyMs);
+    const fr = d.map((s) => s.fraction);
+    const many = fleets.filter((f) => f.n > 1 && f.detection.length);
+    const row = (label: string, ds: readonly Detection[]) => {
+      const l = ds.map((s) => s.latencyMs);
+      const f = ds.map((s) => s.fraction);
+      return [label, s1(percentile(l, 50)), s1(percentile(l, 95)), pct(percentile(f, 50)), pct(percentile(f, 95)), String(ds.length)];
+    };
+    out.push(table('3. Detection latency: simulated state change -> capi-gate observes it (fraction: of the elapsed wait)', ['', 'latency p50', 'latency p95', 'fraction p50', 'fraction p95', 'n'], [
+      row('one run', d),
+      ...many.map((f) => row(`fleet N=${f.n} (every run)`, f.detection)),
+    ], [
+      ...d.map((s) => `${s.item} ${s.wait} -> ${s.state}: ${s.latencyMs.toFixed(0)} ms late of a ${s1(s.waitMs)} wait (${pct(s.fraction)})`),
+      ...(one.detection.unmatched.length ? [`no counterpart in the sim timeline: ${one.detection.unmatched.join('; ')}`] : []),
+    ]));
+    json['detection'] = { fleet: many.map((f) => ({ n: f.n, p50Ms: percentile(f.detection.map((x) => x.latencyMs), 50), p95Ms: percentile(f.detection.map((x) => x.latencyMs), 95), p50Fraction: percentile(f.detection.map((x) => x.fraction), 50), p95Fraction: percentile(f.detection.map((x) => x.fraction), 95), samples: f.detection.length })), p50Ms: percentile(lat, 50), p95Ms: percentile(lat, 95), p50Fraction: percentile(fr, 50), p95Fraction: percentile(fr, 95), samples: d, unmatched: one.detection.unmatched };
+
   } finally {
     if (!o.keep) rmSync(work, { recursive: true, force: true });
     else log(`kept ${work}`);
   }
+  out.sort((a, b) => a.localeCompare(b));
+  console.log(`\n${out.join('\n')}`);
   json['benchWallMs'] = Date.now() - started;
   json['tables'] = out.join('\n');
   const dest = join(REPO, 'bench', 'results', `${o.quick ? 'quick' : 'full'}.json`);
