@@ -17,3 +17,4 @@ export { stuckDelete, managementOf } from './stuck-delete.js';
 export type { CapiManagement } from './stuck-delete.js';
 export { listLeftovers, leftoverCount, describeLeftovers, deleteLoadBalancers, deleteNeutronLeftovers, serviceLbPrefix } from './leftovers.js';
 export type { Leftovers, LeftoverScope, SweepAction } from './leftovers.js';
+export { diagnosticsSources } from './diagnostics-sources.js';

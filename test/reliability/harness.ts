@@ -188,7 +188,7 @@ export const FAST_DEADLINES: Record<string, string> = {
 
 /** The simulator's site file with another cluster name and short deadlines, beside the original (its relative paths resolve). */
 export function siteVariantText(text: string, cluster: string, deadlines: Record<string, string> = FAST_DEADLINES): string {
-  let out = text.replace(/^(cluster:\n\s+name:\s*)\S+/m, `$1${cluster}`);
+  const out = text.replace(/^(cluster:\n\s+name:\s*)\S+/m, `$1${cluster}`);
   const at = out.search(/^deadlines:/m);
   if (at < 0) return out;
   let tail = out.slice(at);

@@ -35,7 +35,7 @@ function siteVariant(sim: SimProcess, cluster: string): string {
 
 function journalLines(runs: string): string[] {
   if (!existsSync(runs)) return [];
-  const [id] = readdirSync(runs).filter((d) => d !== 'doctor');
+  const id = readdirSync(runs).filter((d) => d !== 'doctor' && existsSync(join(runs, d, 'journal.jsonl'))).sort().pop();
   if (!id) return [];
   const p = join(runs, id, 'journal.jsonl');
   return existsSync(p) ? readFileSync(p, 'utf8').split('\n').filter((l) => l.trim()) : [];
