@@ -42,21 +42,42 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const child = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-concurrency=2', ...files], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-  env: { ...process.env, CAPI_GATE_TEST: '1' },
-});
-let tail = '';
-child.stdout.on('data', (d) => {
-  process.stdout.write(d);
-  tail = (tail + d.toString()).slice(-4000);
-});
-child.on('close', (code) => {
-  const num = (label) => Number((tail.match(new RegExp(`^\\S*\\s*${label} (\\d+)`, 'm')) ?? [])[1] ?? 0);
-  const pass = num('pass');
-  const fail = num('fail') + num('cancelled');
-  const skipped = num('skipped') + num('todo');
-  const failed = fail === 0 && code !== 0 ? 1 : fail;
-  console.log(`${pass} passed, ${failed} failed, ${skipped} skipped`);
-  process.exit(code ?? 1);
-});
+// Unit tests run two at a time; the tiers that start simulated sites run one file at a time,
+// because a simulated site binds fixed loopback addresses (127.12.4.50:5000 ...).
+const groups = [
+  { files: files.filter((f) => tierOf(f) === 'unit'), concurrency: 2 },
+  { files: files.filter((f) => tierOf(f) !== 'unit'), concurrency: 1 },
+].filter((g) => g.files.length > 0);
+
+function runGroup(g) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', `--test-concurrency=${g.concurrency}`, ...g.files], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, CAPI_GATE_TEST: '1' },
+    });
+    let tail = '';
+    child.stdout.on('data', (d) => {
+      process.stdout.write(d);
+      tail = (tail + d.toString()).slice(-4000);
+    });
+    child.on('close', (code) => {
+      const num = (label) => Number((tail.match(new RegExp(`^\\S*\\s*${label} (\\d+)`, 'm')) ?? [])[1] ?? 0);
+      const fail = num('fail') + num('cancelled');
+      resolve({ code: code ?? 1, pass: num('pass'), fail: fail === 0 && code !== 0 ? 1 : fail, skipped: num('skipped') + num('todo') });
+    });
+  });
+}
+
+let pass = 0;
+let fail = 0;
+let skipped = 0;
+let exitCode = 0;
+for (const g of groups) {
+  const r = await runGroup(g);
+  pass += r.pass;
+  fail += r.fail;
+  skipped += r.skipped;
+  if (r.code !== 0) exitCode = r.code;
+}
+console.log(`${pass} passed, ${fail} failed, ${skipped} skipped`);
+process.exit(exitCode);

@@ -10,7 +10,7 @@ import type { Clock } from '../core/clock.js';
 import { toCapiGateError } from '../core/errors.js';
 import { runWaiter } from '../engine/waiter.js';
 import type { Cluster } from '../openstack/index.js';
-import { deleteLoadBalancers, describeLeftovers, leftoverCount, listLeftovers, serviceLbPrefix, stuckDelete } from '../playbooks/index.js';
+import { DELETE_WEDGED, deleteLoadBalancers, describeLeftovers, leftoverCount, listLeftovers, serviceLbPrefix, stuckDelete } from '../playbooks/index.js';
 import type { CapiManagement, PlaybookContext, RemediationAction } from '../playbooks/index.js';
 import { loadSite } from '../site/load.js';
 import type { BuiltServices } from './context.js';
@@ -41,9 +41,10 @@ export async function cleanupCommand(out: Out, o: CleanupOptions): Promise<numbe
   };
   try {
     const os = await built.services.openstack(o.signal);
+    const captured = new Map<string, string>();
     const ctx: PlaybookContext = {
       site: loaded, services: built.services, clock: o.clock, signal: o.signal,
-      captured: () => undefined,
+      captured: (k) => captured.get(k),
       say: (m) => out.line(`  ${m}`),
       ...(o.management ? { management: o.management } : {}),
     };
@@ -83,6 +84,7 @@ export async function cleanupCommand(out: Out, o: CleanupOptions): Promise<numbe
         const err = toCapiGateError(e);
         if (err.code === 'CAPI_GATE_ABORTED') throw err;
         wedged = true;
+        captured.set(DELETE_WEDGED, 'true');
         out.line(`  the delete did not finish: ${err.message.split('\n')[0] ?? ''}`);
       }
       cluster = wedged ? await os.magnum.findCluster(os.tenant, uuid, o.signal) : undefined;

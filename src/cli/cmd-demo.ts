@@ -5,7 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
-import { startSim } from '../../sim/index.js';
+import { startSiteSim } from '../../sim/site-sim.js';
+import { checkScenario, explainStartFailure } from './cmd-sim.js';
 import { runCommand } from './cmd-run.js';
 import type { Out } from './output.js';
 
@@ -13,6 +14,7 @@ export interface DemoOptions {
   readonly runsDir: string;
   readonly timeScale: number;
   readonly scenario?: string;
+  readonly snapshot2?: boolean;
   readonly signal: AbortSignal;
   readonly clock: Clock;
 }
@@ -22,18 +24,12 @@ export async function demoCommand(out: Out, o: DemoOptions): Promise<number> {
   const simDir = join(o.runsDir, 'demo-sites', stamp);
   mkdirSync(simDir, { recursive: true });
   out.line(`demo: starting the simulated site (time scale ${o.timeScale}${o.scenario ? `, scenario ${o.scenario}` : ''}) in ${simDir}`);
-  const sim = await startSim({ timeScale: o.timeScale, outDir: simDir, ...(o.scenario ? { scenario: o.scenario } : {}) });
+  checkScenario(o.scenario);
+  const sim = await startSiteSim({ timeScale: o.timeScale, outDir: simDir, ...(o.scenario ? { scenario: o.scenario } : {}), ...(o.snapshot2 ? { snapshot2: true } : {}) }).catch(explainStartFailure);
   try {
-    const files = sim.files!;
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      OS_CLIENT_CONFIG_FILE: files.clouds,
-      PATH: `${join(simDir, 'bin')}:${process.env.PATH ?? ''}`,
-    };
-    for (const k of Object.keys(env)) if (k.startsWith('OS_') && k !== 'OS_CLIENT_CONFIG_FILE') delete env[k];
-    out.line(`demo: the site file is ${files.site}; running the whole acceptance against it`);
+    out.line(`demo: the site file is ${sim.siteFile}; running the whole acceptance against it`);
     out.line('');
-    const r = await runCommand(out, { site: files.site, only: [], skip: [], runsDir: o.runsDir, signal: o.signal, clock: o.clock, env });
+    const r = await runCommand(out, { site: sim.siteFile, only: [], skip: [], runsDir: o.runsDir, signal: o.signal, clock: o.clock, env: sim.env() });
     out.line('');
     out.line(`demo: verdict ${r.report.verdict}. Open ${r.files.html} in a browser for the timeline.`);
     return r.exitCode;

@@ -2,8 +2,9 @@
 // `ready` once it serves, and writes site.yaml, clouds.yaml, openrc-admin, openrc-tenant into --out.
 
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { startSim } from '../../sim/index.js';
+import { join, resolve } from 'node:path';
+import { CapiGateError } from '../core/errors.js';
+import { allScenarios, startSiteSim } from '../../sim/site-sim.js';
 import { loadSite } from '../site/load.js';
 import type { Out } from './output.js';
 
@@ -13,17 +14,45 @@ export interface SimCommandOptions {
   readonly timeScale: number;
   readonly scenario?: string;
   readonly seed?: number;
+  readonly snapshot2?: boolean;
+}
+
+export function checkScenario(name: string | undefined): void {
+  if (!name) return;
+  const all = allScenarios();
+  const names = [...all.openstack, ...all.hosts, ...all.kube];
+  if (!names.includes(name)) {
+    throw new CapiGateError('CAPI_GATE_USAGE', `unknown scenario ${JSON.stringify(name)}`, { hint: `Known scenarios: ${names.sort().join(', ')}.` });
+  }
+}
+
+/** A simulated site binds fixed loopback addresses; a second one on the machine cannot start. */
+export function explainStartFailure(e: unknown): never {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/EADDRINUSE/.test(msg)) {
+    throw new CapiGateError('CAPI_GATE_PRECONDITION', `the simulated site cannot start: ${msg}`, {
+      hint: 'Another simulated site (capi-gate sim or demo) is running on this machine: stop it first. The site maps 10.x addresses to fixed 127.x addresses and ports.',
+      cause: e,
+    });
+  }
+  if (/EACCES/.test(msg)) {
+    throw new CapiGateError('CAPI_GATE_PRECONDITION', `the simulated site cannot start: ${msg}`, { hint: 'The site binds privileged ports (443, 80, 22): run as root.', cause: e });
+  }
+  throw e;
 }
 
 export async function simCommand(out: Out, o: SimCommandOptions): Promise<number> {
+  checkScenario(o.scenario);
   const outDir = resolve(o.out);
   mkdirSync(outDir, { recursive: true });
   const site = o.site ? loadSite(o.site).site : undefined;
-  const sim = await startSim({ ...(site ? { site } : {}), timeScale: o.timeScale, ...(o.scenario ? { scenario: o.scenario } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}), outDir });
-  out.line(`keystone ${sim.urls.keystone}`);
-  out.line(`control  ${sim.urls.control}/_sim/state`);
-  if (sim.files) out.line(`site     ${sim.files.site}`);
-  if (sim.scenario) out.line(`scenario ${o.scenario}`);
+  const s = await startSiteSim({ ...(site ? { site } : {}), timeScale: o.timeScale, ...(o.scenario ? { scenario: o.scenario } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.snapshot2 !== undefined ? { snapshot2: o.snapshot2 } : {}), outDir }).catch(explainStartFailure);
+  out.line(`keystone ${s.sim.urls.keystone}`);
+  out.line(`control  ${s.sim.urls.control}/_sim/state`);
+  out.line(`site     ${s.siteFile}`);
+  out.line(`clouds   ${s.cloudsFile}`);
+  out.line(`juju     ${join(s.hosts.binDir, 'juju')} (put ${s.hosts.binDir} first on PATH)`);
+  if (o.scenario) out.line(`scenario ${o.scenario}`);
   out.line(`time scale ${o.timeScale}`);
   out.line('ready');
   await new Promise<void>((done) => {
@@ -35,7 +64,7 @@ export async function simCommand(out: Out, o: SimCommandOptions): Promise<number
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  await sim.close();
+  await s.close();
   out.line('stopped');
   return 0;
 }

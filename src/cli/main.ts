@@ -141,9 +141,10 @@ program
   .option('--time-scale <factor>', 'multiply every simulated duration', '1')
   .option('--scenario <name>', 'a named fault scenario (sim/scenarios) or a scenario file')
   .option('--seed <n>', 'seed for ids and fault rules')
-  .action(async (o: { out: string; site?: string; timeScale: string; scenario?: string; seed?: string }) => {
+  .option('--snapshot2', 'the hypervisor holds Snapshot 2 too (D-011.7 can PASS, the verdict can reach ACCEPTED)')
+  .action(async (o: { out: string; site?: string; timeScale: string; scenario?: string; seed?: string; snapshot2?: boolean }) => {
     const { simCommand } = await import('./cmd-sim.js');
-    exitCode = await simCommand(out, { out: o.out, ...(o.site ? { site: o.site } : {}), timeScale: parseTimeScale(o.timeScale), ...(o.scenario ? { scenario: o.scenario } : {}), ...(o.seed ? { seed: Number(o.seed) } : {}) });
+    exitCode = await simCommand(out, { out: o.out, ...(o.site ? { site: o.site } : {}), timeScale: parseTimeScale(o.timeScale), ...(o.scenario ? { scenario: o.scenario } : {}), ...(o.seed ? { seed: Number(o.seed) } : {}), ...(o.snapshot2 ? { snapshot2: true } : {}) });
   });
 
 program
@@ -151,10 +152,11 @@ program
   .description('the whole acceptance against the built-in simulated site, in about a minute')
   .option('--time-scale <factor>', 'multiply every simulated duration', '0.05')
   .option('--scenario <name>', 'a named fault scenario')
-  .action(async (o: { timeScale: string; scenario?: string }) => {
+  .option('--snapshot2', 'the hypervisor holds Snapshot 2 too (the verdict can reach ACCEPTED)')
+  .action(async (o: { timeScale: string; scenario?: string; snapshot2?: boolean }) => {
     const ac = graceful();
     const { demoCommand } = await import('./cmd-demo.js');
-    exitCode = await demoCommand(out, { runsDir: runsDir(program.opts<{ runsDir?: string }>().runsDir), timeScale: parseTimeScale(o.timeScale), ...(o.scenario ? { scenario: o.scenario } : {}), signal: ac.signal, clock: realClock });
+    exitCode = await demoCommand(out, { runsDir: runsDir(program.opts<{ runsDir?: string }>().runsDir), timeScale: parseTimeScale(o.timeScale), ...(o.scenario ? { scenario: o.scenario } : {}), ...(o.snapshot2 ? { snapshot2: true } : {}), signal: ac.signal, clock: realClock });
   });
 
 program

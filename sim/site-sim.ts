@@ -1,0 +1,102 @@
+// The whole simulated site: the OpenStack APIs with the workload clusters (startSim), plus the
+// host side (juju, Vault, core VIPs, the mgmt VM over SSH, the image CDN, the hypervisor:
+// startHostSims), composed into one site.yaml. A scenario name is looked up in all three
+// scenario folders. Deadlines and poll intervals in the written site follow the time scale, so a
+// simulated 100 s failover is judged against a 100 s expectation.
+
+import { chmodSync, copyFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { Site, SiteInput } from '../src/site/schema.js';
+import { parseDuration } from '../src/core/duration.js';
+import { listHostScenarios, startHostSims } from './hosts/index.js';
+import type { HostSimHandle } from './hosts/index.js';
+import { KUBE_SCENARIOS } from './kube/index.js';
+import { defaultSite, listScenarios, startSim } from './index.js';
+import type { SimHandle, SimOptions } from './index.js';
+
+export interface SiteSimOptions extends Omit<SimOptions, 'scenario' | 'outDir'> {
+  readonly outDir: string;
+  /** A scenario name from sim/scenarios, sim/hosts/scenarios or sim/kube/scenarios. */
+  readonly scenario?: string;
+  /** Snapshot 2 on every domain, so the verdict can reach ACCEPTED. */
+  readonly snapshot2?: boolean;
+}
+
+export interface SiteSimHandle {
+  readonly sim: SimHandle;
+  readonly hosts: HostSimHandle;
+  /** The composed site file for clients. */
+  readonly siteFile: string;
+  readonly cloudsFile: string;
+  /** The environment a client run needs: OS_CLIENT_CONFIG_FILE and the juju stand-in on PATH. */
+  env(base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
+  close(): Promise<void>;
+}
+
+export function allScenarios(): { openstack: string[]; hosts: string[]; kube: string[] } {
+  return { openstack: listScenarios(), hosts: listHostScenarios(), kube: [...KUBE_SCENARIOS] };
+}
+
+function scaleDeadlines(d: Site['deadlines'], scale: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(d)) {
+    const ms = parseDuration(v) ?? 0;
+    // Network timeouts stay real; everything the cloud does runs on simulated time.
+    out[k] = k === 'probe' ? v : `${Math.max(1000, Math.round(ms * scale))}ms`;
+  }
+  return out;
+}
+
+export async function startSiteSim(o: SiteSimOptions): Promise<SiteSimHandle> {
+  const site = o.site ?? defaultSite();
+  const known = allScenarios();
+  if (o.scenario && ![...known.openstack, ...known.hosts, ...known.kube].includes(o.scenario)) {
+    throw new Error(`unknown scenario ${JSON.stringify(o.scenario)}; known: ${[...known.openstack, ...known.hosts, ...known.kube].sort().join(', ')}`);
+  }
+  const hostScenario = o.scenario && known.hosts.includes(o.scenario) ? o.scenario : undefined;
+  const simScenario = o.scenario && !hostScenario ? o.scenario : undefined;
+  const hosts = await startHostSims({ site, outDir: o.outDir, ...(hostScenario ? { scenario: hostScenario } : {}), ...(o.snapshot2 !== undefined ? { snapshot2: o.snapshot2 } : {}) });
+  let sim: SimHandle;
+  try {
+    const image = hosts.openstack.image ?? o.image;
+    // Its own folder: its mgmt env file and site.yaml must not overwrite the host side's.
+    sim = await startSim({ ...o, outDir: join(o.outDir, 'openstack'), site, ...(simScenario ? { scenario: simScenario } : {}), ...(image !== undefined ? { image } : {}) });
+  } catch (e) {
+    await hosts.close();
+    throw e;
+  }
+  const scale = o.timeScale ?? 1;
+  const composed: SiteInput = {
+    ...sim.siteInput,
+    ...hosts.siteOverlay,
+    openstack: { ...sim.siteInput.openstack, cloudsFile: join(o.outDir, 'clouds.yaml') },
+    polling: { intervalScale: Math.min(1, scale) },
+    deadlines: scaleDeadlines(sim.site.deadlines, scale),
+  };
+  // The credentials files sit beside the composed site file, as `capi-gate sim --out` promises.
+  for (const f of ['clouds.yaml', 'openrc-admin', 'openrc-tenant']) {
+    copyFileSync(join(o.outDir, 'openstack', f), join(o.outDir, f));
+    chmodSync(join(o.outDir, f), 0o600);
+  }
+  const siteFile = join(o.outDir, 'site.yaml');
+  writeFileSync(siteFile, `# capi-gate simulated site: addresses are loopback (10.a.b.c -> 127.a.b.c); control API ${sim.urls.control}/_sim/\n# time scale ${scale}: deadlines and poll intervals are scaled with it\n${stringify(composed)}`);
+  const cloudsFile = join(o.outDir, 'clouds.yaml');
+  return {
+    sim,
+    hosts,
+    siteFile,
+    cloudsFile,
+    env: (base = process.env) => {
+      const env: NodeJS.ProcessEnv = { ...base };
+      for (const k of Object.keys(env)) if (k.startsWith('OS_')) delete env[k];
+      env['OS_CLIENT_CONFIG_FILE'] = cloudsFile;
+      env['PATH'] = `${hosts.binDir}:${base['PATH'] ?? ''}`;
+      return env;
+    },
+    close: async () => {
+      await sim.close();
+      await hosts.close();
+    },
+  };
+}
