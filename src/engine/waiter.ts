@@ -55,6 +55,8 @@ export interface WaitResult<T> {
   readonly polls: number;
   readonly histogram: Readonly<Record<string, number>>;
   readonly timeline: readonly Transition[];
+  /** The message of the last failed poll, if any (what a transport error actually said). */
+  readonly lastError?: string;
 }
 
 export interface WaiterHooks {
@@ -94,9 +96,11 @@ export async function runWaiter<T>(spec: WaiterSpec<T>, hooks: WaiterHooks, sign
   let lastState: string | null = null;
   let lastProgress: string | undefined;
   let lastProgressAt = startedAt;
+  let lastError: string | undefined;
 
   const finish = (outcome: WaitResult<T>['outcome']): WaitResult<T> => ({
     name: spec.name, what: spec.what, outcome, value: last, startedAt, endedAt: clock.now(), polls, histogram: { ...histogram }, timeline: [...timeline],
+    ...(lastError ? { lastError } : {}),
   });
   const fail = (outcome: WaitResult<T>['outcome'], code: ConstructorParameters<typeof CapiGateError>[0], message: string, hint?: string, playbook?: string, cause?: unknown): never => {
     const err = new WaitError(code, message, {
@@ -106,6 +110,7 @@ export async function runWaiter<T>(spec: WaiterSpec<T>, hooks: WaiterHooks, sign
       blocks: {
         Observed: `${histogramText(histogram) || 'nothing'} over ${formatDuration(clock.now() - startedAt)} (${polls} polls)`,
         ...(timeline.length ? { Timeline: timeline.map((t) => `+${formatDuration(t.at - startedAt)} ${t.from ?? '(start)'} -> ${t.to}`).join('\n') } : {}),
+        ...(lastError ? { 'Last error': lastError } : {}),
       },
     });
     err.result = finish(outcome) as WaitResult<unknown>;
@@ -130,6 +135,7 @@ export async function runWaiter<T>(spec: WaiterSpec<T>, hooks: WaiterHooks, sign
       value = await spec.poll(signal);
     } catch (e) {
       if (isAbortError(e) || signal.aborted) fail('aborted', 'CAPI_GATE_ABORTED', `interrupted while waiting for ${spec.what}`, undefined, undefined, e);
+      lastError = e instanceof Error ? e.message.split('\n')[0] : String(e);
       const status = statusOf(e);
       if (status === 403) {
         forbidden++;
@@ -150,6 +156,7 @@ export async function runWaiter<T>(spec: WaiterSpec<T>, hooks: WaiterHooks, sign
     }
     if (value !== undefined) {
       forbidden = 0;
+      lastError = undefined;
       last = value;
       const state = spec.state(value);
       observe(state);
