@@ -13,7 +13,7 @@ export const PLAYBOOKS: readonly Playbook[] = [mgmtOom, uninitializedTaint, apiL
 export { runDoctor } from './doctor.js';
 export type { DoctorResult } from './doctor.js';
 export type { Playbook, PlaybookContext, Diagnosis, RemediationAction } from './playbook.js';
-export { stuckDelete, managementOf } from './stuck-delete.js';
+export { stuckDelete, managementOf, DELETE_WEDGED } from './stuck-delete.js';
 export type { CapiManagement } from './stuck-delete.js';
 export { listLeftovers, leftoverCount, describeLeftovers, deleteLoadBalancers, deleteNeutronLeftovers, serviceLbPrefix } from './leftovers.js';
 export type { Leftovers, LeftoverScope, SweepAction } from './leftovers.js';

@@ -27,6 +27,9 @@ export function managementOf(ctx: PlaybookContext): CapiManagement | undefined {
   return ManagementClient.fromFile(path);
 }
 
+/** Capture key: the delete was observed to make no progress within its deadline. */
+export const DELETE_WEDGED = 'delete_wedged';
+
 const WEDGED = /\b403\b|Forbidden|Policy does not allow|stuck|failed/i;
 
 async function findCluster(ctx: PlaybookContext, os: OpenStack): Promise<Cluster | undefined> {
@@ -63,12 +66,14 @@ export const stuckDelete: Playbook = {
         capi = `management cluster not readable: ${(e as Error).message.split('\n')[0] ?? ''}`;
       }
     }
-    const found = c.status === 'DELETE_FAILED' || stuckObjects || WEDGED.test(reason);
+    // `cleanup` (and a run whose 8.5 timed out) tell us the delete made no progress in time.
+    const noProgress = ctx.captured(DELETE_WEDGED) === 'true';
+    const found = c.status === 'DELETE_FAILED' || stuckObjects || WEDGED.test(reason) || noProgress;
     const ns = capiNamespace(os.projectId);
     return {
       playbook: this.id,
       found,
-      evidence: `cluster ${c.name} ${c.uuid} ${c.status}${reason ? `: ${reason}` : ''}; ${capi}`,
+      evidence: `cluster ${c.name} ${c.uuid} ${c.status}${reason ? `: ${reason}` : ''}${noProgress ? ' (no progress within the delete deadline)' : ''}; ${capi}`,
       ...(found
         ? {
             remedy: `Clear the OpenStackCluster ${c.stackId ?? '<stack id>'} finalizers in ${ns} (the Cluster follows), then clean up Neutron in dependency order: router remove subnet, router unset --external-gateway, router delete, subnet delete, network delete, security group delete. By hand: ${patchCommand(os.projectId, c.stackId ?? '<stack id>')}`,

@@ -183,7 +183,7 @@ export function resourceCounts(s: SimState): Record<string, number> {
 
 /** Real-time budgets for runs against a fast simulator (the CLI waits on the real clock). */
 export const FAST_DEADLINES: Record<string, string> = {
-  imageActive: '1m', clusterCreate: '3m', clusterStall: '1m', nodesReady: '5s', loadBalancerIp: '15s', failover: '30s', clusterDelete: '2m', teardown: '30s', probe: '3s',
+  imageActive: '1m', clusterCreate: '3m', clusterStall: '1m', nodesReady: '3s', loadBalancerIp: '15s', failover: '30s', clusterDelete: '2m', teardown: '30s', probe: '3s',
 };
 
 /** The simulator's site file with another cluster name and short deadlines, beside the original (its relative paths resolve). */
