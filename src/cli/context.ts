@@ -9,7 +9,7 @@ import { realClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
 import { connectOpenStack } from '../openstack/index.js';
 import { createHostServices } from '../hosts/index.js';
-import { occmLoadBalancerName, serviceLoadBalancerMatches } from '../kube/index.js';
+import { occmLoadBalancerName, serviceLoadBalancerMatches } from '../kube/services.js';
 import type { KubeServices, LoadBalancerState } from '../kube/index.js';
 
 function lbState(lb: { id: string; name: string; provisioningStatus: string; operatingStatus: string }): LoadBalancerState {

@@ -4,9 +4,11 @@
 
 import { WaitError, defineStep } from '../engine/index.js';
 import type { StepContext } from '../engine/index.js';
-import {
-  DEFAULT_KUBE_TUNING, KubeClient, addonsState, ccmCrashLooping, ccmRunning, evaluateAddons, nodeRow, nodesTable, obtainWorkloadKubeconfig, podRow, podsTable,
-} from '../kube/index.js';
+import { obtainWorkloadKubeconfig } from '../kube/access.js';
+import { addonsState, ccmCrashLooping, ccmRunning, evaluateAddons, nodeRow, nodesTable, podRow, podsTable } from '../kube/addons.js';
+import { DEFAULT_KUBE_TUNING } from '../kube/services.js';
+import { openKubeClient } from '../kube/open.js';
+import type { KubeClient } from '../kube/client.js';
 import type { AddonExpectation, AddonsObservation, PodRow } from '../kube/index.js';
 import { CAPTURED } from '../report/captured-keys.js';
 import { formatDuration } from '../core/duration.js';
@@ -56,7 +58,7 @@ export const step = defineStep<Phase08Services, AddonsObserved>({
     });
     ctx.capture(CAPTURED.kubeconfig, access.path);
     ctx.log(`workload kubeconfig (${access.source}): ${access.path}`);
-    const client = KubeClient.fromFile(access.path);
+    const client = await openKubeClient(access.path);
     const expect: AddonExpectation = { masterCount: site.cluster.masterCount, nodeCount: site.cluster.nodeCount, kubeVersion: site.image.kubeVersion };
 
     let baseline: AddonsObservation | undefined;

@@ -8,9 +8,12 @@ import { WaitError, defineStep } from '../engine/index.js';
 import type { StepContext } from '../engine/index.js';
 import { CapiGateError, isAbortError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
-import {
-  DEFAULT_KUBE_TUNING, KubeClient, RR, distributionText, obtainWorkloadKubeconfig, probeUntil, rrDeployment, rrService, summarizeProbes, tallyHostnames,
-} from '../kube/index.js';
+import { obtainWorkloadKubeconfig } from '../kube/access.js';
+import { probeUntil, summarizeProbes } from '../kube/failover.js';
+import { RR, distributionText, rrDeployment, rrService, tallyHostnames } from '../kube/roundrobin.js';
+import { DEFAULT_KUBE_TUNING } from '../kube/services.js';
+import { openKubeClient } from '../kube/open.js';
+import type { KubeClient } from '../kube/client.js';
 import type { BlackoutReport, HostnameTally, LoadBalancerState, ProbeResult } from '../kube/index.js';
 import { CAPTURED } from '../report/captured-keys.js';
 import type { Phase08Services } from './services.js';
@@ -69,7 +72,7 @@ async function workloadClient(ctx: Ctx): Promise<KubeClient> {
     signal: ctx.signal,
   });
   if (access.source === 'magnum') ctx.capture(CAPTURED.kubeconfig, access.path);
-  return KubeClient.fromFile(access.path);
+  return await openKubeClient(access.path);
 }
 
 const tuningOf = (ctx: Ctx) => ({ ...DEFAULT_KUBE_TUNING, ...ctx.services.kube.tuning });
