@@ -122,7 +122,7 @@ interface Single {
 }
 
 async function single(o: Options, work: string): Promise<Single> {
-  const sim = await BenchSim.start(BIN, join(work, 'single', 'sim'), o.timeScale);
+  const sim = await BenchSim.start(BIN, join(work, 'single', 'sim'), o.timeScale, undefined, undefined, log);
   try {
     const { cluster, coreVips } = clusterOf(sim.site);
     await sim.collect();
@@ -159,7 +159,7 @@ interface RunbookSide {
 }
 
 async function runbookSide(o: Options, work: string, file: string, steps: Set<string>): Promise<RunbookSide> {
-  const sim = await BenchSim.start(BIN, join(work, 'runbook', 'sim'), o.timeScale);
+  const sim = await BenchSim.start(BIN, join(work, 'runbook', 'sim'), o.timeScale, undefined, undefined, log);
   try {
     const { cluster, coreVips } = clusterOf(sim.site);
     const home = join(work, 'runbook', 'home');
@@ -202,7 +202,7 @@ interface FleetResult {
 
 async function fleet(o: Options, work: string, n: number): Promise<FleetResult> {
   const dir = join(work, `fleet-${n}`);
-  const sim = await BenchSim.start(BIN, join(dir, 'sim'), o.timeScale);
+  const sim = await BenchSim.start(BIN, join(dir, 'sim'), o.timeScale, undefined, undefined, log);
   try {
     const width = String(n).length < 2 ? 2 : String(n).length;
     const sites: { site: string; runs: string; cluster: string }[] = [];

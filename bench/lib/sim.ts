@@ -52,7 +52,25 @@ export class BenchSim {
     private readonly child: ChildProcess,
   ) {}
 
-  static async start(bin: string, dir: string, timeScale: number, scenario?: string): Promise<BenchSim> {
+  /**
+   * Starts a sim; the simulated site binds fixed loopback addresses, so while another one runs on
+   * this machine (a test, a demo) it waits for it, up to waitMs.
+   */
+  static async start(bin: string, dir: string, timeScale: number, scenario?: string, waitMs = 10 * 60_000, onWait?: (msg: string) => void): Promise<BenchSim> {
+    const until = Date.now() + waitMs;
+    for (;;) {
+      try {
+        return await BenchSim.startOnce(bin, dir, timeScale, scenario);
+      } catch (err) {
+        const msg = err instanceof Error ? err.message : String(err);
+        if (!/EADDRINUSE/.test(msg) || Date.now() > until) throw err;
+        onWait?.(`another simulated site holds its addresses; waiting (${msg.split('\n')[0] ?? ''})`);
+        await new Promise((r) => setTimeout(r, 5_000));
+      }
+    }
+  }
+
+  private static async startOnce(bin: string, dir: string, timeScale: number, scenario?: string): Promise<BenchSim> {
     const args = [bin, 'sim', '--out', dir, '--time-scale', String(timeScale), ...(scenario ? ['--scenario', scenario] : [])];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
     let out = '';
