@@ -4,13 +4,30 @@
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
-/** Maps an IPv4 address into 127.0.0.0/8 (first octet -> 127); loopback stays as it is. */
+let net = 0;
+
+/**
+ * Several simulated sites on one machine each get their own loopback "net": net N maps
+ * 10.A.B.C to 127.(A+N).B.C, so their fixed addresses (VIPs on 127.12.4.50:5000 ...) do not
+ * collide. Process-wide: one simulated site per process.
+ */
+export function setLoopbackNet(n: number): void {
+  if (!Number.isInteger(n) || n < 0 || n > 99) throw new RangeError(`loopback net must be 0..99, not ${n}`);
+  net = n;
+}
+
+export function loopbackNet(): number {
+  return net;
+}
+
+/** Maps an IPv4 address into 127.0.0.0/8 (first octet -> 127, second shifted by the net); loopback stays as it is. */
 export function toLoopback(ip: string): string {
   const m = IPV4.exec(ip);
   if (!m) throw new TypeError(`not an IPv4 address: ${ip}`);
   const octets = m.slice(1).map(Number);
   if (octets.some((o) => o > 255)) throw new TypeError(`not an IPv4 address: ${ip}`);
-  return `127.${octets[1]}.${octets[2]}.${octets[3]}`;
+  if (octets[0] === 127) return ip;
+  return `127.${((octets[1] ?? 0) + net) % 256}.${octets[2]}.${octets[3]}`;
 }
 
 /** Maps the host of a URL into loopback when it is an IPv4 literal; other hosts are left alone. */

@@ -11,6 +11,7 @@ import type { Site, SiteInput } from '../src/site/schema.js';
 import { parseDuration } from '../src/core/duration.js';
 import { listHostScenarios, startHostSims } from './hosts/index.js';
 import type { HostSimHandle } from './hosts/index.js';
+import { setLoopbackNet } from './loopback.js';
 import { KUBE_SCENARIOS } from './kube/index.js';
 import { defaultSite, listScenarios, startSim } from './index.js';
 import type { SimHandle, SimOptions } from './index.js';
@@ -21,6 +22,8 @@ export interface SiteSimOptions extends Omit<SimOptions, 'scenario' | 'outDir'> 
   readonly scenario?: string;
   /** Snapshot 2 on every domain, so the verdict can reach ACCEPTED. */
   readonly snapshot2?: boolean;
+  /** The loopback net (0..99); default: the first free one from 0. */
+  readonly net?: number;
 }
 
 export interface SiteSimHandle {
@@ -48,7 +51,24 @@ function scaleDeadlines(d: Site['deadlines'], scale: number): Record<string, str
   return out;
 }
 
+/**
+ * Starts the site on the first free loopback net from o.net (default 0): a second simulated site
+ * on the machine (another test, another `capi-gate sim`) moves to the next net.
+ */
 export async function startSiteSim(o: SiteSimOptions): Promise<SiteSimHandle> {
+  const first = o.net ?? 0;
+  for (let n = first; ; n++) {
+    setLoopbackNet(n);
+    try {
+      return await startSiteSimOnce(o);
+    } catch (e) {
+      const busy = /EADDRINUSE/.test(e instanceof Error ? e.message : String(e));
+      if (!busy || o.net !== undefined || n >= first + 40) throw e;
+    }
+  }
+}
+
+async function startSiteSimOnce(o: SiteSimOptions): Promise<SiteSimHandle> {
   const site = o.site ?? defaultSite();
   const known = allScenarios();
   if (o.scenario && ![...known.openstack, ...known.hosts, ...known.kube].includes(o.scenario)) {
