@@ -9,8 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers.js';
-import { startSimProcess } from '../sim-process.js';
-import { cli, control, hasStackTrace, siteVariantText, writeTally } from './harness.js';
+import { cli, control, hasStackTrace, siteVariantText, writeTally, startSim } from './harness.js';
 
 const STEPS = '8.0.prereqs,8.0.image,8.0.template';
 
@@ -45,7 +44,7 @@ const CASES: FaultCase[] = [
 
 test('bad API responses: transient faults heal, permanent ones end with exit 4 and a Hint, never a stack trace', { timeout: 400_000 }, async (t) => {
   const tmp = tempDir('capi-gate-rel-api-');
-  const sim = await startSimProcess(join(tmp.dir, 'sim'), ['--time-scale', '0.01']);
+  const sim = await startSim(join(tmp.dir, 'sim'), ['--time-scale', '0.01']);
   const problems: string[] = [];
   let handled = 0;
   try {

@@ -12,8 +12,7 @@ import { parse } from 'yaml';
 import { realClock } from '../../src/core/clock.js';
 import { cleanupCommand } from '../../src/cli/cmd-cleanup.js';
 import { tempDir } from '../helpers.js';
-import { startSimProcess } from '../sim-process.js';
-import { cli, filesUnder, siteVariantText, writeTally } from './harness.js';
+import { cli, filesUnder, siteVariantText, writeTally, startSim } from './harness.js';
 
 function forms(secret: string): string[] {
   return [secret, JSON.stringify(secret).slice(1, -1), Buffer.from(secret).toString('base64')].filter((s) => s.length >= 8);
@@ -21,7 +20,7 @@ function forms(secret: string): string[] {
 
 test('secret canaries never appear in any output, log, report, journal or evidence file', { timeout: 300_000 }, async (t) => {
   const tmp = tempDir('capi-gate-rel-canary-');
-  const sim = await startSimProcess(join(tmp.dir, 'sim'), ['--time-scale', '0.005']);
+  const sim = await startSim(join(tmp.dir, 'sim'), ['--time-scale', '0.005']);
   const outputs: { name: string; text: string }[] = [];
   try {
     const clouds = parse(readFileSync(join(sim.dir, 'clouds.yaml'), 'utf8')) as { clouds: Record<string, { auth: Record<string, string> }> };

@@ -8,6 +8,8 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, REPO_ROOT } from '../helpers.js';
+import { startSimProcess } from '../sim-process.js';
+import type { SimProcess } from '../sim-process.js';
 
 export interface CliResult {
   readonly code: number | null;
@@ -194,4 +196,20 @@ export function siteVariantText(text: string, cluster: string, deadlines: Record
   let tail = out.slice(at);
   for (const [k, v] of Object.entries(deadlines)) tail = tail.replace(new RegExp(`^(\\s+${k}:\\s*)\\S+`, 'm'), `$1${v}`);
   return out.slice(0, at) + tail;
+}
+
+/**
+ * Starts `capi-gate sim`; the simulator binds the site's fixed loopback addresses, so while
+ * another one runs on this machine (a parallel e2e test, a demo) it waits and tries again.
+ */
+export async function startSim(dir: string, args: string[], waitMs = 180_000): Promise<SimProcess> {
+  const until = Date.now() + waitMs;
+  for (let i = 0; ; i++) {
+    try {
+      return await startSimProcess(`${dir}${i ? `-${i}` : ''}`, args);
+    } catch (e) {
+      if (!/EADDRINUSE/.test(String(e)) || Date.now() > until) throw e;
+      await new Promise((r) => setTimeout(r, 1_000 + Math.floor(Math.random() * 1_000)));
+    }
+  }
 }

@@ -11,9 +11,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers.js';
-import { startSimProcess } from '../sim-process.js';
 import type { SimProcess } from '../sim-process.js';
-import { cli, hasStackTrace, mapLimit, resourceCounts, simState, siteVariantText, timeline, writeTally } from './harness.js';
+import { cli, hasStackTrace, mapLimit, resourceCounts, simState, siteVariantText, timeline, writeTally, startSim } from './harness.js';
 
 const TIME_SCALE = '0.002';
 const KILL_POINTS = 20;
@@ -94,7 +93,7 @@ async function attempt(sim: SimProcess, dir: string, name: string, point: KillPo
 
 test('kill -9 at >= 20 points across a full run, each resumed: one cluster, one template, nothing leaked, the same verdict', { timeout: 600_000 }, async (t) => {
   const tmp = tempDir('capi-gate-rel-kill-');
-  const sim = await startSimProcess(join(tmp.dir, 'sim'), ['--time-scale', TIME_SCALE]);
+  const sim = await startSim(join(tmp.dir, 'sim'), ['--time-scale', TIME_SCALE]);
   const problems: string[] = [];
   let survived = 0;
   try {
