@@ -85,10 +85,23 @@ export interface SweepAction {
   readonly ok: boolean;
 }
 
-/** Deletes the load balancers (cascade) first: their VIP ports and FIPs hang off the network. */
+/**
+ * Deletes load balancers (cascade), each after the floating IPs on its VIP port: the cascade
+ * removes the VIP port and would leave its floating IP behind, unattached and unattributable.
+ */
 export async function deleteLoadBalancers(os: OpenStack, lbs: readonly LoadBalancer[], say: (m: string) => void, signal: AbortSignal): Promise<SweepAction[]> {
   const out: SweepAction[] = [];
   for (const lb of lbs) {
+    const fips = lb.vipPortId ? await os.neutron.listFloatingIps(os.tenant, { port_id: lb.vipPortId }, signal) : [];
+    for (const f of fips) {
+      say(`deleting floating IP ${f.floatingIpAddress} of load balancer ${lb.name}`);
+      try {
+        await os.neutron.deleteFloatingIp(os.tenant, f.id, signal);
+        out.push({ action: `floating ip delete ${f.floatingIpAddress} (on ${lb.name})`, ok: true });
+      } catch (e) {
+        out.push({ action: `floating ip delete ${f.floatingIpAddress}: ${(e as Error).message.split('\n')[0] ?? ''}`, ok: false });
+      }
+    }
     say(`deleting load balancer ${lb.name} ${lb.id} (cascade)`);
     try {
       await os.octavia.deleteLoadBalancer(os.tenant, lb.id, { cascade: true }, signal);
