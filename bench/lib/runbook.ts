@@ -106,7 +106,7 @@ export function runbookParts(path: string, steps: ReadonlySet<string>, coreVipUr
         '  for i in $(seq 1 40); do',
         '    S=$(openstack loadbalancer show "$LB" -f value -c provisioning_status -c operating_status | tr "\\n" " ")',
         '    echo "[$i] $S"',
-        '    case "$S" in ACTIVE*) break;; esac',
+        '    case " $S" in *" ACTIVE "*) break;; esac   # the columns print in the resource\'s order',
         '    sleep 30',
         '  done',
         '} )',
