@@ -81,7 +81,8 @@ async function startSiteSimOnce(o: SiteSimOptions): Promise<SiteSimHandle> {
   try {
     const image = hosts.openstack.image ?? o.image;
     // Its own folder: its mgmt env file and site.yaml must not overwrite the host side's.
-    sim = await startSim({ ...o, outDir: join(o.outDir, 'openstack'), site, ...(simScenario ? { scenario: simScenario } : {}), ...(image !== undefined ? { image } : {}) });
+    const { scenario: _named, snapshot2: _snap, net: _net, ...simOpts } = o;
+    sim = await startSim({ ...simOpts, outDir: join(o.outDir, 'openstack'), site, ...(simScenario ? { scenario: simScenario } : {}), ...(image !== undefined ? { image } : {}) });
   } catch (e) {
     await hosts.close();
     throw e;
