@@ -142,7 +142,16 @@ program
   .option('--scenario <name>', 'a named fault scenario (sim/scenarios) or a scenario file')
   .option('--seed <n>', 'seed for ids and fault rules')
   .option('--snapshot2', 'the hypervisor holds Snapshot 2 too (D-011.7 can PASS, the verdict can reach ACCEPTED)')
-  .action(async (o: { out: string; site?: string; timeScale: string; scenario?: string; seed?: string; snapshot2?: boolean }) => {
+  .option('--keystone <url>', 'hybrid mode: a real Keystone on loopback (the simulated services register in its catalog)')
+  .option('--glance <url>', 'hybrid mode: a real Glance on loopback (images live there)')
+  .option('--real-clouds <file>', 'hybrid mode: clouds.yaml with real-admin and real-tenant (default: what scripts/real-openstack.sh writes)')
+  .action(async (o: { out: string; site?: string; timeScale: string; scenario?: string; seed?: string; snapshot2?: boolean; keystone?: string; glance?: string; realClouds?: string }) => {
+    if (o.keystone || o.glance) {
+      if (!o.keystone || !o.glance) throw new CapiGateError('CAPI_GATE_USAGE', 'hybrid mode needs both --keystone URL and --glance URL');
+      const { hybridCommand } = await import('./cmd-hybrid.js');
+      exitCode = await hybridCommand(out, { out: o.out, keystone: o.keystone, glance: o.glance, ...(o.realClouds ? { realClouds: o.realClouds } : {}), timeScale: parseTimeScale(o.timeScale) });
+      return;
+    }
     const { simCommand } = await import('./cmd-sim.js');
     exitCode = await simCommand(out, { out: o.out, ...(o.site ? { site: o.site } : {}), timeScale: parseTimeScale(o.timeScale), ...(o.scenario ? { scenario: o.scenario } : {}), ...(o.seed ? { seed: Number(o.seed) } : {}), ...(o.snapshot2 ? { snapshot2: true } : {}) });
   });
