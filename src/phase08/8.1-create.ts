@@ -18,7 +18,8 @@ export const step = defineStep<Phase08Services, Observed>({
   id: '8.1',
   title: 'Create the workload cluster (idempotent)',
   kind: 'mutation',
-  needs: ['8.0.prereqs', '8.0.image', '8.0.template'],
+  // D-040: creating on hosts that still reserve 512 MB invites the OOM of appendix-A.
+  needs: ['8.0.prereqs', '8.0.reserved-memory', '8.0.image', '8.0.template'],
   decisions: ['D-039', 'DOCFIX-034'],
   runbook: STEP_8_1,
   body: async (ctx) => {
