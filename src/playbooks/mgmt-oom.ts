@@ -4,7 +4,16 @@
 
 import { runWaiter } from '../engine/waiter.js';
 import type { Server } from '../openstack/index.js';
-import type { Diagnosis, Playbook, RemediationAction } from './playbook.js';
+import type { Diagnosis, Playbook, PlaybookContext, RemediationAction } from './playbook.js';
+
+/** The mgmt VM lives in the capi-mgmt project: an admin-scoped list does not see it without all_tenants. */
+async function findMgmtVm(ctx: PlaybookContext): Promise<{ vm: Server | undefined; scope: 'tenant' | 'admin' }> {
+  const os = await ctx.services.openstack(ctx.signal);
+  const name = ctx.site.site.mgmtVm.name;
+  const inProject = await os.nova.findServerByName(os.tenant, name, ctx.signal);
+  if (inProject) return { vm: inProject, scope: 'tenant' };
+  return { vm: await os.nova.findServerByName(os.admin, name, ctx.signal), scope: 'admin' };
+}
 
 export const mgmtOom: Playbook = {
   id: 'mgmt-oom',
@@ -12,10 +21,9 @@ export const mgmtOom: Playbook = {
   decisions: ['D-041', 'D-040', 'appendix-A OOM/manual-start', 'appendix-A uninitialized-taint'],
   source: 'host OOM SHUTOFF the mgmt VM (D-041 manual `openstack server start capi-mgmt-v2`); workers held the CAPI uninitialized taint until the mgmt API returned.',
   async detect(ctx): Promise<Diagnosis> {
-    const os = await ctx.services.openstack(ctx.signal);
     const name = ctx.site.site.mgmtVm.name;
-    const vm = await os.nova.findServerByName(os.admin, name, ctx.signal);
-    if (!vm) return { playbook: this.id, found: false, evidence: `server ${name} not found (admin scope)` };
+    const { vm } = await findMgmtVm(ctx);
+    if (!vm) return { playbook: this.id, found: false, evidence: `server ${name} not found (capi-mgmt project, nor admin scope)` };
     if (vm.status !== 'SHUTOFF') return { playbook: this.id, found: false, evidence: `server ${name} is ${vm.status}` };
     return {
       playbook: this.id,
@@ -28,17 +36,18 @@ export const mgmtOom: Playbook = {
   async remediate(ctx): Promise<RemediationAction[]> {
     const os = await ctx.services.openstack(ctx.signal);
     const name = ctx.site.site.mgmtVm.name;
-    const vm = await os.nova.findServerByName(os.admin, name, ctx.signal);
+    const { vm, scope } = await findMgmtVm(ctx);
     if (!vm) return [{ action: `server ${name} not found`, ok: false }];
+    const session = scope === 'tenant' ? os.tenant : os.admin;
     const actions: RemediationAction[] = [];
     if (vm.status === 'SHUTOFF') {
       ctx.say(`starting ${name} ${vm.id}`);
-      await os.nova.startServer(os.admin, vm.id, ctx.signal);
+      await os.nova.startServer(session, vm.id, ctx.signal);
       actions.push({ action: `server start ${vm.id}`, ok: true });
     }
     const r = await runWaiter<Server>({
       name: 'mgmt-vm-start', what: `server ${name} to ACTIVE`, deadlineMs: 10 * 60_000,
-      poll: (signal) => os.nova.getServer(os.admin, vm.id, signal),
+      poll: (signal) => os.nova.getServer(session, vm.id, signal),
       state: (s) => s.status,
       acceptors: [{ state: 'success', matcher: (s) => s.status === 'ACTIVE' }, { state: 'failure', matcher: (s) => s.status === 'ERROR', message: 'the server went to ERROR' }],
     }, { clock: ctx.clock, onProgress: (p) => ctx.say(`${p.what}: ${p.state}`) }, ctx.signal);

@@ -65,8 +65,8 @@ test('secret canaries never appear in any output, log, report, journal or eviden
     const wrongClouds = join(sim.dir, 'clouds-wrong.yaml');
     writeFileSync(wrongClouds, readFileSync(join(sim.dir, 'clouds.yaml'), 'utf8').split(canaries['tenant password']!).join(canaries['wrong password']!));
     const wrongSite = join(sim.dir, 'site-wrong.yaml');
-    writeFileSync(wrongSite, siteVariantText(siteText, 'canary-2').replace(/cloudsFile:\s*\S+/, 'cloudsFile: ./clouds-wrong.yaml'));
-    const wrong = await cli(['run', '--site', wrongSite, '--runs-dir', runs, '--only', '8.0.prereqs'], { env, timeoutMs: 120_000 });
+    writeFileSync(wrongSite, siteVariantText(siteText, 'canary-2').replace(/cloudsFile:\s*\S+/, `cloudsFile: ${wrongClouds}`));
+    const wrong = await cli(['run', '--site', wrongSite, '--runs-dir', runs, '--only', '8.0.prereqs'], { env: { ...env, OS_CLIENT_CONFIG_FILE: wrongClouds }, timeoutMs: 120_000 });
     keep('run with a wrong password', wrong);
     assert.notEqual(wrong.code, 0, 'the wrong password is refused');
 

@@ -14,7 +14,7 @@ import { tempDir } from '../helpers.js';
 import type { SimProcess } from '../sim-process.js';
 import { cli, hasStackTrace, mapLimit, resourceCounts, simState, siteVariantText, timeline, writeTally, startSim } from './harness.js';
 
-const TIME_SCALE = '0.002';
+const TIME_SCALE = '0.004';
 const KILL_POINTS = 20;
 
 interface RunOutcome {
@@ -114,7 +114,7 @@ test('kill -9 at >= 20 points across a full run, each resumed: one cluster, one 
     for (let i = 0; i < KILL_POINTS - byRecords; i++) points.push({ kind: 'time', ms: Math.round(((i + 0.5) / (KILL_POINTS - byRecords)) * baseMs * 0.8) });
 
     const templateName = (/^template:\n\s+name:\s*(\S+)/m.exec(readFileSync(sim.site, 'utf8')) ?? [])[1] ?? 'capi-k8s-v1-34';
-    const results = await mapLimit(points, 3, async (point, i) => {
+    const results = await mapLimit(points, 2, async (point, i) => {
       const name = `kp-${i}`;
       const a = await attempt(sim, tmp.dir, name, point);
       const got = outcome(a.runs);

@@ -166,7 +166,7 @@ function textVariants(rand: () => number): { kind: string; text: string | Buffer
   out.push({ kind: 'huge', text: EXAMPLE_TEXT + '\n' + Array.from({ length: 1_500 }, (_, i) => `unknownKey${i}: ${i}`).join('\n') + '\n' });
   out.push({ kind: 'deep-nesting', text: EXAMPLE_TEXT + '\nextra: ' + '['.repeat(1500) + ']'.repeat(1500) + '\n' });
   out.push({ kind: 'deep-nesting', text: EXAMPLE_TEXT + '\nextra: ' + '{a: '.repeat(1000) + '1' + '}'.repeat(1000) + '\n' });
-  out.push({ kind: 'deep-nesting', text: EXAMPLE_TEXT.replace('cluster:\n', 'cluster:\n' + Array.from({ length: 400 }, (_, i) => `${'  '.repeat(i + 1)}n${i}:`).join('\n') + '\n') });
+  out.push({ kind: 'deep-nesting', text: EXAMPLE_TEXT.replace(/^cluster:.*\n/m, (line) => line + Array.from({ length: 400 }, (_, i) => `${'  '.repeat(i + 1)}n${i}:`).join('\n') + '\n') });
   out.push({ kind: 'alias-bomb-known', text: 'a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n' });
   out.push({ kind: 'alias-bomb', text: EXAMPLE_TEXT.replace('site: roosevelt', 'site: &s roosevelt\nsite2: *s') });
   out.push({ kind: 'yaml-syntax', text: EXAMPLE_TEXT.replace(/\n/g, '\r') });
