@@ -55,13 +55,21 @@ function runGroup(g) {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, CAPI_GATE_TEST: '1' },
     });
-    let tail = '';
+    // The summary ("ℹ pass N" ...) is followed by the failing tests' details, which can be long:
+    // read every line as it streams and keep the last value of each counter.
+    const counts = {};
+    let partial = '';
     child.stdout.on('data', (d) => {
       process.stdout.write(d);
-      tail = (tail + d.toString()).slice(-4000);
+      const lines = (partial + d.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        const m = /^\S*\s*(tests|pass|fail|cancelled|skipped|todo) (\d+)$/.exec(line);
+        if (m) counts[m[1]] = Number(m[2]);
+      }
     });
     child.on('close', (code) => {
-      const num = (label) => Number((tail.match(new RegExp(`^\\S*\\s*${label} (\\d+)`, 'm')) ?? [])[1] ?? 0);
+      const num = (label) => counts[label] ?? 0;
       const fail = num('fail') + num('cancelled');
       resolve({ code: code ?? 1, pass: num('pass'), fail: fail === 0 && code !== 0 ? 1 : fail, skipped: num('skipped') + num('todo') });
     });
