@@ -110,6 +110,19 @@ export async function runCommand(out: Out, opts: RunCommandOptions): Promise<Run
       teardownBudgetMs: loaded.deadlinesMs.teardown,
       resumed,
     });
+    if (!result.interrupted && result.exitCode !== 0) {
+      // On failure: the diagnostics bundle (Magnum reasons, LB/amphora status, CAPI conditions, waits).
+      const { diagnosticsSources } = await import('../playbooks/index.js');
+      const { collectDiagnostics } = await import('../report/diagnostics.js');
+      const r = result;
+      // Its own budget: a cloud that is down must not hold the verdict back.
+      const budget = AbortSignal.any([opts.signal, AbortSignal.timeout(60_000)]);
+      const bundle = await collectDiagnostics(j.dir, j.all(), diagnosticsSources({
+        site: loaded, services: built.services, clock, signal: budget,
+        captured: (k) => r.captured.get(k), say: () => undefined,
+      }), budget).catch(() => undefined);
+      if (bundle) out.line(`Diagnostics: ${bundle.files[1] ?? bundle.files[0] ?? ''}`);
+    }
   } finally {
     off();
     reporter.stop();

@@ -15,7 +15,9 @@ async function attempt(name: string, fn: () => Promise<Check>): Promise<Check> {
     return await fn();
   } catch (e) {
     const err = toCapiGateError(e);
-    return { name, ok: false, observed: `${err.code}: ${err.message}`, ...(err.hint ? { hint: err.hint } : {}) };
+    // A 403 is an answer (a verdict on the roles); anything else that failed means we could not tell.
+    const status = (e as { status?: unknown }).status;
+    return { name, ok: false, observed: `${err.code}: ${err.message.split('\n')[0]}`, ...(err.hint ? { hint: err.hint } : {}), ...(status === 403 ? {} : { error: true }) };
   }
 }
 

@@ -9,6 +9,8 @@ export interface Check {
   readonly observed: string;
   readonly hint?: string;
   readonly playbook?: string;
+  /** The check could not be evaluated (API or transport error): ERROR, not a verdict on the cloud. */
+  readonly error?: boolean;
 }
 
 /** PASS when every check passed; otherwise FAIL naming each failed check, with the first hint. */
@@ -16,11 +18,11 @@ export function gateChecks(checks: readonly Check[], passSummary: string): StepO
   const failed = checks.filter((c) => !c.ok);
   const details = { checks: checks.map((c) => ({ name: c.name, ok: c.ok, observed: c.observed })) };
   if (failed.length === 0) return { status: 'PASS', summary: passSummary, details };
-  const hinted = failed.find((c) => c.hint);
+  const hints = [...new Set(failed.map((c) => c.hint).filter((h): h is string => Boolean(h)))];
   return {
-    status: 'FAIL',
+    status: failed.every((c) => c.error) ? 'ERROR' : 'FAIL',
     summary: failed.map((c) => `${c.name}: ${c.observed}`).join('; '),
-    ...(hinted?.hint ? { hint: failed.filter((c) => c.hint).map((c) => c.hint).join(' ') } : {}),
+    ...(hints.length ? { hint: hints.join(' ') } : {}),
     ...(failed.find((c) => c.playbook)?.playbook ? { playbook: failed.find((c) => c.playbook)!.playbook! } : {}),
     details,
   };

@@ -76,7 +76,14 @@ export function parseSite(text: string, file: string): LoadedSite {
       hint: 'Fix the YAML syntax; docs/site.example.yaml is a complete example.',
     });
   }
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw new CapiGateError('CAPI_GATE_SITE_UNREADABLE', `${file}: cannot be read as YAML data: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`, {
+      hint: 'A site file needs no YAML aliases or exotic tags; docs/site.example.yaml is a complete example.',
+    });
+  }
   const lineOf = (path: readonly PropertyKey[]): number | undefined => {
     for (let n = path.length; n >= 0; n--) {
       const node = doc.getIn(path.slice(0, n) as unknown[], true);
@@ -86,9 +93,11 @@ export function parseSite(text: string, file: string): LoadedSite {
   };
   const parsed = siteSchema.safeParse(raw ?? {});
   if (!parsed.success) {
-    const issues = zodIssues(parsed.error, raw, lineOf);
+    const all = zodIssues(parsed.error, raw, (p) => (parsed.error.issues.length > 200 ? undefined : lineOf(p)));
+    const issues = all.slice(0, 50);
     const list = issues.map((i) => `${file}${i.line ? `:${i.line}` : ''}: ${i.path}: ${i.message} (value: ${i.value})`);
-    throw new CapiGateError('CAPI_GATE_SITE_INVALID', `${file}: ${issues.length} problem${issues.length === 1 ? '' : 's'} in the site file\n${list.join('\n')}`, {
+    if (all.length > issues.length) list.push(`... and ${all.length - issues.length} more`);
+    throw new CapiGateError('CAPI_GATE_SITE_INVALID', `${file}: ${all.length} problem${all.length === 1 ? '' : 's'} in the site file\n${list.join('\n')}`, {
       hint: 'Compare with docs/site.example.yaml; every key is described in docs/site-file.md.',
     });
   }
