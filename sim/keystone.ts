@@ -182,7 +182,10 @@ export function createKeystone(ctx: SimContext): (req: SimRequest) => Promise<Re
         const name = str(ac['name']);
         if (owner && name) cred = [...w.appCreds.values()].find((c) => c.userId === owner.id && c.name === name);
       }
-      if (!cred || ac['secret'] !== cred.secret) unauthorized();
+      // Real Keystone: an unknown id is a 404; a wrong secret a 401; bcrypt reads only 72 bytes.
+      if (!cred && id) fail('keystone', 404, `Could not find Application Credential: ${id}.`);
+      const given = typeof ac['secret'] === 'string' ? Buffer.from(ac['secret']).subarray(0, 72) : undefined;
+      if (!cred || !given || !given.equals(Buffer.from(cred.secret).subarray(0, 72))) unauthorized();
       if (cred.expiresAt !== null && cred.expiresAt <= ctx.clock.now()) unauthorized('The application credential has expired.');
       const user = w.users.get(cred.userId);
       if (!user || !user.enabled) unauthorized();
@@ -226,13 +229,12 @@ export function createKeystone(ctx: SimContext): (req: SimRequest) => Promise<Re
       } else if (sc?.['domain']) {
         const d = rec(sc['domain']) ?? {};
         const dom = str(d['id']) ? w.domains.get(str(d['id']) as string) : str(d['name']) ? w.domainByName(str(d['name']) as string) : undefined;
-        const adminRoles = [...new Set(w.assignments.filter((x) => x.userId === user.id).map((x) => x.roleId))].filter((r) => w.roles.get(r)?.name === 'admin');
-        if (!dom || adminRoles.length === 0) unauthorized(`User ${user.id} has no access to domain ${str(d['id']) ?? str(d['name']) ?? ''}`);
-        token = issue(user.id, methodList, { domainId: dom.id }, adminRoles);
+        // Only project role assignments exist here; real Keystone answers 401 without a domain one.
+        void dom;
+        unauthorized(`User ${user.id} has no access to domain ${str(d['id']) ?? str(d['name']) ?? ''}`);
       } else if (sc?.['system']) {
-        const adminRoles = [...new Set(w.assignments.filter((x) => x.userId === user.id).map((x) => x.roleId))].filter((r) => w.roles.get(r)?.name === 'admin');
-        if (adminRoles.length === 0) unauthorized(`User ${user.id} has no access to the system`);
-        token = issue(user.id, methodList, { system: true }, adminRoles);
+        // Likewise no system role assignments: 401, as real Keystone answers without one.
+        unauthorized(`User ${user.id} has no access to the system`);
       } else {
         token = issue(user.id, methodList, {}, []);
       }
@@ -401,7 +403,7 @@ export function createKeystone(ctx: SimContext): (req: SimRequest) => Promise<Re
       }
       const expires = str(body['expires_at']);
       const cred: AppCred = {
-        id: ctx.rng.hex(32), name, description: str(body['description']) ?? '', secret: str(body['secret']) ?? secret(48),
+        id: ctx.rng.hex(32), name, description: str(body['description']) ?? '', secret: str(body['secret']) ?? secret(64),
         userId: a.user.id, projectId: a.projectId, roleIds: [...new Set(roleIds)], expiresAt: expires ? Date.parse(expires) : null,
         unrestricted: body['unrestricted'] === true, createdAt: ctx.clock.now(),
       };

@@ -82,7 +82,7 @@ export function seedIdentities(ctx: SimContext, site: Site): Identities {
     w.grant(tenant.id, project.id, role);
   }
   const appCred: AppCred = {
-    id: r.hex(32), name: 'capi-appcred', description: 'simulated site: the tenant app-cred', secret: secret(48), userId: tenant.id,
+    id: r.hex(32), name: 'capi-appcred', description: 'simulated site: the tenant app-cred', secret: secret(64), userId: tenant.id,
     projectId: project.id, roleIds: w.rolesOf(tenant.id, project.id).map((x) => x.id), expiresAt: null, unrestricted: false, createdAt: ctx.clock.now(),
   };
   w.appCreds.set(appCred.id, appCred);

@@ -429,8 +429,6 @@ const CASES: Case[] = [
   {
     name: 'application-credential auth: a wrong secret is 401, an unknown or deleted credential id is 404 "Could not find Application Credential"',
     expected: { wrongSecret: 401, unknown: [404, true], deleted: [404, true] },
-    simBug:
-      'sim/keystone.ts postTokens answers 401 for an unknown application-credential id (`if (!cred || ...) unauthorized()`); the real Keystone answers 404 {"error":{"code":404,"message":"Could not find Application Credential: <id>.","title":"Not Found"}} (only a wrong secret is a 401)',
     async run(k) {
       const { cred } = await createAppCred(k, `contract-notfound-${k.tag}`, ['member']);
       const secret = cred.secret ?? '';
@@ -461,8 +459,6 @@ const CASES: Case[] = [
   {
     name: 'domain and system scope need a domain / system role assignment: a project admin without one gets 401',
     expected: { domain: 401, system: 401 },
-    simBug:
-      'sim/keystone.ts postTokens grants domain and system scope to any user holding the admin role on ANY project; the real Keystone answers 401 unless the user has a role assignment on that domain (or on the system)',
     async run(k) {
       const a = k.target.admin;
       const identity = { methods: ['password'], password: { user: { name: a.username, domain: { name: a.userDomainName }, password: a.password } } };
@@ -474,8 +470,6 @@ const CASES: Case[] = [
   {
     name: 'an application-credential secret is checked on its first 72 bytes only (bcrypt): a secret altered after byte 72 still authenticates',
     expected: { longerThan72: true, alteredEarly: 401, alteredLate: 201 },
-    simBug:
-      "sim/keystone.ts postTokens compares the whole application-credential secret (ac['secret'] !== cred.secret); the real Keystone bcrypt-hashes it, and bcrypt reads 72 bytes, so only the first 72 bytes count",
     async run(k) {
       const { cred } = await createAppCred(k, `contract-bcrypt-${k.tag}`, ['member']);
       const secret = cred.secret ?? '';
