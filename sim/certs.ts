@@ -7,7 +7,7 @@ import { webcrypto } from 'node:crypto';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
-import './reflect-polyfill.js';
+import '../src/core/reflect-polyfill.js';
 import * as x509 from '@peculiar/x509';
 
 const crypto = webcrypto;

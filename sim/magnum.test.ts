@@ -1,7 +1,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate, webcrypto } from 'node:crypto';
-import './reflect-polyfill.js';
+import '../src/core/reflect-polyfill.js';
 import * as x509 from '@peculiar/x509';
 import type { SimHandle } from './index.js';
 import { startSim } from './index.js';

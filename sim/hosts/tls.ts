@@ -3,7 +3,7 @@
 // loopback address the simulated VIPs, Vault units and image CDN listen on.
 
 import { webcrypto } from 'node:crypto';
-import '../reflect-polyfill.js';
+import '../../src/core/reflect-polyfill.js';
 import * as x509 from '@peculiar/x509';
 
 const crypto = webcrypto;

@@ -2,7 +2,7 @@
 // (GET /v1/certificates), with an IP SAN for the api_address host (api-notes §3.6, §8.7).
 
 import { createPrivateKey, webcrypto } from 'node:crypto';
-import './reflect-polyfill.js';
+import '../../src/core/reflect-polyfill.js';
 import * as x509 from '@peculiar/x509';
 
 const crypto = webcrypto;

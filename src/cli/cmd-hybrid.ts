@@ -12,6 +12,7 @@ import { redactor } from '../core/redact.js';
 import { startHybrid } from '../../sim/hybrid/index.js';
 import type { RealAccount } from '../../sim/hybrid/index.js';
 import type { Out } from './output.js';
+import { waitForStop } from './wait-for-stop.js';
 
 export interface HybridCommandOptions {
   readonly out: string;
@@ -63,15 +64,7 @@ export async function hybridCommand(out: Out, o: HybridCommandOptions): Promise<
   out.line(`magnum   ${h.urls.magnum} (simulated, in the real catalog)`);
   if (h.files) out.line(`site     ${h.files.site}`);
   out.line('ready');
-  await new Promise<void>((done) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      done();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await waitForStop();
   await h.close();
   out.line('stopped');
   return 0;

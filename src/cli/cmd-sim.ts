@@ -7,6 +7,7 @@ import { CapiGateError } from '../core/errors.js';
 import { allScenarios, startSiteSim } from '../../sim/site-sim.js';
 import { loadSite } from '../site/load.js';
 import type { Out } from './output.js';
+import { waitForStop } from './wait-for-stop.js';
 
 export interface SimCommandOptions {
   readonly out: string;
@@ -55,15 +56,7 @@ export async function simCommand(out: Out, o: SimCommandOptions): Promise<number
   if (o.scenario) out.line(`scenario ${o.scenario}`);
   out.line(`time scale ${o.timeScale}`);
   out.line('ready');
-  await new Promise<void>((done) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      done();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await waitForStop();
   await s.close();
   out.line('stopped');
   return 0;

@@ -6,7 +6,7 @@
 
 import { createPrivateKey, generateKeyPair, webcrypto } from 'node:crypto';
 import { promisify } from 'node:util';
-import './reflect-polyfill.js';
+import '../core/reflect-polyfill.js';
 import * as x509 from '@peculiar/x509';
 import { stringify } from 'yaml';
 import { CapiGateError, isAbortError } from '../core/errors.js';
