@@ -52,9 +52,12 @@ test('cancel removes a timer; setTimeScale keeps simulated time continuous', () 
 
 test('timers are driven by real timers scaled by timeScale', async () => {
   const c = new SimClock(0.001);
+  // The clock's real timers are unref'd (a simulator never holds a process open): keep the loop alive here.
+  const keepAlive = setInterval(() => undefined, 1000);
   const start = performance.now();
   await new Promise<void>((resolve) => c.after(20_000, 'twenty simulated seconds', resolve));
   const took = performance.now() - start;
+  clearInterval(keepAlive);
   assert.ok(took >= 15 && took < 1000, `took ${took} ms`);
   c.close();
 });
