@@ -4,9 +4,9 @@
 // down, what nova.conf holds, what the CDN serves and which KVM snapshots exist.
 
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { packageRoot } from '../scenarios.js';
 
 const unitOverride = z.strictObject({
   workload: z.enum(['active', 'blocked', 'maintenance', 'waiting', 'error', 'unknown', 'terminated']).optional(),
@@ -49,21 +49,8 @@ export const hostScenarioSchema = z.strictObject({
 export type HostScenario = z.output<typeof hostScenarioSchema>;
 export type HostScenarioInput = z.input<typeof hostScenarioSchema>;
 
-export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
-  for (let dir = from; ; ) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'capi-gate') return dir;
-      } catch {
-        // another package.json; keep walking
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`cannot find the capi-gate package root above ${from}`);
-    dir = up;
-  }
-}
+
+export { packageRoot };
 
 export function hostScenariosDir(): string {
   return join(packageRoot(), 'sim', 'hosts', 'scenarios');

@@ -3,10 +3,10 @@
 // carries the API-LB failover timing the integrator feeds into the simulated Octavia (and the
 // blackout of the workload API it causes). `expect` documents what the gate must say.
 
-import { readFileSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
+import { packageRoot } from '../scenarios.js';
 
 export const kubeFaultsSchema = z.strictObject({
   /** The OpenStack CCM crash-loops: CrashLoopBackOff, restartCount from restartsAtBoot upwards. */
@@ -33,16 +33,6 @@ export type KubeScenario = z.output<typeof kubeScenarioSchema>;
 
 export const KUBE_SCENARIOS = ['ccm-crashloop', 'rr-single-pod', 'slow-failover'] as const;
 
-/** The package root (the directory holding package.json), found from this file in src or dist. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error('package.json not found above sim/kube');
-    dir = up;
-  }
-}
 
 export function scenarioPath(name: string): string {
   return join(packageRoot(), 'sim', 'kube', 'scenarios', `${name}.json`);
