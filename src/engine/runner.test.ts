@@ -178,11 +178,12 @@ test('a killed mutation (intent recorded, result not) is looked up, not recreate
   }
 });
 
-function teardownStep(order: string[], fail: 'none' | 'throw' | 'wait'): StepDef<S> {
+function teardownStep(order: string[], fail: 'none' | 'throw' | 'wait', onSetup?: () => void): StepDef<S> {
   return defineStep<S, null>({
     id: 'rr', title: 'rr', kind: 'mutation', needs: [], decisions: [], runbook: '',
     body: async (ctx) => {
       order.push('setup');
+      onSetup?.();
       if (fail === 'throw') throw new CapiGateError('CAPI_GATE_TIMEOUT', 'no external IP');
       if (fail === 'wait') await ctx.clock.sleep(3_600_000, ctx.signal);
       return null;
@@ -201,8 +202,8 @@ test('teardown runs on success, on failure and on abort, and is journaled', asyn
     try {
       const order: string[] = [];
       const ac = new AbortController();
-      const h = harness([teardownStep(order, mode)], { runsDir: t.dir, signal: ac.signal });
-      if (mode === 'wait') setTimeout(() => ac.abort(), 5);
+      // Ctrl+C while the body waits: aborted from inside the body, so the race with the virtual clock is gone.
+      const h = harness([teardownStep(order, mode, mode === 'wait' ? () => ac.abort() : undefined)], { runsDir: t.dir, signal: ac.signal });
       const r = await h.run;
       assert.deepEqual(order, ['setup', 'teardown'], mode);
       assert.ok(h.journal.all().some((x) => x.t === 'teardown-armed'), 'armed before the body');
