@@ -59,7 +59,7 @@ export interface SimContext {
   readonly octaviaRbac: OctaviaRbac;
   /** Catalog service ids, stable for the life of the simulator. */
   readonly serviceIds: Record<ApiService, string>;
-  readonly names: { readonly adminUser: string; readonly tenantUser: string; readonly externalSubnetCidr: string; readonly workloadCidr: string };
+  readonly names: { readonly adminUser: string; readonly tenantUser: string; readonly externalSubnetCidr: string; readonly workloadCidr: string; readonly mgmtVmName: string };
 }
 
 /**

@@ -38,6 +38,14 @@ export class CapiHelmDriver {
       const list = this.timers.get(c.uuid);
       if (list) this.timers.set(c.uuid, list.filter((x) => x !== t));
       if (this.w.clusters.get(c.uuid) !== c) return;
+      // The CAPI controllers run on the non-HA mgmt VM: while it is not ACTIVE (a host OOM
+      // SHUTOFF, D-041) nothing of the cluster moves; it resumes once the VM is started.
+      const mgmt = [...this.w.servers.values()].find((s) => s.name === this.ctx.names.mgmtVmName);
+      if (mgmt && mgmt.status !== 'ACTIVE') {
+        if (!label.startsWith('paused: ')) this.note(c, `management cluster unreachable (${mgmt.name} ${mgmt.status}): ${label} waits`);
+        this.after(c, this.ctx.durations.capoRetry, label.startsWith('paused: ') ? label : `paused: ${label}`, fn);
+        return;
+      }
       fn();
     });
     this.timers.set(c.uuid, [...(this.timers.get(c.uuid) ?? []), t]);

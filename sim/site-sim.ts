@@ -13,6 +13,8 @@ import { listHostScenarios, startHostSims } from './hosts/index.js';
 import type { HostSimHandle } from './hosts/index.js';
 import { setLoopbackNet } from './loopback.js';
 import { KUBE_SCENARIOS } from './kube/index.js';
+import { attachManagementCluster } from './kube/management-site.js';
+import type { ManagementSite } from './kube/management-site.js';
 import { defaultSite, listScenarios, startSim } from './index.js';
 import type { SimHandle, SimOptions } from './index.js';
 
@@ -29,6 +31,8 @@ export interface SiteSimOptions extends Omit<SimOptions, 'scenario' | 'outDir'> 
 export interface SiteSimHandle {
   readonly sim: SimHandle;
   readonly hosts: HostSimHandle;
+  /** The management cluster's API (on the mgmt VM's address; down while the VM is not ACTIVE). */
+  readonly management: ManagementSite;
   /** The composed site file for clients. */
   readonly siteFile: string;
   readonly cloudsFile: string;
@@ -87,10 +91,31 @@ async function startSiteSimOnce(o: SiteSimOptions): Promise<SiteSimHandle> {
     await hosts.close();
     throw e;
   }
+  let management: ManagementSite;
+  try {
+    management = await attachManagementCluster({
+      world: sim.world, clock: sim.clock, host: hosts.mgmtVm.host, outDir: o.outDir, mgmtVmName: site.mgmtVm.name,
+      clearFinalizer: (uuid) => void sim.applyOp({ op: 'cluster-clear-finalizer', cluster: uuid }),
+    });
+  } catch (e) {
+    await sim.close();
+    await hosts.close();
+    throw e;
+  }
+  // One mgmt VM: the host side's SSH endpoint follows its Nova state (a host OOM SHUTOFF, D-041,
+  // takes SSH away with the management API; `server start` brings both back).
+  const hostVmUp = hosts.mgmtVm.up;
+  const offVm = sim.onTimeline((e) => {
+    if (e.kind !== 'nova.server' || e.name !== site.mgmtVm.name) return;
+    if (e.to === 'SHUTOFF' || e.to === 'DELETED') void hosts.mgmtVm.setUp(false).catch(() => undefined);
+    else if (e.to === 'ACTIVE' && hostVmUp) void hosts.mgmtVm.setUp(true).catch(() => undefined);
+  });
+  if ([...sim.world.servers.values()].some((s) => s.name === site.mgmtVm.name && s.status === 'SHUTOFF')) await hosts.mgmtVm.setUp(false);
   const scale = o.timeScale ?? 1;
   const composed: SiteInput = {
     ...sim.siteInput,
     ...hosts.siteOverlay,
+    managementCluster: { kubeconfig: management.kubeconfigPath },
     openstack: { ...sim.siteInput.openstack, cloudsFile: join(o.outDir, 'clouds.yaml') },
     polling: { intervalScale: Math.min(1, scale) },
     deadlines: scaleDeadlines(sim.site.deadlines, scale),
@@ -106,6 +131,7 @@ async function startSiteSimOnce(o: SiteSimOptions): Promise<SiteSimHandle> {
   return {
     sim,
     hosts,
+    management,
     siteFile,
     cloudsFile,
     env: (base = process.env) => {
@@ -116,6 +142,8 @@ async function startSiteSimOnce(o: SiteSimOptions): Promise<SiteSimHandle> {
       return env;
     },
     close: async () => {
+      offVm();
+      await management.close().catch(() => undefined);
       await sim.close();
       await hosts.close();
     },

@@ -123,6 +123,19 @@ export class ManagementCluster implements ApiBackend {
     this.clock.after(opts.cleanupMs ?? 60_000, 'capo: openstackcluster cleaned up', () => this.releaseOpenStackCluster(ns, stackId));
   }
 
+  /** CAPO finished (Magnum reports the cluster gone): the finalizer goes, so do the objects. */
+  release(projectId: string, stackId: string): void {
+    this.releaseOpenStackCluster(capiNamespace(projectId), stackId);
+  }
+
+  /** Whether the cluster's CAPI objects are here (added once Magnum built it). */
+  has(projectId: string, stackId: string): boolean {
+    return this.store.peek('cluster.x-k8s.io/clusters', capiNamespace(projectId), stackId) !== undefined;
+  }
+
+  /** Called when an OpenStackCluster being deleted goes (its finalizers cleared), with its namespace and name. */
+  onOpenStackClusterGone?: (namespace: string, name: string) => void;
+
   private releaseOpenStackCluster(ns: string, stackId: string): void {
     const key = 'infrastructure.cluster.x-k8s.io/openstackclusters';
     const o = this.store.peek(key, ns, stackId);
@@ -136,6 +149,7 @@ export class ManagementCluster implements ApiBackend {
   onRemoved(key: string, obj: KObject): void {
     if (key !== 'infrastructure.cluster.x-k8s.io/openstackclusters') return;
     const ns = obj.metadata.namespace;
+    if (ns) this.onOpenStackClusterGone?.(ns, obj.metadata.name);
     const cl = this.store.peek('cluster.x-k8s.io/clusters', ns, obj.metadata.name);
     if (cl?.metadata.deletionTimestamp) {
       this.store.remove('cluster.x-k8s.io/clusters', ns, obj.metadata.name);

@@ -27,6 +27,15 @@ export interface ServingCert {
 }
 
 export async function issueServingCert(caCertPem: string, caKeyPem: string, opts: { commonName: string; ips: readonly string[]; dns: readonly string[]; nowMs?: number }): Promise<ServingCert> {
+  return issueLeaf(caCertPem, caKeyPem, { subject: `CN=${opts.commonName}`, usage: x509.ExtendedKeyUsage.serverAuth, ips: opts.ips, dns: opts.dns, ...(opts.nowMs !== undefined ? { nowMs: opts.nowMs } : {}) });
+}
+
+/** A client certificate (kubeconfig user), e.g. CN=kubernetes-admin, O=system:masters. */
+export async function issueClientCert(caCertPem: string, caKeyPem: string, opts: { commonName: string; organization?: string; nowMs?: number }): Promise<ServingCert> {
+  return issueLeaf(caCertPem, caKeyPem, { subject: `CN=${opts.commonName}${opts.organization ? `, O=${opts.organization}` : ''}`, usage: x509.ExtendedKeyUsage.clientAuth, ips: [], dns: [], ...(opts.nowMs !== undefined ? { nowMs: opts.nowMs } : {}) });
+}
+
+async function issueLeaf(caCertPem: string, caKeyPem: string, opts: { subject: string; usage: string; ips: readonly string[]; dns: readonly string[]; nowMs?: number }): Promise<ServingCert> {
   const ca = new x509.X509Certificate(caCertPem);
   const caKey = await importSigningKey(caKeyPem);
   const caPub = await ca.publicKey.export(crypto as never);
@@ -36,7 +45,7 @@ export async function issueServingCert(caCertPem: string, caKeyPem: string, opts
   serial[0] = (serial[0] ?? 0) & 0x7f;
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial.toString('hex'),
-    subject: `CN=${opts.commonName}`,
+    subject: opts.subject,
     issuer: ca.subject,
     notBefore: new Date(now - DAY_MS),
     notAfter: new Date(now + 365 * DAY_MS),
@@ -45,8 +54,8 @@ export async function issueServingCert(caCertPem: string, caKeyPem: string, opts
     signingKey: caKey,
     extensions: [
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension([...opts.ips.map((value) => ({ type: 'ip' as const, value })), ...opts.dns.map((value) => ({ type: 'dns' as const, value }))]),
+      new x509.ExtendedKeyUsageExtension([opts.usage]),
+      ...(opts.ips.length || opts.dns.length ? [new x509.SubjectAlternativeNameExtension([...opts.ips.map((value) => ({ type: 'ip' as const, value })), ...opts.dns.map((value) => ({ type: 'dns' as const, value }))])] : []),
       await x509.AuthorityKeyIdentifierExtension.create(caPub),
     ],
   });

@@ -15,6 +15,7 @@ export interface DemoOptions {
   readonly timeScale: number;
   readonly scenario?: string;
   readonly snapshot2?: boolean;
+  readonly remediate?: boolean;
   readonly signal: AbortSignal;
   readonly clock: Clock;
 }
@@ -29,7 +30,7 @@ export async function demoCommand(out: Out, o: DemoOptions): Promise<number> {
   try {
     out.line(`demo: the site file is ${sim.siteFile}; running the whole acceptance against it`);
     out.line('');
-    const r = await runCommand(out, { site: sim.siteFile, only: [], skip: [], runsDir: o.runsDir, signal: o.signal, clock: o.clock, env: sim.env() });
+    const r = await runCommand(out, { site: sim.siteFile, only: [], skip: [], runsDir: o.runsDir, remediate: o.remediate === true, signal: o.signal, clock: o.clock, env: sim.env() });
     out.line('');
     out.line(`demo: verdict ${r.report.verdict}. Open ${r.files.html} in a browser for the timeline.`);
     return r.exitCode;

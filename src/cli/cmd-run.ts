@@ -22,6 +22,10 @@ export interface RunCommandOptions {
   readonly only: string[];
   readonly skip: string[];
   readonly resume?: string | true;
+  /** Carry out the remedy of a pattern found after a failed step, then run the step again. */
+  readonly remediate?: boolean;
+  /** Leave what a failed run created in place (no teardown of the failing step, no 8.5). */
+  readonly keepOnFailure?: boolean;
   readonly runsDir: string;
   readonly clock?: Clock;
   readonly services?: (site: LoadedSite) => BuiltServices;
@@ -96,9 +100,22 @@ export async function runCommand(out: Out, opts: RunCommandOptions): Promise<Run
   const off = bus.on((e) => reporter.onEvent(e));
   if (!out.isTTY) out.line(`run directory: ${j.dir}`);
   const built = (opts.services ?? ((s) => buildServices(s, opts.env ?? process.env, clock)))(loaded);
+  // After a failed step: the playbooks' detect (always), their remedies (with --remediate).
+  const { PLAYBOOKS, failureReviewer } = await import('../playbooks/index.js');
+  const onFailure = failureReviewer({
+    playbooks: PLAYBOOKS,
+    context: { site: loaded, services: built.services, clock, say: () => undefined },
+    clock,
+    remediate: opts.remediate === true,
+    append: (r) => j.append(r),
+    say: (stepId, message) => bus.emit({ type: 'log', stepId, level: 'warn', message, at: clock.now() }),
+  });
+  if (opts.remediate) out.line('--remediate: a failed step is diagnosed; a found pattern\'s remedy is announced, carried out, journaled, and the step runs again');
   let result;
   try {
     result = await runSteps({
+      onFailure,
+      ...(opts.keepOnFailure ? { keepOnFailure: true } : {}),
       steps: CATALOG,
       selected,
       journal: j,
@@ -139,6 +156,13 @@ export async function runCommand(out: Out, opts: RunCommandOptions): Promise<Run
     if (i.hint) out.line(`              Hint: ${i.hint}`);
   }
   if (open.length > 12) out.line(`  ... and ${open.length - 12} more (see the report)`);
+  if (report.remediations.length) {
+    out.line(`Remediations (journaled): ${report.remediations.length} action(s)`);
+    for (const r of report.remediations.slice(0, 12)) out.line(`  ${r.ok ? 'done  ' : 'FAILED'} ${r.playbook}${r.step ? ` (after ${r.step})` : ''}: ${r.action}`);
+  }
+  if (opts.keepOnFailure && result.exitCode !== 0 && !result.interrupted) {
+    out.line(`--keep-on-failure: what the run created is left in place for debugging. Remove it with: capi-gate cleanup --site ${loaded.path}`);
+  }
   out.line(`Reports: ${files.md}`);
   out.line(`         ${files.json}`);
   out.line(`         ${files.junit}`);

@@ -80,13 +80,17 @@ program
   .option('--only <ids>', 'comma-separated step ids or groups (8.0, D-011)')
   .option('--skip <ids>', 'comma-separated step ids or groups to leave out')
   .option('--resume [runId]', 'continue the latest unfinished run of the site, or the given run')
-  .action(async (o: { site?: string; only?: string; skip?: string; resume?: string | true }) => {
+  .option('--remediate', 'when a step fails and an appendix-A playbook finds its pattern, carry out the remedy (announced first, journaled) and run the step again')
+  .option('--keep-on-failure', 'after a failure, leave what the run created in place for debugging (no teardown, no 8.5 delete)')
+  .action(async (o: { site?: string; only?: string; skip?: string; resume?: string | true; remediate?: boolean; keepOnFailure?: boolean }) => {
     const ac = graceful();
     const r = await runCommand(out, {
       ...(o.site ? { site: o.site } : {}),
       only: parseList(o.only),
       skip: parseList(o.skip),
       ...(o.resume !== undefined ? { resume: o.resume } : {}),
+      remediate: o.remediate === true,
+      keepOnFailure: o.keepOnFailure === true,
       runsDir: runsDir(program.opts<{ runsDir?: string }>().runsDir),
       signal: ac.signal,
     });
@@ -183,10 +187,11 @@ program
   .option('--time-scale <factor>', 'multiply every simulated duration', '0.05')
   .option('--scenario <name>', 'a named fault scenario')
   .option('--snapshot2', 'the hypervisor holds Snapshot 2 too (the verdict can reach ACCEPTED)')
-  .action(async (o: { timeScale: string; scenario?: string; snapshot2?: boolean }) => {
+  .option('--remediate', 'let the appendix-A playbooks remedy what a failed step runs into (see `run --remediate`)')
+  .action(async (o: { timeScale: string; scenario?: string; snapshot2?: boolean; remediate?: boolean }) => {
     const ac = graceful();
     const { demoCommand } = await import('./cmd-demo.js');
-    exitCode = await demoCommand(out, { runsDir: runsDir(program.opts<{ runsDir?: string }>().runsDir), timeScale: parseTimeScale(o.timeScale), ...(o.scenario ? { scenario: o.scenario } : {}), ...(o.snapshot2 ? { snapshot2: true } : {}), signal: ac.signal, clock: realClock });
+    exitCode = await demoCommand(out, { runsDir: runsDir(program.opts<{ runsDir?: string }>().runsDir), timeScale: parseTimeScale(o.timeScale), ...(o.scenario ? { scenario: o.scenario } : {}), ...(o.snapshot2 ? { snapshot2: true } : {}), remediate: o.remediate === true, signal: ac.signal, clock: realClock });
   });
 
 program

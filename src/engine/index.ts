@@ -6,4 +6,4 @@ export { Journal, listRuns, newRunId } from './journal.js';
 export type { JournalRecord, RunMeta, RunListing } from './journal.js';
 export { EvidenceStore } from './evidence.js';
 export { runSteps, outcomeFromError } from './runner.js';
-export type { RunOptions, RunResult } from './runner.js';
+export type { RunOptions, RunResult, StepFailure, FailureReview } from './runner.js';

@@ -19,7 +19,8 @@ export type JournalRecord =
   | { t: 'teardown-armed'; step: string; at: number }
   | { t: 'teardown-done'; step: string; ok: boolean; message: string; at: number }
   | { t: 'signoff'; item: string; by: string; note: string; at: number }
-  | { t: 'remediation'; playbook: string; action: string; ok: boolean; at: number }
+  | { t: 'diagnosis'; step: string; playbook: string; found: boolean; evidence: string; error?: string; at: number }
+  | { t: 'remediation'; playbook: string; action: string; ok: boolean; at: number; step?: string }
   | { t: 'run-end'; at: number; verdict: string; exitCode: number; interrupted: boolean };
 
 export interface RunMeta {

@@ -7,12 +7,13 @@ import { CapiGateError } from '../core/errors.js';
 import { exampleSite, tempDir } from '../../test/helpers.js';
 import { Journal } from './journal.js';
 import { runSteps } from './runner.js';
+import type { RunOptions, StepFailure } from './runner.js';
 import { defineStep } from './step.js';
 import type { StepDef, StepContext } from './step.js';
 
 type S = { log: string[] };
 
-function harness(steps: StepDef<S>[], opts: { runsDir: string; signal?: AbortSignal; journal?: Journal; selected?: string[]; clock?: VirtualClock }) {
+function harness(steps: StepDef<S>[], opts: { runsDir: string; signal?: AbortSignal; journal?: Journal; selected?: string[]; clock?: VirtualClock; extra?: Partial<Pick<RunOptions<S>, 'onFailure' | 'keepOnFailure' | 'maxRetries'>> }) {
   const clock = opts.clock ?? new VirtualClock();
   const site = exampleSite();
   const journal = opts.journal ?? Journal.create(opts.runsDir, { runId: 'r1', site: site.site.site, sitePath: site.path, createdAt: clock.now(), selection: { only: [], skip: [] }, version: 'test' });
@@ -23,6 +24,7 @@ function harness(steps: StepDef<S>[], opts: { runsDir: string; signal?: AbortSig
   const run = runSteps({
     steps, selected: new Set(opts.selected ?? steps.map((s) => s.id)), journal, site, services, clock, bus,
     signal: opts.signal ?? new AbortController().signal, teardownBudgetMs: 60_000, resumed: opts.journal !== undefined,
+    ...opts.extra,
   });
   return { run, events, services, clock, journal };
 }
@@ -266,6 +268,91 @@ test('polling.intervalScale shrinks every poll interval of every wait', async ()
     const journal = Journal.create(t.dir, { runId: 'p', site: 'roosevelt', sitePath: site.path, createdAt: 0, selection: { only: [], skip: [] }, version: 'test' });
     await runSteps({ steps: [step], selected: new Set(['w']), journal, site: scaled, services: { log: [] }, clock, bus: new EventBus(), signal: new AbortController().signal, teardownBudgetMs: 1000, resumed: false });
     assert.deepEqual(times.slice(1).map((x, i) => x - times[i]!), [100, 200, 400]);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a failed step is reviewed; a review that asks for it runs the step again, and what it found goes into the outcome', async () => {
+  const t = tempDir();
+  try {
+    let healthy = false;
+    const seen: StepFailure[] = [];
+    const step = defineStep<S, boolean>({
+      id: 'lb', title: 'lb', kind: 'read', needs: [], decisions: [], runbook: '',
+      body: () => Promise.resolve(healthy),
+      gate: (ok) => (ok ? { status: 'PASS', summary: 'ACTIVE' } : { status: 'FAIL', summary: 'API LB is ERROR' }),
+    });
+    const h = harness([step], {
+      runsDir: t.dir,
+      extra: {
+        onFailure: (f) => {
+          seen.push(f);
+          healthy = true; // the remedy
+          return Promise.resolve({ retry: true, note: 'remediated: api-lb-error', details: { remediation: ['failover'] }, playbook: 'api-lb-error', hint: 'fail over' });
+        },
+      },
+    });
+    const r = await h.run;
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0]?.outcome.status, 'FAIL');
+    assert.equal(seen[0]?.attempt, 1);
+    const rec = r.records.get('lb');
+    assert.equal(rec?.status, 'PASS');
+    assert.match(rec?.summary ?? '', /ACTIVE \(remediated: api-lb-error\)/);
+    assert.deepEqual(rec?.details?.['remediation'], ['failover']);
+    assert.equal(rec?.hint, undefined, 'no remedy hint on an item that passed');
+    assert.equal(h.journal.attempts('lb'), 2, 'the second attempt is journaled');
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a step is run again at most maxRetries times; without retry the failure stands with the diagnosis', async () => {
+  const t = tempDir();
+  try {
+    let calls = 0;
+    const step = defineStep<S, null>({
+      id: 'x', title: 'x', kind: 'read', needs: [], decisions: [], runbook: '',
+      body: () => { calls++; return Promise.resolve(null); },
+      gate: () => ({ status: 'FAIL', summary: 'still broken' }),
+    });
+    const h = harness([step], { runsDir: t.dir, extra: { maxRetries: 2, onFailure: () => Promise.resolve({ retry: true }) } });
+    assert.equal((await h.run).records.get('x')?.status, 'FAIL');
+    assert.equal(calls, 3);
+    const t2 = tempDir();
+    try {
+      const h2 = harness([step], { runsDir: t2.dir, extra: { onFailure: () => Promise.resolve({ retry: false, note: 'diagnosis: mgmt-oom', playbook: 'mgmt-oom', hint: 'start it' }) } });
+      const rec = (await h2.run).records.get('x');
+      assert.equal(rec?.summary, 'still broken (diagnosis: mgmt-oom)');
+      assert.equal(rec?.playbook, 'mgmt-oom');
+      assert.equal(rec?.hint, 'start it');
+    } finally {
+      t2.cleanup();
+    }
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('--keep-on-failure: a failing step keeps what it created (no teardown) and the clean-up step does not run', async () => {
+  const t = tempDir();
+  try {
+    const order: string[] = [];
+    const rr = teardownStep(order, 'throw');
+    const cleanup = defineStep<S, null>({
+      id: 'delete', title: 'delete', kind: 'mutation', needs: [], after: ['rr'], cleanup: true, decisions: [], runbook: '',
+      body: () => { order.push('delete'); return Promise.resolve(null); },
+      gate: passGate,
+    });
+    const h = harness([rr, cleanup], { runsDir: t.dir, extra: { keepOnFailure: true } });
+    const r = await h.run;
+    assert.deepEqual(order, ['setup'], 'no teardown, no delete');
+    assert.equal(r.records.get('rr')?.status, 'FAIL');
+    assert.equal(r.records.get('rr')?.details?.['keptOnFailure'], true);
+    assert.equal(r.records.get('delete')?.status, 'SKIPPED');
+    assert.match(r.records.get('delete')?.summary ?? '', /kept for debugging \(--keep-on-failure\): rr FAIL/);
+    assert.ok(h.events.some((e) => e.type === 'log' && /left in place for debugging/.test(e.message)), 'says so');
   } finally {
     t.cleanup();
   }

@@ -31,6 +31,35 @@ export interface RunOptions<S> {
   readonly random?: () => number;
   /** Upper bound on concurrent read-only steps. */
   readonly readConcurrency?: number;
+  /**
+   * Called when a step ends FAIL or ERROR (not when interrupted): diagnosis, and remediation
+   * when the operator asked for it. `retry` runs the step again (at most `maxRetries` times).
+   */
+  readonly onFailure?: (failure: StepFailure) => Promise<FailureReview>;
+  readonly maxRetries?: number;
+  /** Leave what a failing step created in place (no teardown), and no clean-up step runs after a failure. */
+  readonly keepOnFailure?: boolean;
+}
+
+export interface StepFailure {
+  readonly stepId: string;
+  readonly title: string;
+  readonly outcome: StepOutcome;
+  readonly attempt: number;
+  readonly startedAt: number;
+  readonly captured: (key: string) => string | undefined;
+  readonly signal: AbortSignal;
+}
+
+export interface FailureReview {
+  readonly retry: boolean;
+  /** Folded into the outcome: what was diagnosed and done (for the reports). */
+  readonly details?: Readonly<Record<string, unknown>>;
+  /** Appended to the outcome's summary, e.g. "remediated by mgmt-oom". */
+  readonly note?: string;
+  /** A playbook the diagnosis named (when the step did not name one itself). */
+  readonly playbook?: string;
+  readonly hint?: string;
 }
 
 export interface RunResult {
@@ -56,6 +85,22 @@ export function outcomeFromError(e: unknown): StepOutcome {
     ...(err.hint ? { hint: err.hint } : {}),
     ...(err.playbook ? { playbook: err.playbook } : {}),
     ...(Object.keys(blocks).length ? { details: blocks } : {}),
+  };
+}
+
+/** The outcome after diagnosis (and remediation): what was found and done goes with it. */
+function foldReviews(outcome: StepOutcome, reviews: readonly FailureReview[]): StepOutcome {
+  const notes = reviews.map((r) => r.note).filter((n): n is string => !!n);
+  const details = Object.assign({}, ...reviews.map((r) => r.details ?? {})) as Record<string, unknown>;
+  const named = reviews.find((r) => r.playbook);
+  const hint = reviews.find((r) => r.hint)?.hint;
+  const failed = outcome.status === 'FAIL' || outcome.status === 'ERROR';
+  return {
+    ...outcome,
+    ...(notes.length ? { summary: `${outcome.summary} (${notes.join('; ')})` } : {}),
+    ...(Object.keys(details).length ? { details: { ...outcome.details, ...details } } : {}),
+    ...(failed && !outcome.playbook && named?.playbook ? { playbook: named.playbook } : {}),
+    ...(failed && !outcome.hint && hint ? { hint } : {}),
   };
 }
 
@@ -183,20 +228,37 @@ export async function runSteps<S>(opts: RunOptions<S>): Promise<RunResult> {
     bus.emit({ type: 'step-start', stepId: step.id, title: step.title, kind: step.kind, at: startedAt });
     if (step.teardown) journal.append({ t: 'teardown-armed', step: step.id, at: startedAt });
     const ctx = makeCtx(step, opts.signal, waits);
-    let outcome: StepOutcome;
-    try {
-      const observed = await step.body(ctx);
-      outcome = step.gate(observed, ctx);
-    } catch (e) {
-      outcome = outcomeFromError(e);
-      if (opts.signal.aborted && (isAbortError(e) || outcome.code === 'CAPI_GATE_ABORTED' || outcome.status === 'ERROR')) {
-        interrupted = true;
-        await runTeardown(step);
-        bus.emit({ type: 'log', stepId: step.id, level: 'warn', message: `interrupted: ${step.id} will run again on --resume`, at: clock.now() });
-        return; // no step-end: --resume runs it again
+    let outcome: StepOutcome = { status: 'ERROR', summary: 'not run' };
+    const reviews: FailureReview[] = [];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const observed = await step.body(ctx);
+        outcome = step.gate(observed, ctx);
+      } catch (e) {
+        outcome = outcomeFromError(e);
+        if (opts.signal.aborted && (isAbortError(e) || outcome.code === 'CAPI_GATE_ABORTED' || outcome.status === 'ERROR')) {
+          interrupted = true;
+          await runTeardown(step);
+          bus.emit({ type: 'log', stepId: step.id, level: 'warn', message: `interrupted: ${step.id} will run again on --resume`, at: clock.now() });
+          return; // no step-end: --resume runs it again
+        }
       }
+      if ((outcome.status !== 'FAIL' && outcome.status !== 'ERROR') || !opts.onFailure || opts.signal.aborted) break;
+      const review = await opts.onFailure({ stepId: step.id, title: step.title, outcome, attempt, startedAt, captured: (k) => captured.get(k), signal: opts.signal }).catch(
+        (e: unknown): FailureReview => ({ retry: false, note: `diagnosis failed: ${toCapiGateError(e).message}` }),
+      );
+      reviews.push(review);
+      if (!review.retry || attempt > (opts.maxRetries ?? 1) || opts.signal.aborted) break;
+      bus.emit({ type: 'log', stepId: step.id, level: 'warn', message: `${outcome.status}: ${outcome.summary.split('\n')[0] ?? ''}; running ${step.id} again after the remediation`, at: clock.now() });
+      journal.append({ t: 'step-start', step: step.id, at: clock.now(), attempt: journal.attempts(step.id) + 1 });
     }
-    await runTeardown(step);
+    if (reviews.length) outcome = foldReviews(outcome, reviews);
+    if (opts.keepOnFailure && (outcome.status === 'FAIL' || outcome.status === 'ERROR') && step.teardown) {
+      bus.emit({ type: 'log', stepId: step.id, level: 'warn', message: `--keep-on-failure: what ${step.id} created is left in place for debugging (not torn down)`, at: clock.now() });
+      outcome = { ...outcome, details: { ...outcome.details, keptOnFailure: true } };
+    } else {
+      await runTeardown(step);
+    }
     finish(step, outcome, startedAt, waits);
   };
 
@@ -211,6 +273,17 @@ export async function runSteps<S>(opts: RunOptions<S>): Promise<RunResult> {
         const after = (step.after ?? []).filter((n) => selected.has(n) && n !== step.id);
         if (![...needs, ...after].every((n) => records.has(n))) continue;
         const failed = needs.filter((n) => records.get(n)?.status !== 'PASS');
+        if (opts.keepOnFailure && step.cleanup) {
+          const bad = [...records.values()].filter((r) => (r.status === 'FAIL' || r.status === 'ERROR') && byId.get(r.stepId)?.counted !== false);
+          if (bad.length) {
+            finish(step, {
+              status: 'SKIPPED',
+              summary: `kept for debugging (--keep-on-failure): ${bad.map((r) => `${r.stepId} ${r.status}`).join(', ')}; what the run created is left in place`,
+              hint: 'Delete it when done: capi-gate cleanup --site SITE (add --remediate if the delete wedges).',
+            }, clock.now(), []);
+            continue;
+          }
+        }
         if (failed.length > 0) {
           const why = failed.map((n) => `${n} ${records.get(n)?.status ?? '?'}`).join(', ');
           finish(step, { status: 'SKIPPED', summary: `not run: it needs ${why}` }, clock.now(), []);

@@ -86,6 +86,8 @@ export interface StepDef<S = unknown, O = unknown> {
   readonly precondition?: boolean;
   /** Counted in the verdict (default true). */
   readonly counted?: boolean;
+  /** Deletes what the run created (8.5): with --keep-on-failure it does not run after a failure. */
+  readonly cleanup?: boolean;
   body(ctx: StepContext<S>): Promise<O>;
   gate(observed: O, ctx: StepContext<S>): StepOutcome;
   /** Idempotent teardown of what the body creates; armed in the journal before the body runs. */

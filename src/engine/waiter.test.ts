@@ -91,10 +91,13 @@ test('transient errors are retried and counted; a non-retryable error ends the w
 
 test('stall detection fails when nothing changes for stallMs, before the deadline', async () => {
   const clock = new VirtualClock();
-  const err = await runWaiter({ ...base(async () => 'CREATE_IN_PROGRESS'), stallMs: 5 * 60_000 }, { clock }, new AbortController().signal).catch((e: unknown) => e);
+  const err = await runWaiter({ ...base(async () => 'CREATE_IN_PROGRESS'), stallMs: 5 * 60_000, stallHint: 'the driver has no create timeout' }, { clock }, new AbortController().signal).catch((e: unknown) => e);
   assert.ok(err instanceof WaitError);
   assert.equal(err.code, 'CAPI_GATE_STALLED');
-  assert.match(err.hint ?? '', /no create timeout/);
+  assert.match(err.hint ?? '', /no create timeout/, 'the step\'s own stall hint');
+  const generic = await runWaiter({ ...base(async () => 'DELETE_IN_PROGRESS'), stallMs: 60_000 }, { clock }, new AbortController().signal).catch((e: unknown) => e);
+  assert.ok(generic instanceof WaitError);
+  assert.match(generic.hint ?? '', /Nothing changed within the stall window/, 'a delete is not told about create timeouts');
   assert.ok(err.result.endedAt - err.result.startedAt < 20 * 60_000);
 });
 

@@ -32,6 +32,8 @@ export interface WaiterSpec<T> {
   readonly backoff?: BackoffPolicy;
   /** Fail when progressKey has not changed for this long (the driver has no create timeout). */
   readonly stallMs?: number;
+  /** The hint when stallMs passes without progress (default: timeoutHint, else a generic one). */
+  readonly stallHint?: string;
   progressKey?(value: T): string;
   /** Consecutive 403 answers that end the wait (D-039). Default 3. */
   readonly forbiddenLimit?: number;
@@ -175,7 +177,7 @@ export async function runWaiter<T>(spec: WaiterSpec<T>, hooks: WaiterHooks, sign
     const now = clock.now();
     if (spec.stallMs !== undefined && now - lastProgressAt >= spec.stallMs) {
       fail('stalled', 'CAPI_GATE_STALLED', `${spec.what}: no progress for ${formatDuration(now - lastProgressAt)} (state ${lastState ?? 'unknown'})`,
-        'The magnum-capi-helm driver has no create timeout: a wedged create stays IN_PROGRESS forever. Check the CAPI objects on the management cluster (capi-gate doctor).',
+        spec.stallHint ?? spec.timeoutHint ?? 'Nothing changed within the stall window: the cloud is not working on it. Check the CAPI objects on the management cluster (capi-gate doctor).',
         spec.timeoutPlaybook);
     }
     if (now >= deadline) {

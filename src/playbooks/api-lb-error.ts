@@ -17,6 +17,7 @@ async function apiLb(ctx: PlaybookContext): Promise<LoadBalancer | undefined> {
 
 export const apiLbError: Playbook = {
   id: 'api-lb-error',
+  rerunsStep: true,
   title: 'Workload API load balancer in provisioning_status ERROR',
   decisions: ['appendix-A LB-failover', 'D-011.4'],
   source: 'API LB went provisioning_status ERROR -> admin-scope `loadbalancer failover` (ACTIVE ~100s).',

@@ -18,3 +18,5 @@ export type { CapiManagement } from './stuck-delete.js';
 export { listLeftovers, leftoverCount, describeLeftovers, deleteLoadBalancers, deleteNeutronLeftovers, serviceLbPrefix } from './leftovers.js';
 export type { Leftovers, LeftoverScope, SweepAction } from './leftovers.js';
 export { diagnosticsSources } from './diagnostics-sources.js';
+export { failureReviewer } from './on-failure.js';
+export type { FailureReviewerOptions } from './on-failure.js';

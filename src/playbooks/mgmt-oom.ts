@@ -17,6 +17,7 @@ async function findMgmtVm(ctx: PlaybookContext): Promise<{ vm: Server | undefine
 
 export const mgmtOom: Playbook = {
   id: 'mgmt-oom',
+  rerunsStep: true,
   title: 'Management VM SHUTOFF after a host OOM (D-041 manual start)',
   decisions: ['D-041', 'D-040', 'appendix-A OOM/manual-start', 'appendix-A uninitialized-taint'],
   source: 'host OOM SHUTOFF the mgmt VM (D-041 manual `openstack server start capi-mgmt-v2`); workers held the CAPI uninitialized taint until the mgmt API returned.',

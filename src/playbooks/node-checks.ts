@@ -30,6 +30,7 @@ export const uninitializedTaint: Playbook = {
 
 export const reservedHostMemory: Playbook = {
   id: 'reserved-host-memory',
+  rerunsStep: true,
   title: 'reserved-host-memory below 8192 on compute hosts (D-040)',
   decisions: ['D-040', 'D-041'],
   source: 'Root remediation: D-040 reserved-host-memory 512 -> 8192.',

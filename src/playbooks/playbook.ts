@@ -50,6 +50,13 @@ export interface Playbook {
   /** The appendix-A / runbook text it follows. */
   readonly source: string;
   detect(ctx: PlaybookContext): Promise<Diagnosis>;
+  /**
+   * After a successful remedy during `run --remediate`, whether the failed step runs again: true
+   * when the remedy restores what the step checks (a started VM, a failed-over LB, a corrected
+   * setting); false when it only works around a broken path (stuck-delete cleans the cluster up,
+   * but the teardown path itself failed, so the item stays FAIL).
+   */
+  readonly rerunsStep?: boolean;
   /** Idempotent; called only with --remediate and only when detect found the pattern and gave a plan. */
   remediate?(ctx: PlaybookContext, diagnosis: Diagnosis): Promise<RemediationAction[]>;
 }

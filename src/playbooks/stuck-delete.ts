@@ -43,6 +43,7 @@ function patchCommand(projectId: string, stackId: string): string {
 
 export const stuckDelete: Playbook = {
   id: 'stuck-delete',
+  rerunsStep: false,
   title: 'Cluster delete wedged in DELETE_IN_PROGRESS (CAPI objects stuck Deleting)',
   decisions: ['appendix-A stuck-delete', 'D-039'],
   source: 'If a delete WEDGES (DELETE_IN_PROGRESS, CRs stuck Deleting on an Octavia 403 from a frozen app-cred): clear the OpenStackCluster finalizer (the Cluster auto-follows), then manual neutron cleanup in dependency order.',

@@ -117,7 +117,7 @@ export function renderHtml(report: RunReport): string {
     ['amphora topology', CAPTURED.amphoraTopology], ['health_status', CAPTURED.healthStatus],
   ].map(([label, key]) => `<tr><th>${esc(label)}</th><td>${esc(c[key!] ?? 'not captured')}</td></tr>`).join('');
   const incidents = report.remediations.length
-    ? `<ul>${report.remediations.map((r) => `<li>${esc(r.playbook)}: ${esc(r.action)} (${r.ok ? 'done' : 'FAILED'})</li>`).join('')}</ul>`
+    ? `<ul>${report.remediations.map((r) => `<li>${esc(r.playbook)}${r.step ? ` (after ${esc(r.step)} failed)` : ''}: ${esc(r.action)} (${r.ok ? 'done' : 'FAILED'})</li>`).join('')}</ul>`
     : '<p class="muted">No incidents recorded.</p>';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

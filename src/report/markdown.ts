@@ -113,7 +113,7 @@ export function renderMarkdown(report: RunReport): string {
   line('health_status', CAPTURED.healthStatus);
   if (report.remediations.length) {
     out.push('- incidents met and how they were recovered:');
-    for (const r of report.remediations) out.push(`  - ${r.playbook}: ${r.action} (${r.ok ? 'done' : 'FAILED'}, ${new Date(r.at).toISOString()})`);
+    for (const r of report.remediations) out.push(`  - ${r.playbook}${r.step ? ` (after ${r.step} failed)` : ''}: ${r.action} (${r.ok ? 'done' : 'FAILED'}, ${new Date(r.at).toISOString()})`);
   } else {
     out.push('- incidents met: none recorded');
   }

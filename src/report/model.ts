@@ -66,7 +66,7 @@ export interface RunReport {
   readonly exitCode: number;
   readonly items: readonly ReportItem[];
   readonly captured: Readonly<Record<string, string>>;
-  readonly remediations: readonly { playbook: string; action: string; ok: boolean; at: number }[];
+  readonly remediations: readonly { playbook: string; action: string; ok: boolean; at: number; step?: string }[];
   readonly teardowns: readonly { step: string; ok: boolean; message: string; at: number }[];
 }
 
@@ -90,7 +90,7 @@ export function buildReport(meta: RunMeta, records: readonly JournalRecord[], st
       case 'step-start': attempts.set(r.step, (attempts.get(r.step) ?? 0) + 1); break;
       case 'capture': captured[r.key] = r.value; break;
       case 'signoff': signoffs.set(r.item, [...(signoffs.get(r.item) ?? []), { by: r.by, note: r.note, at: r.at }]); break;
-      case 'remediation': remediations.push({ playbook: r.playbook, action: r.action, ok: r.ok, at: r.at }); break;
+      case 'remediation': remediations.push({ playbook: r.playbook, action: r.action, ok: r.ok, at: r.at, ...(r.step ? { step: r.step } : {}) }); break;
       case 'teardown-done': teardowns.push({ step: r.step, ok: r.ok, message: r.message, at: r.at }); break;
       case 'run-end': if (r.interrupted) lastInterrupted = true; else { runEnd = r; lastInterrupted = false; } break;
       default: break;

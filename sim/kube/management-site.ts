@@ -1,0 +1,111 @@
+// The management cluster of the simulated site (the CAPI cluster on the mgmt VM that the
+// magnum-capi-helm driver talks to), wired to the simulated OpenStack: a cluster Magnum built
+// gets its Cluster / OpenStackCluster / ... objects in magnum-<project id>; Magnum's delete marks
+// them Deleting; they go when Magnum's row goes. Clearing the OpenStackCluster finalizers through
+// the API (the appendix-A stuck-delete remedy) lets a wedged Magnum delete finish. The API is down
+// while the mgmt VM is not ACTIVE in Nova (D-041: a host OOM SHUTOFF takes it away).
+//
+//   const m = await attachManagementCluster({ world, clock, host: '127.12.7.41', outDir, mgmtVmName,
+//     clearFinalizer: (uuid) => applyOp({ op: 'cluster-clear-finalizer', cluster: uuid }) });
+//   m.kubeconfigPath   // client-certificate kubeconfig (0600) for site.managementCluster.kubeconfig
+//   await m.close()
+
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { SimClock } from '../clock.js';
+import type { World } from '../state.js';
+import { startManagementApi } from './index.js';
+import type { ManagementApiHandle } from './index.js';
+import { capiNamespace } from './management.js';
+import { createTestCa, issueClientCert } from './tls.js';
+
+export interface ManagementSiteOptions {
+  readonly world: World;
+  readonly clock: SimClock;
+  /** Loopback address to serve on (the mgmt VM's, mapped). */
+  readonly host: string;
+  readonly port?: number;
+  /** Where the kubeconfig is written. */
+  readonly outDir: string;
+  /** The Nova server that hosts the management cluster (site mgmtVm.name). */
+  readonly mgmtVmName: string;
+  /** Called with a Magnum cluster uuid when its OpenStackCluster finalizers were cleared mid-delete. */
+  clearFinalizer(clusterUuid: string): void;
+}
+
+export interface ManagementSite {
+  readonly api: ManagementApiHandle;
+  readonly kubeconfigPath: string;
+  close(): Promise<void>;
+}
+
+export async function attachManagementCluster(o: ManagementSiteOptions): Promise<ManagementSite> {
+  const now = Math.min(Date.now(), o.clock.now());
+  const ca = await createTestCa('capi-mgmt-ca', now);
+  const api = await startManagementApi({ host: o.host, port: o.port ?? 6443, caCertPem: ca.certPem, caKeyPem: ca.keyPem, clock: o.clock });
+  const m = api.management;
+  const w = o.world;
+
+  const user = await issueClientCert(ca.certPem, ca.keyPem, { commonName: 'kubernetes-admin', organization: 'system:masters', nowMs: now });
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const kubeconfigPath = join(o.outDir, 'capi-mgmt.kubeconfig');
+  writeFileSync(kubeconfigPath, stringify({
+    apiVersion: 'v1', kind: 'Config', 'current-context': 'capi-mgmt',
+    clusters: [{ name: 'capi-mgmt', cluster: { server: api.url, 'certificate-authority-data': b64(ca.certPem) } }],
+    users: [{ name: 'kubernetes-admin', user: { 'client-certificate-data': b64(user.certPem), 'client-key-data': b64(user.keyPem) } }],
+    contexts: [{ name: 'capi-mgmt', context: { cluster: 'capi-mgmt', user: 'kubernetes-admin' } }],
+  }), { mode: 0o600 });
+  chmodSync(kubeconfigPath, 0o600);
+
+  const add = (uuid: string): void => {
+    const c = w.clusters.get(uuid);
+    if (!c?.stackId || m.has(c.projectId, c.stackId)) return;
+    const lb = c.res.lbId ? w.loadBalancers.get(c.res.lbId) : undefined;
+    const fip = c.apiAddress ? new URL(c.apiAddress).hostname : c.res.fipAddress;
+    m.addCluster({
+      projectId: c.projectId, userId: c.userId, clusterUuid: c.uuid, stackId: c.stackId, kubeVersion: c.res.kubeVersion ?? 'v0.0.0',
+      masterCount: c.masterCount, nodeCount: c.nodeCount,
+      ...(lb ? { apiLb: { id: lb.id, ip: fip ?? lb.vipAddress, internalIP: lb.vipAddress } } : {}),
+    });
+  };
+  // Magnum stack ids are per cluster; remember them for the row's removal.
+  const stacks = new Map<string, { projectId: string; stackId: string }>();
+  const mgmtUp = (): boolean => [...w.servers.values()].some((s) => s.name === o.mgmtVmName && s.status === 'ACTIVE');
+
+  const off = w.onTimeline((e) => {
+    if (e.kind === 'magnum.cluster') {
+      const c = w.clusters.get(e.id);
+      if (c?.stackId) stacks.set(c.uuid, { projectId: c.projectId, stackId: c.stackId });
+      if (e.to === 'CREATE_COMPLETE' || e.to === 'UPDATE_COMPLETE' || e.to === 'CREATE_FAILED') add(e.id);
+      if (e.to === 'DELETE_IN_PROGRESS' && c?.stackId) {
+        add(e.id);
+        // CAPO's finalizer holds until Magnum's delete finishes (or is cleared by hand).
+        m.beginDelete(c.projectId, c.stackId, { stuck: true });
+      }
+      if (e.to === 'gone') {
+        const s = stacks.get(e.id);
+        stacks.delete(e.id);
+        if (s) m.release(s.projectId, s.stackId);
+      }
+      return;
+    }
+    if (e.kind === 'nova.server' && e.name === o.mgmtVmName) api.setAvailable(mgmtUp());
+  });
+  api.setAvailable(mgmtUp());
+
+  m.onOpenStackClusterGone = (ns, name) => {
+    const c = [...w.clusters.values()].find((x) => x.stackId === name && capiNamespace(x.projectId) === ns);
+    if (c && (c.status === 'DELETE_IN_PROGRESS' || c.status === 'DELETE_FAILED')) o.clearFinalizer(c.uuid);
+  };
+  for (const c of w.clusters.values()) if (c.status === 'CREATE_COMPLETE' || c.status === 'UPDATE_COMPLETE') add(c.uuid);
+
+  return {
+    api,
+    kubeconfigPath,
+    async close() {
+      off();
+      await api.close();
+    },
+  };
+}
