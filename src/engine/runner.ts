@@ -243,7 +243,7 @@ export async function runSteps<S>(opts: RunOptions<S>): Promise<RunResult> {
           return; // no step-end: --resume runs it again
         }
       }
-      if ((outcome.status !== 'FAIL' && outcome.status !== 'ERROR') || !opts.onFailure || opts.signal.aborted) break;
+      if ((outcome.status !== 'FAIL' && outcome.status !== 'ERROR') || !opts.onFailure || step.derived || opts.signal.aborted) break;
       const review = await opts.onFailure({ stepId: step.id, title: step.title, outcome, attempt, startedAt, captured: (k) => captured.get(k), signal: opts.signal }).catch(
         (e: unknown): FailureReview => ({ retry: false, note: `diagnosis failed: ${toCapiGateError(e).message}` }),
       );

@@ -86,6 +86,8 @@ export interface StepDef<S = unknown, O = unknown> {
   readonly precondition?: boolean;
   /** Counted in the verdict (default true). */
   readonly counted?: boolean;
+  /** Its result follows other steps' (D-011.5, the exit gate): a failure is theirs, so it is not diagnosed again. */
+  readonly derived?: boolean;
   /** Deletes what the run created (8.5): with --keep-on-failure it does not run after a failure. */
   readonly cleanup?: boolean;
   body(ctx: StepContext<S>): Promise<O>;

@@ -14,6 +14,7 @@ export const step = defineStep<Phase08Services, (StepRecord | undefined)[]>({
   kind: 'read',
   needs: [],
   after: [...SOURCES],
+  derived: true,
   decisions: ['D-011'],
   runbook: D_011_5,
   item: 'D-011.5',

@@ -26,6 +26,7 @@ export const step = defineStep<Phase08Services, Observed>({
   decisions: ['D-011', 'D-012', 'D-019', 'D-042'],
   runbook: EXIT_GATE,
   counted: false,
+  derived: true,
   body: async (ctx) => ({
     gated: GATED_STEPS.map((id) => ctx.result(id)),
     others: EVERY_STEP.filter((id) => !(GATED_STEPS as readonly string[]).includes(id)).map((id) => ctx.result(id)).filter((r): r is StepRecord => r !== undefined),
