@@ -27,6 +27,8 @@ export interface ApiBackend {
   requestDelete?(key: string, ns: string | undefined, name: string): { deleted: KObject | undefined; pending: KObject | undefined };
   /** Called after an object is gone for good (e.g. the CAPI Cluster following its OpenStackCluster). */
   onRemoved?(key: string, obj: KObject): void;
+  /** GET pods/NAME/log (text/plain); '' when absent. */
+  podLog?(ns: string, name: string): string;
   now(): number;
 }
 
@@ -292,7 +294,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServerH
     const current = store.get(key, ns, name);
     if (method === 'GET') {
       if (!current) throw notFound(name);
-      if (sub === 'log') return { status: send(res, 200, '', 'text/plain'), user };
+      if (sub === 'log') {
+        const tail = Number(url.searchParams.get('tailLines') ?? '');
+        let text = backend.podLog?.(ns ?? 'default', name) ?? '';
+        if (Number.isInteger(tail) && tail > 0) text = text.split('\n').filter(Boolean).slice(-tail).map((l) => `${l}\n`).join('');
+        return { status: send(res, 200, text, 'text/plain'), user };
+      }
       if (sub === 'scale') return { status: send(res, 200, scaleOf(current)), user };
       if (wantsTable && !sub) return { status: send(res, 200, toTable(def.plural, [current], backend.now(), current.metadata.resourceVersion, includeObject), 'application/json;as=Table;v=v1;g=meta.k8s.io'), user };
       return { status: send(res, 200, current), user };

@@ -60,6 +60,7 @@ export async function startKubeApi(opts: StartKubeApiOptions): Promise<KubeApiHa
     kubeVersion: opts.model.kubeVersion,
     admit: (key, obj) => cluster.admit(key, obj),
     requestDelete: (key, ns, name) => cluster.requestDelete(key, ns, name),
+    podLog: (ns, name) => cluster.podLog(ns, name),
     now: () => clock.now(),
   };
   const serving = await issueServingCert(opts.caCertPem, opts.caKeyPem, {

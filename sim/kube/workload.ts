@@ -106,6 +106,8 @@ export class WorkloadCluster {
   private nextClusterIp = 100;
   /** Problems the simulator hit (a port it could not bind, a hook that threw); tests read them. */
   readonly errors: string[] = [];
+  /** Container logs by namespace/pod (what `kubectl logs` returns). */
+  private readonly logs = new Map<string, string[]>();
 
   constructor(
     readonly spec: WorkloadClusterSpec,
@@ -346,6 +348,39 @@ export class WorkloadCluster {
     this.store.update(key, pod);
   }
 
+  /** A core/v1 Event about an object (what `kubectl get events` lists); repeats bump the count. */
+  recordEvent(ns: string, involved: { kind: string; name: string; uid?: string }, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    const now = this.store.timestamp();
+    const same = this.store.peekAll('events', ns).find((e) => (e as unknown as { reason: string }).reason === reason && (e as unknown as { involvedObject: { name: string } }).involvedObject.name === involved.name);
+    if (same) {
+      const e = same as unknown as { count: number; lastTimestamp: string; message: string };
+      e.count += 1;
+      e.lastTimestamp = now;
+      e.message = message;
+      this.store.update('events', same);
+      return;
+    }
+    this.store.create('events', {
+      apiVersion: 'v1', kind: 'Event',
+      metadata: { name: `${involved.name}.${this.rng.hex(16)}`, namespace: ns, uid: '', resourceVersion: '', creationTimestamp: '' },
+      involvedObject: { kind: involved.kind, namespace: ns, name: involved.name, ...(involved.uid ? { uid: involved.uid } : {}) },
+      reason, message, type, count: 1, firstTimestamp: now, lastTimestamp: now, source: { component: reason === 'FailedScheduling' ? 'default-scheduler' : 'kubelet' },
+    } as unknown as KObject);
+  }
+
+  /** Appends container log lines of a pod. */
+  log(ns: string, pod: string, lines: readonly string[]): void {
+    const k = `${ns}/${pod}`;
+    const all = [...(this.logs.get(k) ?? []), ...lines];
+    this.logs.set(k, all.slice(-500));
+  }
+
+  /** The pod's log (`kubectl logs`), '' when it has none. */
+  podLog(ns: string, pod: string): string {
+    const l = this.logs.get(`${ns}/${pod}`);
+    return l ? `${l.join('\n')}\n` : '';
+  }
+
   /** D-011 item 5's failure: the CCM restarts, backs off, restarts ... and never initializes the nodes. */
   private crashLoop(p: AddonPod): void {
     const f = this.faults.ccmCrashLoop!;
@@ -367,6 +402,13 @@ export class WorkloadCluster {
         })),
       } as unknown as Json;
       this.store.update('pods', pod);
+      const stamp = new Date(this.clock.now()).toISOString();
+      this.log(p.ns, p.name, [
+        `I${stamp} 1 serving.go:380] Generated self-signed cert in-memory`,
+        `I${stamp} 1 openstack.go:297] openstack.Initialize() called`,
+        `F${stamp} 1 main.go:84] Cloud provider could not be initialized: could not init cloud provider "openstack": simulated crash-loop fault (scenario ccm-crashloop)`,
+      ]);
+      this.recordEvent(p.ns, { kind: 'Pod', name: p.name, uid: pod.metadata.uid }, 'Warning', 'BackOff', `Back-off restarting failed container ${(st.containerStatuses ?? [])[0]?.name ?? 'openstack-cloud-controller-manager'} in pod ${p.name}_${p.ns}(${pod.metadata.uid})`);
       this.clock.after(this.durations.crashLoopPeriod, 'kube: ccm crash-loop', () => bump(false));
     };
     bump(true);
@@ -555,6 +597,7 @@ export class WorkloadCluster {
         if (!(st.conditions ?? []).some((c) => c.type === 'PodScheduled' && c.status === 'False')) {
           pod.status = { ...st, conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: msg, lastTransitionTime: this.store.timestamp() }] } as unknown as Json;
           this.store.update('pods', pod);
+          this.recordEvent(pod.metadata.namespace ?? 'default', { kind: 'Pod', name: pod.metadata.name, uid: pod.metadata.uid }, 'Warning', 'FailedScheduling', msg);
         }
         continue;
       }

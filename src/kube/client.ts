@@ -5,7 +5,7 @@
 import { request as httpsRequest } from 'node:https';
 import type { RequestOptions } from 'node:https';
 import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, Observable } from '@kubernetes/client-node';
-import type { ConfigurationOptions, RequestContext, V1Deployment, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { ConfigurationOptions, CoreV1Event, RequestContext, V1Deployment, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
 import { CapiGateError, isAbortError } from '../core/errors.js';
 import type { ErrorCode } from '../core/errors.js';
 
@@ -141,6 +141,15 @@ export class KubeClient {
       ? await this.call(`list pods in ${opts.namespace}`, signal, (o) => this.core.listNamespacedPod({ namespace: opts.namespace!, ...p }, o))
       : await this.call('list pods (all namespaces)', signal, (o) => this.core.listPodForAllNamespaces(p, o));
     return list.items;
+  }
+
+  async listEvents(namespace: string, signal: AbortSignal): Promise<CoreV1Event[]> {
+    return (await this.call(`list events in ${namespace}`, signal, (o) => this.core.listNamespacedEvent({ namespace }, o))).items;
+  }
+
+  /** `kubectl logs --tail N [-c container] POD` ('' when the pod has no log). */
+  readPodLog(namespace: string, name: string, signal: AbortSignal, opts: { container?: string; tailLines?: number } = {}): Promise<string> {
+    return this.call(`logs of pod ${namespace}/${name}`, signal, (o) => this.core.readNamespacedPodLog({ namespace, name, ...(opts.container ? { container: opts.container } : {}), ...(opts.tailLines ? { tailLines: opts.tailLines } : {}) }, o));
   }
 
   getDeployment(namespace: string, name: string, signal: AbortSignal): Promise<V1Deployment | undefined> {

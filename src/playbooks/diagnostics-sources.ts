@@ -1,7 +1,10 @@
 // The sources of the failure diagnostics bundle (src/report/diagnostics.ts), read-only, from the
 // clients: Magnum status_reason / health_status_reason, the cluster's load balancers and their
-// amphorae (admin scope), and the CAPI objects on the management cluster when it is configured.
+// amphorae (admin scope), the CAPI objects on the management cluster when it is configured, and
+// the workload cluster's kube-system events and failing pods' logs once it has a kubeconfig.
 
+import { existsSync } from 'node:fs';
+import { KubeClient, podRow } from '../kube/index.js';
 import type { DiagnosticsSources } from '../report/diagnostics.js';
 import { CAPTURED } from '../report/captured-keys.js';
 import { listLeftovers } from './leftovers.js';
@@ -33,6 +36,28 @@ export function diagnosticsSources(ctx: PlaybookContext): DiagnosticsSources {
         for (const a of await os.octavia.listAmphorae(os.admin, { loadbalancerId: lb.id }, signal)) out.push({ loadbalancer: lb.id, ...a });
       }
       return out;
+    },
+    kubeSystem: async (signal) => {
+      const path = ctx.services.kube.workloadKubeconfig ?? ctx.captured(CAPTURED.kubeconfig);
+      if (!path || !existsSync(path)) return { unavailable: 'no workload kubeconfig (8.3 writes one once the cluster is CREATE_COMPLETE)' };
+      const kube = KubeClient.fromFile(path);
+      const [events, pods] = await Promise.all([kube.listEvents('kube-system', signal), kube.listPods(signal, { namespace: 'kube-system' })]);
+      // The latest 50, warnings first: what `kubectl -n kube-system get events` would show.
+      const ev = events
+        .map((e) => ({ type: e.type ?? '', reason: e.reason ?? '', object: `${e.involvedObject.kind ?? ''}/${e.involvedObject.name ?? ''}`, count: e.count ?? 1, last: String(e.lastTimestamp ?? e.eventTime ?? ''), message: e.message ?? '' }))
+        .sort((a, b) => Number(b.type === 'Warning') - Number(a.type === 'Warning') || b.last.localeCompare(a.last))
+        .slice(0, 50);
+      // The failing pods (not Running/Succeeded, not ready, or restarting) and the tail of their logs.
+      const failing = pods.map((p) => ({ p, row: podRow(p) })).filter(({ row }) => (row.phase !== 'Succeeded' && !row.allReady) || row.restarts > 0 || row.waiting.length > 0).slice(0, 8);
+      const logs = await Promise.all(failing.map(async ({ p, row }) => {
+        const containers = (p.spec?.containers ?? []).map((c) => c.name);
+        const out: Record<string, string> = {};
+        for (const c of containers.slice(0, 3)) {
+          out[c] = await kube.readPodLog('kube-system', row.name, signal, { container: c, tailLines: 50 }).catch((e: unknown) => `(no log: ${e instanceof Error ? e.message.split('\n')[0] ?? '' : String(e)})`);
+        }
+        return { pod: row.name, status: row.status, ready: row.ready, restarts: row.restarts, node: row.node, logs: out };
+      }));
+      return { events: ev, failingPods: logs };
     },
     capiObjects: async (signal) => {
       const mgmt = managementOf(ctx);

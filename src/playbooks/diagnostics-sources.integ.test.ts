@@ -1,0 +1,59 @@
+// The kube-system part of the failure diagnostics against the simulated workload API, with the
+// CCM crash-looping (D-011 item 5's failure): the BackOff event and the CCM's log tail are in.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SimClock } from '../../sim/clock.js';
+import { createTestCa, signCsrWithCa, startKubeApi } from '../../sim/kube/index.js';
+import { realClock } from '../core/clock.js';
+import { kubeconfigFromMagnum } from '../kube/kubeconfig.js';
+import type { Phase08Services } from '../phase08/services.js';
+import { CAPTURED } from '../report/captured-keys.js';
+import { exampleSite, tempDir } from '../../test/helpers.js';
+import { diagnosticsSources } from './diagnostics-sources.js';
+
+test('diagnostics: kube-system events and the failing pods\' log tails (CCM crash-loop)', { timeout: 60_000 }, async () => {
+  const t = tempDir('capi-gate-diag-');
+  const ca = await createTestCa('wl');
+  const clock = new SimClock(0.002);
+  const api = await startKubeApi({
+    host: '127.84.9.20', port: 0, caCertPem: ca.certPem, caKeyPem: ca.keyPem, clock,
+    model: { clusterName: 'capi-test-1-kgwwe7c4qj6a', masterCount: 1, nodeCount: 2, kubeVersion: 'v1.34.8' },
+    faults: { ccmCrashLoop: { restartsAtBoot: 4 } },
+  });
+  const signal = new AbortController().signal;
+  try {
+    const signer = { getCa: () => Promise.resolve(ca.certPem), signCsr: (_c: string, csr: string) => signCsrWithCa(ca.certPem, ca.keyPem, csr) };
+    const kubeconfig = join(t.dir, 'kubeconfig');
+    writeFileSync(kubeconfig, await kubeconfigFromMagnum({ cluster: 'u', clusterName: 'capi-test-1', apiAddress: api.url, signer, signal }), { mode: 0o600 });
+    const ctx = {
+      site: exampleSite(), clock: realClock, signal, say: () => undefined,
+      services: { kube: { octavia: {} } } as unknown as Phase08Services,
+      captured: (k: string) => (k === CAPTURED.kubeconfig ? kubeconfig : undefined),
+    };
+    const sources = diagnosticsSources(ctx);
+    let got: { events: { type: string; reason: string; object: string; message: string }[]; failingPods: { pod: string; status: string; logs: Record<string, string> }[] } | undefined;
+    for (let i = 0; i < 100; i++) {
+      got = (await sources.kubeSystem!(signal)) as typeof got;
+      if (got?.events.some((e) => e.reason === 'BackOff')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const backoff = got?.events.find((e) => e.reason === 'BackOff');
+    assert.ok(backoff, JSON.stringify(got?.events));
+    assert.equal(backoff.type, 'Warning');
+    assert.match(backoff.object, /^Pod\/openstack-cloud-controller-manager-/);
+    const ccm = got?.failingPods.find((p) => p.pod.startsWith('openstack-cloud-controller-manager-'));
+    assert.ok(ccm, JSON.stringify(got?.failingPods.map((p) => p.pod)));
+    assert.equal(ccm.status, 'CrashLoopBackOff');
+    assert.match(Object.values(ccm.logs).join('\n'), /Cloud provider could not be initialized/);
+
+    const none = diagnosticsSources({ ...ctx, captured: () => undefined });
+    assert.deepEqual(await none.kubeSystem!(signal), { unavailable: 'no workload kubeconfig (8.3 writes one once the cluster is CREATE_COMPLETE)' });
+  } finally {
+    await api.close();
+    clock.close();
+    t.cleanup();
+  }
+});
