@@ -111,6 +111,8 @@ function summarise(f: StepFailure, found: readonly Diagnosis[], done: readonly {
   const notes: string[] = rerun ? [`attempt ${f.attempt} ${f.outcome.status}: ${f.outcome.summary.split('\n')[0] ?? ''}`] : [];
   if (done.length) notes.push(`remediated: ${done.map((r) => `${r.playbook} ${r.actions.every((a) => a.ok) ? 'ok' : 'FAILED'}`).join(', ')}`);
   else if (found.length) notes.push(`diagnosis: ${found.map((d) => d.playbook).join(', ')}${remediate ? '' : '; capi-gate run --remediate (or doctor --remediate) would fix what has a plan'}`);
+  const workaround = done.filter((r) => r.actions.every((a) => a.ok) && !rerunBy.includes(r.playbook)).map((r) => r.playbook);
+  if (!rerun && workaround.length) notes.push(`${workaround.join(', ')} cleaned up after it; the item stays ${f.outcome.status}: the cloud's own path did not work`);
   if (!rerun && remediedSince.length && !done.length) notes.push(`already remediated during this run: ${remediedSince.join(', ')}`);
   if (rerun) notes.push(`ran again after ${rerunBy.join(', ')}`);
   return {
