@@ -206,7 +206,7 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
       for (const hook of scenario.on) {
         world.onTimeline((e) => {
           if (e.kind !== 'magnum.cluster' || e.to !== hook.clusterStatus) return;
-          clock.after(hook.afterMs, `scenario ${scenario.name}: on ${hook.clusterStatus}`, () => {
+          const fire = () => {
             for (const op of hook.ops) {
               try {
                 apply(op);
@@ -214,7 +214,10 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
                 log.errors.push(err);
               }
             }
-          });
+          };
+          // afterMs 0: with the transition itself, so no client can look in between.
+          if (hook.afterMs === 0) fire();
+          else clock.after(hook.afterMs, `scenario ${scenario.name}: on ${hook.clusterStatus}`, fire);
         });
       }
     }
