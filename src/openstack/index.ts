@@ -14,7 +14,7 @@ export { selectEndpoint, versionedEndpoint, SERVICE_TYPE_ALIASES, SERVICE_NAMES 
 export type { CatalogService, CatalogEndpoint, ServiceType, EndpointFilter } from './catalog.js';
 export { keystone, resolveProjectId, findDomain, findUser, listRoleAssignments, whoAmI } from './keystone.js';
 export type { KeystoneClient, Domain, User, RoleAssignment } from './keystone.js';
-export { magnum, MAGNUM_API_VERSION } from './magnum.js';
+export { magnum, oldestTemplate, MAGNUM_API_VERSION } from './magnum.js';
 export type { MagnumClient, Cluster, ClusterTemplate, ClusterSpec, TemplateSpec } from './magnum.js';
 export { glance } from './glance.js';
 export type { GlanceClient, Image, ImageSpec, CreatedImage } from './glance.js';

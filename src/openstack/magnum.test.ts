@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isCapiGateError } from '../core/errors.js';
 import { ApiError } from '../http/index.js';
-import { createCluster, createTemplate, deleteCluster, findCluster, findTemplate, getCluster, getClusterCa, listClusters, signCertificate } from './magnum.js';
+import { createCluster, createTemplate, deleteCluster, findCluster, findTemplate, getCluster, getClusterCa, listClusters, oldestTemplate, signCertificate } from './magnum.js';
 import { MAGNUM, header, jsonBody, rejection, sessions } from './mock-cloud.test-helper.js';
 
 const signal = new AbortController().signal;
@@ -55,6 +55,28 @@ test('every call carries OpenStack-API-Version: container-infra 1.11 and the tok
   const call = cloud.calls(MAGNUM)[0];
   assert.equal(header(call, 'openstack-api-version'), 'container-infra 1.11');
   assert.equal(header(call, 'x-auth-token'), cloud.tokens[0]);
+});
+
+test('duplicate template names (two runs raced the create): the 409 lookup lists them and takes the oldest', async () => {
+  const { cloud, tenant } = sessions();
+  const pool = cloud.agent.get(MAGNUM);
+  const newer = { ...TEMPLATE, uuid: '00000000-0000-4000-8000-00000000000a', created_at: '2026-11-24T03:07:02+00:00' };
+  const older = { ...TEMPLATE, uuid: 'ffffffff-0000-4000-8000-00000000000b', created_at: '2026-11-24T03:07:01+00:00' };
+  const other = { ...TEMPLATE, uuid: '11111111-0000-4000-8000-00000000000c', name: 'another', created_at: '2026-11-24T03:00:00+00:00' };
+  pool.intercept({ path: '/v1/clustertemplates/capi-k8s-v1-34', method: 'GET' }).reply(409, { errors: [{ status: 409, title: 'Multiple cluster templates exist with same name. Please use the cluster template uuid instead.' }] });
+  pool.intercept({ path: '/v1/clustertemplates/detail', method: 'GET' }).reply(200, { clustertemplates: [newer, other, older] });
+  const t = await findTemplate(tenant, 'capi-k8s-v1-34', signal);
+  assert.equal(t?.uuid, older.uuid, 'the oldest of that name, not the smallest uuid nor another name');
+  assert.equal(t?.createdAt, older.created_at);
+});
+
+test('oldestTemplate: created_at first, uuid breaks a tie (every run picks the same one)', () => {
+  const a = { uuid: 'b', createdAt: '2026-11-24T03:07:01+00:00' };
+  const b = { uuid: 'a', createdAt: '2026-11-24T03:07:01+00:00' };
+  const c = { uuid: '0', createdAt: '2026-11-24T03:07:05+00:00' };
+  assert.equal(oldestTemplate([c, a, b])?.uuid, 'a');
+  assert.equal(oldestTemplate([a, c])?.uuid, 'b');
+  assert.equal(oldestTemplate([]), undefined);
 });
 
 test('a missing template is undefined; its 404 title is parsed for getCluster', async () => {

@@ -32,6 +32,7 @@ const templateSchema = z
     cluster_distro: z.string().nullish(),
     public: z.boolean().nullish(),
     project_id: z.string().nullish(),
+    created_at: z.string().nullish(),
   })
   .transform((t) => ({
     uuid: t.uuid,
@@ -53,6 +54,7 @@ const templateSchema = z
     clusterDistro: t.cluster_distro ?? undefined,
     public: t.public ?? false,
     projectId: t.project_id ?? undefined,
+    createdAt: t.created_at ?? undefined,
   }));
 export type ClusterTemplate = z.output<typeof templateSchema>;
 
@@ -110,6 +112,7 @@ export type Cluster = z.output<typeof clusterSchema>;
 
 /** List items carry fewer fields (api-notes §3.3); the same type with what is absent left empty. */
 const clustersSchema = z.object({ clusters: z.array(clusterSchema) });
+const templatesSchema = z.object({ clustertemplates: z.array(templateSchema) });
 const createdSchema = z.object({ uuid: z.string() });
 const certificateSchema = z.object({ cluster_uuid: z.string().nullish(), pem: z.string() });
 
@@ -148,11 +151,31 @@ function seg(s: string): string {
   return encodeURIComponent(s);
 }
 
+/**
+ * GET /v1/clustertemplates/{name-or-uuid}. Magnum allows duplicate names (two runs racing a
+ * check-then-create make two) and then answers 409 "Multiple cluster templates exist with same
+ * name"; the lookup then lists them and takes the oldest, the one every run picks.
+ */
 export async function findTemplate(s: TenantSession, nameOrUuid: string, signal: AbortSignal): Promise<ClusterTemplate | undefined> {
-  return s.findJson(
-    { service: 'container-infra', method: 'GET', path: `/clustertemplates/${seg(nameOrUuid)}`, headers: HEADERS, operation: 'get cluster template', signal },
-    templateSchema,
+  const res = await s.request({ service: 'container-infra', method: 'GET', path: `/clustertemplates/${seg(nameOrUuid)}`, headers: HEADERS, accept: [404, 409], operation: 'get cluster template', signal });
+  if (res.status === 404) return undefined;
+  if (res.status === 409) return oldestTemplate(await listTemplatesNamed(s, nameOrUuid, signal));
+  return s.parseJson(res, templateSchema);
+}
+
+/** GET /v1/clustertemplates/detail (created_at is only in the detailed list), those named `name`. */
+export async function listTemplatesNamed(s: TenantSession, name: string, signal: AbortSignal): Promise<ClusterTemplate[]> {
+  const res = await s.requestJson(
+    { service: 'container-infra', method: 'GET', path: '/clustertemplates/detail', headers: HEADERS, operation: 'list cluster templates', signal },
+    templatesSchema,
   );
+  return res.data.clustertemplates.filter((t) => t.name === name);
+}
+
+/** Of duplicates, the oldest (created_at, then uuid): a run that sees a later duplicate also sees this one. */
+export function oldestTemplate<T extends { readonly uuid: string; readonly createdAt?: string | undefined }>(ts: readonly T[]): T | undefined {
+  const at = (t: T) => (t.createdAt ? Date.parse(t.createdAt) : Number.POSITIVE_INFINITY);
+  return [...ts].sort((a, b) => at(a) - at(b) || (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0))[0];
 }
 
 export async function getTemplate(s: TenantSession, nameOrUuid: string, signal: AbortSignal): Promise<ClusterTemplate> {
@@ -283,6 +306,7 @@ export async function signCertificate(s: TenantSession, clusterUuid: string, csr
 
 export const magnum = {
   findTemplate,
+  listTemplatesNamed,
   getTemplate,
   createTemplate,
   findCluster,

@@ -31,7 +31,8 @@ export const step = defineStep<Phase08Services, Observed>({
       create: async (signal) => {
         const { uuid } = await os.magnum.createCluster(os.tenant, {
           name: s.cluster.name,
-          template: s.template.name,
+          // The uuid 8.0.template settled on: the name alone is ambiguous (409) once a concurrent run made a duplicate.
+          template: ctx.captured(CAPTURED.templateUuid) ?? s.template.name,
           keypair: s.keypair,
           masterCount: s.cluster.masterCount,
           nodeCount: s.cluster.nodeCount,
