@@ -120,13 +120,18 @@ export async function getFlavor(s: AnySession, id: string, signal: AbortSignal):
   return res.data.flavor;
 }
 
-/** Flavors have no name filter: GET /flavors/detail (what the project may use) and match exactly. */
-export async function findFlavorByName(s: AnySession, name: string, signal: AbortSignal): Promise<Flavor | undefined> {
+/** Flavors have no name filter: GET /flavors/detail (what the project may use). */
+export async function listFlavors(s: AnySession, signal: AbortSignal): Promise<Flavor[]> {
   const res = await s.requestJson(
     { service: 'compute', method: 'GET', path: '/flavors/detail', headers: HEADERS, operation: 'list flavors', signal },
     z.object({ flavors: z.array(flavorSchema) }),
   );
-  return res.data.flavors.find((f) => f.name === name);
+  return res.data.flavors;
+}
+
+/** The flavor of that exact name (one list; to look up several, list once with listFlavors). */
+export async function findFlavorByName(s: AnySession, name: string, signal: AbortSignal): Promise<Flavor | undefined> {
+  return (await listFlavors(s, signal)).find((f) => f.name === name);
 }
 
 /** Keypairs belong to the user of the session; undefined when absent. */
@@ -137,5 +142,5 @@ export async function findKeypair(s: AnySession, name: string, signal: AbortSign
   );
 }
 
-export const nova = { listServers, getServer, findServerByName, startServer, getFlavor, findFlavorByName, findKeypair } as const;
+export const nova = { listServers, getServer, findServerByName, startServer, getFlavor, listFlavors, findFlavorByName, findKeypair } as const;
 export type NovaClient = typeof nova;

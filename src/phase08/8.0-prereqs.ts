@@ -33,6 +33,9 @@ export const step = defineStep<Phase08Services, Check[]>({
     const os = await ctx.services.openstack(ctx.signal);
     const s = ctx.site.site;
     const sig = ctx.signal;
+    // Both flavor checks read one flavor list.
+    let flavors: ReturnType<typeof os.nova.listFlavors> | undefined;
+    const flavorList = () => (flavors ??= os.nova.listFlavors(os.tenant, sig));
     const checks = await Promise.all([
       attempt('external network', async () => {
         const net = await os.neutron.findNetworkByName(os.tenant, s.externalNetwork, sig);
@@ -53,7 +56,7 @@ export const step = defineStep<Phase08Services, Check[]>({
       ...(['master', 'worker'] as const).map((role) =>
         attempt(`${role} flavor`, async () => {
           const want = s.flavors[role];
-          const f = await os.nova.findFlavorByName(os.tenant, want.name, sig);
+          const f = (await flavorList()).find((x) => x.name === want.name);
           if (!f) return { name: `${role} flavor`, ok: false, observed: `${want.name} not found`, hint: 'Create the flavors of the site file (ENV(flavors)).' };
           const ok = f.ramMb >= want.minRamMb && f.vcpus >= want.minVcpus;
           return { name: `${role} flavor`, ok, observed: `${f.name} ${f.ramMb} MB / ${f.vcpus} vCPU (minimum ${want.minRamMb} MB / ${want.minVcpus})`, ...(ok ? {} : { hint: `Flavor ${f.name} is below the driver's minimum.` }) };

@@ -27,6 +27,14 @@ interface Observed {
 const FORBIDDEN = /\b403\b|Forbidden|Policy does not allow|not authorized/i;
 const D039 = 'D-039: the cluster\'s application credential lacks load-balancer_member, so Octavia answers 403 and the create wedges. Grant the role to the creator, then DELETE and recreate the cluster (the app-cred is frozen at create time).';
 
+/**
+ * A create takes 10-40 minutes: 10 s, then up to the runbook's own 30 s between polls (x
+ * polling.intervalScale; jitter only shortens them), ~2-3 requests a minute.
+ */
+const CREATE_POLL = { initialMs: 10_000, maxMs: 30_000, factor: 1.5, jitter: 0.2 } as const;
+/** Octavia is asked on one cluster poll in this many (see the poll). */
+const OCTAVIA_EVERY = 6;
+
 function lbState(lb: LoadBalancer | undefined): string {
   return lb ? `${lb.provisioningStatus}/${lb.operatingStatus}` : 'none';
 }
@@ -42,16 +50,32 @@ export const step = defineStep<Phase08Services, Observed>({
   body: async (ctx) => {
     const os = await ctx.services.openstack(ctx.signal);
     const name = ctx.captured(CAPTURED.clusterUuid) ?? ctx.site.site.cluster.name;
+    // Octavia is asked on the first poll, every OCTAVIA_EVERY-th poll after it, on the poll that
+    // sees CREATE_COMPLETE (the gate needs the LB as it is then) and, after a 403, on every poll
+    // until it stops: the waiter fails fast on consecutive 403s (the D-039 wedge). Once the API LB
+    // is found it is read by id, not listed.
+    let polls = 0;
+    let lb: LoadBalancer | undefined;
+    let octaviaRefused = false;
     const wait = await ctx.wait<Poll>({
       name: 'cluster',
       what: `cluster ${ctx.site.site.cluster.name} to CREATE_COMPLETE`,
       deadlineMs: ctx.deadlineMs('clusterCreate'),
       stallMs: ctx.deadlineMs('clusterStall'),
-      backoff: { initialMs: 2_000, maxMs: 30_000, factor: 1.5, jitter: 0.3 },
+      stallHint: 'The magnum-capi-helm driver has no create timeout: a wedged create stays IN_PROGRESS forever. Check the CAPI objects on the management cluster and the mgmt VM (capi-gate doctor).',
+      backoff: CREATE_POLL,
       poll: async (signal) => {
         const cluster = await os.magnum.getCluster(os.tenant, name, signal);
-        // Octavia is asked too: a 403 here is the D-039 wedge, counted by the waiter.
-        const lb = cluster.stackId ? await findApiLoadBalancer(os, cluster, signal) : undefined;
+        const ask = cluster.stackId !== undefined && (polls++ % OCTAVIA_EVERY === 0 || octaviaRefused || cluster.status === 'CREATE_COMPLETE');
+        if (ask) {
+          try {
+            lb = (lb ? await os.octavia.findLoadBalancer(os.tenant, lb.id, signal) : undefined) ?? await findApiLoadBalancer(os, cluster, signal);
+            octaviaRefused = false;
+          } catch (e) {
+            octaviaRefused = (e as { status?: unknown }).status === 403;
+            throw e;
+          }
+        }
         return { cluster, lb };
       },
       state: (p) => p.cluster.status,

@@ -4,7 +4,7 @@
 
 import { WaitError, defineStep } from '../engine/index.js';
 import type { StepContext } from '../engine/index.js';
-import { obtainWorkloadKubeconfig } from '../kube/access.js';
+import { obtainWorkloadKubeconfig } from './kube-access.js';
 import { addonsState, ccmCrashLooping, ccmRunning, evaluateAddons, nodeRow, nodesTable, podRow, podsTable } from '../kube/addons.js';
 import { DEFAULT_KUBE_TUNING } from '../kube/services.js';
 import { openKubeClient } from '../kube/open.js';

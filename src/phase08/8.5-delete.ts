@@ -23,6 +23,7 @@ export const step = defineStep<Phase08Services, Observed>({
   kind: 'mutation',
   needs: [],
   after: ['8.1', '8.2', '8.3', 'D-011.4', 'D-011.5'],
+  cleanup: true,
   decisions: ['appendix-A'],
   runbook: STEP_8_5,
   deadlines: ['clusterDelete'],
@@ -40,6 +41,8 @@ export const step = defineStep<Phase08Services, Observed>({
       what: `cluster ${found.name} to be gone`,
       deadlineMs: ctx.deadlineMs('clusterDelete'),
       stallMs: ctx.deadlineMs('clusterStall'),
+      // A delete takes minutes: 10 s, then up to 20 s between polls (x polling.intervalScale).
+      backoff: { initialMs: 10_000, maxMs: 20_000, factor: 1.5, jitter: 0.2 },
       poll: (signal) => os.magnum.findCluster(os.tenant, found.uuid, signal).then((c) => c ?? null),
       state: (c) => (c ? c.status : 'gone'),
       progressKey: (c) => (c ? `${c.status}|${c.statusReason ?? ''}` : 'gone'),

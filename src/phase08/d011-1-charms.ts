@@ -7,6 +7,7 @@ import type { CharmProblem, JujuStatus } from '../hosts/index.js';
 import { charmProblems, shortFormat } from '../hosts/index.js';
 import type { Phase08Services } from './services.js';
 import { D_011_1 } from './runbook-text.js';
+import { WHILE_CONVERGING } from './ordering.js';
 
 export interface CharmsObserved {
   readonly model: string;
@@ -34,6 +35,7 @@ export const step = defineStep<Phase08Services, CharmsObserved>({
   title: 'All charms active/idle',
   kind: 'read',
   needs: [],
+  after: WHILE_CONVERGING,
   decisions: ['D-011'],
   runbook: D_011_1,
   item: 'D-011.1',

@@ -6,6 +6,7 @@ import { defineStep } from '../engine/index.js';
 import type { VipProbe, VipProbeReport } from '../hosts/index.js';
 import type { Phase08Services } from './services.js';
 import { D_011_2 } from './runbook-text.js';
+import { WHILE_CONVERGING } from './ordering.js';
 
 function line(p: VipProbe): string {
   return `${p.name} ${p.url} -> ${p.status !== undefined ? `HTTP ${p.status}` : p.error ?? 'no answer'}${p.error && p.status !== undefined ? ` (${p.error})` : ''} ${p.elapsedMs}ms`;
@@ -16,6 +17,7 @@ export const step = defineStep<Phase08Services, VipProbeReport>({
   title: 'API reachability from the jumphost (core service VIPs)',
   kind: 'read',
   needs: [],
+  after: WHILE_CONVERGING,
   decisions: ['D-011', 'DOCFIX-039'],
   runbook: D_011_2,
   item: 'D-011.2',

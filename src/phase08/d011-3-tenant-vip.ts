@@ -6,12 +6,14 @@ import { defineStep } from '../engine/index.js';
 import type { VipFromVmResult } from '../hosts/index.js';
 import type { Phase08Services } from './services.js';
 import { D_011_3 } from './runbook-text.js';
+import { WHILE_CONVERGING } from './ordering.js';
 
 export const step = defineStep<Phase08Services, VipFromVmResult>({
   id: 'D-011.3',
   title: 'API reachability from a tenant VM (Option B)',
   kind: 'read',
   needs: [],
+  after: WHILE_CONVERGING,
   decisions: ['D-011', 'DOCFIX-038'],
   runbook: D_011_3,
   item: 'D-011.3',

@@ -8,7 +8,7 @@ import { WaitError, defineStep } from '../engine/index.js';
 import type { StepContext } from '../engine/index.js';
 import { CapiGateError, isAbortError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
-import { obtainWorkloadKubeconfig } from '../kube/access.js';
+import { obtainWorkloadKubeconfig } from './kube-access.js';
 import { probeUntil, summarizeProbes } from '../kube/failover.js';
 import { RR, distributionText, rrDeployment, rrService, tallyHostnames } from '../kube/roundrobin.js';
 import { DEFAULT_KUBE_TUNING } from '../kube/services.js';
@@ -83,13 +83,19 @@ async function teardownRoundRobin(ctx: Ctx, client: KubeClient): Promise<void> {
   const dep = await client.deleteDeployment(RR.namespace, RR.name, ctx.signal);
   if (svc || dep) ctx.log(`deleted${svc ? ' service/rr' : ''}${dep ? ' deployment.apps/rr' : ''}; waiting for the Octavia LB to go`);
   const t = tuningOf(ctx);
+  let polls = 0;
+  let lastLbs: readonly LoadBalancerState[] = [];
   await ctx.wait<{ service: boolean; lbs: readonly LoadBalancerState[] }>({
     name: 'rr-teardown',
     what: 'the rr Service and its Octavia LB gone',
-    poll: async (signal) => ({
-      service: (await client.getService(RR.namespace, RR.name, signal)) !== undefined,
-      lbs: await ctx.services.kube.octavia.serviceLoadBalancers({ namespace: RR.namespace, name: RR.name, ...(ctx.captured(CAPTURED.capiSuffix) ? { capiCluster: ctx.captured(CAPTURED.capiSuffix)! } : {}) }, signal),
-    }),
+    // The CCM drops the Service's finalizer only once its Octavia LB is deleted: while the Service
+    // is there, Octavia is asked on one poll in three (enough to see an LB gone to ERROR).
+    poll: async (signal) => {
+      const service = (await client.getService(RR.namespace, RR.name, signal)) !== undefined;
+      if (service && polls++ % 3 !== 0) return { service, lbs: lastLbs };
+      lastLbs = await ctx.services.kube.octavia.serviceLoadBalancers({ namespace: RR.namespace, name: RR.name, ...(ctx.captured(CAPTURED.capiSuffix) ? { capiCluster: ctx.captured(CAPTURED.capiSuffix)! } : {}) }, signal);
+      return { service, lbs: lastLbs };
+    },
     state: (v) => (v.service ? 'Service present' : v.lbs.length ? `LB ${v.lbs.map((l) => l.provisioningStatus).join(',')}` : 'gone'),
     acceptors: [
       { state: 'success', matcher: (v) => !v.service && v.lbs.length === 0 },
@@ -138,6 +144,19 @@ async function roundRobin(ctx: Ctx, client: KubeClient): Promise<Omit<RoundRobin
   return { externalIp: ip!, pods, tally };
 }
 
+/**
+ * Polls of the failover: at most a tenth of the expected duration apart (100 s: every 10 s), so
+ * the measured duration, judged against SLOW_FACTOR x the expectation, is off by a tenth at most.
+ * The site's deadlines already follow the time scale and ctx.wait scales poll intervals again,
+ * hence the division.
+ */
+function failoverPoll(ctx: Ctx): { initialMs: number; maxMs: number; factor: number; jitter: number } {
+  const t = tuningOf(ctx);
+  const tenth = ctx.deadlineMs('failoverExpected') / 10 / ctx.site.site.polling.intervalScale;
+  const maxMs = Math.max(t.pollMinMs, Math.min(t.pollMaxMs, tenth));
+  return { initialMs: Math.max(t.pollMinMs, maxMs / 2), maxMs, factor: 1.3, jitter: 0.1 };
+}
+
 async function failover(ctx: Ctx, client: KubeClient): Promise<FailoverObserved> {
   const lbId = ctx.captured(CAPTURED.apiLbId);
   if (!lbId) return { outcome: 'not-run', states: [], operatingStatuses: [], error: 'the workload API LB id was not captured (8.2 captures it from OpenStackCluster / the cluster show)' };
@@ -150,7 +169,10 @@ async function failover(ctx: Ctx, client: KubeClient): Promise<FailoverObserved>
   }
   const stop = new AbortController();
   const results: ProbeResult[] = [];
-  const prober = probeUntil((signal, ms) => client.probeVersion(signal, ms), { clock: ctx.clock, intervalMs: t.probeIntervalMs, timeoutMs: ctx.deadlineMs('probe'), stop: stop.signal, signal: ctx.signal, results });
+  // The probe pause follows the time scale like every poll (a 1 s pause cannot see an 0.4 s
+  // blackout); floored at 50 ms unless configured below that.
+  const probeMs = Math.max(Math.min(50, t.probeIntervalMs), t.probeIntervalMs * ctx.site.site.polling.intervalScale);
+  const prober = probeUntil((signal, ms) => client.probeVersion(signal, ms), { clock: ctx.clock, intervalMs: probeMs, timeoutMs: ctx.deadlineMs('probe'), stop: stop.signal, signal: ctx.signal, results });
   const states: string[] = [];
   const operating = new Set<string>();
   let final: LoadBalancerState | undefined;
@@ -181,7 +203,7 @@ async function failover(ctx: Ctx, client: KubeClient): Promise<FailoverObserved>
           { state: 'failure', matcher: (lb) => lb?.provisioningStatus === 'ERROR' || lb?.provisioningStatus === 'DELETED', message: (lb) => `the workload API LB failover ended ${lb?.provisioningStatus ?? '?'}`, hint: N_PLUS_ONE, playbook: 'api-lb-error' },
         ],
         deadlineMs: ctx.deadlineMs('failover'),
-        backoff: { initialMs: t.pollMinMs, maxMs: Math.min(t.pollMaxMs, 5_000), factor: 1.3, jitter: 0.1 },
+        backoff: failoverPoll(ctx),
         timeoutHint: N_PLUS_ONE,
       });
     } catch (e) {
@@ -190,12 +212,13 @@ async function failover(ctx: Ctx, client: KubeClient): Promise<FailoverObserved>
       error = e.message;
     }
     endedAt = ctx.clock.now();
-    // keep probing until the API answers again (or a few more probes), so the blackout has an end
+    // Unless the API already answers again, keep probing until it does (or a few more probes), so
+    // the blackout has an end.
     const mark = results.length;
     for (let i = 0; i < 10 && !ctx.signal.aborted; i++) {
       const after = results.slice(mark);
-      if (after.some((r) => r.ok) || after.length >= 3) break;
-      await ctx.clock.sleep(t.probeIntervalMs, ctx.signal);
+      if (results.at(-1)?.ok || after.some((r) => r.ok) || after.length >= 3) break;
+      await ctx.clock.sleep(probeMs, ctx.signal);
     }
   } catch (e) {
     if (isAbortError(e) || ctx.signal.aborted) throw e;

@@ -10,12 +10,14 @@ import { defineStep } from '../engine/index.js';
 import type { VaultUnitResult } from '../hosts/index.js';
 import type { Phase08Services } from './services.js';
 import { D_011_6 } from './runbook-text.js';
+import { WHILE_CONVERGING } from './ordering.js';
 
 export const step = defineStep<Phase08Services, VaultUnitResult[]>({
   id: 'D-011.6',
   title: 'Vault unsealed on every unit (manual unseal is the v1 standard)',
   kind: 'read',
   needs: [],
+  after: WHILE_CONVERGING,
   decisions: ['D-011', 'phase-02'],
   runbook: D_011_6,
   item: 'D-011.6',

@@ -9,6 +9,7 @@ import type { DomainSnapshots } from '../hosts/index.js';
 import { hasSnapshot } from '../hosts/index.js';
 import type { Phase08Services } from './services.js';
 import { D_011_7 } from './runbook-text.js';
+import { WHILE_CONVERGING } from './ordering.js';
 
 export interface SnapshotsObserved {
   readonly uri: string;
@@ -22,6 +23,7 @@ export const step = defineStep<Phase08Services, SnapshotsObserved>({
   title: 'KVM snapshot baseline taken (Snapshot 1; Snapshot 2 after tenant setup)',
   kind: 'read',
   needs: [],
+  after: WHILE_CONVERGING,
   decisions: ['D-011', 'D-012'],
   runbook: D_011_7,
   item: 'D-011.7',

@@ -4,12 +4,14 @@
 import { defineStep } from '../engine/index.js';
 import type { Phase08Services } from './services.js';
 import { D_011_8 } from './runbook-text.js';
+import { WHILE_CONVERGING } from './ordering.js';
 
 export const step = defineStep<Phase08Services, null>({
   id: 'D-011.8',
   title: 'Designate zones + tenant hostname resolution',
   kind: 'read',
   needs: [],
+  after: WHILE_CONVERGING,
   decisions: ['D-011', 'D-019', 'B5'],
   runbook: D_011_8,
   item: 'D-011.8',
