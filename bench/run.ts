@@ -4,7 +4,7 @@
 // for a missed target (exit 2 only when the benchmark itself cannot run).
 //
 //   node dist/bench/run.js [--quick] [--time-scale F] [--core | --only IDS] [--fleet 1,10,50]
-//                          [--no-runbook] [--runbook FILE] [--keep]
+//                          [--no-runbook] [--runbook FILE] [--keep] [--out FILE]
 
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
@@ -17,6 +17,8 @@ import type { Measured } from './lib/proc.js';
 import { haveGnuTime, measure } from './lib/proc.js';
 import { runbookParts, runbookScript, stepTimes } from './lib/runbook.js';
 import { BenchSim } from './lib/sim.js';
+import type { AddonsReady } from './lib/addons.js';
+import { watchAddons } from './lib/addons.js';
 import { mb, pct, s1, s2, table, verdict, x } from './lib/table.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -40,15 +42,17 @@ interface Options {
   runbook: boolean;
   runbookFile: string | undefined;
   keep: boolean;
+  /** Where the JSON goes (default bench/results/<quick|full>.json). */
+  out: string | undefined;
 }
 
 function usage(msg: string): never {
-  console.error(`bench: ${msg}\nusage: node dist/bench/run.js [--quick] [--time-scale F] [--core | --only IDS] [--fleet 1,10,50] [--no-runbook] [--runbook FILE] [--keep]`);
+  console.error(`bench: ${msg}\nusage: node dist/bench/run.js [--quick] [--time-scale F] [--core | --only IDS] [--fleet 1,10,50] [--no-runbook] [--runbook FILE] [--keep] [--out FILE]`);
   process.exit(2);
 }
 
 function options(argv: string[]): Options {
-  const o: Options = { quick: false, timeScale: 0.05, only: undefined, fleet: [], runbook: true, runbookFile: undefined, keep: false };
+  const o: Options = { quick: false, timeScale: 0.05, only: undefined, fleet: [], runbook: true, runbookFile: undefined, keep: false, out: undefined };
   let fleet: number[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -61,6 +65,7 @@ function options(argv: string[]): Options {
     else if (a === '--no-runbook') o.runbook = false;
     else if (a === '--runbook') o.runbookFile = val();
     else if (a === '--keep') o.keep = true;
+    else if (a === '--out') o.out = resolve(val());
     else usage(`unknown argument ${a ?? ''}`);
   }
   if (!(o.timeScale > 0 && o.timeScale <= 1)) usage('--time-scale must be in (0, 1]');
@@ -118,6 +123,7 @@ interface Single {
   requestsByPath: [string, number][];
   simPeakMb: number;
   critical: ReturnType<typeof criticalPath>;
+  addons: AddonsReady | undefined;
   detection: { samples: Detection[]; unmatched: string[] };
 }
 
@@ -128,7 +134,11 @@ async function single(o: Options, work: string): Promise<Single> {
     await sim.collect();
     const before = sim.lastRequestSeq;
     log(`capi-gate run (${o.only ? `--only ${o.only}` : 'full run'}) at time scale ${o.timeScale}`);
+    const stopWatch = new AbortController();
+    const addons = watchAddons(join(work, 'single', 'runs'), stopWatch.signal);
     const m = await measure(process.execPath, runArgs(o, sim.site, join(work, 'single', 'runs')), { env: sim.env(), timeoutMs: RUN_TIMEOUT_MS });
+    stopWatch.abort();
+    const ready = await addons;
     await sim.collect();
     const toReal = await sim.clockMap();
     const report = readReport(join(work, 'single', 'runs'));
@@ -139,7 +149,8 @@ async function single(o: Options, work: string): Promise<Single> {
       requestsByService: byService(reqs),
       requestsByPath: byPath(reqs),
       simPeakMb: sim.memory().peakMb,
-      critical: criticalPath(sim.timeline, cluster, o.timeScale),
+      critical: criticalPath(sim.timeline, cluster, o.timeScale, ready?.readyAt),
+      addons: ready,
       detection: report ? detections(report, sim.timeline, cluster, toReal) : { samples: [], unmatched: [] },
     };
   } finally {
@@ -198,6 +209,8 @@ interface FleetResult {
   verdicts: Record<string, number>;
   fromSingleRun: boolean;
   detection: Detection[];
+  /** Cluster templates the runs created (more than one: duplicates from the check-then-create race). */
+  templatesCreated: number;
 }
 
 async function fleet(o: Options, work: string, n: number): Promise<FleetResult> {
@@ -215,11 +228,8 @@ async function fleet(o: Options, work: string, n: number): Promise<FleetResult> 
       writeFileSync(site, doc.toString());
       sites.push({ site, runs: join(dir, `runs-f${id}`), cluster: `capi-f${id}` });
     }
-    // The cluster template is shared by every acceptance on a cloud; made once beforehand (as it is on
-    // a site that already passed one acceptance), since concurrent check-then-create runs would
-    // each create one and Magnum allows duplicate names.
-    const warm = await measure(process.execPath, [BIN, 'run', '--site', sim.site, '--runs-dir', join(dir, 'warmup'), '--only', '8.0.prereqs,8.0.image,8.0.template'], { env: sim.env(), timeoutMs: RUN_TIMEOUT_MS });
-    if (warm.code !== 0) log(`fleet warm-up (template) exited ${String(warm.code)}`);
+    // No template beforehand: the runs race 8.0.template's check-then-create on a fresh cloud, as
+    // a fleet of first acceptances would (every run settles on the oldest template of the name).
     await sim.collect();
     const before = sim.lastRequestSeq;
     log(`fleet of ${n}: ${n} capi-gate runs at once against one simulator`);
@@ -251,6 +261,7 @@ async function fleet(o: Options, work: string, n: number): Promise<FleetResult> 
       verdicts,
       fromSingleRun: false,
       detection,
+      templatesCreated: sim.timeline.filter((e) => e.kind === 'magnum.clustertemplate' && e.to === 'created').length,
     };
   } finally {
     await sim.stop();
@@ -330,15 +341,15 @@ async function main(): Promise<void> {
     const fleets: FleetResult[] = [];
     for (const n of o.fleet) {
       if (n === 1) {
-        fleets.push({ n: 1, wallMs: one.m.wallMs, runWallMsMedian: one.m.wallMs, runWallMsMax: one.m.wallMs, peakRssMbMax: one.m.maxRssMb ?? NaN, peakRssMbMedian: one.m.maxRssMb ?? NaN, cpuSPerRun: one.m.cpuS ?? NaN, requestsPerCluster: one.requests, simPeakMb: one.simPeakMb, sameVerdict: 1, verdicts: { [`${one.report?.verdict ?? 'no report'} (exit ${String(one.m.code)})`]: 1 }, fromSingleRun: true, detection: one.detection.samples });
+        fleets.push({ n: 1, wallMs: one.m.wallMs, runWallMsMedian: one.m.wallMs, runWallMsMax: one.m.wallMs, peakRssMbMax: one.m.maxRssMb ?? NaN, peakRssMbMedian: one.m.maxRssMb ?? NaN, cpuSPerRun: one.m.cpuS ?? NaN, requestsPerCluster: one.requests, simPeakMb: one.simPeakMb, sameVerdict: 1, verdicts: { [`${one.report?.verdict ?? 'no report'} (exit ${String(one.m.code)})`]: 1 }, fromSingleRun: true, detection: one.detection.samples, templatesCreated: NaN });
       } else fleets.push(await fleet(o, work, n));
     }
     const base = fleets.find((f) => f.n === 1)?.wallMs ?? one.m.wallMs;
     const largest = fleets.at(-1);
-    out.push(table(`4. Fleet: N acceptances at once against one simulator (time scale ${o.timeScale})`, ['N', 'wall', 'vs N=1', 'run wall p50', 'peak RSS/run max', 'CPU/run', 'requests/cluster', 'sim peak RSS', 'verdicts'], fleets.map((f) => [
-      String(f.n), s1(f.wallMs), x(f.wallMs / base), s1(f.runWallMsMedian), mb(f.peakRssMbMax), s2(f.cpuSPerRun), f.requestsPerCluster.toFixed(0), mb(f.simPeakMb), Object.entries(f.verdicts).map(([k, v]) => `${v}x ${k}`).join(', '),
+    out.push(table(`4. Fleet: N acceptances at once against one simulator (time scale ${o.timeScale})`, ['N', 'wall', 'vs N=1', 'run wall p50', 'peak RSS/run max', 'CPU/run', 'requests/cluster', 'sim peak RSS', 'templates', 'verdicts'], fleets.map((f) => [
+      String(f.n), s1(f.wallMs), x(f.wallMs / base), s1(f.runWallMsMedian), mb(f.peakRssMbMax), s2(f.cpuSPerRun), f.requestsPerCluster.toFixed(0), mb(f.simPeakMb), Number.isNaN(f.templatesCreated) ? '' : String(f.templatesCreated), Object.entries(f.verdicts).map(([k, v]) => `${v}x ${k}`).join(', '),
     ]), [
-      'N=1 is the overhead run above (its own fresh simulator); each N > 1 runs against a fresh simulator where the shared template was created once beforehand (untimed);',
+      'N=1 is the overhead run above (its own fresh simulator); each N > 1 runs against a fresh simulator (no template yet: the runs race to create it);',
       'site files differ in site and cluster.name; peak RSS from GNU time (largest process of each run); sim peak RSS is its VmHWM',
       `targets: 50 at once <= 1.3x the wall of one: ${fleets.some((f) => f.n === 50) ? verdict(fleets.find((f) => f.n === 50)!.wallMs / base <= 1.3) : `not measured (largest N=${largest?.n ?? 0}: ${x((largest?.wallMs ?? NaN) / base)})`}`,
       `         one run <= 150 MB peak RSS: ${verdict(Math.max(...fleets.map((f) => f.peakRssMbMax)) <= 150)} (max ${mb(Math.max(...fleets.map((f) => f.peakRssMbMax)))})`,
@@ -372,7 +383,7 @@ async function main(): Promise<void> {
   console.log(`\n${out.join('\n')}`);
   json['benchWallMs'] = Date.now() - started;
   json['tables'] = out.join('\n');
-  const dest = join(REPO, 'bench', 'results', `${o.quick ? 'quick' : 'full'}.json`);
+  const dest = o.out ?? join(REPO, 'bench', 'results', `${o.quick ? 'quick' : 'full'}.json`);
   mkdirSync(dirname(dest), { recursive: true });
   writeFileSync(dest, JSON.stringify(json, null, 2) + '\n');
   log(`done in ${s1(Date.now() - started)}; results ${dest}`);

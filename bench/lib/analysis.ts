@@ -66,12 +66,14 @@ function firstAt(es: readonly TimelineEntry[], pred: (e: TimelineEntry) => boole
 }
 
 /**
- * The cloud's own serial work for one cluster: create (request to CREATE_COMPLETE, add-ons
- * included: the driver reports complete once they are), the kube add-on readiness after that
- * when the Kubernetes simulator reports it, the round-robin Service LB (create and delete),
- * the API LB failover, and the cluster delete. Overlapping segments count once.
+ * The cloud's own serial work for one cluster: create (request to CREATE_COMPLETE: the driver
+ * reports complete once the add-on Helm releases are deployed), the add-ons' convergence after
+ * that (nodes and add-on pods Ready: from kube timeline entries if the simulator writes them,
+ * else from `addonsReadyAt`, the simulated apiserver's own Ready transition times), the
+ * round-robin Service LB (create and delete), the API LB failover, and the cluster delete.
+ * Overlapping segments count once.
  */
-export function criticalPath(timeline: readonly TimelineEntry[], clusterName: string, timeScale: number): CriticalPath {
+export function criticalPath(timeline: readonly TimelineEntry[], clusterName: string, timeScale: number, addonsReadyAt?: number): CriticalPath {
   const es = aboutCluster(timeline, clusterName);
   const segs: Segment[] = [];
   const cluster = es.filter((e) => e.kind === 'magnum.cluster');
@@ -82,6 +84,8 @@ export function criticalPath(timeline: readonly TimelineEntry[], clusterName: st
   if (complete !== undefined && kube.length) {
     const last = Math.max(...kube.filter((e) => e.at >= complete).map((e) => e.at));
     if (Number.isFinite(last)) segs.push({ name: 'add-ons', startSim: complete, endSim: last });
+  } else if (complete !== undefined && addonsReadyAt !== undefined && addonsReadyAt > complete) {
+    segs.push({ name: 'add-ons (nodes + pods Ready, apiserver)', startSim: complete, endSim: addonsReadyAt });
   }
   const lbs = new Map<string, TimelineEntry[]>();
   for (const e of es.filter((x) => x.kind === 'octavia.loadbalancer')) lbs.set(e.id ?? '', [...(lbs.get(e.id ?? '') ?? []), e]);
