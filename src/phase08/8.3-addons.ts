@@ -5,6 +5,7 @@
 import { WaitError, defineStep } from '../engine/index.js';
 import type { StepContext } from '../engine/index.js';
 import { obtainWorkloadKubeconfig } from './kube-access.js';
+import { kubeWaitBackoff } from './kube-poll.js';
 import { addonsState, ccmCrashLooping, ccmRunning, evaluateAddons, nodeRow, nodesTable, podRow, podsTable } from '../kube/addons.js';
 import { DEFAULT_KUBE_TUNING } from '../kube/services.js';
 import { openKubeClient } from '../kube/open.js';
@@ -81,7 +82,7 @@ export const step = defineStep<Phase08Services, AddonsObserved>({
           { state: 'success', matcher: (o) => evaluateAddons(o, expect, baseline).ok },
         ],
         deadlineMs: ctx.deadlineMs('nodesReady'),
-        backoff: { initialMs: tuning.pollMinMs, maxMs: tuning.pollMaxMs, factor: 1.5, jitter: 0.2 },
+        backoff: kubeWaitBackoff(tuning),
         timeoutHint: 'Nodes or add-ons did not converge; see the pods table in the evidence (a node holding the uninitialized taint means the CCM has not initialized it).',
       });
     } catch (e) {

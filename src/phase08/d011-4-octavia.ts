@@ -9,6 +9,7 @@ import type { StepContext } from '../engine/index.js';
 import { CapiGateError, isAbortError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
 import { obtainWorkloadKubeconfig } from './kube-access.js';
+import { kubeWaitBackoff } from './kube-poll.js';
 import { probeUntil, summarizeProbes } from '../kube/failover.js';
 import { RR, distributionText, rrDeployment, rrService, tallyHostnames } from '../kube/roundrobin.js';
 import { DEFAULT_KUBE_TUNING } from '../kube/services.js';
@@ -89,10 +90,10 @@ async function teardownRoundRobin(ctx: Ctx, client: KubeClient): Promise<void> {
     name: 'rr-teardown',
     what: 'the rr Service and its Octavia LB gone',
     // The CCM drops the Service's finalizer only once its Octavia LB is deleted: while the Service
-    // is there, Octavia is asked on one poll in three (enough to see an LB gone to ERROR).
+    // is there, Octavia is asked on one poll in five (enough to see an LB gone to ERROR).
     poll: async (signal) => {
       const service = (await client.getService(RR.namespace, RR.name, signal)) !== undefined;
-      if (service && polls++ % 3 !== 0) return { service, lbs: lastLbs };
+      if (service && polls++ % 5 !== 0) return { service, lbs: lastLbs };
       lastLbs = await ctx.services.kube.octavia.serviceLoadBalancers({ namespace: RR.namespace, name: RR.name, ...(ctx.captured(CAPTURED.capiSuffix) ? { capiCluster: ctx.captured(CAPTURED.capiSuffix)! } : {}) }, signal);
       return { service, lbs: lastLbs };
     },
@@ -102,7 +103,7 @@ async function teardownRoundRobin(ctx: Ctx, client: KubeClient): Promise<void> {
       { state: 'failure', matcher: (v) => v.lbs.some((l) => l.provisioningStatus === 'ERROR'), message: (v) => `the rr Service's Octavia LB went to ERROR while deleting (${v.lbs.map((l) => l.id).join(', ')})`, hint: 'Delete it by hand (openstack loadbalancer delete --cascade ID, admin scope) and check the CCM log.' },
     ],
     deadlineMs: ctx.deadlineMs('teardown'),
-    backoff: { initialMs: t.pollMinMs, maxMs: t.pollMaxMs, factor: 1.5, jitter: 0.2 },
+    backoff: kubeWaitBackoff(t),
     timeoutHint: 'The CCM did not delete the Service LB: delete it by hand (openstack loadbalancer delete --cascade ID) so nothing leaks.',
   });
 }
@@ -128,7 +129,7 @@ async function roundRobin(ctx: Ctx, client: KubeClient): Promise<Omit<RoundRobin
       state: (v) => `${v.ip ? 'EXTERNAL-IP assigned' : 'EXTERNAL-IP <pending>'}, ${v.ready}/${RR.replicas} ready`,
       acceptors: [{ state: 'success', matcher: (v) => !!v.ip && v.ready >= RR.replicas }],
       deadlineMs: ctx.deadlineMs('loadBalancerIp'),
-      backoff: { initialMs: t.pollMinMs, maxMs: t.pollMaxMs, factor: 1.5, jitter: 0.2 },
+      backoff: kubeWaitBackoff(t),
       timeoutHint: 'The CCM did not get an Octavia LB + FIP for the Service: check the CCM log and the app-cred roles (D-039 load-balancer_member).',
     });
   } catch (e) {
@@ -154,7 +155,8 @@ function failoverPoll(ctx: Ctx): { initialMs: number; maxMs: number; factor: num
   const t = tuningOf(ctx);
   const tenth = ctx.deadlineMs('failoverExpected') / 10 / ctx.site.site.polling.intervalScale;
   const maxMs = Math.max(t.pollMinMs, Math.min(t.pollMaxMs, tenth));
-  return { initialMs: Math.max(t.pollMinMs, maxMs / 2), maxMs, factor: 1.3, jitter: 0.1 };
+  // No ramp: the first poll (at once) sees PENDING_UPDATE, and a failover is not over within a tenth.
+  return { initialMs: maxMs, maxMs, factor: 1, jitter: 0.1 };
 }
 
 async function failover(ctx: Ctx, client: KubeClient): Promise<FailoverObserved> {
