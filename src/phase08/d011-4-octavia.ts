@@ -172,8 +172,9 @@ async function failover(ctx: Ctx, client: KubeClient): Promise<FailoverObserved>
   const stop = new AbortController();
   const results: ProbeResult[] = [];
   // The probe pause follows the time scale like every poll (a 1 s pause cannot see an 0.4 s
-  // blackout); floored at 50 ms unless configured below that.
-  const probeMs = Math.max(Math.min(50, t.probeIntervalMs), t.probeIntervalMs * ctx.site.site.polling.intervalScale);
+  // blackout), floored at 200 ms unless configured below that: every probe is a fresh TLS
+  // connection (no keep-alive, so it sees the LB drop connections), which costs CPU on both ends.
+  const probeMs = Math.max(Math.min(200, t.probeIntervalMs), t.probeIntervalMs * ctx.site.site.polling.intervalScale);
   const prober = probeUntil((signal, ms) => client.probeVersion(signal, ms), { clock: ctx.clock, intervalMs: probeMs, timeoutMs: ctx.deadlineMs('probe'), stop: stop.signal, signal: ctx.signal, results });
   const states: string[] = [];
   const operating = new Set<string>();
