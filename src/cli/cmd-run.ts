@@ -6,6 +6,7 @@ import type { Clock } from '../core/clock.js';
 import { CapiGateError } from '../core/errors.js';
 import { EventBus } from '../core/events.js';
 import { Journal, newRunId, runSteps } from '../engine/index.js';
+import type { FailureReview, StepFailure } from '../engine/index.js';
 import { CATALOG, selectSteps } from '../phase08/index.js';
 import { buildReport, writeReports } from '../report/index.js';
 import type { RunReport } from '../report/index.js';
@@ -100,16 +101,20 @@ export async function runCommand(out: Out, opts: RunCommandOptions): Promise<Run
   const off = bus.on((e) => reporter.onEvent(e));
   if (!out.isTTY) out.line(`run directory: ${j.dir}`);
   const built = (opts.services ?? ((s) => buildServices(s, opts.env ?? process.env, clock)))(loaded);
-  // After a failed step: the playbooks' detect (always), their remedies (with --remediate).
-  const { PLAYBOOKS, failureReviewer } = await import('../playbooks/index.js');
-  const onFailure = failureReviewer({
-    playbooks: PLAYBOOKS,
-    context: { site: loaded, services: built.services, clock, say: () => undefined },
-    clock,
-    remediate: opts.remediate === true,
-    append: (r) => j.append(r),
-    say: (stepId, message) => bus.emit({ type: 'log', stepId, level: 'warn', message, at: clock.now() }),
-  });
+  // After a failed step: the playbooks' detect (always), their remedies (with --remediate). Loaded
+  // on the first failure: a run that passes never pays for the playbooks (and the kube client).
+  let reviewer: Promise<(f: StepFailure) => Promise<FailureReview>> | undefined;
+  const onFailure = async (f: StepFailure): Promise<FailureReview> => {
+    reviewer ??= import('../playbooks/index.js').then(({ PLAYBOOKS, failureReviewer }) => failureReviewer({
+      playbooks: PLAYBOOKS,
+      context: { site: loaded, services: built.services, clock, say: () => undefined },
+      clock,
+      remediate: opts.remediate === true,
+      append: (r) => j.append(r),
+      say: (stepId, message) => bus.emit({ type: 'log', stepId, level: 'warn', message, at: clock.now() }),
+    }));
+    return (await reviewer)(f);
+  };
   if (opts.remediate) out.line('--remediate: a failed step is diagnosed; a found pattern\'s remedy is announced, carried out, journaled, and the step runs again');
   let result;
   try {

@@ -42,3 +42,40 @@ test('DOCFIX-038: a missing env file or variable is a precondition with the hint
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a peer that accepts TCP but never speaks SSH: one clear error, and ssh2\'s later error events do not crash the process', async () => {
+  const { createServer } = await import('node:net');
+  const ssh2 = (await import('ssh2')).default;
+  const dir = mkdtempSync(join(tmpdir(), 'capi-gate-ssh-'));
+  const sockets: import('node:net').Socket[] = [];
+  // Accepts, says nothing, and drops the connection a little after the client's ready timeout.
+  const server = createServer((sock) => {
+    sockets.push(sock);
+    sock.on('error', () => undefined);
+    setTimeout(() => sock.destroy(), 400);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.9', r));
+  const port = (server.address() as import('node:net').AddressInfo).port;
+  const uncaught: unknown[] = [];
+  const onUncaught = (e: unknown) => uncaught.push(e);
+  process.on('uncaughtException', onUncaught);
+  try {
+    const host = ssh2.utils.generateKeyPairSync('ed25519');
+    const user = ssh2.utils.generateKeyPairSync('ed25519');
+    writeFileSync(join(dir, 'ok.env'), 'export MGMT_FIP=127.0.0.9\n');
+    writeFileSync(join(dir, 'known_hosts'), `[127.0.0.9]:${port} ${host.public}\n`);
+    writeFileSync(join(dir, 'key'), user.private, { mode: 0o600 });
+    const c = createMgmtVmClient({
+      settings: { user: 'ubuntu', fipEnvFile: join(dir, 'ok.env'), fipVariable: 'MGMT_FIP', sshPort: port, sshKey: join(dir, 'key'), knownHosts: join(dir, 'known_hosts'), probe: '10.12.4.50:5000' },
+      env: {}, probeTimeoutMs: 1000, connectTimeoutMs: 200,
+    });
+    await assert.rejects(c.probeVip(new AbortController().signal), (e: unknown) => e instanceof Error && /127\.0\.0\.9/.test(e.message));
+    await new Promise((r) => setTimeout(r, 800)); // past the server's drop: ssh2 may emit again
+    assert.deepEqual(uncaught, []);
+  } finally {
+    process.off('uncaughtException', onUncaught);
+    for (const s of sockets) s.destroy();
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

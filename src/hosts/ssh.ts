@@ -135,7 +135,9 @@ export function createMgmtVmClient(o: { settings: MgmtVmSettings; env: NodeJS.Pr
       try {
         await new Promise<void>((resolve, reject) => {
           conn.once('ready', () => resolve());
-          conn.once('error', (e: Error & { level?: string }) => reject(e));
+          // `on`, not `once`: ssh2 may emit a second error (e.g. "Connection lost before
+          // handshake" after its ready timeout); an unheard 'error' event kills the process.
+          conn.on('error', (e: Error & { level?: string }) => reject(e));
           conn.once('close', () => reject(new Error('connection closed before authentication')));
           conn.connect(config);
         }).catch((e: unknown) => {

@@ -236,7 +236,10 @@ async function remediatedRun(c: RemediateCase, dir: string): Promise<string[]> {
     const out = r.stdout + r.stderr;
     if (hasStackTrace(out)) problems.push('stack trace');
     if (r.code !== c.exit) problems.push(`exit ${r.code}, want ${c.exit}`);
-    if (!new RegExp(`^Verdict: ${c.verdict}`, 'm').test(out)) problems.push(`verdict: ${/^Verdict: .*/m.exec(out)?.[0] ?? 'none'} (want ${c.verdict})`);
+    if (!new RegExp(`^Verdict: ${c.verdict}`, 'm').test(out)) {
+      const open = out.split('\n').filter((l) => /^ {2}(FAIL|ERROR|SKIPPED) /.test(l)).join(' | ');
+      problems.push(`verdict: ${/^Verdict: .*/m.exec(out)?.[0] ?? 'none'} (want ${c.verdict}); open items: ${open}`);
+    }
     const journal = journalOf(r.stdout);
     const found = journal.filter((x) => x.t === 'diagnosis' && x.found && x.playbook === c.playbook);
     if (!found.length || !found.every((x) => c.step.test(x.step ?? ''))) problems.push(`no diagnosis ${c.playbook} after ${c.step}: ${JSON.stringify(found)}`);
