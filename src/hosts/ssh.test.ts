@@ -2,6 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import ssh2 from 'ssh2';
 import { join } from 'node:path';
 import { isCapiGateError } from '../core/errors.js';
 import { readFip } from './env-file.js';
@@ -44,10 +47,8 @@ test('DOCFIX-038: a missing env file or variable is a precondition with the hint
 });
 
 test('a peer that accepts TCP but never speaks SSH: one clear error, and ssh2\'s later error events do not crash the process', async () => {
-  const { createServer } = await import('node:net');
-  const ssh2 = (await import('ssh2')).default;
   const dir = mkdtempSync(join(tmpdir(), 'capi-gate-ssh-'));
-  const sockets: import('node:net').Socket[] = [];
+  const sockets: Socket[] = [];
   // Accepts, says nothing, and drops the connection a little after the client's ready timeout.
   const server = createServer((sock) => {
     sockets.push(sock);
@@ -55,7 +56,7 @@ test('a peer that accepts TCP but never speaks SSH: one clear error, and ssh2\'s
     setTimeout(() => sock.destroy(), 400);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.9', r));
-  const port = (server.address() as import('node:net').AddressInfo).port;
+  const port = (server.address() as AddressInfo).port;
   const uncaught: unknown[] = [];
   const onUncaught = (e: unknown) => uncaught.push(e);
   process.on('uncaughtException', onUncaught);
