@@ -91,6 +91,7 @@ function clusterOf(site: string): { cluster: string; coreVips: string[] } {
 }
 
 function runArgs(o: Options, site: string, runsDir: string): string[] {
+  // BIN itself, as an operator runs it: its shebang carries the V8 memory settings.
   return [BIN, 'run', '--site', site, '--runs-dir', runsDir, ...(o.only ? ['--only', o.only] : [])];
 }
 
@@ -136,7 +137,7 @@ async function single(o: Options, work: string): Promise<Single> {
     log(`capi-gate run (${o.only ? `--only ${o.only}` : 'full run'}) at time scale ${o.timeScale}`);
     const stopWatch = new AbortController();
     const addons = watchAddons(join(work, 'single', 'runs'), stopWatch.signal);
-    const m = await measure(process.execPath, runArgs(o, sim.site, join(work, 'single', 'runs')), { env: sim.env(), timeoutMs: RUN_TIMEOUT_MS });
+    const m = await measure(BIN, runArgs(o, sim.site, join(work, 'single', 'runs')).slice(1), { env: sim.env(), timeoutMs: RUN_TIMEOUT_MS });
     stopWatch.abort();
     const ready = await addons;
     await sim.collect();
@@ -234,7 +235,7 @@ async function fleet(o: Options, work: string, n: number): Promise<FleetResult> 
     const before = sim.lastRequestSeq;
     log(`fleet of ${n}: ${n} capi-gate runs at once against one simulator`);
     const t0 = Date.now();
-    const ms = await Promise.all(sites.map((s) => measure(process.execPath, runArgs(o, s.site, s.runs), { env: sim.env(), timeoutMs: RUN_TIMEOUT_MS })));
+    const ms = await Promise.all(sites.map((s) => measure(BIN, runArgs(o, s.site, s.runs).slice(1), { env: sim.env(), timeoutMs: RUN_TIMEOUT_MS })));
     const wallMs = Date.now() - t0;
     await sim.collect();
     const reqs = sim.clientRequests(before);
