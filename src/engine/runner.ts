@@ -88,13 +88,15 @@ export function outcomeFromError(e: unknown): StepOutcome {
   };
 }
 
+const isFailure = (s: ItemStatus): boolean => s === 'FAIL' || s === 'ERROR';
+
 /** The outcome after diagnosis (and remediation): what was found and done goes with it. */
 function foldReviews(outcome: StepOutcome, reviews: readonly FailureReview[]): StepOutcome {
   const notes = reviews.map((r) => r.note).filter((n): n is string => !!n);
   const details = Object.assign({}, ...reviews.map((r) => r.details ?? {})) as Record<string, unknown>;
   const named = reviews.find((r) => r.playbook);
   const hint = reviews.find((r) => r.hint)?.hint;
-  const failed = outcome.status === 'FAIL' || outcome.status === 'ERROR';
+  const failed = isFailure(outcome.status);
   return {
     ...outcome,
     ...(notes.length ? { summary: `${outcome.summary} (${notes.join('; ')})` } : {}),
@@ -243,7 +245,7 @@ export async function runSteps<S>(opts: RunOptions<S>): Promise<RunResult> {
           return; // no step-end: --resume runs it again
         }
       }
-      if ((outcome.status !== 'FAIL' && outcome.status !== 'ERROR') || !opts.onFailure || step.derived || opts.signal.aborted) break;
+      if (!isFailure(outcome.status) || !opts.onFailure || step.derived || opts.signal.aborted) break;
       const review = await opts.onFailure({ stepId: step.id, title: step.title, outcome, attempt, startedAt, captured: (k) => captured.get(k), signal: opts.signal }).catch(
         (e: unknown): FailureReview => ({ retry: false, note: `diagnosis failed: ${toCapiGateError(e).message}` }),
       );
@@ -253,7 +255,7 @@ export async function runSteps<S>(opts: RunOptions<S>): Promise<RunResult> {
       journal.append({ t: 'step-start', step: step.id, at: clock.now(), attempt: journal.attempts(step.id) + 1 });
     }
     if (reviews.length) outcome = foldReviews(outcome, reviews);
-    if (opts.keepOnFailure && (outcome.status === 'FAIL' || outcome.status === 'ERROR') && step.teardown) {
+    if (opts.keepOnFailure && isFailure(outcome.status) && step.teardown) {
       bus.emit({ type: 'log', stepId: step.id, level: 'warn', message: `--keep-on-failure: what ${step.id} created is left in place for debugging (not torn down)`, at: clock.now() });
       outcome = { ...outcome, details: { ...outcome.details, keptOnFailure: true } };
     } else {
@@ -274,7 +276,7 @@ export async function runSteps<S>(opts: RunOptions<S>): Promise<RunResult> {
         if (![...needs, ...after].every((n) => records.has(n))) continue;
         const failed = needs.filter((n) => records.get(n)?.status !== 'PASS');
         if (opts.keepOnFailure && step.cleanup) {
-          const bad = [...records.values()].filter((r) => (r.status === 'FAIL' || r.status === 'ERROR') && byId.get(r.stepId)?.counted !== false);
+          const bad = [...records.values()].filter((r) => isFailure(r.status) && byId.get(r.stepId)?.counted !== false);
           if (bad.length) {
             finish(step, {
               status: 'SKIPPED',

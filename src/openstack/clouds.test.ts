@@ -187,7 +187,7 @@ test('invalid YAML reports the position, never the line (it may hold a password)
 
 test('OS_* openrc variables: password (admin-openrc) and application credential', () => {
   const pw = credentialsFromEnv({
-    OS_AUTH_URL: 'https://10.12.4.50:5000/v3',
+    OS_AUTH_URL: 'https://127.12.4.50:5000/v3',
     OS_USERNAME: 'admin',
     OS_PASSWORD: 'env-admin-pw-4321',
     OS_USER_DOMAIN_NAME: 'admin_domain',
@@ -201,7 +201,7 @@ test('OS_* openrc variables: password (admin-openrc) and application credential'
   assert.equal(pw.interface, 'public');
   assert.deepEqual(pw.project, { name: 'admin', domainName: 'admin_domain' });
   const ac = credentialsFromEnv({
-    OS_AUTH_URL: 'https://10.12.4.50:5000/v3',
+    OS_AUTH_URL: 'https://127.12.4.50:5000/v3',
     OS_AUTH_TYPE: 'v3applicationcredential',
     OS_APPLICATION_CREDENTIAL_ID: 'ac-9',
     OS_APPLICATION_CREDENTIAL_SECRET: 'env-ac-secret-8765',

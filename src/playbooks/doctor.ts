@@ -26,16 +26,21 @@ export async function runDoctor(playbooks: readonly Playbook[], ctx: PlaybookCon
     for (const d of diagnoses) {
       const p = playbooks.find((x) => x.id === d.playbook);
       if (!d.found || !p?.remediate || !d.plan) continue;
-      ctx.say(`${p.id}: will ${d.plan.join(', then ')}`);
-      let actions: RemediationAction[];
-      try {
-        actions = await p.remediate(ctx, d);
-      } catch (e) {
-        actions = [{ action: `remediation failed: ${toCapiGateError(e).message}`, ok: false }];
-      }
+      const actions = await applyRemedy(p, d, ctx);
       for (const a of actions) onRemediation?.(p.id, a);
       remediations.push({ playbook: p.id, actions });
     }
   }
   return { diagnoses, remediations };
+}
+
+/** Announces the plan, then carries out the remedy; a remedy that throws is one failed action. */
+export async function applyRemedy(p: Playbook, d: Diagnosis, ctx: PlaybookContext): Promise<RemediationAction[]> {
+  if (!p.remediate || !d.plan) return [];
+  ctx.say(`${p.id}: will ${d.plan.join(', then ')}`);
+  try {
+    return await p.remediate(ctx, d);
+  } catch (e) {
+    return [{ action: `remediation failed: ${toCapiGateError(e).message}`, ok: false }];
+  }
 }

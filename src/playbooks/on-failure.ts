@@ -6,9 +6,8 @@
 // the SSH probe and stalls the create) remediate it once; the second sees it fixed and reruns.
 
 import type { Clock } from '../core/clock.js';
-import { toCapiGateError } from '../core/errors.js';
 import type { FailureReview, JournalRecord, StepFailure } from '../engine/index.js';
-import { runDoctor } from './doctor.js';
+import { applyRemedy, runDoctor } from './doctor.js';
 import type { Diagnosis, Playbook, PlaybookContext, RemediationAction } from './playbook.js';
 
 export interface FailureReviewerOptions {
@@ -71,13 +70,7 @@ export function failureReviewer(o: FailureReviewerOptions): (f: StepFailure) => 
           say(`${p.id}: its remedy already failed in this run; not trying again (see the journal)`);
           continue;
         }
-        say(`${p.id}: will ${d.plan.join(', then ')}`);
-        let actions: RemediationAction[];
-        try {
-          actions = await p.remediate({ ...o.context, captured: f.captured, signal: f.signal, say }, d);
-        } catch (e) {
-          actions = [{ action: `remediation failed: ${toCapiGateError(e).message}`, ok: false }];
-        }
+        const actions = await applyRemedy(p, d, { ...o.context, captured: f.captured, signal: f.signal, say });
         for (const a of actions) {
           o.append({ t: 'remediation', step: f.stepId, playbook: p.id, action: a.action, ok: a.ok, at: o.clock.now() });
           say(`${a.ok ? 'done' : 'FAILED'}: ${a.action}`);
