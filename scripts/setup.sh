@@ -27,3 +27,4 @@ fi
 
 echo "setup: build"
 npx tsc -p tsconfig.json
+node scripts/bundle.mjs

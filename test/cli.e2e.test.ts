@@ -2,9 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, EXAMPLE_SITE, tempDir } from './helpers.js';
+import { BIN, EXAMPLE_SITE, REPO_ROOT, tempDir } from './helpers.js';
 import { CATALOG } from '../src/phase08/index.js';
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
@@ -100,6 +100,44 @@ test('run writes a journal and all reports; unimplemented checks are ERROR, neve
     const resume = cli(['run', '--resume', runId, '--runs-dir', runs]);
     assert.equal(resume.code, 2);
     assert.match(resume.err, /already finished/);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('the bundle bin/capi-gate loads prints the same plan and runbook as dist/src', () => {
+  const bundle = join(REPO_ROOT, 'dist', 'bundle', 'cli', 'main.js');
+  const src = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
+  assert.ok(existsSync(bundle), 'npm run build writes dist/bundle/cli/main.js');
+  for (const args of [['plan', '--site', EXAMPLE_SITE], ['runbook'], ['--version']]) {
+    const a = spawnSync(process.execPath, [bundle, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const b = spawnSync(process.execPath, [src, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    assert.equal(a.status, 0, a.stderr);
+    assert.equal(a.stdout, b.stdout, args.join(' '));
+  }
+});
+
+test('bin/capi-gate takes the bundle only when it was built after dist/src, and says how to build when nothing is', () => {
+  const t = tempDir();
+  try {
+    mkdirSync(join(t.dir, 'bin'));
+    copyFileSync(BIN, join(t.dir, 'bin', 'capi-gate'));
+    const bin = () => spawnSync(process.execPath, [join(t.dir, 'bin', 'capi-gate')], { encoding: 'utf8' });
+    const none = bin();
+    assert.equal(none.status, 2);
+    assert.match(none.stderr, /not built yet[\s\S]*npm ci && npm run build/);
+    for (const [dir, name] of [['src', 'unbundled'], ['bundle', 'bundled']] as const) {
+      mkdirSync(join(t.dir, 'dist', dir, 'cli'), { recursive: true });
+      writeFileSync(join(t.dir, 'dist', dir, 'cli', 'main.js'), `process.stdout.write(${JSON.stringify(name)});\n`);
+    }
+    const stamp = join(t.dir, 'dist', 'bundle', 'cli', 'BUILT');
+    assert.equal(bin().stdout, 'unbundled', 'no stamp: the bundle may be half-written');
+    writeFileSync(stamp, 'now\n');
+    const src = join(t.dir, 'dist', 'src', 'cli', 'main.js');
+    utimesSync(src, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    assert.equal(bin().stdout, 'bundled');
+    utimesSync(src, new Date(Date.now() + 60_000), new Date(Date.now() + 60_000));
+    assert.equal(bin().stdout, 'unbundled', 'tsc rebuilt dist/src after the bundle: the bundle is stale');
   } finally {
     t.cleanup();
   }
