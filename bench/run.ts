@@ -123,6 +123,8 @@ interface Single {
   requestsByService: Record<string, number>;
   requestsByPath: [string, number][];
   simPeakMb: number;
+  /** CPU seconds the simulator used during the run. */
+  simCpuS: number;
   critical: ReturnType<typeof criticalPath>;
   addons: AddonsReady | undefined;
   detection: { samples: Detection[]; unmatched: string[] };
@@ -137,7 +139,9 @@ async function single(o: Options, work: string): Promise<Single> {
     log(`capi-gate run (${o.only ? `--only ${o.only}` : 'full run'}) at time scale ${o.timeScale}`);
     const stopWatch = new AbortController();
     const addons = watchAddons(join(work, 'single', 'runs'), stopWatch.signal);
+    const simCpu0 = sim.cpuS();
     const m = await measure(BIN, runArgs(o, sim.site, join(work, 'single', 'runs')).slice(1), { env: sim.env(), timeoutMs: RUN_TIMEOUT_MS });
+    const simCpuS = sim.cpuS() - simCpu0;
     stopWatch.abort();
     const ready = await addons;
     await sim.collect();
@@ -150,6 +154,7 @@ async function single(o: Options, work: string): Promise<Single> {
       requestsByService: byService(reqs),
       requestsByPath: byPath(reqs),
       simPeakMb: sim.memory().peakMb,
+      simCpuS,
       critical: criticalPath(sim.timeline, cluster, o.timeScale, ready?.readyAt),
       addons: ready,
       detection: report ? detections(report, sim.timeline, cluster, toReal) : { samples: [], unmatched: [] },
@@ -212,6 +217,35 @@ interface FleetResult {
   detection: Detection[];
   /** Cluster templates the runs created (more than one: duplicates from the check-then-create race). */
   templatesCreated: number;
+  /** Per item, how many runs ended in each status (what a verdict other than the single run's comes from). */
+  itemStatuses: Record<string, Record<string, number>>;
+  /** CPU seconds the simulator used while the runs ran. */
+  simCpuS: number;
+  /**
+   * The wall time no fleet can beat on this machine: all the CPU it used (every run's process
+   * tree and the simulator) spread over every core.
+   */
+  cpuFloorMs: number;
+}
+
+function itemStatuses(reports: readonly (Report | undefined)[]): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const r of reports) {
+    for (const i of r?.items ?? []) {
+      const by = (out[i.id] ??= {});
+      by[i.status] = (by[i.status] ?? 0) + 1;
+    }
+  }
+  return out;
+}
+
+/** "8.2 FAIL x3, D-011.4 ERROR x1": the items some run did not PASS (DEFERRED / OUTSTANDING / SKIPPED as in a single run are listed too). */
+function notPassing(statuses: Record<string, Record<string, number>>): string {
+  const parts: string[] = [];
+  for (const [id, by] of Object.entries(statuses)) {
+    for (const [status, count] of Object.entries(by)) if (status !== 'PASS') parts.push(`${id} ${status} x${count}`);
+  }
+  return parts.join(', ') || 'none';
 }
 
 async function fleet(o: Options, work: string, n: number): Promise<FleetResult> {
@@ -234,16 +268,19 @@ async function fleet(o: Options, work: string, n: number): Promise<FleetResult> 
     await sim.collect();
     const before = sim.lastRequestSeq;
     log(`fleet of ${n}: ${n} capi-gate runs at once against one simulator`);
+    const simCpu0 = sim.cpuS();
     const t0 = Date.now();
     const ms = await Promise.all(sites.map((s) => measure(BIN, runArgs(o, s.site, s.runs).slice(1), { env: sim.env(), timeoutMs: RUN_TIMEOUT_MS })));
     const wallMs = Date.now() - t0;
+    const simCpuS = sim.cpuS() - simCpu0;
     await sim.collect();
     const reqs = sim.clientRequests(before);
     const toReal = await sim.clockMap();
     const verdicts: Record<string, number> = {};
     const detection: Detection[] = [];
-    for (const s of sites) {
-      const r = readReport(s.runs);
+    const reports = sites.map((s) => readReport(s.runs));
+    for (const [k, s] of sites.entries()) {
+      const r = reports[k];
       if (r) detection.push(...detections(r, sim.timeline, s.cluster, toReal).samples);
       const key = r ? `${r.verdict} (exit ${r.exitCode})` : 'no report';
       verdicts[key] = (verdicts[key] ?? 0) + 1;
@@ -263,6 +300,9 @@ async function fleet(o: Options, work: string, n: number): Promise<FleetResult> 
       fromSingleRun: false,
       detection,
       templatesCreated: sim.timeline.filter((e) => e.kind === 'magnum.clustertemplate' && e.to === 'created').length,
+      itemStatuses: itemStatuses(reports),
+      simCpuS,
+      cpuFloorMs: ((ms.reduce((a, m) => a + (m.cpuS ?? NaN), 0) + simCpuS) / cpus().length) * 1000,
     };
   } finally {
     await sim.stop();
@@ -342,16 +382,19 @@ async function main(): Promise<void> {
     const fleets: FleetResult[] = [];
     for (const n of o.fleet) {
       if (n === 1) {
-        fleets.push({ n: 1, wallMs: one.m.wallMs, runWallMsMedian: one.m.wallMs, runWallMsMax: one.m.wallMs, peakRssMbMax: one.m.maxRssMb ?? NaN, peakRssMbMedian: one.m.maxRssMb ?? NaN, cpuSPerRun: one.m.cpuS ?? NaN, requestsPerCluster: one.requests, simPeakMb: one.simPeakMb, sameVerdict: 1, verdicts: { [`${one.report?.verdict ?? 'no report'} (exit ${String(one.m.code)})`]: 1 }, fromSingleRun: true, detection: one.detection.samples, templatesCreated: NaN });
+        fleets.push({ n: 1, wallMs: one.m.wallMs, runWallMsMedian: one.m.wallMs, runWallMsMax: one.m.wallMs, peakRssMbMax: one.m.maxRssMb ?? NaN, peakRssMbMedian: one.m.maxRssMb ?? NaN, cpuSPerRun: one.m.cpuS ?? NaN, requestsPerCluster: one.requests, simPeakMb: one.simPeakMb, sameVerdict: 1, verdicts: { [`${one.report?.verdict ?? 'no report'} (exit ${String(one.m.code)})`]: 1 }, fromSingleRun: true, detection: one.detection.samples, templatesCreated: NaN,
+          itemStatuses: itemStatuses([one.report]), simCpuS: one.simCpuS, cpuFloorMs: (((one.m.cpuS ?? NaN) + one.simCpuS) / cpus().length) * 1000 });
       } else fleets.push(await fleet(o, work, n));
     }
     const base = fleets.find((f) => f.n === 1)?.wallMs ?? one.m.wallMs;
     const largest = fleets.at(-1);
-    out.push(table(`4. Fleet: N acceptances at once against one simulator (time scale ${o.timeScale})`, ['N', 'wall', 'vs N=1', 'run wall p50', 'peak RSS/run max', 'CPU/run', 'requests/cluster', 'sim peak RSS', 'templates', 'verdicts'], fleets.map((f) => [
-      String(f.n), s1(f.wallMs), x(f.wallMs / base), s1(f.runWallMsMedian), mb(f.peakRssMbMax), s2(f.cpuSPerRun), f.requestsPerCluster.toFixed(0), mb(f.simPeakMb), Number.isNaN(f.templatesCreated) ? '' : String(f.templatesCreated), Object.entries(f.verdicts).map(([k, v]) => `${v}x ${k}`).join(', '),
+    out.push(table(`4. Fleet: N acceptances at once against one simulator (time scale ${o.timeScale})`, ['N', 'wall', 'vs N=1', 'CPU floor', 'run wall p50', 'peak RSS/run max', 'CPU/run', 'sim CPU', 'requests/cluster', 'sim peak RSS', 'templates', 'verdicts'], fleets.map((f) => [
+      String(f.n), s1(f.wallMs), x(f.wallMs / base), s1(f.cpuFloorMs), s1(f.runWallMsMedian), mb(f.peakRssMbMax), s2(f.cpuSPerRun), s2(f.simCpuS), f.requestsPerCluster.toFixed(0), mb(f.simPeakMb), Number.isNaN(f.templatesCreated) ? '' : String(f.templatesCreated), Object.entries(f.verdicts).map(([k, v]) => `${v}x ${k}`).join(', '),
     ]), [
       'N=1 is the overhead run above (its own fresh simulator); each N > 1 runs against a fresh simulator (no template yet: the runs race to create it);',
       'site files differ in site and cluster.name; peak RSS from GNU time (largest process of each run); sim peak RSS is its VmHWM',
+      `CPU floor: every run's CPU (process tree) plus the simulator's, over this machine's ${cpus().length} CPUs: no fleet finishes sooner here`,
+      ...fleets.map((f) => `N=${f.n}: items not PASS in some run: ${notPassing(f.itemStatuses)}`),
       `targets: 50 at once <= 1.3x the wall of one: ${fleets.some((f) => f.n === 50) ? verdict(fleets.find((f) => f.n === 50)!.wallMs / base <= 1.3) : `not measured (largest N=${largest?.n ?? 0}: ${x((largest?.wallMs ?? NaN) / base)})`}`,
       `         one run <= 150 MB peak RSS: ${verdict(Math.max(...fleets.map((f) => f.peakRssMbMax)) <= 150)} (max ${mb(Math.max(...fleets.map((f) => f.peakRssMbMax)))})`,
       `         simulator holding 50 clusters <= 400 MB: ${fleets.some((f) => f.n === 50) ? verdict(fleets.find((f) => f.n === 50)!.simPeakMb <= 400) : `not measured (N=${largest?.n ?? 0}: ${mb(largest?.simPeakMb ?? NaN)})`}`,

@@ -73,3 +73,19 @@ export function memoryOf(pid: number): { rssMb: number; hwmMb: number } | undefi
     return undefined;
   }
 }
+
+/** user + system CPU seconds a live process has used so far (/proc/PID/stat); undefined once it is gone or off Linux. */
+export function cpuOf(pid: number): number | undefined {
+  try {
+    // The fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks / CLOCK_TICKS : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** sysconf(_SC_CLK_TCK): 100 on every Linux Node runs on. */
+const CLOCK_TICKS = 100;

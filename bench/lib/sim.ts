@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { memoryOf } from './proc.js';
+import { cpuOf, memoryOf } from './proc.js';
 
 export interface TimelineEntry {
   readonly seq: number;
@@ -153,6 +153,11 @@ export class BenchSim {
   }
 
   /** Peak RSS (VmHWM) of the sim process seen so far, MB. */
+  /** CPU seconds the simulator process has used so far. */
+  cpuS(): number {
+    return cpuOf(this.pid) ?? NaN;
+  }
+
   memory(): { rssMb: number; peakMb: number } {
     const mem = memoryOf(this.pid);
     if (mem) this.peakRssMb = Math.max(this.peakRssMb, mem.hwmMb);

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { startKubeApi, createTestCa, signCsrWithCa } from '../../sim/kube/index.js';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { startKubeApi, createTestCa, issueServingCert, signCsrWithCa } from '../../sim/kube/index.js';
 import type { KubeApiHandle } from '../../sim/kube/index.js';
 import { KubeClient } from './client.js';
 import { kubeconfigFromMagnum } from './kubeconfig.js';
@@ -65,6 +67,65 @@ test('a certificate from another CA is refused with 401', async () => {
     const text = await kubeconfigFromMagnum({ cluster: 'u', clusterName: 'c', apiAddress: 'https://127.84.1.11:6443', signer, signal });
     const client = KubeClient.fromString(text);
     await assert.rejects(client.listNodes(signal), (e: Error) => /self-signed|certificate|HTTP 401|no answer/i.test(e.message));
+  } finally {
+    await api.close();
+  }
+});
+
+/** A bare HTTPS apiserver stand-in that counts TLS connections; `dropReused` resets a kept-alive socket on its next request. */
+async function countingApi(host: string, dropReused: boolean): Promise<{ kubeconfig: string; connections: () => number; requests: () => number; close: () => Promise<void> }> {
+  const ca = await createTestCa('counting');
+  const leaf = await issueServingCert(ca.certPem, ca.keyPem, { commonName: 'kube-apiserver', ips: [host], dns: [] });
+  let connections = 0;
+  let requests = 0;
+  const perSocket = new WeakMap<object, number>();
+  const server = createHttpsServer({ cert: leaf.certPem, key: leaf.keyPem }, (req, res) => {
+    const n = (perSocket.get(req.socket) ?? 0) + 1;
+    perSocket.set(req.socket, n);
+    if (dropReused && n > 1) {
+      req.socket.destroy();
+      return;
+    }
+    requests++;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ kind: 'NodeList', apiVersion: 'v1', metadata: {}, items: [] }));
+  });
+  server.on('secureConnection', () => { connections++; });
+  await new Promise<void>((r) => server.listen(0, host, r));
+  const port = (server.address() as AddressInfo).port;
+  const kubeconfig = [
+    'apiVersion: v1', 'kind: Config', 'current-context: c',
+    'clusters:', `- name: c`, `  cluster: {server: "https://${host}:${port}", certificate-authority-data: "${Buffer.from(ca.certPem).toString('base64')}"}`,
+    'users:', '- name: u', '  user: {token: "t0ken"}',
+    'contexts:', '- name: c', '  context: {cluster: c, user: u}',
+  ].join('\n');
+  return {
+    kubeconfig, connections: () => connections, requests: () => requests,
+    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
+
+test('calls share one kept-alive TLS connection (client-node alone makes one per call)', async () => {
+  const api = await countingApi('127.84.1.12', false);
+  try {
+    const client = KubeClient.fromString(api.kubeconfig);
+    for (let i = 0; i < 5; i++) assert.deepEqual(await client.listNodes(signal), []);
+    await Promise.all([client.listNodes(signal), client.listNodes(signal)]);
+    assert.equal(api.requests(), 7);
+    assert.ok(api.connections() <= 2, `${api.connections()} TLS connections for 7 calls`);
+  } finally {
+    await api.close();
+  }
+});
+
+test('a kept-alive socket the server resets as the request goes out is retried once on a fresh one', async () => {
+  const api = await countingApi('127.84.1.13', true);
+  try {
+    const client = KubeClient.fromString(api.kubeconfig);
+    assert.deepEqual(await client.listNodes(signal), []);
+    assert.deepEqual(await client.listNodes(signal), [], 'the second call reused the socket, was reset, and went again');
+    assert.equal(api.requests(), 2);
+    assert.equal(api.connections(), 2);
   } finally {
     await api.close();
   }

@@ -2,8 +2,8 @@
 // CustomObjectsApi): every call takes an AbortSignal, and every failure becomes a
 // CapiGateError that says which call, the HTTP status and the Kubernetes reason.
 
-import { request as httpsRequest } from 'node:https';
-import type { RequestOptions } from 'node:https';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { AgentOptions, RequestOptions } from 'node:https';
 import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, Observable } from '@kubernetes/client-node';
 import type { ConfigurationOptions, CoreV1Event, RequestContext, V1Deployment, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
 import { CapiGateError, isAbortError } from '../core/errors.js';
@@ -68,6 +68,16 @@ export function toKubeError(e: unknown, what: string, server: string, signal: Ab
   return new KubeApiError('CAPI_GATE_TRANSPORT', `kubernetes ${what}: no answer from ${server}${code ? ` (${code})` : ''}: ${m.split('\n')[0]}`, { retryable: true, cause: e });
 }
 
+/** ECONNRESET / EPIPE before any answer: what a reused keep-alive socket fails with when the server closed it. */
+function isStaleSocket(e: unknown): boolean {
+  if (e instanceof ApiException) return false;
+  for (let c: unknown = e, depth = 0; c && depth < 4; c = (c as { cause?: unknown }).cause, depth++) {
+    const code = (c as { code?: string; errno?: string }).code ?? (c as { errno?: string }).errno;
+    if (code === 'ECONNRESET' || code === 'EPIPE') return true;
+  }
+  return false;
+}
+
 export interface ListOptions {
   readonly namespace?: string;
   readonly fieldSelector?: string;
@@ -112,12 +122,45 @@ export class KubeClient {
     return new KubeClient(kc);
   }
 
+  private keepAlive: Promise<HttpsAgent | undefined> | undefined;
+
+  /**
+   * One keep-alive agent for the client's calls. client-node builds a new agent, so a new TCP
+   * connection and TLS handshake, for every call (a run made ~90 of them against the workload
+   * API). Same TLS options as client-node's own agent; idle sockets close after IDLE_MS, before
+   * any server's idle timeout (kube-apiserver 90 s, Octavia's listener 50 s, Node's 5 s), so a
+   * reused socket is rarely one the server is closing. Not used for exec / auth-provider
+   * credentials or a proxy (client-node builds those per call).
+   */
+  private sharedAgent(): Promise<HttpsAgent | undefined> {
+    this.keepAlive ??= (async () => {
+      const user = this.kc.getCurrentUser();
+      if (user?.exec || user?.authProvider || this.kc.getCurrentCluster()?.proxyUrl) return undefined;
+      const opts: RequestOptions = {};
+      await this.kc.applyToHTTPSOptions(opts);
+      if (!(opts.agent instanceof HttpsAgent)) return undefined;
+      const tls = (opts.agent as HttpsAgent & { options: AgentOptions }).options;
+      return new HttpsAgent({ ...tls, keepAlive: true, timeout: KubeClient.IDLE_MS, maxSockets: 8 });
+    })().catch(() => undefined);
+    return this.keepAlive;
+  }
+
+  /** Idle keep-alive sockets close after this long. */
+  static readonly IDLE_MS = 4_000;
+
   private async call<T>(what: string, signal: AbortSignal, fn: (o: ConfigurationOptions) => Promise<T>, extra: Mw[] = []): Promise<T> {
     if (signal.aborted) throw new CapiGateError('CAPI_GATE_ABORTED', `interrupted: ${what}`, { cause: signal.reason });
-    try {
-      return await fn(withSignal(signal, extra));
-    } catch (e) {
-      throw toKubeError(e, what, this.server, signal);
+    const agent = await this.sharedAgent();
+    const useAgent: Mw[] = agent ? [middleware((ctx) => ctx.setAgent(agent))] : [];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn(withSignal(signal, [...useAgent, ...extra]));
+      } catch (e) {
+        // A kept-alive socket the server closed as the request went out: the request never
+        // reached it (Go's and curl's clients retry these too). Once, on a fresh socket.
+        if (agent && attempt === 1 && !signal.aborted && isStaleSocket(e)) continue;
+        throw toKubeError(e, what, this.server, signal);
+      }
     }
   }
 
