@@ -285,10 +285,7 @@ export function writeJujuStandIn(outDir: string, state: JujuState): JujuStandIn 
   const binary = join(bin, 'juju');
   writeFileSync(stateFile, JSON.stringify(state, null, 1));
   writeFileSync(module, STANDIN.replace('__STATE__', JSON.stringify(stateFile)));
-  // --jitless halves node's start-up CPU (0.13 -> 0.07 s a call; the stand-in runs for milliseconds,
-  // a fleet of 50 runs makes 250 calls); --no-expose-wasm silences jitless's warning on stderr.
-  const shebang = /\s/.test(process.execPath) ? `#!${process.execPath}` : `#!/usr/bin/env -S ${process.execPath} --jitless --no-expose-wasm`;
-  writeFileSync(binary, `${shebang}\nimport(${JSON.stringify(module)}).catch((e) => { process.stderr.write(String(e && e.stack || e) + '\\n'); process.exit(1); });\n`);
+  writeFileSync(binary, `#!${process.execPath}\nimport(${JSON.stringify(module)}).catch((e) => { process.stderr.write(String(e && e.stack || e) + '\\n'); process.exit(1); });\n`);
   chmodSync(binary, 0o755);
   return {
     binary,
