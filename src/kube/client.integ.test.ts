@@ -72,8 +72,8 @@ test('a certificate from another CA is refused with 401', async () => {
   }
 });
 
-/** A bare HTTPS apiserver stand-in that counts TLS connections; `dropReused` resets a kept-alive socket on its next request. */
-async function countingApi(host: string, dropReused: boolean): Promise<{ kubeconfig: string; connections: () => number; requests: () => number; close: () => Promise<void> }> {
+/** A bare HTTPS apiserver stand-in that counts TLS connections; `dropReused` resets a kept-alive socket on its next request; `delayMs` holds each answer back. */
+async function countingApi(host: string, dropReused: boolean, delayMs = 0): Promise<{ kubeconfig: string; connections: () => number; requests: () => number; close: () => Promise<void> }> {
   const ca = await createTestCa('counting');
   const leaf = await issueServingCert(ca.certPem, ca.keyPem, { commonName: 'kube-apiserver', ips: [host], dns: [] });
   let connections = 0;
@@ -87,8 +87,10 @@ async function countingApi(host: string, dropReused: boolean): Promise<{ kubecon
       return;
     }
     requests++;
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ kind: 'NodeList', apiVersion: 'v1', metadata: {}, items: [] }));
+    setTimeout(() => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'NodeList', apiVersion: 'v1', metadata: {}, items: [] }));
+    }, delayMs);
   });
   server.on('secureConnection', () => { connections++; });
   await new Promise<void>((r) => server.listen(0, host, r));
@@ -126,6 +128,17 @@ test('a kept-alive socket the server resets as the request goes out is retried o
     assert.deepEqual(await client.listNodes(signal), [], 'the second call reused the socket, was reset, and went again');
     assert.equal(api.requests(), 2);
     assert.equal(api.connections(), 2);
+  } finally {
+    await api.close();
+  }
+});
+
+test('an answer slower than the idle timeout still arrives (the agent closes idle sockets only)', async () => {
+  const api = await countingApi('127.84.1.14', false, KubeClient.IDLE_MS + 500);
+  try {
+    const client = KubeClient.fromString(api.kubeconfig);
+    assert.deepEqual(await client.listNodes(signal), []);
+    assert.equal(api.connections(), 1);
   } finally {
     await api.close();
   }
