@@ -167,7 +167,7 @@ function build(flat: Flat, cloud: string, source: string, keys: Record<keyof Fla
   // Register before anything can fail and quote them.
   redactor.add(flat.password);
   redactor.add(flat.appCredSecret);
-  if (!flat.authUrl) throw credError(`${where}: ${keys.authUrl} is missing`, `Set ${keys.authUrl} to the Keystone URL, e.g. https://10.12.4.50:5000/v3.`);
+  if (!flat.authUrl) throw credError(`${where}: ${keys.authUrl} is missing`, `Set ${keys.authUrl} to the Keystone URL: https://<keystone VIP>:5000/v3 (the keystone entry of the site's coreVips).`);
   const rawType = (flat.authType ?? (flat.appCredSecret || flat.appCredId ? 'v3applicationcredential' : 'password')).toLowerCase();
   const common = {
     cloud,

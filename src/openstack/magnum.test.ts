@@ -33,7 +33,7 @@ const CLUSTER = {
   uuid: '0586d151-0000-4000-8000-000000000002',
   stack_id: 'capi-test-1-kgwwe7c4qj6a',
   status_reason: null,
-  api_address: 'https://10.12.7.180:6443',
+  api_address: 'https://127.12.7.180:6443',
   master_addresses: ['10.20.16.10'],
   master_count: 1,
   node_count: 2,
@@ -176,7 +176,7 @@ test('cluster get maps the fields the steps read', async () => {
   const c = await getCluster(tenant, 'capi-test-1', signal);
   assert.equal(c.status, 'CREATE_COMPLETE');
   assert.equal(c.healthStatus, 'HEALTHY');
-  assert.equal(c.apiAddress, 'https://10.12.7.180:6443');
+  assert.equal(c.apiAddress, 'https://127.12.7.180:6443');
   assert.equal(c.stackId, 'capi-test-1-kgwwe7c4qj6a');
   assert.equal(c.healthStatusReason['controlplane'], 'Ready');
   assert.equal(c.statusReason, undefined);
