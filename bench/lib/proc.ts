@@ -74,6 +74,9 @@ export function memoryOf(pid: number): { rssMb: number; hwmMb: number } | undefi
   }
 }
 
+/** sysconf(_SC_CLK_TCK): 100 on every Linux Node runs on. */
+const CLOCK_TICKS = 100;
+
 /** user + system CPU seconds a live process has used so far (/proc/PID/stat); undefined once it is gone or off Linux. */
 export function cpuOf(pid: number): number | undefined {
   try {
@@ -87,5 +90,3 @@ export function cpuOf(pid: number): number | undefined {
   }
 }
 
-/** sysconf(_SC_CLK_TCK): 100 on every Linux Node runs on. */
-const CLOCK_TICKS = 100;

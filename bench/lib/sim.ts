@@ -152,12 +152,12 @@ export class BenchSim {
     return (simMs) => realAtNow + (simMs - c.now) * c.timeScale;
   }
 
-  /** Peak RSS (VmHWM) of the sim process seen so far, MB. */
   /** CPU seconds the simulator process has used so far. */
   cpuS(): number {
     return cpuOf(this.pid) ?? NaN;
   }
 
+  /** Peak RSS (VmHWM) of the sim process seen so far, MB. */
   memory(): { rssMb: number; peakMb: number } {
     const mem = memoryOf(this.pid);
     if (mem) this.peakRssMb = Math.max(this.peakRssMb, mem.hwmMb);

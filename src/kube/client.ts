@@ -122,7 +122,8 @@ export class KubeClient {
     return new KubeClient(kc);
   }
 
-  private keepAlive: Promise<HttpsAgent | undefined> | undefined;
+  /** The middleware that puts the shared agent on a call (none when there is no shared agent). */
+  private keepAlive: Promise<Mw[]> | undefined;
 
   /**
    * One keep-alive agent for the client's calls. client-node builds a new agent, so a new TCP
@@ -132,16 +133,17 @@ export class KubeClient {
    * reused socket is rarely one the server is closing. Not used for exec / auth-provider
    * credentials or a proxy (client-node builds those per call).
    */
-  private sharedAgent(): Promise<HttpsAgent | undefined> {
-    this.keepAlive ??= (async () => {
+  private sharedAgent(): Promise<Mw[]> {
+    this.keepAlive ??= (async (): Promise<Mw[]> => {
       const user = this.kc.getCurrentUser();
-      if (user?.exec || user?.authProvider || this.kc.getCurrentCluster()?.proxyUrl) return undefined;
+      if (user?.exec || user?.authProvider || this.kc.getCurrentCluster()?.proxyUrl) return [];
       const opts: RequestOptions = {};
       await this.kc.applyToHTTPSOptions(opts);
-      if (!(opts.agent instanceof HttpsAgent)) return undefined;
+      if (!(opts.agent instanceof HttpsAgent)) return [];
       const tls = (opts.agent as HttpsAgent & { options: AgentOptions }).options;
-      return new HttpsAgent({ ...tls, keepAlive: true, timeout: KubeClient.IDLE_MS, maxSockets: 8 });
-    })().catch(() => undefined);
+      const agent = new HttpsAgent({ ...tls, keepAlive: true, timeout: KubeClient.IDLE_MS, maxSockets: 8 });
+      return [middleware((ctx) => ctx.setAgent(agent))];
+    })().catch(() => []);
     return this.keepAlive;
   }
 
@@ -150,15 +152,14 @@ export class KubeClient {
 
   private async call<T>(what: string, signal: AbortSignal, fn: (o: ConfigurationOptions) => Promise<T>, extra: Mw[] = []): Promise<T> {
     if (signal.aborted) throw new CapiGateError('CAPI_GATE_ABORTED', `interrupted: ${what}`, { cause: signal.reason });
-    const agent = await this.sharedAgent();
-    const useAgent: Mw[] = agent ? [middleware((ctx) => ctx.setAgent(agent))] : [];
+    const useAgent = await this.sharedAgent();
     for (let attempt = 1; ; attempt++) {
       try {
         return await fn(withSignal(signal, [...useAgent, ...extra]));
       } catch (e) {
         // A kept-alive socket the server closed as the request went out: the request never
         // reached it (Go's and curl's clients retry these too). Once, on a fresh socket.
-        if (agent && attempt === 1 && !signal.aborted && isStaleSocket(e)) continue;
+        if (useAgent.length > 0 && attempt === 1 && !signal.aborted && isStaleSocket(e)) continue;
         throw toKubeError(e, what, this.server, signal);
       }
     }
