@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
-import ssh2 from 'ssh2';
+import { ed25519KeyPair } from '../../sim/hosts/mgmt-vm.js';
 import { join } from 'node:path';
 import { isCapiGateError } from '../core/errors.js';
 import { readFip } from './env-file.js';
@@ -61,8 +61,8 @@ test('a peer that accepts TCP but never speaks SSH: one clear error, and ssh2\'s
   const onUncaught = (e: unknown) => uncaught.push(e);
   process.on('uncaughtException', onUncaught);
   try {
-    const host = ssh2.utils.generateKeyPairSync('ed25519');
-    const user = ssh2.utils.generateKeyPairSync('ed25519');
+    const host = ed25519KeyPair();
+    const user = ed25519KeyPair();
     writeFileSync(join(dir, 'ok.env'), 'export MGMT_FIP=127.0.0.9\n');
     writeFileSync(join(dir, 'known_hosts'), `[127.0.0.9]:${port} ${host.public}\n`);
     writeFileSync(join(dir, 'key'), user.private, { mode: 0o600 });
