@@ -5,15 +5,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exampleSite } from '../../test/helpers.js';
-import { buildJujuState, writeJujuStandIn } from './juju.js';
+import { RESERVED_MEMORY_COMMAND } from '../../src/hosts/juju.js';
+import { answerKey, buildJujuState, commonCalls, writeJujuStandIn } from './juju.js';
 import { loadHostScenario } from './scenario.js';
 
-function run(bin: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => execFile(bin, args, { encoding: 'utf8' }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stdout, stderr })));
+function run(bin: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => execFile(bin, args, { encoding: 'utf8', env: { ...process.env, ...env } }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stdout, stderr })));
 }
 
 test('juju stand-in: status JSON (api-notes §10 keys), short format, reserved memory over juju ssh, errors', async () => {
@@ -51,6 +52,38 @@ test('juju stand-in: status JSON (api-notes §10 keys), short format, reserved m
     const badUnit = await run(j.binary, ['ssh', '-m', 'openstack', 'nova-compute/9', 'true']);
     assert.equal(badUnit.code, 1);
     assert.match(badUnit.stderr, /ERROR unit "nova-compute\/9" not found/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('juju stand-in: the answers rendered in advance are what the node program prints; a state written behind its back is read, not the stale files', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'capi-gate-juju-'));
+  try {
+    const site = exampleSite().site;
+    const state = buildJujuState(site, loadHostScenario({ name: 't', juju: { reservedMemoryMb: { 'nova-compute/2': null } }, vault: { sealed: [1] } }));
+    const j = writeJujuStandIn(dir, state, { computeApplication: site.juju.computeApplication });
+    const calls = commonCalls(state, site.juju.computeApplication, RESERVED_MEMORY_COMMAND);
+    assert.ok(calls.length >= 10);
+    for (const argv of calls) {
+      assert.ok(existsSync(join(dir, 'juju-answers', `${answerKey(argv)}.code`)), `rendered: juju ${argv.join(' ')}`);
+      const fast = await run(j.binary, argv);
+      const full = await run(j.binary, argv, { CAPI_GATE_SIM_JUJU_STATE: j.stateFile });
+      assert.deepEqual(fast, full, `juju ${argv.join(' ')}`);
+    }
+    // The key is the shell's: a rendered answer that the shell missed would fall through to node (same output, no speed).
+    const key = await new Promise<string>((resolve, reject) => execFile('sh', ['-c', `printf '%s\\0' "$@" | sha256sum`, 'sh', ...calls[0]!], (err, out) => (err ? reject(err) : resolve(out.split(' ')[0] ?? ''))));
+    assert.equal(key, answerKey(calls[0]!));
+    // write() re-renders: the sealed unit unsealed shows at once.
+    const s = j.read();
+    s.applications['vault']!.units!['vault/1']!['workload-status'] = { current: 'active', message: 'Unit is ready', since: 'x' };
+    j.write(s);
+    assert.match((await run(j.binary, ['status', '--format=short'])).stdout, /^- vault\/1: \S+ \(agent:idle, workload:active\)/m);
+    // A state file written directly (newer than the rendered files) is what answers.
+    await new Promise((r) => setTimeout(r, 20));
+    s.applications['vault']!.units!['vault/1']!['workload-status'] = { current: 'blocked', message: 'Unit is sealed', since: 'x' };
+    writeFileSync(j.stateFile, JSON.stringify(s));
+    assert.match((await run(j.binary, ['status', '--format=short'])).stdout, /^- vault\/1: \S+ \(agent:idle, workload:blocked\)/m);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

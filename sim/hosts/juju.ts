@@ -1,11 +1,13 @@
-// The `juju` stand-in: a small node program written to OUT/bin/juju that reads OUT/juju-state.json
-// on every call and answers what capi-gate and the runbook ask: `juju status --format=json|short`
-// (api-notes §10 shapes: applications -> units -> workload-status / juju-status, subordinates
-// nested) and `juju ssh [-m MODEL] UNIT 'sudo grep -i reserved_host_memory /etc/nova/nova.conf'`.
+// The `juju` stand-in: a small program written to OUT/bin/juju that reads OUT/juju-state.json on
+// every call (the common calls: files rendered from it) and answers what capi-gate and the runbook
+// ask: `juju status --format=json|short` (api-notes §10 shapes: applications -> units ->
+// workload-status / juju-status, subordinates nested) and `juju ssh [-m MODEL] UNIT 'sudo grep -i reserved_host_memory /etc/nova/nova.conf'`.
 // The state is a file so a test (or a scenario hook) can change it between calls.
 
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { RESERVED_MEMORY_COMMAND } from '../../src/hosts/juju.js';
 import type { Site } from '../../src/site/schema.js';
 import type { HostScenario } from './scenario.js';
 
@@ -191,84 +193,115 @@ export function buildJujuState(site: Site, scenario: HostScenario): JujuState {
   };
 }
 
-/** The stand-in itself (ESM); bin/juju only imports it, so it runs whatever the module type around it. */
-const STANDIN = String.raw`// capi-gate simulated juju CLI (sim/hosts/juju.ts). Reads the state file on every call.
-import { readFileSync } from 'node:fs';
-const STATE = process.env.CAPI_GATE_SIM_JUJU_STATE || __STATE__;
-const out = (s) => process.stdout.write(s);
-const die = (msg, code = 1) => { process.stderr.write(msg + '\n'); process.exit(code); };
-const nat = (a, b) => a.localeCompare(b, 'en', { numeric: true });
-const args = process.argv.slice(2);
-const cmd = args.shift();
-let model;
-let format = 'tabular';
-const rest = [];
-for (let i = 0; i < args.length; i++) {
-  const a = args[i];
-  if (rest.length === 0 || cmd !== 'ssh') {
-    if (a === '-m' || a === '--model') { model = args[++i]; continue; }
-    if (a.startsWith('-m=') || a.startsWith('--model=')) { model = a.slice(a.indexOf('=') + 1); continue; }
-    if (a === '--format' || a === '-o') { format = args[++i]; continue; }
-    if (a.startsWith('--format=')) { format = a.slice(9); continue; }
-    if (a === '--') { if (cmd === 'ssh' && rest.length === 0) continue; }
-  }
-  rest.push(a);
+export interface JujuAnswer {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
 }
-const state = JSON.parse(readFileSync(STATE, 'utf8'));
-if (cmd === 'version' || cmd === '--version') { out(state.model.version + '-ubuntu-amd64\n'); process.exit(0); }
-if (model !== undefined) {
-  const bare = model.includes(':') ? model.split(':')[1] : model;
-  const name = bare.includes('/') ? bare.split('/')[1] : bare;
-  if (name !== state.model.name) die('ERROR model ' + state.model.controller + ':admin/' + name + ' not found');
-}
-const units = [];
-for (const [app, a] of Object.entries(state.applications)) for (const [u, x] of Object.entries(a.units || {})) units.push([u, x, app]);
-if (cmd === 'status') {
-  if (format === 'json') { out(JSON.stringify({ model: state.model, machines: state.machines, applications: state.applications, 'controller': { timestamp: '10:14:02Z' } }) + '\n'); process.exit(0); }
-  if (format === 'short' || format === 'line' || format === 'oneline') {
-    const lines = [];
-    const line = (name, u, depth) => {
-      const ports = (u['open-ports'] || []).join(', ');
-      lines.push('  '.repeat(depth) + '- ' + name + ': ' + (u['public-address'] || '') + ' (agent:' + u['juju-status'].current + ', workload:' + u['workload-status'].current + ')' + (ports ? ' ' + ports : ''));
-      for (const s of Object.keys(u.subordinates || {}).sort(nat)) line(s, u.subordinates[s], depth + 1);
-    };
-    for (const app of Object.keys(state.applications).sort(nat)) {
-      const us = state.applications[app].units || {};
-      for (const u of Object.keys(us).sort(nat)) line(u, us[u], 0);
+
+/**
+ * What `juju ARGV` prints and exits with against this state. Self-contained (no reference outside
+ * its own body): its source is written into the stand-in program as it is, so the program and
+ * the answers rendered in advance (writeJujuStandIn) are one code.
+ */
+export function jujuAnswer(state: JujuState, argv: readonly string[]): JujuAnswer {
+  let stdout = '';
+  const out = (s: string): void => { stdout += s; };
+  const done = (code = 0): JujuAnswer => ({ code, stdout, stderr: '' });
+  const die = (msg: string, code = 1): JujuAnswer => ({ code, stdout, stderr: msg + '\n' });
+  const nat = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
+  type U = { 'workload-status': { current: string; message?: string }; 'juju-status': { current: string }; 'public-address': string; 'open-ports'?: string[]; subordinates?: Record<string, U> };
+  const args = [...argv];
+  const cmd = args.shift();
+  let model: string | undefined;
+  let format = 'tabular';
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? '';
+    if (rest.length === 0 || cmd !== 'ssh') {
+      if (a === '-m' || a === '--model') { model = args[++i]; continue; }
+      if (a.startsWith('-m=') || a.startsWith('--model=')) { model = a.slice(a.indexOf('=') + 1); continue; }
+      if (a === '--format' || a === '-o') { format = args[++i] ?? ''; continue; }
+      if (a.startsWith('--format=')) { format = a.slice(9); continue; }
+      if (a === '--') { if (cmd === 'ssh' && rest.length === 0) continue; }
     }
-    out(lines.join('\n') + '\n');
-    process.exit(0);
+    rest.push(a);
   }
-  if (format === 'tabular') {
-    out('Model    Controller       Cloud/Region  Version  SLA          Timestamp\n' + state.model.name + '  ' + state.model.controller + '  maas/default  ' + state.model.version + '    unsupported  10:14:02Z\n\n');
-    out('Unit  Workload  Agent  Public address  Message\n');
-    for (const [u, x] of units.sort((a, b) => nat(a[0], b[0]))) out(u + '  ' + x['workload-status'].current + '  ' + x['juju-status'].current + '  ' + x['public-address'] + '  ' + (x['workload-status'].message || '') + '\n');
-    process.exit(0);
+  const m = state.model as { name: string; version?: string; controller?: string };
+  if (cmd === 'version' || cmd === '--version') { out(String(m.version) + '-ubuntu-amd64\n'); return done(); }
+  if (model !== undefined) {
+    const bare = model.includes(':') ? model.split(':')[1] ?? '' : model;
+    const name = bare.includes('/') ? bare.split('/')[1] ?? '' : bare;
+    if (name !== m.name) return die('ERROR model ' + String(m.controller) + ':admin/' + name + ' not found');
   }
-  die('ERROR invalid value "' + format + '" for option --format: unknown format "' + format + '"', 2);
+  const apps = state.applications as unknown as Record<string, { units?: Record<string, U> }>;
+  const units: [string, U, string][] = [];
+  for (const [app, a] of Object.entries(apps)) for (const [u, x] of Object.entries(a.units ?? {})) units.push([u, x, app]);
+  if (cmd === 'status') {
+    if (format === 'json') { out(JSON.stringify({ model: state.model, machines: state.machines, applications: state.applications, 'controller': { timestamp: '10:14:02Z' } }) + '\n'); return done(); }
+    if (format === 'short' || format === 'line' || format === 'oneline') {
+      const lines: string[] = [];
+      const line = (name: string, u: U, depth: number): void => {
+        const ports = (u['open-ports'] ?? []).join(', ');
+        lines.push('  '.repeat(depth) + '- ' + name + ': ' + (u['public-address'] || '') + ' (agent:' + u['juju-status'].current + ', workload:' + u['workload-status'].current + ')' + (ports ? ' ' + ports : ''));
+        for (const s of Object.keys(u.subordinates ?? {}).sort(nat)) line(s, (u.subordinates ?? {})[s] as U, depth + 1);
+      };
+      for (const app of Object.keys(apps).sort(nat)) {
+        const us = apps[app]?.units ?? {};
+        for (const u of Object.keys(us).sort(nat)) line(u, us[u] as U, 0);
+      }
+      out(lines.join('\n') + '\n');
+      return done();
+    }
+    if (format === 'tabular') {
+      out('Model    Controller       Cloud/Region  Version  SLA          Timestamp\n' + m.name + '  ' + String(m.controller) + '  maas/default  ' + String(m.version) + '    unsupported  10:14:02Z\n\n');
+      out('Unit  Workload  Agent  Public address  Message\n');
+      for (const [u, x] of units.sort((a, b) => nat(a[0], b[0]))) out(u + '  ' + x['workload-status'].current + '  ' + x['juju-status'].current + '  ' + x['public-address'] + '  ' + (x['workload-status'].message || '') + '\n');
+      return done();
+    }
+    return die('ERROR invalid value "' + format + '" for option --format: unknown format "' + format + '"', 2);
+  }
+  if (cmd === 'ssh') {
+    const target = rest.shift();
+    if (!target) return die('ERROR no target name specified', 2);
+    const hit = units.find(([u]) => u === target);
+    if (!hit) return die('ERROR unit "' + target + '" not found');
+    const remote = rest.join(' ').trim();
+    const conf = state.novaConf[target];
+    const g = /^(?:sudo\s+)?grep\s+-i\s+['"]?([A-Za-z0-9_.-]+)['"]?\s+\/etc\/nova\/nova\.conf$/.exec(remote);
+    if (g) {
+      if (conf === undefined) return die('grep: /etc/nova/nova.conf: No such file or directory', 2);
+      const word = (g[1] ?? '').toLowerCase();
+      const hits = conf.split('\n').filter((l) => l.toLowerCase().includes(word));
+      if (hits.length) out(hits.join('\n') + '\n');
+      return done(hits.length ? 0 : 1);
+    }
+    if (/^(sudo\s+)?cat\s+\/etc\/nova\/nova\.conf$/.test(remote) && conf !== undefined) { out(conf); return done(); }
+    if (remote === 'hostname') { out(target.replace('/', '-') + '\n'); return done(); }
+    return die('bash: line 1: ' + (remote.split(' ')[0] || '') + ': command not supported by the capi-gate juju stand-in', 127);
+  }
+  if (cmd === 'models') { out('Model  Cloud/Region  Type  Status\n' + m.name + '*  maas/default  iaas  available\n'); return done(); }
+  if (cmd === 'whoami') { out('Controller:  ' + String(m.controller) + '\nModel:       admin/' + m.name + '\nUser:        admin\n'); return done(); }
+  return die('ERROR unrecognized command: juju ' + (cmd || ''), 2);
 }
-if (cmd === 'ssh') {
-  const target = rest.shift();
-  if (!target) die('ERROR no target name specified', 2);
-  const hit = units.find(([u]) => u === target);
-  if (!hit) die('ERROR unit "' + target + '" not found');
-  const remote = rest.join(' ').trim();
-  const conf = state.novaConf[target];
-  const g = /^(?:sudo\s+)?grep\s+-i\s+['"]?([A-Za-z0-9_.-]+)['"]?\s+\/etc\/nova\/nova\.conf$/.exec(remote);
-  if (g) {
-    if (conf === undefined) { process.stderr.write('grep: /etc/nova/nova.conf: No such file or directory\n'); process.exit(2); }
-    const hits = conf.split('\n').filter((l) => l.toLowerCase().includes(g[1].toLowerCase()));
-    if (hits.length) out(hits.join('\n') + '\n');
-    process.exit(hits.length ? 0 : 1);
+
+/** The command lines capi-gate and the runbook's bash send; their answers are rendered whenever the state is written. */
+export function commonCalls(state: JujuState, computeApplication: string, reservedMemoryCommand: string): string[][] {
+  const model = state.model.name;
+  const calls: string[][] = [];
+  for (const format of ['json', 'short']) calls.push(['status', `--format=${format}`, '-m', model], ['status', `--format=${format}`]);
+  for (const unit of Object.keys(state.applications[computeApplication]?.units ?? {})) {
+    calls.push(['ssh', '-m', model, unit, reservedMemoryCommand], ['ssh', unit, reservedMemoryCommand]);
   }
-  if (/^(sudo\s+)?cat\s+\/etc\/nova\/nova\.conf$/.test(remote) && conf !== undefined) { out(conf); process.exit(0); }
-  if (remote === 'hostname') { out(target.replace('/', '-') + '\n'); process.exit(0); }
-  die('bash: line 1: ' + (remote.split(' ')[0] || '') + ': command not supported by the capi-gate juju stand-in', 127);
+  return calls;
 }
-if (cmd === 'models') { out('Model  Cloud/Region  Type  Status\n' + state.model.name + '*  maas/default  iaas  available\n'); process.exit(0); }
-if (cmd === 'whoami') { out('Controller:  ' + state.model.controller + '\nModel:       admin/' + state.model.name + '\nUser:        admin\n'); process.exit(0); }
-die('ERROR unrecognized command: juju ' + (cmd || ''), 2);
-`;
+
+/** The answer file's name for a command line: what `printf '%s\0' "$@" | sha256sum` prints first. */
+export function answerKey(argv: readonly string[]): string {
+  return createHash('sha256').update(argv.map((a) => `${a}\0`).join('')).digest('hex');
+}
+
+const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export interface JujuStandIn {
   readonly binary: string;
@@ -277,20 +310,71 @@ export interface JujuStandIn {
   write(state: JujuState): void;
 }
 
-export function writeJujuStandIn(outDir: string, state: JujuState): JujuStandIn {
+/**
+ * Writes OUT/bin/juju and the state. The program that answers is node (juju-standin.mjs, built
+ * around jujuAnswer); bin/juju is a POSIX shell script in front of it that answers the common
+ * calls (commonCalls) from files rendered, by the same jujuAnswer, each time the state is written
+ * -- a node start per call cost ~0.08 CPU-s, the simulator's cost rather than the client's, and
+ * a run makes four. The files count only while they are newer than the state file (a state
+ * written some other way sends every call to node), and CAPI_GATE_SIM_JUJU_STATE (another state
+ * file) bypasses them.
+ */
+export function writeJujuStandIn(outDir: string, state: JujuState, opts: { computeApplication?: string; reservedMemoryCommand?: string } = {}): JujuStandIn {
   const bin = join(outDir, 'bin');
   mkdirSync(bin, { recursive: true });
   const stateFile = join(outDir, 'juju-state.json');
+  const answers = join(outDir, 'juju-answers');
   const module = join(bin, 'juju-standin.mjs');
   const binary = join(bin, 'juju');
-  writeFileSync(stateFile, JSON.stringify(state, null, 1));
-  writeFileSync(module, STANDIN.replace('__STATE__', JSON.stringify(stateFile)));
-  writeFileSync(binary, `#!${process.execPath}\nimport(${JSON.stringify(module)}).catch((e) => { process.stderr.write(String(e && e.stack || e) + '\\n'); process.exit(1); });\n`);
+  const computeApplication = opts.computeApplication ?? 'nova-compute';
+  const reservedMemoryCommand = opts.reservedMemoryCommand ?? RESERVED_MEMORY_COMMAND;
+  const write = (s: JujuState): void => {
+    rmSync(answers, { recursive: true, force: true });
+    writeFileSync(stateFile, JSON.stringify(s, null, 1));
+    mkdirSync(answers, { recursive: true });
+    for (const argv of commonCalls(s, computeApplication, reservedMemoryCommand)) {
+      const r = jujuAnswer(s, argv);
+      const key = answerKey(argv);
+      writeFileSync(join(answers, `${key}.out`), r.stdout);
+      writeFileSync(join(answers, `${key}.err`), r.stderr);
+      writeFileSync(join(answers, `${key}.code`), `${r.code}\n`);
+    }
+    // Last, and so newer than the state: the answers above are this state's.
+    writeFileSync(join(answers, 'stamp'), `${new Date().toISOString()}\n`);
+  };
+  write(state);
+  writeFileSync(module, [
+    '// capi-gate simulated juju CLI (sim/hosts/juju.ts): reads the state file on every call.',
+    "import { readFileSync } from 'node:fs';",
+    `const STATE = process.env.CAPI_GATE_SIM_JUJU_STATE || ${JSON.stringify(stateFile)};`,
+    `const jujuAnswer = ${jujuAnswer.toString()};`,
+    "const r = jujuAnswer(JSON.parse(readFileSync(STATE, 'utf8')), process.argv.slice(2));",
+    'process.stdout.write(r.stdout);',
+    'process.stderr.write(r.stderr);',
+    'process.exitCode = r.code;',
+    '',
+  ].join('\n'));
+  writeFileSync(binary, [
+    '#!/bin/sh',
+    '# capi-gate simulated juju CLI (sim/hosts/juju.ts). Common calls are answered from files the',
+    '# simulator rendered from the current state; anything else runs the full stand-in in node.',
+    `answers=${shq(answers)}`,
+    `if [ -z "$CAPI_GATE_SIM_JUJU_STATE" ] && [ "$answers/stamp" -nt ${shq(stateFile)} ]; then`,
+    `  key=$(printf '%s\\0' "$@" | sha256sum) && key=\${key%% *}`,
+    '  if [ -f "$answers/$key.code" ]; then',
+    '    read -r code < "$answers/$key.code"',
+    '    cat "$answers/$key.out" && cat "$answers/$key.err" >&2',
+    '    exit "$code"',
+    '  fi',
+    'fi',
+    `exec ${shq(process.execPath)} ${shq(module)} "$@"`,
+    '',
+  ].join('\n'));
   chmodSync(binary, 0o755);
   return {
     binary,
     stateFile,
     read: () => JSON.parse(readFileSync(stateFile, 'utf8')) as JujuState,
-    write: (s) => writeFileSync(stateFile, JSON.stringify(s, null, 1)),
+    write,
   };
 }

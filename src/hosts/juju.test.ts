@@ -119,3 +119,30 @@ test('a missing compute application is a precondition naming the site key; a fai
   const j2 = createJujuClient({ binary: 'juju', model: 'openstak', computeApplication: 'nova-compute', run: bad.run, env: {}, timeoutMs: 1000 });
   await assert.rejects(j2.status(new AbortController().signal), (e: unknown) => isCapiGateError(e, 'CAPI_GATE_API') && /openstak not found/.test(e.message));
 });
+
+test('one juju status serves D-040 and D-011.1: reused for reuseMs, asked again after; a failure is never reused', async () => {
+  let t = 1_000_000;
+  let fail = false;
+  const { run, calls } = fakeRunner((_f, args) => (args[0] === 'status' ? (fail ? { code: 1, stderr: 'ERROR connection is shut down\n' } : { code: 0, stdout: COMPUTE }) : { code: 0, stdout: 'reserved_host_memory_mb = 8192\n' }));
+  const j = createJujuClient({ binary: 'juju', model: 'openstack', computeApplication: 'nova-compute', run, env: {}, timeoutMs: 1000, reuseMs: 30_000, now: () => t });
+  const signal = new AbortController().signal;
+  await j.reservedHostMemory(signal);
+  t += 29_000;
+  const s = await j.status(signal);
+  const statusCalls = () => calls.filter((c) => c.args[0] === 'status').length;
+  assert.equal(statusCalls(), 1);
+  assert.equal(s.takenAt, new Date(1_000_000).toISOString());
+  assert.ok(s.applications.some((a) => a.name === 'nova-compute'));
+  t += 2_000;
+  fail = true;
+  await assert.rejects(j.status(signal), (e: unknown) => isCapiGateError(e, 'CAPI_GATE_API'));
+  await assert.rejects(j.status(signal), (e: unknown) => isCapiGateError(e, 'CAPI_GATE_API'));
+  assert.equal(statusCalls(), 3);
+  fail = false;
+  assert.equal((await j.status(signal)).takenAt, new Date(t).toISOString());
+  assert.equal(statusCalls(), 4);
+  const never = createJujuClient({ binary: 'juju', model: 'openstack', computeApplication: 'nova-compute', run, env: {}, timeoutMs: 1000, reuseMs: 0, now: () => t });
+  await never.status(signal);
+  await never.status(signal);
+  assert.equal(statusCalls(), 6);
+});

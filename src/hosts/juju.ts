@@ -73,6 +73,8 @@ export interface JujuApplication {
 
 export interface JujuStatus {
   readonly model: string;
+  /** When the client took this status (ISO 8601); absent on a status parsed from text alone. */
+  readonly takenAt?: string;
   readonly controller: string | undefined;
   readonly applications: readonly JujuApplication[];
 }
@@ -187,6 +189,11 @@ export function parseReservedMemory(grepOutput: string): number | undefined {
 
 export interface JujuClient {
   readonly model: string;
+  /**
+   * `juju status --format=json`: a status this client took less than `reuseMs` ago is answered
+   * again instead of asking juju (D-040 reads the compute units before 8.1, D-011.1 every charm
+   * right after it: one `juju status`, which takes seconds on a real model, serves both).
+   */
   status(signal: AbortSignal): Promise<JujuStatus>;
   /** reserved_host_memory_mb on each unit of the compute application (from this status, or a fresh one). */
   reservedHostMemory(signal: AbortSignal, status?: JujuStatus): Promise<{ application: string; units: ReservedMemory[] }>;
@@ -202,6 +209,10 @@ export interface JujuOptions {
   readonly timeoutMs: number;
   /** How many `juju ssh` calls run at once. */
   readonly concurrency?: number;
+  /** How long a status taken by this client is answered again (default 30 s; 0: every call asks juju). */
+  readonly reuseMs?: number;
+  /** The clock (tests). */
+  readonly now?: () => number;
 }
 
 export const RESERVED_MEMORY_COMMAND = 'sudo grep -i reserved_host_memory /etc/nova/nova.conf';
@@ -220,14 +231,22 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 }
 
 export function createJujuClient(o: JujuOptions): JujuClient {
+  const now = o.now ?? Date.now;
+  const reuseMs = o.reuseMs ?? 30_000;
+  // Only a status that was answered is kept: a failure (or an abort) is never handed to the next caller.
+  let last: { at: number; status: JujuStatus } | undefined;
   const status = async (signal: AbortSignal): Promise<JujuStatus> => {
+    if (last && now() - last.at < reuseMs) return last.status;
+    const at = now();
     const r = await o.run(o.binary, ['status', '--format=json', '-m', o.model], { env: o.env, timeoutMs: o.timeoutMs }, signal);
     if (r.code !== 0) {
       throw new CapiGateError('CAPI_GATE_API', `juju status -m ${o.model} exited ${r.code}: ${lastErrorLine(r.stderr) || '(no message)'}`, {
         hint: 'Check that juju is logged in to the controller (juju whoami) and that the model name in the site file (juju.model) exists (juju models).',
       });
     }
-    return parseJujuStatus(r.stdout);
+    const st = { ...parseJujuStatus(r.stdout), takenAt: new Date(at).toISOString() };
+    last = { at, status: st };
+    return st;
   };
   return {
     model: o.model,
