@@ -9,6 +9,7 @@ type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 import '../src/core/reflect-polyfill.js';
 import * as x509 from '@peculiar/x509';
+import { leafKeyPair } from './keys.js';
 
 const crypto = webcrypto;
 x509.cryptoProvider.set(crypto as never);
@@ -97,9 +98,9 @@ export async function signCsr(ca: ClusterCa, csrPem: string, nowMs: number, vali
   return cert.toString('pem').trim();
 }
 
-/** Issues a server certificate (e.g. for a simulated kube-apiserver) with IP and DNS SANs. */
+/** Issues a server certificate (e.g. for a simulated kube-apiserver) with IP and DNS SANs; its key is the process's leaf key (sim/keys.ts). */
 export async function issueServerCert(ca: ClusterCa, commonName: string, ips: string[], dns: string[], nowMs: number): Promise<{ certPem: string; keyPem: string }> {
-  const keys = (await crypto.subtle.generateKey(RSA, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = await leafKeyPair();
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
     subject: `CN=${escapeDn(commonName)}`,

@@ -4,6 +4,7 @@
 import { createPrivateKey, webcrypto } from 'node:crypto';
 import '../../src/core/reflect-polyfill.js';
 import * as x509 from '@peculiar/x509';
+import { leafKeyPair } from '../keys.js';
 
 const crypto = webcrypto;
 x509.cryptoProvider.set(crypto as never);
@@ -39,7 +40,8 @@ async function issueLeaf(caCertPem: string, caKeyPem: string, opts: { subject: s
   const ca = new x509.X509Certificate(caCertPem);
   const caKey = await importSigningKey(caKeyPem);
   const caPub = await ca.publicKey.export(crypto as never);
-  const keys = (await crypto.subtle.generateKey(RSA, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  // The process's leaf key (sim/keys.ts): the certificate is this leaf's own, the key is shared.
+  const keys = await leafKeyPair();
   const now = opts.nowMs ?? Date.now();
   const serial = Buffer.from(crypto.getRandomValues(new Uint8Array(16)));
   serial[0] = (serial[0] ?? 0) & 0x7f;
