@@ -4,7 +4,8 @@
 // /v1/certificates, and the api_address. The private key is registered with the redactor the
 // moment it exists; it is only ever written into a 0600 file.
 
-import { createPrivateKey, generateKeyPair, webcrypto } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPair, webcrypto } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import '../core/reflect-polyfill.js';
 import * as x509 from '@peculiar/x509';
@@ -33,10 +34,38 @@ function checkAbort(signal: AbortSignal): void {
   if (signal.aborted) throw new CapiGateError('CAPI_GATE_ABORTED', 'interrupted while building the workload kubeconfig', { cause: signal.reason });
 }
 
+let prepared: Promise<KeyObject> | undefined;
+
+/**
+ * Starts making the next client key now, off the critical path: 8.2 calls it while the cluster
+ * converges (an RSA-2048 key costs ~0.1 CPU-s; a fleet of runs reaching CREATE_COMPLETE together
+ * would otherwise all pay it at once). The next generateClientKey takes it, once; a failure here
+ * only means that call makes its own.
+ */
+export function prepareClientKey(): Promise<string> {
+  const p = (prepared ??= generateKeyPairAsync('rsa', { modulusLength: 2048, publicExponent: 0x10001 }).then((k) => k.privateKey));
+  p.catch(() => undefined);
+  // The public half (SPKI PEM), so a caller can tell which key the next CSR carries.
+  return p.then((k) => createPublicKey(k).export({ type: 'spki', format: 'pem' }).toString());
+}
+
+async function takeKey(): Promise<KeyObject> {
+  const p = prepared;
+  prepared = undefined;
+  if (p) {
+    try {
+      return await p;
+    } catch {
+      // made below instead
+    }
+  }
+  return (await generateKeyPairAsync('rsa', { modulusLength: 2048, publicExponent: 0x10001 })).privateKey;
+}
+
 /** An RSA-2048 key (e 65537) and a SHA-256 CSR for CN=admin, O=system:masters, no extensions. */
 export async function generateClientKey(signal: AbortSignal, subject = { cn: 'admin', o: 'system:masters' }): Promise<ClientKey> {
   checkAbort(signal);
-  const { privateKey } = await generateKeyPairAsync('rsa', { modulusLength: 2048, publicExponent: 0x10001 });
+  const privateKey = await takeKey();
   const keyPem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
   redactor.add(keyPem);
   redactor.add(keyPem.trim());

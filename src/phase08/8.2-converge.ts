@@ -10,6 +10,7 @@ import type { StepOutcome, WaitResult } from '../engine/index.js';
 import type { Cluster, LoadBalancer } from '../openstack/index.js';
 import { CAPTURED } from '../report/captured-keys.js';
 import { apiFloatingIp, findApiLoadBalancer } from './api-lb.js';
+import { prefetchWorkloadAccess } from './kube-access.js';
 import type { Phase08Services } from './services.js';
 import { STEP_8_2 } from './runbook-text.js';
 
@@ -55,6 +56,7 @@ export const step = defineStep<Phase08Services, Observed>({
     // until it stops: the waiter fails fast on consecutive 403s (the D-039 wedge). Once the API LB
     // is found it is read by id, not listed.
     let polls = 0;
+    let seen = 0;
     let lb: LoadBalancer | undefined;
     let octaviaRefused = false;
     const wait = await ctx.wait<Poll>({
@@ -66,6 +68,9 @@ export const step = defineStep<Phase08Services, Observed>({
       backoff: CREATE_POLL,
       poll: async (signal) => {
         const cluster = await os.magnum.getCluster(os.tenant, name, signal);
+        // From the second poll of a create under way (not a cluster found complete), 8.3's
+        // Kubernetes client and key are made ready in the idle wait.
+        if (++seen === 2 && cluster.status === 'CREATE_IN_PROGRESS' && !ctx.services.kube.workloadKubeconfig) prefetchWorkloadAccess();
         const ask = cluster.stackId !== undefined && (polls++ % OCTAVIA_EVERY === 0 || octaviaRefused || cluster.status === 'CREATE_COMPLETE');
         if (ask) {
           try {
