@@ -1,17 +1,20 @@
 #!/usr/bin/env node
-// Bundles the built CLI (dist/src/cli/main.js, from tsc) into dist/bundle/cli/ with esbuild: one
-// module graph of a few large files instead of ~1,400 small ones. A `run` loads
-// @kubernetes/client-node (954 files on its own), undici, zod, yaml and commander; from separate
-// files that cost ~1.4 CPU-s and ~1 s of wall time per process, from the bundle ~0.4 s
-// (bench: a full run's client CPU 8.0 -> 5.3 s, --version 0.8 -> 0.5 CPU-s).
-// The lazy imports (playbooks, doctor, sim, demo, the management client) stay lazy: --splitting
-// keeps each one a chunk that loads on first use.
+// Bundles the built CLI (dist/src/cli/main.js, from tsc) into dist/bundle/cli/main.cjs with
+// esbuild: one file instead of ~1,400. A `run` loads @kubernetes/client-node (954 files on its
+// own), undici, zod, yaml and commander; from separate files that cost ~1.4 CPU-s and ~1 s of wall
+// time per process, from the bundle ~0.4 s (bench: a full run's client CPU 8.0 -> 5.3 s, --version
+// 0.8 -> 0.5 CPU-s).
+// CommonJS, one file, so that bin/capi-gate can run it through vm.Script with V8's code cache
+// (Node 20 has no code cache for ES modules): what is left of a start-up is mostly compiling.
+// The lazy imports (playbooks, doctor, sim, demo, the management client, client-node) stay lazy:
+// esbuild turns each into a module initialised on first use, and V8 compiles a function only
+// when it first runs.
 // ssh2 stays in node_modules: it loads its native crypto binding by a relative path (bundled, it
 // would silently fall back to the slower JS ciphers). The output sits at the same depth as
 // dist/src/cli/, so paths resolved from import.meta.url (the package root) are the same.
 // bin/capi-gate runs the bundle unless tsc has rebuilt dist/src since (then dist/src, unbundled).
 import { build } from 'esbuild';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -21,15 +24,17 @@ rmSync(outdir, { recursive: true, force: true });
 try {
   await build({
     entryPoints: [join(root, 'dist', 'src', 'cli', 'main.js')],
-    outdir,
+    outfile: join(outdir, 'main.cjs'),
     bundle: true,
-    splitting: true,
-    format: 'esm',
+    format: 'cjs',
     platform: 'node',
     target: 'node20',
     external: ['ssh2', 'cpu-features'],
-    // The CommonJS dependencies call require(); an ES module has none of its own.
-    banner: { js: "import { createRequire as __capiGateRequire } from 'node:module'; const require = __capiGateRequire(import.meta.url);" },
+    // import() becomes require(): a vm.Script has no module loader of its own for import().
+    supported: { 'dynamic-import': false },
+    // import.meta does not exist in CommonJS: the bundle's own URL stands in for it.
+    define: { 'import.meta.url': '__capiGateImportMetaUrl' },
+    banner: { js: "var __capiGateImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
     logLevel: 'warning',
   });
 } catch {
@@ -38,5 +43,11 @@ try {
   process.stderr.write('bundle: esbuild failed (above); bin/capi-gate runs dist/src unbundled until it succeeds\n');
   process.exit(1);
 }
+// esbuild escapes non-ASCII characters in strings, templates, regular expressions and
+// identifiers; what is left is in comments (a dependency's curly quotes). Those become '?' so
+// the bundle is pure ASCII and bin/capi-gate can read it as latin1 (no UTF-8 decoding of 10 MB).
+const file = join(outdir, 'main.cjs');
+const text = readFileSync(file, 'utf8');
+if (/[^\x00-\x7f]/.test(text)) writeFileSync(file, text.replace(/[^\x00-\x7f]/g, '?'));
 // Written last: bin/capi-gate takes the bundle only when this stamp is newer than dist/src/cli/main.js.
 writeFileSync(join(outdir, 'BUILT'), `${new Date().toISOString()}\n`);

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, EXAMPLE_SITE, REPO_ROOT, tempDir } from './helpers.js';
 import { CATALOG } from '../src/phase08/index.js';
@@ -106,13 +106,16 @@ test('run writes a journal and all reports; unimplemented checks are ERROR, neve
 });
 
 test('the bundle bin/capi-gate loads prints the same plan and runbook as dist/src', () => {
-  const bundle = join(REPO_ROOT, 'dist', 'bundle', 'cli', 'main.js');
+  const bundle = join(REPO_ROOT, 'dist', 'bundle', 'cli', 'main.cjs');
   const src = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
-  assert.ok(existsSync(bundle), 'npm run build writes dist/bundle/cli/main.js');
+  assert.ok(existsSync(bundle), 'npm run build writes dist/bundle/cli/main.cjs');
+  assert.ok(!/[^\x00-\x7f]/.test(readFileSync(bundle, 'latin1')), 'the bundle is pure ASCII (bin/capi-gate reads it as latin1)');
   for (const args of [['plan', '--site', EXAMPLE_SITE], ['runbook'], ['--version']]) {
-    const a = spawnSync(process.execPath, [bundle, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    // CAPI_GATE_DEBUG: bin/capi-gate says it ran the bundle (through the code cache).
+    const a = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CAPI_GATE_DEBUG: '1' } });
     const b = spawnSync(process.execPath, [src, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     assert.equal(a.status, 0, a.stderr);
+    assert.match(a.stderr, /^code cache /m, 'bin/capi-gate ran the bundle');
     assert.equal(a.stdout, b.stdout, args.join(' '));
   }
 });
@@ -126,9 +129,9 @@ test('bin/capi-gate takes the bundle only when it was built after dist/src, and 
     const none = bin();
     assert.equal(none.status, 2);
     assert.match(none.stderr, /not built yet[\s\S]*npm ci && npm run build/);
-    for (const [dir, name] of [['src', 'unbundled'], ['bundle', 'bundled']] as const) {
+    for (const [dir, file, name] of [['src', 'main.js', 'unbundled'], ['bundle', 'main.cjs', 'bundled']] as const) {
       mkdirSync(join(t.dir, 'dist', dir, 'cli'), { recursive: true });
-      writeFileSync(join(t.dir, 'dist', dir, 'cli', 'main.js'), `process.stdout.write(${JSON.stringify(name)});\n`);
+      writeFileSync(join(t.dir, 'dist', dir, 'cli', file), `process.stdout.write(${JSON.stringify(name)});\n`);
     }
     const stamp = join(t.dir, 'dist', 'bundle', 'cli', 'BUILT');
     assert.equal(bin().stdout, 'unbundled', 'no stamp: the bundle may be half-written');
@@ -138,6 +141,43 @@ test('bin/capi-gate takes the bundle only when it was built after dist/src, and 
     assert.equal(bin().stdout, 'bundled');
     utimesSync(src, new Date(Date.now() + 60_000), new Date(Date.now() + 60_000));
     assert.equal(bin().stdout, 'unbundled', 'tsc rebuilt dist/src after the bundle: the bundle is stale');
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('bin/capi-gate keeps a V8 code cache per command next to the bundle, remakes it when the bundle changes, and runs without one where it cannot write', () => {
+  const t = tempDir();
+  try {
+    mkdirSync(join(t.dir, 'bin'));
+    copyFileSync(BIN, join(t.dir, 'bin', 'capi-gate'));
+    const cli = join(t.dir, 'dist', 'bundle', 'cli');
+    mkdirSync(join(t.dir, 'dist', 'src', 'cli'), { recursive: true });
+    mkdirSync(cli, { recursive: true });
+    writeFileSync(join(t.dir, 'dist', 'src', 'cli', 'main.js'), 'process.stdout.write("unbundled");\n');
+    utimesSync(join(t.dir, 'dist', 'src', 'cli', 'main.js'), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    const body = (n: number) => `function f(a) { return a.map((x) => x * ${n}).join(','); }\nprocess.stdout.write(f([1, 2, 3]) + ' ' + process.argv.slice(2).join(' '));\n`;
+    writeFileSync(join(cli, 'main.cjs'), body(2));
+    writeFileSync(join(cli, 'BUILT'), 'now\n');
+    const bin = (...args: string[]) => spawnSync(process.execPath, [join(t.dir, 'bin', 'capi-gate'), ...args], { encoding: 'utf8', env: { ...process.env, CAPI_GATE_DEBUG: '1' } });
+    const first = bin('plan', 'x');
+    assert.equal(first.stdout, '2,4,6 plan x');
+    assert.match(first.stderr, /code cache plan: none/);
+    const caches = () => (existsSync(join(cli, 'cache')) ? readdirSync(join(cli, 'cache')) : []);
+    assert.deepEqual(caches().map((f) => f.replace(/-[0-9a-f]{16}\.v8$/, '')), ['plan']);
+    assert.match(bin('plan').stderr, /code cache plan: accepted/);
+    assert.match(bin('--version').stderr, /code cache other: none/);
+    // A rebuilt bundle (other size, newer mtime): a new key, so a new cache; the output is the new code's.
+    writeFileSync(join(cli, 'main.cjs'), body(3));
+    const rebuilt = bin('plan');
+    assert.equal(rebuilt.stdout, '3,6,9 plan');
+    assert.match(rebuilt.stderr, /code cache plan: none/);
+    // Where the cache cannot be written (here: a file where its directory would be), it runs all the same.
+    rmSync(join(cli, 'cache'), { recursive: true });
+    writeFileSync(join(cli, 'cache'), 'not a directory\n');
+    const nowhere = bin('plan');
+    assert.equal(nowhere.status, 0, nowhere.stderr);
+    assert.equal(nowhere.stdout, '3,6,9 plan');
   } finally {
     t.cleanup();
   }

@@ -201,16 +201,21 @@ program
     out.raw(renderRunbook());
   });
 
-try {
-  await program.parseAsync(process.argv);
-} catch (e) {
-  if (e instanceof CommanderError) {
-    exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? 0 : 2;
-  } else {
-    const err = toCapiGateError(e);
-    out.err(formatError(err));
-    if (process.env.CAPI_GATE_DEBUG && err.code === 'CAPI_GATE_INTERNAL' && e instanceof Error) out.err(e.stack ?? '');
-    exitCode = err.exitCode;
+// No top-level await: the bundle (scripts/bundle.mjs) is CommonJS, for V8's code cache.
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? 0 : 2;
+    } else {
+      const err = toCapiGateError(e);
+      out.err(formatError(err));
+      if (process.env.CAPI_GATE_DEBUG && err.code === 'CAPI_GATE_INTERNAL' && e instanceof Error) out.err(e.stack ?? '');
+      exitCode = err.exitCode;
+    }
   }
+  process.exitCode = exitCode;
 }
-process.exitCode = exitCode;
+
+void main();
