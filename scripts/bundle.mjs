@@ -48,6 +48,6 @@ try {
 // the bundle is pure ASCII and bin/capi-gate can read it as latin1 (no UTF-8 decoding of 10 MB).
 const file = join(outdir, 'main.cjs');
 const text = readFileSync(file, 'utf8');
-if (/[^\x00-\x7f]/.test(text)) writeFileSync(file, text.replace(/[^\x00-\x7f]/g, '?'));
+if (/[\u0080-\uffff]/.test(text)) writeFileSync(file, text.replace(/[\u0080-\uffff]/g, "?"));
 // Written last: bin/capi-gate takes the bundle only when this stamp is newer than dist/src/cli/main.js.
 writeFileSync(join(outdir, 'BUILT'), `${new Date().toISOString()}\n`);

@@ -109,7 +109,7 @@ test('the bundle bin/capi-gate loads prints the same plan and runbook as dist/sr
   const bundle = join(REPO_ROOT, 'dist', 'bundle', 'cli', 'main.cjs');
   const src = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
   assert.ok(existsSync(bundle), 'npm run build writes dist/bundle/cli/main.cjs');
-  assert.ok(!/[^\x00-\x7f]/.test(readFileSync(bundle, 'latin1')), 'the bundle is pure ASCII (bin/capi-gate reads it as latin1)');
+  assert.ok(!/[\u0080-\uffff]/.test(readFileSync(bundle, 'latin1')), 'the bundle is pure ASCII (bin/capi-gate reads it as latin1)');
   for (const args of [['plan', '--site', EXAMPLE_SITE], ['runbook'], ['--version']]) {
     // CAPI_GATE_DEBUG: bin/capi-gate says it ran the bundle (through the code cache).
     const a = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CAPI_GATE_DEBUG: '1' } });
