@@ -54,6 +54,10 @@ export const runCommand: CommandRunner = (file, args, options, signal) =>
         }
       },
     );
+    // A program that exits without reading its stdin (juju does) closes the pipe: writing then
+    // fails with EPIPE on the stdin stream, which must not bring the run down. The program's own
+    // exit status and output are what count.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(options.input ?? '');
   });
 
