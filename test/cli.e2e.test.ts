@@ -182,3 +182,15 @@ test('bin/capi-gate keeps a V8 code cache per command next to the bundle, remake
     t.cleanup();
   }
 });
+
+test('a bug that escapes every step (an unhandled error event) ends in one line with the hint and exit 4, no stack trace', () => {
+  // Preloaded before the CLI: an error nobody catches, thrown once the CLI is up.
+  const bomb = 'data:text/javascript,' + encodeURIComponent("setTimeout(() => { throw new Error('boom from nowhere'); }, 400);");
+  for (const entry of [BIN, join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js')]) {
+    const r = spawnSync(process.execPath, ['--import', bomb, entry, 'runbook'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    assert.equal(r.status, 4, r.stderr);
+    assert.match(r.stderr, /boom from nowhere/);
+    assert.match(r.stderr, /bug in capi-gate/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  }
+});

@@ -22,6 +22,17 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 let exitCode = 0;
+// The last resort for a bug that escapes every step (an 'error' event nobody listens to, a
+// rejection nobody awaits): one redacted line with the hint, exit 4, not a stack trace (that is
+// for CAPI_GATE_DEBUG). The run's journal stays as it was: `capi-gate run --resume` picks it up.
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (e: unknown) => {
+    const err = toCapiGateError(e);
+    out.err(formatError(err));
+    if (process.env.CAPI_GATE_DEBUG && e instanceof Error) out.err(e.stack ?? '');
+    process.exit(err.exitCode);
+  });
+}
 
 const EXIT_CODES_HELP = `
 Exit codes:
