@@ -9,7 +9,7 @@ type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 import '../src/core/reflect-polyfill.js';
 import * as x509 from '@peculiar/x509';
-import { leafKeyPair } from './keys.js';
+import { caKeyPair, leafKeyPair } from './keys.js';
 
 const crypto = webcrypto;
 x509.cryptoProvider.set(crypto as never);
@@ -46,7 +46,8 @@ function escapeDn(v: string): string {
 }
 
 export async function createClusterCa(clusterUuid: string, clusterName: string, nowMs: number, validityDays = 1825): Promise<ClusterCa> {
-  const keys = (await crypto.subtle.generateKey(RSA, true, ['sign', 'verify'])) as CryptoKeyPair;
+  // Its own key (distinct from every other CA of this simulator), from the key pool (sim/keys.ts).
+  const keys: CryptoKeyPair = await caKeyPair();
   const subject = `CN=${escapeDn(clusterName)}`;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),

@@ -4,7 +4,7 @@
 import { createPrivateKey, webcrypto } from 'node:crypto';
 import '../../src/core/reflect-polyfill.js';
 import * as x509 from '@peculiar/x509';
-import { leafKeyPair } from '../keys.js';
+import { caKeyPair, leafKeyPair } from '../keys.js';
 
 const crypto = webcrypto;
 x509.cryptoProvider.set(crypto as never);
@@ -66,7 +66,7 @@ async function issueLeaf(caCertPem: string, caKeyPem: string, opts: { subject: s
 
 /** A self-signed cluster CA (for tests and a kube-only sim); Magnum's own CA comes from sim/certs.ts. */
 export async function createTestCa(commonName: string, nowMs = Date.now()): Promise<ServingCert> {
-  const keys = (await crypto.subtle.generateKey(RSA, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const keys = await caKeyPair();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: '01',
     name: `CN=${commonName}`,
