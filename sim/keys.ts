@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path';
 import { packageRoot } from './scenarios.js';
 
 const RSA: webcrypto.RsaHashedKeyGenParams = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
-const POOL_MAX = 64;
+export const POOL_MAX = 64;
 
 const generate = (): Promise<webcrypto.CryptoKeyPair> => webcrypto.subtle.generateKey(RSA, true, ['sign', 'verify']) as Promise<webcrypto.CryptoKeyPair>;
 
