@@ -6,7 +6,7 @@
 //   node dist/bench/run.js [--quick] [--time-scale F] [--core | --only IDS] [--fleet 1,10,50]
 //                          [--no-runbook] [--runbook FILE] [--keep] [--out FILE] [--repeat N]
 
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -326,6 +326,10 @@ function findRunbook(o: Options): string | undefined {
 async function main(): Promise<void> {
   const o = options(process.argv.slice(2));
   if (!existsSync(join(REPO, 'dist', 'src', 'cli', 'main.js'))) usage('build first: npm run build');
+  // bin/capi-gate runs dist/src unbundled when the bundle is older than it (a bare tsc): that is
+  // not what an operator runs, and it costs ~1 CPU-s a run more.
+  const built = join(REPO, 'dist', 'bundle', 'cli', 'BUILT');
+  if (!existsSync(built) || statSync(built).mtimeMs < statSync(join(REPO, 'dist', 'src', 'cli', 'main.js')).mtimeMs) usage('the CLI bundle is missing or older than dist/src (bin/capi-gate would run unbundled): npm run build');
   const work = mkdtempSync(join(tmpdir(), 'capi-gate-bench-'));
   const started = Date.now();
   log(`${o.quick ? 'quick' : 'full'} benchmark; scratch ${work}${haveGnuTime() ? '' : ' (no /usr/bin/time: CPU and RSS per process unavailable)'}`);
