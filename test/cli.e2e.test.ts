@@ -167,6 +167,12 @@ test('bin/capi-gate keeps a V8 code cache per command next to the bundle, remake
     assert.deepEqual(caches().map((f) => f.replace(/-[0-9a-f]{16}\.v8$/, '')), ['plan']);
     assert.match(bin('plan').stderr, /code cache plan: accepted/);
     assert.match(bin('--version').stderr, /code cache other: none/);
+    // A long process (a whole run) makes the "-full" cache once; from then on it is the one used, and kept.
+    const long = spawnSync(process.execPath, [join(t.dir, 'bin', 'capi-gate'), 'plan'], { encoding: 'utf8', env: { ...process.env, CAPI_GATE_DEBUG: '1', CAPI_GATE_CODE_CACHE_LONG_S: '0.001' } });
+    assert.match(long.stderr, /code cache plan: accepted[\s\S]*-> .*plan-[0-9a-f]{16}-full\.v8/);
+    const again = spawnSync(process.execPath, [join(t.dir, 'bin', 'capi-gate'), 'plan'], { encoding: 'utf8', env: { ...process.env, CAPI_GATE_DEBUG: '1', CAPI_GATE_CODE_CACHE_LONG_S: '0.001' } });
+    assert.match(again.stderr, /code cache plan: accepted \(.*-full\.v8\)/);
+    assert.doesNotMatch(again.stderr, /bytes made/);
     // A rebuilt bundle (other size, newer mtime): a new key, so a new cache; the output is the new code's.
     writeFileSync(join(cli, 'main.cjs'), body(3));
     const rebuilt = bin('plan');
