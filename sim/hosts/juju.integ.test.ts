@@ -9,8 +9,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exampleSite } from '../../test/helpers.js';
-import { RESERVED_MEMORY_COMMAND } from '../../src/hosts/juju.js';
-import { answerKey, buildJujuState, commonCalls, writeJujuStandIn } from './juju.js';
+import { RESERVED_MEMORY_COMMAND, answerKey, buildJujuState, commonCalls, writeJujuStandIn } from './juju.js';
 import { loadHostScenario } from './scenario.js';
 
 function run(bin: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RESERVED_MEMORY_COMMAND } from '../../src/hosts/juju.js';
 import type { Site } from '../../src/site/schema.js';
 import type { HostScenario } from './scenario.js';
 
@@ -45,6 +44,8 @@ export interface JujuState {
 }
 
 const SINCE = '09 Jun 2026 10:14:02Z';
+/** The runbook's D-040 check (phase 08, 8.0), as capi-gate and the runbook's bash send it over `juju ssh`. */
+export const RESERVED_MEMORY_COMMAND = 'sudo grep -i reserved_host_memory /etc/nova/nova.conf';
 const JUJU_VERSION = '3.6.4';
 const st = (current: string, message?: string): Status => ({ current, ...(message ? { message } : {}), since: SINCE });
 const SEVERITY = ['error', 'blocked', 'maintenance', 'waiting', 'unknown', 'terminated', 'active'];
