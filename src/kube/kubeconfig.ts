@@ -2,7 +2,8 @@
 // §3.6): an RSA-2048 key, a CSR with subject CN=admin, O=system:masters signed with SHA-256,
 // the cluster CA from GET /v1/certificates/{cluster}, the client certificate from POST
 // /v1/certificates, and the api_address. The private key is registered with the redactor the
-// moment it exists; it is only ever written into a 0600 file.
+// moment it exists as text (a key prepared ahead is a KeyObject until then); it is only ever
+// written into a 0600 file.
 
 import { createPrivateKey, createPublicKey, generateKeyPair, webcrypto } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
