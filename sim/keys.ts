@@ -7,7 +7,7 @@
 //   own, signed by its own CA; a leaf key takes no part in whom a client trusts.
 // - CA keys: distinct within a process -- each CA, each cluster, its own key, so one cluster's
 //   certificates never verify under another's CA -- drawn from a pool of keys kept on disk
-//   (dist/cache/sim-ca-keys.json, 0600, at most POOL_MAX) that simulator processes fill as they
+//   (dist/cache/sim-ca-keys.json: PKCS#8 DER, base64; 0600; at most POOL_MAX) that simulator processes fill as they
 //   generate keys and reuse across processes. Two simulators never share a world, so a key reused
 //   by a later process is invisible to every client. Beyond the pool a key is generated as before.
 
@@ -16,7 +16,8 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { packageRoot } from './scenarios.js';
 
-const RSA: webcrypto.RsaHashedKeyGenParams = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
+/** The algorithm of every RSA key and signature the simulator makes (Magnum's: RSA-2048, SHA-256). */
+export const RSA: webcrypto.RsaHashedKeyGenParams = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
 export const POOL_MAX = 64;
 
 const generate = (): Promise<webcrypto.CryptoKeyPair> => webcrypto.subtle.generateKey(RSA, true, ['sign', 'verify']) as Promise<webcrypto.CryptoKeyPair>;
@@ -47,22 +48,25 @@ export function caKeyPoolFile(): string | undefined {
 function readPool(file: string): string[] {
   try {
     const v = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-    return Array.isArray(v) ? v.filter((k): k is string => typeof k === 'string' && k.includes('-----BEGIN PRIVATE KEY-----')) : [];
+    // Entries of another shape (an older pool kept PEM) are left out, and dropped at the next write.
+    return Array.isArray(v) ? v.filter((k): k is string => typeof k === 'string' && /^[A-Za-z0-9+/]+=*$/.test(k)) : [];
   } catch {
     return [];
   }
 }
 
-async function importPair(pkcs8Pem: string): Promise<webcrypto.CryptoKeyPair> {
-  const priv = createPrivateKey(pkcs8Pem);
+async function importPair(pkcs8Base64: string): Promise<webcrypto.CryptoKeyPair> {
+  const der = Buffer.from(pkcs8Base64, 'base64');
+  const spki = createPublicKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })).export({ type: 'spki', format: 'der' });
   const [privateKey, publicKey] = await Promise.all([
-    webcrypto.subtle.importKey('pkcs8', priv.export({ type: 'pkcs8', format: 'der' }), RSA, true, ['sign']),
-    webcrypto.subtle.importKey('spki', createPublicKey(priv).export({ type: 'spki', format: 'der' }), RSA, true, ['verify']),
+    webcrypto.subtle.importKey('pkcs8', der, RSA, true, ['sign']),
+    webcrypto.subtle.importKey('spki', spki, RSA, true, ['verify']),
   ]);
   return { privateKey, publicKey };
 }
 
-/** Pool keys this process has handed out (by index), so no two CAs of one simulator share a key. */
+/** The pool as this process first read it (read once), and how many of its keys it has handed out. */
+let drawn: { file: string; keys: string[] } | undefined;
 let used = 0;
 
 /**
@@ -73,12 +77,15 @@ let used = 0;
 export async function caKeyPair(): Promise<webcrypto.CryptoKeyPair> {
   const file = caKeyPoolFile();
   if (file) {
-    const pool = readPool(file);
-    const pem = pool[used];
-    if (pem !== undefined) {
+    if (drawn?.file !== file) {
+      drawn = { file, keys: readPool(file) };
+      used = 0;
+    }
+    const key = drawn.keys[used];
+    if (key !== undefined) {
       used++;
       try {
-        return await importPair(pem);
+        return await importPair(key);
       } catch {
         // a damaged entry: a fresh key instead
       }
@@ -87,12 +94,10 @@ export async function caKeyPair(): Promise<webcrypto.CryptoKeyPair> {
   const pair = await generate();
   if (file) {
     try {
+      // Read again: other processes may have added keys since; this one's goes after them.
       const pool = readPool(file);
       if (pool.length < POOL_MAX) {
-        const pem = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', pair.privateKey)).toString('base64');
-        pool.push(`-----BEGIN PRIVATE KEY-----\n${pem.replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END PRIVATE KEY-----\n`);
-        // Mark it used here too: this process holds it already.
-        used = Math.max(used, pool.length);
+        pool.push(Buffer.from(await webcrypto.subtle.exportKey('pkcs8', pair.privateKey)).toString('base64'));
         mkdirSync(dirname(file), { recursive: true });
         const tmp = `${file}.${process.pid}.tmp`;
         writeFileSync(tmp, JSON.stringify(pool), { mode: 0o600 });

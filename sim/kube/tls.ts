@@ -4,11 +4,10 @@
 import { createPrivateKey, webcrypto } from 'node:crypto';
 import '../../src/core/reflect-polyfill.js';
 import * as x509 from '@peculiar/x509';
-import { caKeyPair, leafKeyPair } from '../keys.js';
+import { RSA, caKeyPair, leafKeyPair } from '../keys.js';
 
 const crypto = webcrypto;
 x509.cryptoProvider.set(crypto as never);
-const RSA = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
 const DAY_MS = 86_400_000;
 
 function pem(label: string, der: ArrayBuffer): string {
