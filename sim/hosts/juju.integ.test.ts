@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exampleSite } from '../../test/helpers.js';
-import { RESERVED_MEMORY_COMMAND, answerKey, buildJujuState, commonCalls, writeJujuStandIn } from './juju.js';
+import { answerKey, buildJujuState, commonCalls, writeJujuStandIn } from './juju.js';
 import { loadHostScenario } from './scenario.js';
 
 function run(bin: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -62,7 +62,7 @@ test('juju stand-in: the answers rendered in advance are what the node program p
     const site = exampleSite().site;
     const state = buildJujuState(site, loadHostScenario({ name: 't', juju: { reservedMemoryMb: { 'nova-compute/2': null } }, vault: { sealed: [1] } }));
     const j = writeJujuStandIn(dir, state, { computeApplication: site.juju.computeApplication });
-    const calls = commonCalls(state, site.juju.computeApplication, RESERVED_MEMORY_COMMAND);
+    const calls = commonCalls(state, site.juju.computeApplication);
     assert.ok(calls.length >= 10);
     for (const argv of calls) {
       assert.ok(existsSync(join(dir, 'juju-answers', `${answerKey(argv)}.code`)), `rendered: juju ${argv.join(' ')}`);

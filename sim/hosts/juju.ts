@@ -1,7 +1,8 @@
 // The `juju` stand-in: a small program written to OUT/bin/juju that reads OUT/juju-state.json on
 // every call (the common calls: files rendered from it) and answers what capi-gate and the runbook
 // ask: `juju status --format=json|short` (api-notes §10 shapes: applications -> units ->
-// workload-status / juju-status, subordinates nested) and `juju ssh [-m MODEL] UNIT 'sudo grep -i reserved_host_memory /etc/nova/nova.conf'`.
+// workload-status / juju-status, subordinates nested) and
+// `juju ssh [-m MODEL] UNIT 'sudo grep -i reserved_host_memory /etc/nova/nova.conf'`.
 // The state is a file so a test (or a scenario hook) can change it between calls.
 
 import { createHash } from 'node:crypto';
@@ -45,7 +46,7 @@ export interface JujuState {
 
 const SINCE = '09 Jun 2026 10:14:02Z';
 /** The runbook's D-040 check (phase 08, 8.0), as capi-gate and the runbook's bash send it over `juju ssh`. */
-export const RESERVED_MEMORY_COMMAND = 'sudo grep -i reserved_host_memory /etc/nova/nova.conf';
+const RESERVED_MEMORY_COMMAND = 'sudo grep -i reserved_host_memory /etc/nova/nova.conf';
 const JUJU_VERSION = '3.6.4';
 const st = (current: string, message?: string): Status => ({ current, ...(message ? { message } : {}), since: SINCE });
 const SEVERITY = ['error', 'blocked', 'maintenance', 'waiting', 'unknown', 'terminated', 'active'];
@@ -287,12 +288,12 @@ export function jujuAnswer(state: JujuState, argv: readonly string[]): JujuAnswe
 }
 
 /** The command lines capi-gate and the runbook's bash send; their answers are rendered whenever the state is written. */
-export function commonCalls(state: JujuState, computeApplication: string, reservedMemoryCommand: string): string[][] {
+export function commonCalls(state: JujuState, computeApplication: string): string[][] {
   const model = state.model.name;
   const calls: string[][] = [];
   for (const format of ['json', 'short']) calls.push(['status', `--format=${format}`, '-m', model], ['status', `--format=${format}`]);
   for (const unit of Object.keys(state.applications[computeApplication]?.units ?? {})) {
-    calls.push(['ssh', '-m', model, unit, reservedMemoryCommand], ['ssh', unit, reservedMemoryCommand]);
+    calls.push(['ssh', '-m', model, unit, RESERVED_MEMORY_COMMAND], ['ssh', unit, RESERVED_MEMORY_COMMAND]);
   }
   return calls;
 }
@@ -320,7 +321,7 @@ export interface JujuStandIn {
  * written some other way sends every call to node), and CAPI_GATE_SIM_JUJU_STATE (another state
  * file) bypasses them.
  */
-export function writeJujuStandIn(outDir: string, state: JujuState, opts: { computeApplication?: string; reservedMemoryCommand?: string } = {}): JujuStandIn {
+export function writeJujuStandIn(outDir: string, state: JujuState, opts: { computeApplication?: string } = {}): JujuStandIn {
   const bin = join(outDir, 'bin');
   mkdirSync(bin, { recursive: true });
   const stateFile = join(outDir, 'juju-state.json');
@@ -328,12 +329,11 @@ export function writeJujuStandIn(outDir: string, state: JujuState, opts: { compu
   const module = join(bin, 'juju-standin.mjs');
   const binary = join(bin, 'juju');
   const computeApplication = opts.computeApplication ?? 'nova-compute';
-  const reservedMemoryCommand = opts.reservedMemoryCommand ?? RESERVED_MEMORY_COMMAND;
   const write = (s: JujuState): void => {
     rmSync(answers, { recursive: true, force: true });
     writeFileSync(stateFile, JSON.stringify(s, null, 1));
     mkdirSync(answers, { recursive: true });
-    for (const argv of commonCalls(s, computeApplication, reservedMemoryCommand)) {
+    for (const argv of commonCalls(s, computeApplication)) {
       const r = jujuAnswer(s, argv);
       const key = answerKey(argv);
       writeFileSync(join(answers, `${key}.out`), r.stdout);
