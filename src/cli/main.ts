@@ -26,12 +26,15 @@ let exitCode = 0;
 // rejection nobody awaits): one redacted line with the hint, exit 4, not a stack trace (that is
 // for CAPI_GATE_DEBUG). The run's journal stays as it was: `capi-gate run --resume` picks it up.
 for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
-  process.on(event, (e: unknown) => {
-    const err = toCapiGateError(e);
-    out.err(formatError(err));
-    if (process.env.CAPI_GATE_DEBUG && e instanceof Error) out.err(e.stack ?? '');
-    process.exit(err.exitCode);
-  });
+  process.on(event, (e: unknown) => process.exit(printError(e)));
+}
+
+/** Prints an error as the CLI does (one redacted line and its hint; the stack of a bug with CAPI_GATE_DEBUG); returns its exit code. */
+function printError(e: unknown): number {
+  const err = toCapiGateError(e);
+  out.err(formatError(err));
+  if (process.env.CAPI_GATE_DEBUG && err.code === 'CAPI_GATE_INTERNAL' && e instanceof Error) out.err(e.stack ?? '');
+  return err.exitCode;
 }
 
 const EXIT_CODES_HELP = `
@@ -220,10 +223,7 @@ async function main(): Promise<void> {
     if (e instanceof CommanderError) {
       exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? 0 : 2;
     } else {
-      const err = toCapiGateError(e);
-      out.err(formatError(err));
-      if (process.env.CAPI_GATE_DEBUG && err.code === 'CAPI_GATE_INTERNAL' && e instanceof Error) out.err(e.stack ?? '');
-      exitCode = err.exitCode;
+      exitCode = printError(e);
     }
   }
   process.exitCode = exitCode;
