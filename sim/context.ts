@@ -47,6 +47,8 @@ export const DEFAULT_DURATIONS: Durations = {
  */
 export type OctaviaRbac = 'legacy' | 'new' | 'either';
 
+export type DriverHealth = 'coherent' | 'cosmetic-unhealthy';
+
 export interface SimContext {
   readonly world: World;
   readonly clock: SimClock;
@@ -57,6 +59,11 @@ export interface SimContext {
   readonly urls: Record<ApiService, string>;
   readonly durations: Durations;
   readonly octaviaRbac: OctaviaRbac;
+  /**
+   * The driver's health sync: `coherent` (phase-07's 1.4.0 driver: HEALTHY when every condition is
+   * Ready) or `cosmetic-unhealthy` (the pre-1.4.0 driver of D-042: UNHEALTHY on a working cluster).
+   */
+  readonly driverHealth: DriverHealth;
   /** Catalog service ids, stable for the life of the simulator. */
   readonly serviceIds: Record<ApiService, string>;
   readonly names: { readonly adminUser: string; readonly tenantUser: string; readonly externalSubnetCidr: string; readonly workloadCidr: string; readonly mgmtVmName: string };

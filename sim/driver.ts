@@ -263,6 +263,9 @@ export class CapiHelmDriver {
       controlplane: cpReady ? 'Ready' : "Waiting on ['MachinesReady', 'Ready']",
       nodegroup: ngReady ? 'Ready' : `MachineDeployment ${c.stackId ?? ''}-default-worker: Waiting on ['Ready']`,
     };
+    // D-042: the pre-1.4.0 driver reads a condition the CAPI contract no longer sets, so a working
+    // cluster reads UNHEALTHY (the as-built run).
+    if (this.ctx.driverHealth === 'cosmetic-unhealthy' && waiting.length === 0) c.healthReason = { ...c.healthReason, cluster: "Waiting on ['ControlPlaneInitialized']" };
     const next = Object.values(c.healthReason).every((v) => v === 'Ready') ? 'HEALTHY' : 'UNHEALTHY';
     if (next !== c.healthStatus) this.w.record({ kind: 'magnum.cluster.health', id: c.uuid, name: c.name, from: c.healthStatus, to: next });
     c.healthStatus = next;

@@ -173,6 +173,7 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
       world, clock, faults, log, rng, urls,
       durations: { ...DEFAULT_DURATIONS, ...(kubeScenario?.octavia.failoverMs ? { failover: kubeScenario.octavia.failoverMs } : {}), ...opts.durations },
       octaviaRbac: opts.octaviaRbac ?? scenario?.octaviaRbac ?? 'legacy',
+      driverHealth: scenario?.driverHealth ?? 'coherent',
       serviceIds: Object.fromEntries(SERVICES.map((s) => [s, rng.hex(32)])) as Record<ApiService, string>,
       names: { adminUser: ADMIN_USER, tenantUser: TENANT_USER, externalSubnetCidr: EXTERNAL_CIDR, workloadCidr: site.workloadCidr, mgmtVmName: site.mgmtVm.name },
     };

@@ -17,6 +17,8 @@ export const scenarioSchema = z.strictObject({
   /** Seeds ids and rule probabilities unless startSim gets its own seed. */
   seed: z.number().int().optional(),
   octaviaRbac: z.enum(['legacy', 'new', 'either']).optional(),
+  /** The driver's health sync (D-042): `cosmetic-unhealthy` is the pre-1.4.0 driver. */
+  driverHealth: z.enum(['coherent', 'cosmetic-unhealthy']).optional(),
   /** Omit the seeded image (a fresh deploy: 8.0 must stage-and-verify it). */
   image: z.boolean().optional(),
   rules: z.array(faultRuleSchema).default([]),

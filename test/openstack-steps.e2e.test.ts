@@ -112,3 +112,26 @@ test('stale-appcred: 8.2 fails fast with the D-039 hint instead of waiting for t
     t.cleanup();
   }
 });
+
+test('D-042: health_status UNHEALTHY on a working cluster is waited for (deadlines.healthSettle), then 8.2 FAILs with the finding', async () => {
+  const t = tempDir();
+  const sim = await startSimProcess(join(t.dir, 'sim'), ['--time-scale', '0.01', '--scenario', 'cosmetic-unhealthy']);
+  try {
+    const runs = join(t.dir, 'runs');
+    const r = run(sim, runs, ['--only', STEPS]);
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /8\.2 FAIL/);
+    assert.match(r.out, /FINDING \(D-042\): Magnum health_status is UNHEALTHY after \d+ s of Magnum's health sync while the API LB is ACTIVE\/ONLINE/);
+    assert.match(r.out, /1\.4\.0/, 'the hint names the driver that clears it');
+    const report = JSON.parse(readFileSync(join(runs, readdirSync(runs)[0]!, 'report.json'), 'utf8')) as { items: { id: string; details?: Record<string, unknown>; waits: { name: string; outcome: string }[] }[] };
+    const item = report.items.find((i) => i.id === '8.2')!;
+    assert.equal(item.details?.['finding'], 'D-042-cosmetic-unhealthy');
+    // The site's 2m healthSettle at time scale 0.01 is 1.2 s of simulated Magnum health syncs.
+    assert.ok(Number(item.details?.['healthWaitMs']) >= 1_000, JSON.stringify(item.details));
+    assert.deepEqual(item.waits.map((w) => [w.name, w.outcome]), [['cluster', 'success'], ['health', 'timeout']]);
+    assert.equal(new Map(journal(runs).filter((x) => x.t === 'capture').map((x) => [x.key, x.value])).get('health_status'), 'UNHEALTHY');
+  } finally {
+    await sim.stop();
+    t.cleanup();
+  }
+});

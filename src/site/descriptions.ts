@@ -93,6 +93,7 @@ export const SITE_KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'deadlines.loadBalancerIp': 'Service external IP.',
   'deadlines.failover': 'LB failover back to ACTIVE.',
   'deadlines.failoverExpected': 'What failover should take (~100 s STANDALONE).',
+  'deadlines.healthSettle': "How long 8.2 waits for Magnum's periodic health sync to read HEALTHY once the cluster is CREATE_COMPLETE and its API LB ACTIVE/ONLINE, before reporting the D-042 finding.",
   'deadlines.clusterDelete': 'Cluster gone after delete.',
   'deadlines.teardown': 'Budget for each teardown.',
   'deadlines.probe': 'Per-probe timeout.',

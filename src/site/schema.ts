@@ -142,12 +142,13 @@ export const siteSchema = z.strictObject({
     loadBalancerIp: duration.default('5m'),
     failover: duration.default('5m'),
     failoverExpected: duration.default('100s'),
+    healthSettle: duration.default('2m'),
     clusterDelete: duration.default('20m'),
     teardown: duration.default('5m'),
     probe: duration.default('6s'),
   }).default({
     imageActive: '10m', clusterCreate: '45m', clusterStall: '15m', nodesReady: '10m', loadBalancerIp: '5m',
-    failover: '5m', failoverExpected: '100s', clusterDelete: '20m', teardown: '5m', probe: '6s',
+    failover: '5m', failoverExpected: '100s', healthSettle: '2m', clusterDelete: '20m', teardown: '5m', probe: '6s',
   }),
 });
 
