@@ -81,9 +81,12 @@ export interface JujuStatus {
 
 const value = (s: StatusObjIn | undefined): JujuStatusValue => ({ current: s?.current ?? 'unknown', message: s?.message ?? '' });
 
-/** Natural order, as juju prints units: nova-compute/2 before nova-compute/10. */
+let collator: Intl.Collator | undefined;
+
+/** Natural order, as juju prints units: nova-compute/2 before nova-compute/10 (one Collator, made once). */
 export function naturalCompare(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
+  collator ??= new Intl.Collator('en', { numeric: true });
+  return collator.compare(a, b);
 }
 
 export function parseJujuStatus(text: string): JujuStatus {
