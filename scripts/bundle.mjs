@@ -21,6 +21,27 @@ import { dirname, join } from 'node:path';
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const outdir = join(root, 'dist', 'bundle', 'cli');
 rmSync(outdir, { recursive: true, force: true });
+
+// `undici` -> scripts/undici-lite.mjs (see there). It exports only LITE_UNDICI: a module of the
+// CLI that imports another name from undici at run time stops the build here, before it can
+// become an undefined in the bundle.
+const LITE_UNDICI = ['Agent'];
+const undiciLite = {
+  name: 'undici-lite',
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, () => ({ path: join(root, 'scripts', 'undici-lite.mjs') }));
+    b.onLoad({ filter: /[\\/]dist[\\/]src[\\/].*\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      for (const m of text.matchAll(/^import\s+(?:(\w+)\s*,?\s*)?(?:\{([^}]*)\})?(?:\*\s+as\s+\w+)?\s*from\s*'undici';/gm)) {
+        const names = (m[2] ?? '').split(',').map((x) => x.trim().split(/\s+as\s+/)[0]).filter(Boolean);
+        const bad = [...(m[1] ? ['default'] : []), ...(/\*\s+as/.test(m[0]) ? ['*'] : []), ...names.filter((n) => !LITE_UNDICI.includes(n))];
+        if (bad.length) return { errors: [{ text: `imports ${bad.join(', ')} from undici; scripts/undici-lite.mjs exports only ${LITE_UNDICI.join(', ')} (add it there and to LITE_UNDICI)` }] };
+      }
+      return { contents: text, loader: 'js' };
+    });
+  },
+};
+
 try {
   await build({
     entryPoints: [join(root, 'dist', 'src', 'cli', 'main.js')],
@@ -35,6 +56,7 @@ try {
     // import.meta does not exist in CommonJS: the bundle's own URL stands in for it.
     define: { 'import.meta.url': '__capiGateImportMetaUrl' },
     banner: { js: "var __capiGateImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    plugins: [undiciLite],
     logLevel: 'warning',
   });
 } catch {

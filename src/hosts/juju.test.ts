@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isCapiGateError } from '../core/errors.js';
 import type { CommandRunner } from './exec.js';
-import { charmProblems, createJujuClient, parseJujuStatus, parseReservedMemory, shortFormat } from './juju.js';
+import { charmProblems, createJujuClient, naturalCompare, parseJujuStatus, parseReservedMemory, shortFormat } from './juju.js';
 
 const SINCE = '09 Jun 2026 10:14:02Z';
 const unit = (workload: string, agent: string, address: string, message = 'Unit is ready', extra: Record<string, unknown> = {}) => ({
@@ -145,4 +145,14 @@ test('one juju status serves D-040 and D-011.1: reused for reuseMs, asked again 
   await never.status(signal);
   await never.status(signal);
   assert.equal(statusCalls(), 6);
+});
+
+test('naturalCompare orders juju names as the ICU natural collation does (digit runs as numbers)', () => {
+  const names = ['vault/10', 'vault/2', 'vault-mysql-router/0', 'vault/0', 'nova-compute/11', 'nova-compute/1', 'nova-cloud-controller/0',
+    'ceph-osd/3', 'ceph-mon/0', 'ovn-chassis/12', 'ovn-central/2', 'mysql-innodb-cluster/1', 'keystone/0', 'keystone-mysql-router/0', 'octavia/0',
+    'octavia-ovn-chassis/1', 'hacluster-vault/0', 'ceph-osd/20', 'nova-compute/2', 'magnum/0', 'magnum-mysql-router/0', 'ovn-chassis-octavia/0'];
+  const icu = [...names].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  assert.deepEqual([...names].sort(naturalCompare), icu);
+  assert.ok(naturalCompare('nova-compute/2', 'nova-compute/10') < 0);
+  assert.equal(naturalCompare('vault/0', 'vault/0'), 0);
 });

@@ -81,12 +81,23 @@ export interface JujuStatus {
 
 const value = (s: StatusObjIn | undefined): JujuStatusValue => ({ current: s?.current ?? 'unknown', message: s?.message ?? '' });
 
-let collator: Intl.Collator | undefined;
-
-/** Natural order, as juju prints units: nova-compute/2 before nova-compute/10 (one Collator, made once). */
+/**
+ * Natural order, as juju prints units: nova-compute/2 before nova-compute/10. Runs of digits
+ * compare as numbers, the rest as code units (juju names are ASCII); no Intl.Collator, whose ICU
+ * data costs ~6 ms of a start.
+ */
 export function naturalCompare(a: string, b: string): number {
-  collator ??= new Intl.Collator('en', { numeric: true });
-  return collator.compare(a, b);
+  const x = a.match(/\d+|\D+/g) ?? [];
+  const y = b.match(/\d+|\D+/g) ?? [];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const p = x[i]!;
+    const q = y[i]!;
+    if (p === q) continue;
+    const numeric = /^\d/.test(p) && /^\d/.test(q);
+    if (numeric && Number(p) !== Number(q)) return Number(p) - Number(q);
+    return p < q ? -1 : 1;
+  }
+  return x.length - y.length;
 }
 
 export function parseJujuStatus(text: string): JujuStatus {

@@ -6,7 +6,7 @@
 // probe falls back to an SSH direct-tcpip channel, which makes the VM's sshd do the connect.
 
 import { readFileSync } from 'node:fs';
-import ssh2 from 'ssh2';
+import type * as Ssh2 from 'ssh2';
 import type { Client as SshClient } from 'ssh2';
 import type { ConnectConfig } from 'ssh2';
 import { CapiGateError } from '../core/errors.js';
@@ -15,8 +15,14 @@ import { isHostLiteral, readFip } from './env-file.js';
 import { algorithmsFor, blobKeyType, findHostKeys, hostEntryName, verifyHostKey } from './known-hosts.js';
 import type { HostKeyVerdict } from './known-hosts.js';
 
-// ssh2 is CommonJS: its named exports are not visible to ESM at run time.
-const { Client, utils } = ssh2;
+/**
+ * ssh2, loaded on the first probe: only D-011.3 needs it, and loading it (its ciphers, a test
+ * signature at load) is ~15 ms of every CLI start otherwise. It is CommonJS: its named exports
+ * are not visible to ESM at run time, hence `default`.
+ */
+async function loadSsh2(): Promise<typeof Ssh2.default> {
+  return (await import('ssh2')).default;
+}
 
 export interface MgmtVmSettings {
   readonly user: string;
@@ -103,6 +109,7 @@ export function createMgmtVmClient(o: { settings: MgmtVmSettings; env: NodeJS.Pr
       }
       const keyText = readText(s.sshKey, 'mgmtVm.sshKey', 'Point mgmtVm.sshKey at the private key the mgmt VM accepts.');
       redactor.add(keyText);
+      const { Client, utils } = await loadSsh2();
       const parsed = utils.parseKey(keyText);
       const agent = o.env['SSH_AUTH_SOCK'];
       const keyUsable = !(parsed instanceof Error);
