@@ -357,3 +357,26 @@ test('--keep-on-failure: a failing step keeps what it created (no teardown) and 
     t.cleanup();
   }
 });
+
+test('the journal syncs to disk the records that guard the cloud (captures, mutations, teardown, run end), not step start/end; every record is written at once', () => {
+  const t = tempDir();
+  try {
+    const site = exampleSite();
+    const j = Journal.create(t.dir, { runId: 'r1', site: site.site.site, sitePath: site.path, createdAt: 0, selection: { only: [], skip: [] }, version: 'test' });
+    j.append({ t: 'step-start', step: '8.0.prereqs', at: 0, attempt: 1 });
+    j.append({ t: 'step-end', step: '8.0.prereqs', at: 1, startedAt: 0, outcome: { status: 'PASS', summary: 'ok' }, waits: [] });
+    j.append({ t: 'diagnosis', step: '8.2', playbook: 'api-lb-error', found: false, evidence: '-', at: 2 });
+    assert.equal(j.syncs, 0);
+    j.append({ t: 'mutation-intent', key: 'cluster', at: 3 });
+    j.append({ t: 'mutation-done', key: 'cluster', record: { uuid: 'u' }, created: true, at: 4 });
+    j.append({ t: 'capture', key: 'cluster_uuid', value: 'u', at: 5 });
+    j.append({ t: 'teardown-armed', step: 'D-011.4', at: 6 });
+    j.append({ t: 'run-end', at: 7, verdict: 'ACCEPTED', exitCode: 0, interrupted: false });
+    assert.equal(j.syncs, 5);
+    j.close();
+    // Written, not buffered: another process (a resume after kill -9) reads all eight.
+    assert.equal(Journal.open(t.dir, 'r1').all().length, 8);
+  } finally {
+    t.cleanup();
+  }
+});
