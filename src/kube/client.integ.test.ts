@@ -53,6 +53,8 @@ test('kubeconfig built like `coe cluster config` (CN=admin, O=system:masters) re
     assert.equal(nodes.filter((n) => n.metadata?.labels?.['node-role.kubernetes.io/control-plane'] !== undefined).length, 1);
     const version = await client.probeVersion(signal, 2000);
     assert.equal(version, 'v1.34.8');
+    // The second probe reuses the TLS context (a new connection all the same).
+    assert.equal(await client.probeVersion(signal, 2000), 'v1.34.8');
   } finally {
     await api.close();
   }
@@ -67,6 +69,8 @@ test('a certificate from another CA is refused with 401', async () => {
     const text = await kubeconfigFromMagnum({ cluster: 'u', clusterName: 'c', apiAddress: 'https://127.84.1.11:6443', signer, signal });
     const client = KubeClient.fromString(text);
     await assert.rejects(client.listNodes(signal), (e: Error) => /self-signed|certificate|HTTP 401|no answer/i.test(e.message));
+    await assert.rejects(client.probeVersion(signal, 2000), (e: Error) => /HTTP 401|certificate/i.test(e.message));
+    await assert.rejects(client.probeVersion(signal, 2000), (e: Error) => /HTTP 401|certificate/i.test(e.message), 'the reused TLS context is refused as well');
   } finally {
     await api.close();
   }

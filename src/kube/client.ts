@@ -4,6 +4,8 @@
 
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AgentOptions, RequestOptions } from 'node:https';
+import { createSecureContext } from 'node:tls';
+import type { SecureContext } from 'node:tls';
 import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, Observable } from '@kubernetes/client-node';
 import type { ConfigurationOptions, CoreV1Event, RequestContext, V1Deployment, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
 import { CapiGateError, isAbortError } from '../core/errors.js';
@@ -236,6 +238,8 @@ export class KubeClient {
     return this.call(`patch ${plural}.${group} ${namespace}/${name}`, signal, (o) => this.custom.patchNamespacedCustomObject({ group, version, namespace, plural, name, body: patch }, o), [mergePatch]) as Promise<Record<string, unknown>>;
   }
 
+  private probeContext: SecureContext | undefined;
+
   /**
    * One GET /version with its own time limit, on a fresh connection (no keep-alive, so a
    * failover blackout is seen as it happens). Resolves with the gitVersion; rejects on no answer.
@@ -244,9 +248,14 @@ export class KubeClient {
     const url = new URL('/version', this.server);
     const opts: RequestOptions = { method: 'GET', hostname: url.hostname, port: url.port || 443, path: url.pathname, agent: false, headers: { accept: 'application/json' } };
     await this.kc.applyToHTTPSOptions(opts);
+    // The connection is new every time; the TLS context (CA, client certificate and key, parsed)
+    // need not be: one per client, made on the first probe (D-011.4 probes ~30 times a failover).
+    this.probeContext ??= createSecureContext({ ca: opts.ca, cert: opts.cert, key: opts.key, ...(opts.pfx ? { pfx: opts.pfx, passphrase: opts.passphrase } : {}) });
     return new Promise<string>((resolve, reject) => {
       const limit = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
-      const req = httpsRequest({ ...opts, signal: limit }, (res) => {
+      // https.request hands its options to tls.connect, which takes a secureContext (not in the types).
+      const withContext: RequestOptions & { secureContext?: SecureContext } = { ...opts, secureContext: this.probeContext, signal: limit };
+      const req = httpsRequest(withContext, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
