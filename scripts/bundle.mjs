@@ -9,14 +9,15 @@
 // The lazy imports (playbooks, doctor, sim, demo, the management client, client-node) stay lazy:
 // esbuild turns each into a module initialised on first use, and V8 compiles a function only
 // when it first runs.
-// ssh2 stays in node_modules: it loads its native crypto binding by a relative path (bundled, it
-// would silently fall back to the slower JS ciphers). The output sits at the same depth as
-// dist/src/cli/, so paths resolved from import.meta.url (the package root) are the same.
+// ssh2 is bundled too, its native crypto binding kept in node_modules (sshNative below). The
+// output sits at the same depth as dist/src/cli/, so paths resolved from import.meta.url (the
+// package root) are the same.
 // bin/capi-gate runs the bundle unless tsc has rebuilt dist/src since (then dist/src, unbundled).
 import { build } from 'esbuild';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
+import { createRequire } from 'node:module';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const outdir = join(root, 'dist', 'bundle', 'cli');
@@ -42,6 +43,21 @@ const undiciLite = {
   },
 };
 
+// ssh2's native crypto binding is loaded by a path relative to ssh2's own file; bundled, that
+// path would not exist and ssh2 would quietly use its slower JS ciphers. The require is kept,
+// pointing from the bundle's folder at the binding in node_modules (checked below).
+const require = createRequire(import.meta.url);
+const sshBinding = require.resolve('ssh2/lib/protocol/crypto/build/Release/sshcrypto.node');
+const sshNative = {
+  name: 'ssh2-native',
+  setup(b) {
+    b.onResolve({ filter: /sshcrypto\.node$/ }, () => ({ path: relative(outdir, sshBinding).split(sep).join('/'), external: true }));
+    b.onEnd(() => {
+      if (!existsSync(join(outdir, relative(outdir, sshBinding)))) throw new Error(`ssh2's binding is not at ${relative(outdir, sshBinding)} from ${outdir}`);
+    });
+  },
+};
+
 try {
   await build({
     entryPoints: [join(root, 'dist', 'src', 'cli', 'main.js')],
@@ -50,13 +66,13 @@ try {
     format: 'cjs',
     platform: 'node',
     target: 'node20',
-    external: ['ssh2', 'cpu-features'],
+    external: ['cpu-features'],
     // import() becomes require(): a vm.Script has no module loader of its own for import().
     supported: { 'dynamic-import': false },
     // import.meta does not exist in CommonJS: the bundle's own URL stands in for it.
     define: { 'import.meta.url': '__capiGateImportMetaUrl' },
     banner: { js: "var __capiGateImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-    plugins: [undiciLite],
+    plugins: [undiciLite, sshNative],
     // Whitespace and comments only (names stay, so stacks name functions; licences go to the end):
     // 9.6 -> 5.4 MB, which every start reads and V8 keeps (--version 0.144 -> 0.127 CPU-s). For
     // line numbers that mean something, run dist/src (bin/capi-gate does after a bare tsc).
