@@ -355,9 +355,9 @@ async function main(): Promise<void> {
     // bin/capi-gate keeps a V8 code cache per command, made by the first process of a fresh build
     // (an operator's first run). One unmeasured run makes it here, so that no table measures the
     // one start without it.
-    const t = Date.now();
+    const warmStarted = Date.now();
     const warm = await single({ ...o, timeScale: Math.min(o.timeScale, 0.01) }, work, 'warm-up');
-    log(`code cache warm-up run: exit ${String(warm.m.code)} (${s1(Date.now() - t)}, not measured)`);
+    log(`code cache warm-up run: exit ${String(warm.m.code)} (${s1(Date.now() - warmStarted)}, not measured)`);
     // 1 + 3 (+ fleet N=1): single runs, each against a fresh simulator; the median one stands for all.
     const singles: Single[] = [];
     for (let i = 1; i <= o.repeat; i++) {

@@ -35,6 +35,11 @@ function checkAbort(signal: AbortSignal): void {
   if (signal.aborted) throw new CapiGateError('CAPI_GATE_ABORTED', 'interrupted while building the workload kubeconfig', { cause: signal.reason });
 }
 
+/** A new RSA-2048 private key (e 65537), as magnumclient makes one. */
+async function newRsaKey(): Promise<KeyObject> {
+  return (await generateKeyPairAsync('rsa', { modulusLength: 2048, publicExponent: 0x10001 })).privateKey;
+}
+
 let prepared: Promise<KeyObject> | undefined;
 
 /**
@@ -44,7 +49,7 @@ let prepared: Promise<KeyObject> | undefined;
  * only means that call makes its own.
  */
 export function prepareClientKey(): Promise<string> {
-  const p = (prepared ??= generateKeyPairAsync('rsa', { modulusLength: 2048, publicExponent: 0x10001 }).then((k) => k.privateKey));
+  const p = (prepared ??= newRsaKey());
   p.catch(() => undefined);
   // The public half (SPKI PEM), so a caller can tell which key the next CSR carries.
   return p.then((k) => createPublicKey(k).export({ type: 'spki', format: 'pem' }).toString());
@@ -60,7 +65,7 @@ async function takeKey(): Promise<KeyObject> {
       // made below instead
     }
   }
-  return (await generateKeyPairAsync('rsa', { modulusLength: 2048, publicExponent: 0x10001 })).privateKey;
+  return newRsaKey();
 }
 
 /** An RSA-2048 key (e 65537) and a SHA-256 CSR for CN=admin, O=system:masters, no extensions. */

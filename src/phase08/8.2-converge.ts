@@ -36,7 +36,7 @@ const D039 = 'D-039: the cluster\'s application credential lacks load-balancer_m
  */
 const CREATE_POLL = { initialMs: 10_000, maxMs: 30_000, factor: 1.5, jitter: 0.2 } as const;
 /**
- * When 8.2 makes 8.3's Kubernetes client and RSA key ready (~0.25 CPU-s): this far into a create
+ * When 8.2 makes 8.3's Kubernetes client and RSA key ready (prefetchWorkloadAccess): this far into a create
  * (x polling.intervalScale), half the shortest create the runbook knows (10 minutes), so it is
  * done long before CREATE_COMPLETE yet after the start of the run, the 8.0 checks and the
  * read-only D-011 items, which need the CPU first (in a fleet of 50 runs started together this
@@ -66,7 +66,6 @@ export const step = defineStep<Phase08Services, Observed>({
     // until it stops: the waiter fails fast on consecutive 403s (the D-039 wedge). Once the API LB
     // is found it is read by id, not listed.
     let polls = 0;
-    let prefetched = false;
     const waitStarted = ctx.clock.now();
     let lb: LoadBalancer | undefined;
     let octaviaRefused = false;
@@ -80,11 +79,8 @@ export const step = defineStep<Phase08Services, Observed>({
       poll: async (signal) => {
         const cluster = await os.magnum.getCluster(os.tenant, name, signal);
         // Once a create under way has run PREFETCH_AFTER_MS (not a cluster found complete), 8.3's
-        // Kubernetes client and key are made ready in the idle wait.
-        if (!prefetched && cluster.status === 'CREATE_IN_PROGRESS' && ctx.clock.now() - waitStarted >= PREFETCH_AFTER_MS * ctx.site.site.polling.intervalScale && !ctx.services.kube.workloadKubeconfig) {
-          prefetched = true;
-          prefetchWorkloadAccess();
-        }
+        // Kubernetes client and key are made ready in the idle wait (prefetchWorkloadAccess runs once).
+        if (cluster.status === 'CREATE_IN_PROGRESS' && ctx.clock.now() - waitStarted >= PREFETCH_AFTER_MS * ctx.site.site.polling.intervalScale && !ctx.services.kube.workloadKubeconfig) prefetchWorkloadAccess();
         const ask = cluster.stackId !== undefined && (polls++ % OCTAVIA_EVERY === 0 || octaviaRefused || cluster.status === 'CREATE_COMPLETE');
         if (ask) {
           try {
