@@ -17,6 +17,7 @@ import type { BuiltServices } from './context.js';
 import type { Out } from './output.js';
 import { paint, statusColor } from './output.js';
 import { liveReporter, plainReporter } from './progress.js';
+import { lowerPriorityAfterCreate } from './priority.js';
 
 export interface RunCommandOptions {
   readonly site?: string;
@@ -27,6 +28,8 @@ export interface RunCommandOptions {
   readonly remediate?: boolean;
   /** Leave what a failed run created in place (no teardown of the failing step, no 8.5). */
   readonly keepOnFailure?: boolean;
+  /** Lower the process's CPU priority to this nice value once 8.1 has sent the create (0 or absent: leave it; the CLI's default is 5). */
+  readonly niceAfterCreate?: number;
   readonly runsDir: string;
   readonly clock?: Clock;
   readonly services?: (site: LoadedSite) => BuiltServices;
@@ -99,6 +102,7 @@ export async function runCommand(out: Out, opts: RunCommandOptions): Promise<Run
   const steps = CATALOG.filter((s) => selected.has(s.id));
   const reporter = out.isTTY ? liveReporter(out, steps) : plainReporter(out);
   const off = bus.on((e) => reporter.onEvent(e));
+  const offNice = lowerPriorityAfterCreate(bus, opts.niceAfterCreate ?? 0, clock);
   if (!out.isTTY) out.line(`run directory: ${j.dir}`);
   const built = (opts.services ?? ((s) => buildServices(s, opts.env ?? process.env, clock)))(loaded);
   // After a failed step: the playbooks' detect (always), their remedies (with --remediate). Loaded
@@ -146,6 +150,7 @@ export async function runCommand(out: Out, opts: RunCommandOptions): Promise<Run
       if (bundle) out.line(`Diagnostics: ${bundle.files[1] ?? bundle.files[0] ?? ''}`);
     }
   } finally {
+    offNice();
     off();
     reporter.stop();
     j.close();

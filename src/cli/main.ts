@@ -10,6 +10,7 @@ import { renderPlan } from './cmd-plan.js';
 import { parseTimeScale } from './time-scale.js';
 import { renderRunbook } from './cmd-runbook.js';
 import { parseList, runCommand } from './cmd-run.js';
+import { DEFAULT_NICE_AFTER_CREATE, parseNice } from './priority.js';
 import { runsDir, version } from './context.js';
 import { makeOut } from './output.js';
 
@@ -96,7 +97,9 @@ program
   .option('--resume [runId]', 'continue the latest unfinished run of the site, or the given run')
   .option('--remediate', 'when a step fails and an appendix-A playbook finds its pattern, carry out the remedy (announced first, journaled) and run the step again')
   .option('--keep-on-failure', 'after a failure, leave what the run created in place for debugging (no teardown, no 8.5 delete)')
-  .action(async (o: { site?: string; only?: string; skip?: string; resume?: string | true; remediate?: boolean; keepOnFailure?: boolean }) => {
+  .option('--nice-after-create <n>', 'once 8.1 has sent the create, lower this process\'s CPU priority to nice N (0 keeps it): the rest is waiting on the cloud, and runs still starting on the same host go first', String(DEFAULT_NICE_AFTER_CREATE))
+  .action(async (o: { site?: string; only?: string; skip?: string; resume?: string | true; remediate?: boolean; keepOnFailure?: boolean; niceAfterCreate: string }) => {
+    const niceAfterCreate = parseNice(o.niceAfterCreate);
     const ac = graceful();
     const r = await runCommand(out, {
       ...(o.site ? { site: o.site } : {}),
@@ -105,6 +108,7 @@ program
       ...(o.resume !== undefined ? { resume: o.resume } : {}),
       remediate: o.remediate === true,
       keepOnFailure: o.keepOnFailure === true,
+      niceAfterCreate,
       runsDir: runsDir(program.opts<{ runsDir?: string }>().runsDir),
       signal: ac.signal,
     });
