@@ -201,3 +201,31 @@ test('a bug that escapes every step (an unhandled error event) ends in one line 
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   }
 });
+
+test('zod runs jitless in the CLI: no schema parser is compiled with new Function (src/core/zod-jitless.ts)', () => {
+  const t = tempDir();
+  try {
+    // Counts the functions zod's compiler makes (its fast parsers read `payload`), at exit.
+    const probe = join(t.dir, 'count-compiled.cjs');
+    writeFileSync(probe, [
+      'let n = 0;',
+      'const F = globalThis.Function;',
+      'globalThis.Function = new Proxy(F, { construct(target, args) { if (String(args.at(-1)).includes("payload")) n++; return Reflect.construct(target, args); } });',
+      'process.on("exit", () => process.stderr.write(`\\nzod-compiled ${n}\\n`));',
+    ].join('\n'));
+    const env = { NODE_OPTIONS: `--require ${probe}` };
+    const count = (err: string) => Number((/zod-compiled (\d+)/.exec(err) ?? [])[1] ?? NaN);
+    // The probe does see a compiled parser: zod as a library, with its default.
+    const control = spawnSync(process.execPath, ['-e', 'const { z } = require("zod"); z.object({ a: z.string(), b: z.number() }).parse({ a: "x", b: 1 });'], { cwd: REPO_ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
+    assert.ok(count(control.stderr) > 0, `control: zod compiles by default: ${control.stderr}`);
+    // The CLI parses the site file (one large object schema) and the journal's records.
+    const plan = cli(['plan', '--site', EXAMPLE_SITE], env);
+    assert.equal(plan.code, 0, plan.err);
+    const run = cli(['run', '--site', EXAMPLE_SITE, '--runs-dir', join(t.dir, 'runs'), '--only', 'D-011.8'], env);
+    assert.equal(run.code, 0, run.err);
+    assert.equal(count(plan.err), 0, plan.err);
+    assert.equal(count(run.err), 0, run.err);
+  } finally {
+    t.cleanup();
+  }
+});

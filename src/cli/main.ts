@@ -1,5 +1,7 @@
 // capi-gate's command line: the only place that reads argv, prints and exits.
 
+// First: before any module defines a zod schema (see zod-jitless.ts).
+import '../core/zod-jitless.js';
 import { Command, CommanderError, Option } from 'commander';
 import { realClock } from '../core/clock.js';
 import { CapiGateError, formatError, toCapiGateError } from '../core/errors.js';
