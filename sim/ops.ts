@@ -14,6 +14,7 @@ export const opSchema = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('image-delete'), image: z.string().optional() }),
   z.strictObject({ op: z.literal('image-unset-property'), image: z.string().optional(), property: z.string() }),
   z.strictObject({ op: z.literal('image-set-property'), image: z.string().optional(), property: z.string(), value: z.string() }),
+  z.strictObject({ op: z.literal('image-hide'), image: z.string().optional(), hidden: z.boolean() }),
   z.strictObject({ op: z.literal('server-stop'), server: z.string().optional() }),
   z.strictObject({
     op: z.literal('lb-set-status'),
@@ -66,6 +67,12 @@ export function applyOp(ctx: SimContext, site: Site, ids: Identities, driver: Ca
       const img = image(op.image);
       img.props[op.property] = op.value;
       return `image ${img.id}: ${op.property}=${op.value}`;
+    }
+    case 'image-hide': {
+      // `openstack image set --hidden|--unhidden`: Glance leaves hidden images out of its listings.
+      const img = image(op.image);
+      img.osHidden = op.hidden;
+      return `image ${img.id}: os_hidden=${String(op.hidden)}`;
     }
     case 'server-stop': {
       const name = op.server ?? site.mgmtVm.name;

@@ -135,3 +135,23 @@ test('D-042: health_status UNHEALTHY on a working cluster is waited for (deadlin
     t.cleanup();
   }
 });
+
+test('an image of the site\'s name that is hidden (os_hidden) fails 8.0 with the unhide command; no second image is seeded', async () => {
+  const t = tempDir();
+  const sim = await startSimProcess(join(t.dir, 'sim'), ['--time-scale', '0.01']);
+  try {
+    const op = await fetch(`${sim.control}/_sim/ops`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ op: 'image-hide', hidden: true }) });
+    assert.equal(op.status, 200, await op.text());
+    const images = async () => (await sim.state())['glance'] as { images: { id: string; name: string; os_hidden: boolean }[] };
+    const [hidden] = (await images()).images;
+    assert.equal(hidden?.os_hidden, true);
+    const r = run(sim, join(t.dir, 'runs'), ['--only', '8.0']);
+    assert.equal(r.code, 3, r.out);
+    assert.match(r.out, new RegExp(`8\\.0\\.stage-and-verify FAIL.*image 'ubuntu-jammy-kube-v1\\.34\\.8' exists but is hidden \\(os_hidden=true\\): ${hidden!.id} active`));
+    assert.match(r.out, new RegExp(`openstack image set --unhidden ${hidden!.id}`));
+    assert.deepEqual((await images()).images.map((i) => i.id), [hidden!.id], 'nothing seeded');
+  } finally {
+    await sim.stop();
+    t.cleanup();
+  }
+});

@@ -43,10 +43,23 @@ test('no image is undefined; two images with the name is a precondition error', 
   const { cloud, admin } = sessions();
   const pool = cloud.agent.get(GLANCE);
   pool.intercept({ path: '/v2/images', method: 'GET', query: { name: 'x' } }).reply(200, { images: [] });
+  pool.intercept({ path: '/v2/images', method: 'GET', query: { name: 'x', os_hidden: 'true' } }).reply(200, { images: [] });
   pool.intercept({ path: '/v2/images', method: 'GET', query: { name: 'y' } }).reply(200, { images: [{ ...IMAGE, name: 'y' }, { ...IMAGE, id: 'other', name: 'y' }] });
   assert.equal(await findImageByName(admin, 'x', signal), undefined);
+  assert.deepEqual(cloud.calls(GLANCE).map((c) => c.searchParams), [{ name: 'x' }, { name: 'x', os_hidden: 'true' }], 'absent: the hidden images of the name are asked for too');
   const e = await rejection(findImageByName(admin, 'y', signal));
   assert.ok(isCapiGateError(e, 'CAPI_GATE_PRECONDITION'));
+});
+
+test('an image of the name that is only there hidden (os_hidden) is a precondition error, not an absent image', async () => {
+  const { cloud, admin } = sessions();
+  const pool = cloud.agent.get(GLANCE);
+  pool.intercept({ path: '/v2/images', method: 'GET', query: { name: IMAGE.name } }).reply(200, { images: [] });
+  pool.intercept({ path: '/v2/images', method: 'GET', query: { name: IMAGE.name, os_hidden: 'true' } }).reply(200, { images: [{ ...IMAGE, os_hidden: true }] });
+  const e = await rejection(findImageByName(admin, IMAGE.name, signal));
+  if (!isCapiGateError(e, 'CAPI_GATE_PRECONDITION')) assert.fail(`not a precondition error: ${String(e)}`);
+  assert.match(e.message, new RegExp(`image '${IMAGE.name}' exists but is hidden \\(os_hidden=true\\): ${IMAGE.id} active`));
+  assert.match(e.hint ?? '', new RegExp(`openstack image set --unhidden ${IMAGE.id}`));
 });
 
 test('create posts flat properties and reads the import-methods header', async () => {

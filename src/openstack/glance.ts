@@ -74,13 +74,13 @@ export async function getImage(s: AnySession, id: string, signal: AbortSignal): 
   return res.data;
 }
 
-/** Every image with exactly this name (follows `next` pages). */
-export async function listImagesByName(s: AnySession, name: string, signal: AbortSignal): Promise<Image[]> {
+/** Every image with exactly this name (follows `next` pages); with `hidden`, only the hidden ones (os_hidden=true), which Glance otherwise leaves out. */
+export async function listImagesByName(s: AnySession, name: string, signal: AbortSignal, hidden = false): Promise<Image[]> {
   const out: Image[] = [];
   let marker: string | undefined;
   for (let page = 0; page < 100; page++) {
     const res = await s.requestJson(
-      { service: 'image', method: 'GET', path: '/images', query: { name, marker }, operation: 'find image by name', signal },
+      { service: 'image', method: 'GET', path: '/images', query: { name, ...(hidden ? { os_hidden: 'true' } : {}), marker }, operation: hidden ? 'find hidden image by name' : 'find image by name', signal },
       imagesSchema,
     );
     out.push(...res.data.images.filter((i) => i.name === name));
@@ -91,7 +91,13 @@ export async function listImagesByName(s: AnySession, name: string, signal: Abor
   return out;
 }
 
-/** The one image with this name; undefined when none; CAPI_GATE_PRECONDITION when ambiguous (Magnum would 409). */
+/**
+ * The one image with this name; undefined when none. CAPI_GATE_PRECONDITION when ambiguous (Magnum
+ * would 409), or when the only images of the name are hidden: Glance leaves os_hidden images out
+ * of every listing (`openstack image show` asks for them next, api-notes 1.3), so Magnum, which
+ * looks an image up by listing its name, cannot see one, and seeding another (8.0.stage-and-verify)
+ * would make the name ambiguous the day it is unhidden.
+ */
 export async function findImageByName(s: AnySession, name: string, signal: AbortSignal): Promise<Image | undefined> {
   const images = await listImagesByName(s, name, signal);
   if (images.length > 1) {
@@ -99,7 +105,14 @@ export async function findImageByName(s: AnySession, name: string, signal: Abort
       hint: 'Magnum refuses an ambiguous image name (409): delete the extra images.',
     });
   }
-  return images[0];
+  if (images[0]) return images[0];
+  const hidden = await listImagesByName(s, name, signal, true);
+  if (hidden.length > 0) {
+    throw new CapiGateError('CAPI_GATE_PRECONDITION', `image '${name}' exists but is hidden (os_hidden=true): ${hidden.map((i) => `${i.id} ${i.status}`).join(', ')}`, {
+      hint: `Glance leaves hidden images out of listings, so Magnum cannot find it by name, and a second image of the name would be ambiguous. Unhide it (openstack image set --unhidden ${hidden[0]!.id}) or delete it, then run again.`,
+    });
+  }
+  return undefined;
 }
 
 /** POST /v2/images (201, status queued). Never replayed: look the image up by name instead. */

@@ -1,7 +1,8 @@
 // 8.0 stage-and-verify against the REAL Glance (Debian Zed, scripts/real-openstack.sh) and the
 // real Keystone: the image is downloaded from the CDN stand-in with the curl-style UA, verified,
 // created public with its properties, staged with glance-direct, imported and polled to active.
-// Glance's own sha512 of what it stored (os_hash_value) must equal the manifest's.
+// Glance's own sha512 of what it stored (os_hash_value) must equal the manifest's. Then hidden
+// (os_hidden), the image is named as hidden, not seeded a second time.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -68,6 +69,27 @@ test('real Glance: an absent image is seeded by glance-direct, active, public, w
     const seen = await o.glance.findImageByName(o.tenant, name, new AbortController().signal);
     assert.equal(seen?.id, img.id);
     assert.ok(h.cdn.requests.every((q) => /^curl\//.test(q.userAgent)));
+    // Hidden (`openstack image set --hidden`), real Glance leaves it out of the name listing:
+    // capi-gate must say so, not take the image for absent and seed a second one of the name.
+    const hide = (hidden: boolean) => o.admin.request({
+      service: 'image', method: 'PATCH', path: `/images/${img.id}`, operation: 'hide test image', signal: new AbortController().signal,
+      headers: { 'Content-Type': 'application/openstack-images-v2.1-json-patch' }, body: JSON.stringify([{ op: 'replace', path: '/os_hidden', value: hidden }]),
+    });
+    await hide(true);
+    await assert.rejects(o.glance.findImageByName(o.admin, name, new AbortController().signal), (e: unknown) => e instanceof Error && 'code' in e && e.code === 'CAPI_GATE_PRECONDITION' && e.message.includes(`image '${name}' exists but is hidden (os_hidden=true): ${img.id} active`));
+    const again = await runGateSteps(site, [stage], servicesWith(createHostServices(site, env), { openstack }));
+    try {
+      const r = again.rec('8.0.stage-and-verify');
+      assert.equal(r.status, 'FAIL', r.summary);
+      assert.match(r.summary, /exists but is hidden/);
+      assert.match(r.hint ?? '', new RegExp(`openstack image set --unhidden ${img.id}`));
+    } finally {
+      again.cleanup();
+    }
+    const named = await o.admin.request({ service: 'image', method: 'GET', path: '/images', query: { name }, operation: 'list (raw)', signal: new AbortController().signal });
+    assert.deepEqual((JSON.parse(named.body.toString('utf8')) as { images: unknown[] }).images, [], 'no second image of the name was seeded');
+    await hide(false);
+    assert.equal((await o.glance.findImageByName(o.admin, name, new AbortController().signal))?.id, img.id, 'unhidden, it is found again');
     await o.admin.request({ service: 'image', method: 'DELETE', path: `/images/${img.id}`, operation: 'delete test image', signal: new AbortController().signal });
   } finally {
     if (os) await (await os).close();
