@@ -49,6 +49,16 @@ test('the priority drops once, when 8.1 ends, and the run says so', () => {
   assert.equal(seen.length, 1);
 });
 
+test('after a failed 8.1 it says what follows (teardown), not that a create is out', () => {
+  const bus = new EventBus();
+  const seen = logs(bus);
+  const c = fake();
+  lowerPriorityAfterCreate(bus, 5, realClock, c);
+  bus.emit({ ...stepEnd('8.1'), status: 'FAIL' } as RunEvent);
+  assert.deepEqual(c.sets, [5]);
+  assert.match(seen.join('\n'), /^8\.1 info 8\.1 ended FAIL; from here the run is teardown and waits: CPU priority lowered to nice 5/);
+});
+
 test('never raises a priority: a run started lower stays where it is; 0 leaves it alone', () => {
   for (const [start, nice] of [[10, 5], [5, 5], [0, 0]] as const) {
     const bus = new EventBus();

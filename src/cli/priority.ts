@@ -50,7 +50,8 @@ export function lowerPriorityAfterCreate(bus: EventBus, nice: number, clock: Pic
       const current = control.get();
       if (current >= nice) return;
       control.set(nice);
-      message = `the create is out; from here the run waits on the cloud: CPU priority lowered to nice ${nice} (runs still starting on this host go first; --nice-after-create 0 keeps it)`;
+      const what = e.status === 'PASS' ? 'the create is out; from here the run waits on the cloud' : `8.1 ended ${e.status}; from here the run is teardown and waits`;
+      message = `${what}: CPU priority lowered to nice ${nice} (runs still starting on this host go first; --nice-after-create 0 keeps it)`;
     } catch (err) {
       message = `could not lower the CPU priority to nice ${nice} (${err instanceof Error ? err.message : String(err)}); the run goes on at its priority`;
     }
