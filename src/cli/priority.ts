@@ -11,9 +11,7 @@ import { getPriority, setPriority } from 'node:os';
 import type { Clock } from '../core/clock.js';
 import { CapiGateError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
-
-/** The step that sends the create. */
-export const CREATE_STEP = '8.1';
+import { CREATE_STEP } from '../phase08/index.js';
 /** Default of `run --nice-after-create`: a third of a default process's CPU share under Linux's scheduler. */
 export const DEFAULT_NICE_AFTER_CREATE = 5;
 
@@ -50,7 +48,7 @@ export function lowerPriorityAfterCreate(bus: EventBus, nice: number, clock: Pic
       const current = control.get();
       if (current >= nice) return;
       control.set(nice);
-      const what = e.status === 'PASS' ? 'the create is out; from here the run waits on the cloud' : `8.1 ended ${e.status}; from here the run is teardown and waits`;
+      const what = e.status === 'PASS' ? 'the create is out; from here the run waits on the cloud' : `${CREATE_STEP} ended ${e.status}; from here the run is teardown and waits`;
       message = `${what}: CPU priority lowered to nice ${nice} (runs still starting on this host go first; --nice-after-create 0 keeps it)`;
     } catch (err) {
       message = `could not lower the CPU priority to nice ${nice} (${err instanceof Error ? err.message : String(err)}); the run goes on at its priority`;

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { EXAMPLE_SITE } from '../../test/helpers.js';
 import { ensureRealOpenStack, need, realTestOptions } from '../../test/real/real-openstack.js';
 import { startHostSims } from '../../sim/hosts/index.js';
+import { isCapiGateError } from '../core/errors.js';
 import { createHostServices } from '../hosts/index.js';
 import { connectOpenStack } from '../openstack/index.js';
 import type { OpenStack } from '../openstack/index.js';
@@ -76,7 +77,7 @@ test('real Glance: an absent image is seeded by glance-direct, active, public, w
       headers: { 'Content-Type': 'application/openstack-images-v2.1-json-patch' }, body: JSON.stringify([{ op: 'replace', path: '/os_hidden', value: hidden }]),
     });
     await hide(true);
-    await assert.rejects(o.glance.findImageByName(o.admin, name, new AbortController().signal), (e: unknown) => e instanceof Error && 'code' in e && e.code === 'CAPI_GATE_PRECONDITION' && e.message.includes(`image '${name}' exists but is hidden (os_hidden=true): ${img.id} active`));
+    await assert.rejects(o.glance.findImageByName(o.admin, name, new AbortController().signal), (e: unknown) => isCapiGateError(e, 'CAPI_GATE_PRECONDITION') && e.message.includes(`image '${name}' exists but is hidden (os_hidden=true): ${img.id} active`));
     const again = await runGateSteps(site, [stage], servicesWith(createHostServices(site, env), { openstack }));
     try {
       const r = again.rec('8.0.stage-and-verify');
