@@ -14,26 +14,29 @@ const ESC = String.fromCharCode(27);
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function tmux(...args: string[]): string {
-  return execFileSync('tmux', args, { encoding: 'utf8' });
+// Each session gets its own tmux server (-L): killing the last session of a shared server
+// makes it exit, and a new-session that reaches it while it is going fails with
+// "server exited unexpectedly" (seen once in CI).
+function tmux(socket: string, ...args: string[]): string {
+  return execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
 }
 
 async function screenWhileWaiting(session: string, noColor: boolean, simDir: string, runs: string, clouds: string): Promise<{ plain: string; escaped: string }> {
   const env = [`OS_CLIENT_CONFIG_FILE=${clouds}`, 'TERM=xterm-256color', ...(noColor ? ['NO_COLOR=1'] : [])].join(' ');
   // CI is unset inside the pane: under CI capi-gate prints plain lines on purpose.
   const cmd = `env -u CI ${env} ${process.execPath} ${BIN} run --site ${join(simDir, 'site.yaml')} --runs-dir ${runs} --only 8.0.prereqs,8.0.image,8.0.template,8.1,8.2; sleep 30`;
-  tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '40', cmd);
+  tmux(session, 'new-session', '-d', '-s', session, '-x', '160', '-y', '40', cmd);
   try {
     for (let i = 0; i < 120; i++) {
       await sleep(250);
-      const plain = tmux('capture-pane', '-p', '-t', session);
+      const plain = tmux(session, 'capture-pane', '-p', '-t', session);
       if (/waiting for cluster capi-test-1 to CREATE_COMPLETE/.test(plain)) {
-        return { plain, escaped: tmux('capture-pane', '-p', '-e', '-t', session) };
+        return { plain, escaped: tmux(session, 'capture-pane', '-p', '-e', '-t', session) };
       }
     }
-    throw new Error(`never saw the wait:\n${tmux('capture-pane', '-p', '-t', session)}`);
+    throw new Error(`never saw the wait:\n${tmux(session, 'capture-pane', '-p', '-t', session)}`);
   } finally {
-    spawnSync('tmux', ['kill-session', '-t', session]);
+    spawnSync('tmux', ['-L', session, 'kill-server']);
   }
 }
 
