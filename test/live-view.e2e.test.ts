@@ -14,29 +14,29 @@ const ESC = String.fromCharCode(27);
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-// Each session gets its own tmux server (-L): killing the last session of a shared server
-// makes it exit, and a new-session that reaches it while it is going fails with
-// "server exited unexpectedly" (seen once in CI).
+// Each session gets its own tmux server (-S, a socket in the test's temp dir): killing the
+// last session of a shared server makes it exit, and a new-session that reaches it while it
+// is going fails with "server exited unexpectedly" (seen once in CI).
 function tmux(socket: string, ...args: string[]): string {
-  return execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+  return execFileSync('tmux', ['-S', socket, ...args], { encoding: 'utf8' });
 }
 
-async function screenWhileWaiting(session: string, noColor: boolean, simDir: string, runs: string, clouds: string): Promise<{ plain: string; escaped: string }> {
+async function screenWhileWaiting(session: string, socket: string, noColor: boolean, simDir: string, runs: string, clouds: string): Promise<{ plain: string; escaped: string }> {
   const env = [`OS_CLIENT_CONFIG_FILE=${clouds}`, 'TERM=xterm-256color', ...(noColor ? ['NO_COLOR=1'] : [])].join(' ');
   // CI is unset inside the pane: under CI capi-gate prints plain lines on purpose.
   const cmd = `env -u CI ${env} ${process.execPath} ${BIN} run --site ${join(simDir, 'site.yaml')} --runs-dir ${runs} --only 8.0.prereqs,8.0.image,8.0.template,8.1,8.2; sleep 30`;
-  tmux(session, 'new-session', '-d', '-s', session, '-x', '160', '-y', '40', cmd);
+  tmux(socket, 'new-session', '-d', '-s', session, '-x', '160', '-y', '40', cmd);
   try {
     for (let i = 0; i < 120; i++) {
       await sleep(250);
-      const plain = tmux(session, 'capture-pane', '-p', '-t', session);
+      const plain = tmux(socket, 'capture-pane', '-p', '-t', session);
       if (/waiting for cluster capi-test-1 to CREATE_COMPLETE/.test(plain)) {
-        return { plain, escaped: tmux(session, 'capture-pane', '-p', '-e', '-t', session) };
+        return { plain, escaped: tmux(socket, 'capture-pane', '-p', '-e', '-t', session) };
       }
     }
-    throw new Error(`never saw the wait:\n${tmux(session, 'capture-pane', '-p', '-t', session)}`);
+    throw new Error(`never saw the wait:\n${tmux(socket, 'capture-pane', '-p', '-t', session)}`);
   } finally {
-    spawnSync('tmux', ['-L', session, 'kill-server']);
+    spawnSync('tmux', ['-S', socket, 'kill-server']);
   }
 }
 
@@ -46,14 +46,14 @@ test('on a TTY the live view shows the step tree and the wait (what, state, elap
   const sim = await startSimProcess(join(dir.dir, 'sim'), ['--time-scale', '0.05']);
   try {
     const clouds = join(sim.dir, 'clouds.yaml');
-    const colored = await screenWhileWaiting(`cg-live-${process.pid}-a`, false, sim.dir, join(dir.dir, 'runs-a'), clouds);
+    const colored = await screenWhileWaiting(`cg-live-${process.pid}-a`, join(dir.dir, 'tmux-a'), false, sim.dir, join(dir.dir, 'runs-a'), clouds);
     assert.match(colored.plain, /PASS\s+M?\s*8\.1\s/, 'finished steps show their status in the tree');
     assert.match(colored.plain, /running\s+8\.2\s/, 'the running step is marked');
     assert.match(colored.plain, /waiting for cluster capi-test-1 to CREATE_COMPLETE: CREATE_IN_PROGRESS\s+\S+ \/ \d+m\d\ds\s+poll \d+/, 'what, state, elapsed / deadline');
     assert.match(colored.escaped, COLOR, 'colour on a TTY');
     assert.doesNotMatch(colored.plain, /^\d\d:\d\d:\d\d /m, 'not the plain timestamped lines');
 
-    const mono = await screenWhileWaiting(`cg-live-${process.pid}-b`, true, sim.dir, join(dir.dir, 'runs-b'), clouds);
+    const mono = await screenWhileWaiting(`cg-live-${process.pid}-b`, join(dir.dir, 'tmux-b'), true, sim.dir, join(dir.dir, 'runs-b'), clouds);
     assert.match(mono.plain, /waiting for cluster capi-test-1/);
     assert.doesNotMatch(mono.escaped, COLOR, 'NO_COLOR: no colour codes');
   } finally {
