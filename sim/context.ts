@@ -64,6 +64,12 @@ export interface SimContext {
    * Ready) or `cosmetic-unhealthy` (the pre-1.4.0 driver of D-042: UNHEALTHY on a working cluster).
    */
   readonly driverHealth: DriverHealth;
+  /**
+   * The deployment's cap on a list page (Neutron's and Octavia's pagination_max_limit, Nova's and
+   * Magnum's [api] max_limit; Glance's api_limit_max); undefined: a list is one page unless the
+   * client sends `limit`.
+   */
+  readonly pageSize?: number | undefined;
   /** Catalog service ids, stable for the life of the simulator. */
   readonly serviceIds: Record<ApiService, string>;
   readonly names: { readonly adminUser: string; readonly tenantUser: string; readonly externalSubnetCidr: string; readonly workloadCidr: string; readonly mgmtVmName: string };

@@ -127,7 +127,9 @@ export function createGlance(ctx: SimContext): (req: SimRequest) => Promise<Repl
       if (idx < 0) fail('glance', 400, `marker not found: ${marker}`);
       images = images.slice(idx + 1);
     }
-    const limit = Number(q.get('limit') ?? '0');
+    // Glance caps a page at api_limit_max (the simulator's page size, when it has one).
+    const asked = Number(q.get('limit') ?? '0');
+    const limit = ctx.pageSize !== undefined ? Math.min(asked > 0 ? asked : Infinity, ctx.pageSize) : asked;
     const body: Record<string, unknown> = { first: `/v2/images${q.toString() ? `?${q.toString()}` : ''}`, schema: '/v2/schemas/images' };
     if (limit > 0 && images.length > limit) {
       images = images.slice(0, limit);

@@ -68,6 +68,8 @@ export interface SimOptions {
   durations?: Partial<Durations>;
   /** Seed the kube image (default true; a scenario may turn it off). */
   image?: boolean;
+  /** Cap every list page at this many items (default: the scenario's, else none). */
+  pageSize?: number;
 }
 
 export interface PasswordCredentials extends Credential {
@@ -174,6 +176,7 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
       durations: { ...DEFAULT_DURATIONS, ...(kubeScenario?.octavia.failoverMs ? { failover: kubeScenario.octavia.failoverMs } : {}), ...opts.durations },
       octaviaRbac: opts.octaviaRbac ?? scenario?.octaviaRbac ?? 'legacy',
       driverHealth: scenario?.driverHealth ?? 'coherent',
+      pageSize: opts.pageSize ?? scenario?.pageSize,
       serviceIds: Object.fromEntries(SERVICES.map((s) => [s, rng.hex(32)])) as Record<ApiService, string>,
       names: { adminUser: ADMIN_USER, tenantUser: TENANT_USER, externalSubnetCidr: EXTERNAL_CIDR, workloadCidr: site.workloadCidr, mgmtVmName: site.mgmtVm.name },
     };

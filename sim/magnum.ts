@@ -12,6 +12,7 @@ import { findImage } from './glance.js';
 import type { Reply, SimRequest } from './http.js';
 import { HttpError, Router, dispatch, fail, noContent, objectBody, ok } from './http.js';
 import { findFlavor } from './nova.js';
+import { page } from './paging.js';
 import type { Cluster, Template } from './state.js';
 import { magnumTime } from './timefmt.js';
 
@@ -226,7 +227,8 @@ export function createMagnum(ctx: SimContext, driver: CapiHelmDriver): (req: Sim
     }))
     .on('GET', /^\/v1\/clustertemplates(?:\/detail)?$/, (req) => {
       const a = requireAuth(ctx, req);
-      return ok({ clustertemplates: [...w.templates.values()].filter((t) => visibleTemplate(a, t)).map(renderTemplate) });
+      const p = page(req, [...w.templates.values()].filter((t) => visibleTemplate(a, t)), { style: 'magnum', key: 'clustertemplates', cap: ctx.pageSize, path: req.path, id: (t) => t.uuid });
+      return ok({ clustertemplates: p.items.map(renderTemplate), ...p.fields });
     })
     .on('POST', /^\/v1\/clustertemplates$/, createTemplate)
     .on('GET', /^\/v1\/clustertemplates\/([^/]+)$/, (req, [ref]) => ok(renderTemplate(findTemplate(requireAuth(ctx, req), ref ?? ''))))
@@ -243,8 +245,9 @@ export function createMagnum(ctx: SimContext, driver: CapiHelmDriver): (req: Sim
     .on('GET', /^\/v1\/clusters(?:\/detail)?$/, (req) => {
       const a = requireAuth(ctx, req);
       const detail = req.path.endsWith('/detail');
-      const list = [...w.clusters.values()].filter((c) => visibleCluster(a, c)).map((c) => renderCluster(c, version));
-      return ok({ clusters: detail ? list : list.map((o) => Object.fromEntries(LIST_FIELDS.filter((k) => k in o).map((k) => [k, o[k]]))) });
+      const p = page(req, [...w.clusters.values()].filter((c) => visibleCluster(a, c)), { style: 'magnum', key: 'clusters', cap: ctx.pageSize, path: req.path, id: (c) => c.uuid });
+      const list = p.items.map((c) => renderCluster(c, version));
+      return ok({ clusters: detail ? list : list.map((o) => Object.fromEntries(LIST_FIELDS.filter((k) => k in o).map((k) => [k, o[k]]))), ...p.fields });
     })
     .on('POST', /^\/v1\/clusters$/, (req) => createCluster(req, version))
     .on('GET', /^\/v1\/clusters\/([^/]+)$/, (req, [ref]) => ok(renderCluster(findCluster(requireAuth(ctx, req), ref ?? ''), version)))
@@ -309,7 +312,10 @@ export function createMagnum(ctx: SimContext, driver: CapiHelmDriver): (req: Sim
     }
     const headers = versionHeaders(n.version);
     try {
-      const reply = await dispatch(router(n.version), req);
+      // pecan takes a collection with a trailing slash as the collection (magnumclient's paged
+      // list asks for /v1/clustertemplates/?limit=N).
+      const path = req.path.length > 1 && req.path.endsWith('/') ? req.path.slice(0, -1) : req.path;
+      const reply = await dispatch(router(n.version), path === req.path ? req : { ...req, path });
       return { ...reply, headers: { ...headers, ...reply.headers } };
     } catch (err) {
       if (err instanceof HttpError) throw new HttpError({ ...err.reply, headers: { ...headers, ...err.reply.headers } });

@@ -9,6 +9,7 @@ import type { SimContext } from './context.js';
 import type { Reply, SimRequest } from './http.js';
 import { Router, dispatch, fail, noContent, objectBody, ok } from './http.js';
 import { parseCidr, intToIp } from './loopback.js';
+import { page } from './paging.js';
 import type { FloatingIp, Network, Port, Router as NRouter, SecurityGroup, Subnet, World } from './state.js';
 import { zTime } from './timefmt.js';
 
@@ -323,8 +324,9 @@ export function createNeutron(ctx: SimContext, ops: NeutronOps): (req: SimReques
       const kind = k as Kind;
       const fields = req.query.getAll('fields');
       const list = all(kind).filter((x) => visible(a, x.projectId)).map((x) => x.render()).filter((o) => matches(o, req.query));
-      const shaped = fields.length ? list.map((o) => Object.fromEntries(fields.map((f) => [f, o[f]]))) : list;
-      return ok({ [LIST_KEY[kind]]: shaped });
+      const p = page(req, list, { style: 'neutron', key: LIST_KEY[kind], cap: ctx.pageSize, path: req.path, id: (o) => String(o['id']) });
+      const shaped = fields.length ? p.items.map((o) => Object.fromEntries(fields.map((f) => [f, o[f]]))) : p.items;
+      return ok({ [LIST_KEY[kind]]: shaped, ...p.fields });
     })
     .on('GET', new RegExp(`^/v2\\.0/${kindRe}/([^/]+)$`), (req, [k, id]) => {
       const a = requireAuth(ctx, req);

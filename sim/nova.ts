@@ -7,6 +7,7 @@ import { requireAuth } from './auth.js';
 import type { SimContext } from './context.js';
 import type { Reply, SimRequest } from './http.js';
 import { Router, dispatch, fail, noContent, objectBody, ok } from './http.js';
+import { page } from './paging.js';
 import { isUuid } from './rand.js';
 import type { Flavor, Keypair, Server } from './state.js';
 import { novaMicros, zTime } from './timefmt.js';
@@ -79,7 +80,8 @@ export function createNova(ctx: SimContext): (req: SimRequest) => Promise<Reply>
     const status = req.query.get('status');
     if (status) list = list.filter((s) => s.status === status.toUpperCase());
     list.sort((x, y) => y.createdAt - x.createdAt);
-    return ok({ servers: list.map((s) => (detail ? renderServer(s, a) : { id: s.id, name: s.name, links: renderServer(s, a)['links'] })) });
+    const p = page(req, list, { style: 'nova', key: 'servers', cap: ctx.pageSize, path: req.path, id: (s) => s.id });
+    return ok({ servers: p.items.map((s) => (detail ? renderServer(s, a) : { id: s.id, name: s.name, links: renderServer(s, a)['links'] })), ...p.fields });
   };
 
   const getServer = (req: SimRequest, id: string): { a: Auth; s: Server } => {
@@ -156,13 +158,16 @@ export function createNova(ctx: SimContext): (req: SimRequest) => Promise<Reply>
       return noContent();
     })
     .on('POST', /^\/v2\.1\/servers\/([^/]+)\/action$/, action)
-    .on('GET', /^\/v2\.1\/flavors$/, (req) => {
+    .on('GET', /^\/v2\.1\/flavors(\/detail)?$/, (req, [detail]) => {
       requireAuth(ctx, req);
-      return ok({ flavors: [...w.flavors.values()].map((f) => ({ id: f.id, name: f.name, links: renderFlavor(ctx, f)['links'] })) });
+      const p = page(req, [...w.flavors.values()], { style: 'nova', key: 'flavors', cap: ctx.pageSize, path: req.path, id: (f) => f.id });
+      return ok({ flavors: p.items.map((f) => (detail ? renderFlavor(ctx, f) : { id: f.id, name: f.name, links: renderFlavor(ctx, f)['links'] })), ...p.fields });
     })
-    .on('GET', /^\/v2\.1\/flavors\/detail$/, (req) => {
+    // The flavors have no extra specs; the openstack CLI asks for them when listing flavors.
+    .on('GET', /^\/v2\.1\/flavors\/([^/]+)\/os-extra_specs$/, (req, [id]) => {
       requireAuth(ctx, req);
-      return ok({ flavors: [...w.flavors.values()].map((f) => renderFlavor(ctx, f)) });
+      if (!w.flavors.has(id ?? '')) fail('nova', 404, `Flavor ${id ?? ''} could not be found.`);
+      return ok({ extra_specs: {} });
     })
     .on('GET', /^\/v2\.1\/flavors\/([^/]+)$/, (req, [id]) => {
       requireAuth(ctx, req);

@@ -9,6 +9,7 @@ import type { OctaviaRbac, SimContext } from './context.js';
 import type { Reply, SimRequest } from './http.js';
 import { Router, dispatch, fail, noContent, objectBody, ok } from './http.js';
 import type { NeutronOps } from './neutron.js';
+import { page } from './paging.js';
 import { isUuid } from './rand.js';
 import type { Amphora, LoadBalancer, Subnet } from './state.js';
 import { octaviaTime } from './timefmt.js';
@@ -156,16 +157,18 @@ export function createOctavia(ctx: SimContext, ops: OctaviaOps): (req: SimReques
     return { a, lb };
   };
 
-  const filterList = <T>(items: Record<string, unknown>[], q: URLSearchParams, key: string): Reply => {
+  const filterList = <T>(req: SimRequest, items: Record<string, unknown>[], key: string): Reply => {
+    const q = req.query;
     let list = items;
     for (const k of new Set(q.keys())) {
       if (['fields', 'limit', 'marker', 'page_reverse', 'sort'].includes(k)) continue;
       const v = q.getAll(k);
       list = list.filter((o) => v.includes(typeof o[k] === 'boolean' ? String(o[k]) : String(o[k] ?? '')) || v.map((x) => x.toLowerCase()).includes(String(o[k]).toLowerCase()));
     }
+    const p = page(req, list, { style: 'octavia', key, cap: ctx.pageSize, path: req.path, id: (o) => String(o['id']) });
     const fields = q.getAll('fields').flatMap((f) => f.split(','));
-    const shaped = fields.length ? list.map((o) => Object.fromEntries(fields.map((f) => [f, o[f]]))) : list;
-    return ok({ [key]: shaped as T[], [`${key}_links`]: [] });
+    const shaped = fields.length ? p.items.map((o) => Object.fromEntries(fields.map((f) => [f, o[f]]))) : p.items;
+    return ok({ [key]: shaped as T[], ...p.fields });
   };
 
   const router = new Router()
@@ -174,7 +177,7 @@ export function createOctavia(ctx: SimContext, ops: OctaviaOps): (req: SimReques
       const admin = isLbAdmin(a) || a.roles.has('load-balancer_global_observer');
       if (!admin && !canRead(a, ctx.octaviaRbac)) forbid();
       const items = [...w.loadBalancers.values()].filter((lb) => admin || lb.projectId === a.projectId).map(renderLb);
-      return filterList(items, req.query, 'loadbalancers');
+      return filterList(req, items, 'loadbalancers');
     })
     .on('POST', /^\/lbaas\/loadbalancers$/, (req) => {
       const a = requireAuth(ctx, req);
@@ -237,7 +240,7 @@ export function createOctavia(ctx: SimContext, ops: OctaviaOps): (req: SimReques
     .on('GET', /^\/octavia\/amphorae$/, (req) => {
       const a = requireAuth(ctx, req);
       if (!isLbAdmin(a)) forbid();
-      return filterList([...w.amphorae.values()].map(renderAmphora), req.query, 'amphorae');
+      return filterList(req, [...w.amphorae.values()].map(renderAmphora), 'amphorae');
     })
     .on('GET', /^\/octavia\/amphorae\/([^/]+)$/, (req, [id]) => {
       const a = requireAuth(ctx, req);
@@ -265,8 +268,10 @@ export function createOctavia(ctx: SimContext, ops: OctaviaOps): (req: SimReques
         ],
       }));
     }
-    const m = /^\/v2(?:\.0)?(\/.*)$/.exec(req.path);
+    const m = /^(\/v2(?:\.0)?)(\/.*)$/.exec(req.path);
     if (!m) fail('octavia', 404, `The resource could not be found.`);
-    return dispatch(router, { ...req, path: m[1] ?? '/' });
+    // The handlers see the path under the version, and a base that ends with the version the
+    // client used (/v2 or /v2.0), so a next link points where the client asked.
+    return dispatch(router, { ...req, path: m[2] ?? '/', base: `${req.base}${m[1] ?? ''}` });
   };
 }

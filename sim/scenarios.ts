@@ -21,6 +21,8 @@ export const scenarioSchema = z.strictObject({
   driverHealth: z.enum(['coherent', 'cosmetic-unhealthy']).optional(),
   /** Omit the seeded image (a fresh deploy: 8.0 must stage-and-verify it). */
   image: z.boolean().optional(),
+  /** Cap every list at this many items a page, as a deployment's pagination_max_limit / max_limit does. */
+  pageSize: z.number().int().min(1).optional(),
   rules: z.array(faultRuleSchema).default([]),
   setup: z.array(opSchema).default([]),
   /** Ops applied when a cluster reaches a state, e.g. the API LB going ERROR after CREATE_COMPLETE. */

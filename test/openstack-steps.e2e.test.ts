@@ -155,3 +155,21 @@ test('an image of the site\'s name that is hidden (os_hidden) fails 8.0 with the
     t.cleanup();
   }
 });
+
+test('small-pages: a cloud that pages every list at one item is accepted as any other; the lists were read page by page', async () => {
+  const t = tempDir();
+  const sim = await startSimProcess(join(t.dir, 'sim'), ['--time-scale', '0.01', '--scenario', 'small-pages']);
+  try {
+    const r = run(sim, join(t.dir, 'runs'), []);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /Verdict: FUNCTIONALLY ACCEPTED/);
+    const log = (await (await fetch(`${sim.control}/_sim/requests`)).json()) as { service: string; path: string }[] | { requests: { service: string; path: string }[] };
+    const entries = Array.isArray(log) ? log : log.requests;
+    assert.ok(entries.some((x) => /[?&]marker=/.test(x.path)), 'the run followed a next link');
+    const state = await sim.state();
+    assert.equal(clusters(state).length, 0, '8.5 deleted the cluster');
+  } finally {
+    await sim.stop();
+    t.cleanup();
+  }
+});

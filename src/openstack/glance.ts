@@ -5,6 +5,7 @@
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { CapiGateError } from '../core/errors.js';
+import { allPages, nextFromUrl } from './paging.js';
 import type { AnySession } from './session.js';
 
 /** Keys of the image resource itself; everything else is a property (api-notes §4.2). */
@@ -76,19 +77,16 @@ export async function getImage(s: AnySession, id: string, signal: AbortSignal): 
 
 /** Every image with exactly this name (follows `next` pages); with `hidden`, only the hidden ones (os_hidden=true), which Glance otherwise leaves out. */
 export async function listImagesByName(s: AnySession, name: string, signal: AbortSignal, hidden = false): Promise<Image[]> {
-  const out: Image[] = [];
-  let marker: string | undefined;
-  for (let page = 0; page < 100; page++) {
+  const images = await allPages(hidden ? 'hidden images' : 'images', async (next) => {
     const res = await s.requestJson(
-      { service: 'image', method: 'GET', path: '/images', query: { name, ...(hidden ? { os_hidden: 'true' } : {}), marker }, operation: hidden ? 'find hidden image by name' : 'find image by name', signal },
+      { service: 'image', method: 'GET', path: '/images', query: { name, ...(hidden ? { os_hidden: 'true' } : {}), ...next }, operation: hidden ? 'find hidden image by name' : 'find image by name', signal },
       imagesSchema,
     );
-    out.push(...res.data.images.filter((i) => i.name === name));
+    // Glance's `next` is the path of the next page; its marker is this page's last image.
     const last = res.data.images[res.data.images.length - 1];
-    if (!res.data.next || !last) break;
-    marker = last.id;
-  }
-  return out;
+    return { items: res.data.images, next: res.data.next && last ? (nextFromUrl(res.data.next) ?? { marker: last.id }) : undefined };
+  });
+  return images.filter((i) => i.name === name);
 }
 
 /**

@@ -3,6 +3,7 @@
 // Cluster CRUD and certificates take the tenant session (the capi-mgmt project).
 
 import { z } from 'zod';
+import { allPages, nextFromUrl } from './paging.js';
 import type { TenantSession } from './session.js';
 
 /** Caracal's maximum (api-notes §3.1); at 1.13+ stack_id would disappear. */
@@ -111,8 +112,8 @@ const clusterSchema = z
 export type Cluster = z.output<typeof clusterSchema>;
 
 /** List items carry fewer fields (api-notes §3.3); the same type with what is absent left empty. */
-const clustersSchema = z.object({ clusters: z.array(clusterSchema) });
-const templatesSchema = z.object({ clustertemplates: z.array(templateSchema) });
+const clustersSchema = z.object({ clusters: z.array(clusterSchema), next: z.string().nullish() });
+const templatesSchema = z.object({ clustertemplates: z.array(templateSchema), next: z.string().nullish() });
 const createdSchema = z.object({ uuid: z.string() });
 const certificateSchema = z.object({ cluster_uuid: z.string().nullish(), pem: z.string() });
 
@@ -163,13 +164,19 @@ export async function findTemplate(s: TenantSession, nameOrUuid: string, signal:
   return s.parseJson(res, templateSchema);
 }
 
-/** GET /v1/clustertemplates/detail (created_at is only in the detailed list), those named `name`. */
+/**
+ * GET /v1/clustertemplates/detail (created_at is only in the detailed list), those named `name`;
+ * every page (Magnum caps a list at [api] max_limit, 1000, and gives a `next` URL).
+ */
 export async function listTemplatesNamed(s: TenantSession, name: string, signal: AbortSignal): Promise<ClusterTemplate[]> {
-  const res = await s.requestJson(
-    { service: 'container-infra', method: 'GET', path: '/clustertemplates/detail', headers: HEADERS, operation: 'list cluster templates', signal },
-    templatesSchema,
-  );
-  return res.data.clustertemplates.filter((t) => t.name === name);
+  const all = await allPages('cluster templates', async (next) => {
+    const res = await s.requestJson(
+      { service: 'container-infra', method: 'GET', path: '/clustertemplates/detail', headers: HEADERS, query: { ...next }, operation: 'list cluster templates', signal },
+      templatesSchema,
+    );
+    return { items: res.data.clustertemplates, next: nextFromUrl(res.data.next) };
+  });
+  return all.filter((t) => t.name === name);
 }
 
 /** Of duplicates, the oldest (created_at, then uuid): a run that sees a later duplicate also sees this one. */
@@ -236,12 +243,12 @@ export async function getCluster(s: TenantSession, nameOrUuid: string, signal: A
   return res.data;
 }
 
+/** GET /v1/clusters, every page. */
 export async function listClusters(s: TenantSession, signal: AbortSignal): Promise<Cluster[]> {
-  const res = await s.requestJson(
-    { service: 'container-infra', method: 'GET', path: '/clusters', headers: HEADERS, operation: 'list clusters', signal },
-    clustersSchema,
-  );
-  return res.data.clusters;
+  return allPages('clusters', async (next) => {
+    const res = await s.requestJson({ service: 'container-infra', method: 'GET', path: '/clusters', headers: HEADERS, query: { ...next }, operation: 'list clusters', signal }, clustersSchema);
+    return { items: res.data.clusters, next: nextFromUrl(res.data.next) };
+  });
 }
 
 /** POST /v1/clusters → 202 {uuid}. Never replayed: on doubt, look the cluster up by name. */

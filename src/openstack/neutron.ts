@@ -4,6 +4,7 @@
 // resource was already gone; dependency-order 409s come back as ApiError with the NeutronError type.
 
 import { z } from 'zod';
+import { allPages, nextFromLinks, pageLinks } from './paging.js';
 import type { AnySession } from './session.js';
 
 export type NeutronFilters = Readonly<Record<string, string | number | boolean | readonly string[] | undefined>>;
@@ -144,12 +145,14 @@ const PORTS: Collection<Port> = { path: '/ports', key: 'ports', what: 'port', sc
 // The URL says security-groups, the body key says security_groups.
 const SECURITY_GROUPS: Collection<SecurityGroup> = { path: '/security-groups', key: 'security_groups', what: 'security group', schema: securityGroupSchema };
 
+/** Every page: Neutron pages when a deployment sets pagination_max_limit (or a client sends limit). */
 async function list<T>(c: Collection<T>, s: AnySession, filters: NeutronFilters, signal: AbortSignal): Promise<T[]> {
-  const res = await s.requestJson(
-    { service: 'network', method: 'GET', path: c.path, query: filters, operation: `list ${c.what}s`, signal },
-    z.object({ [c.key]: z.array(c.schema) }),
-  );
-  return (res.data as Record<string, T[]>)[c.key] ?? [];
+  const schema = z.object({ [c.key]: z.array(c.schema), [`${c.key}_links`]: pageLinks });
+  return allPages(`${c.what}s`, async (next) => {
+    const res = await s.requestJson({ service: 'network', method: 'GET', path: c.path, query: { ...filters, ...next }, operation: `list ${c.what}s`, signal }, schema);
+    const data = res.data as Record<string, unknown>;
+    return { items: (data[c.key] as T[] | undefined) ?? [], next: nextFromLinks(data[`${c.key}_links`] as z.output<typeof pageLinks>) };
+  });
 }
 
 async function remove(c: Collection<unknown>, s: AnySession, id: string, signal: AbortSignal): Promise<boolean> {

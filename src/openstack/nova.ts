@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import { CapiGateError } from '../core/errors.js';
+import { allPages, nextFromLinks, pageLinks } from './paging.js';
 import type { AnySession } from './session.js';
 
 const HEADERS = { 'x-openstack-nova-api-version': '2.1' };
@@ -63,21 +64,30 @@ function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** GET /servers/detail with ?name= anchored, then an exact client-side match (novaclient does the same). */
+const serversSchema = z.object({ servers: z.array(serverSchema), servers_links: pageLinks });
+const flavorsSchema = z.object({ flavors: z.array(flavorSchema), flavors_links: pageLinks });
+
+/**
+ * GET /servers/detail with ?name= anchored, then an exact client-side match (novaclient does the
+ * same). Every page: Nova caps a list at [api] max_limit (1000) and links the next page.
+ */
 export async function listServers(s: AnySession, filter: { readonly name?: string }, signal: AbortSignal): Promise<Server[]> {
-  const res = await s.requestJson(
-    {
-      service: 'compute',
-      method: 'GET',
-      path: '/servers/detail',
-      headers: HEADERS,
-      query: { name: filter.name !== undefined ? `^${escapeRegex(filter.name)}$` : undefined },
-      operation: 'list servers',
-      signal,
-    },
-    z.object({ servers: z.array(serverSchema) }),
-  );
-  return filter.name === undefined ? res.data.servers : res.data.servers.filter((x) => x.name === filter.name);
+  const servers = await allPages('servers', async (next) => {
+    const res = await s.requestJson(
+      {
+        service: 'compute',
+        method: 'GET',
+        path: '/servers/detail',
+        headers: HEADERS,
+        query: { name: filter.name !== undefined ? `^${escapeRegex(filter.name)}$` : undefined, ...next },
+        operation: 'list servers',
+        signal,
+      },
+      serversSchema,
+    );
+    return { items: res.data.servers, next: nextFromLinks(res.data.servers_links) };
+  });
+  return filter.name === undefined ? servers : servers.filter((x) => x.name === filter.name);
 }
 
 export async function getServer(s: AnySession, id: string, signal: AbortSignal): Promise<Server> {
@@ -121,12 +131,15 @@ export async function getFlavor(s: AnySession, id: string, signal: AbortSignal):
 }
 
 /** Flavors have no name filter: GET /flavors/detail (what the project may use). */
+/** GET /flavors/detail, every page (capped at [api] max_limit like servers). */
 export async function listFlavors(s: AnySession, signal: AbortSignal): Promise<Flavor[]> {
-  const res = await s.requestJson(
-    { service: 'compute', method: 'GET', path: '/flavors/detail', headers: HEADERS, operation: 'list flavors', signal },
-    z.object({ flavors: z.array(flavorSchema) }),
-  );
-  return res.data.flavors;
+  return allPages('flavors', async (next) => {
+    const res = await s.requestJson(
+      { service: 'compute', method: 'GET', path: '/flavors/detail', headers: HEADERS, query: { ...next }, operation: 'list flavors', signal },
+      flavorsSchema,
+    );
+    return { items: res.data.flavors, next: nextFromLinks(res.data.flavors_links) };
+  });
 }
 
 /** The flavor of that exact name (one list; to look up several, list once with listFlavors). */

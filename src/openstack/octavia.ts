@@ -3,6 +3,7 @@
 // (load-balancer:admin); a tenant session there is a compile error, and on the wire a 403.
 
 import { z } from 'zod';
+import { allPages, nextFromLinks, pageLinks } from './paging.js';
 import type { AdminSession, AnySession } from './session.js';
 
 const idList = z
@@ -48,9 +49,8 @@ const lbSchema = z
   }));
 export type LoadBalancer = z.output<typeof lbSchema>;
 
-const links = z.array(z.object({ rel: z.string(), href: z.string() })).nullish();
 const lbOne = z.object({ loadbalancer: lbSchema });
-const lbMany = z.object({ loadbalancers: z.array(lbSchema), loadbalancers_links: links });
+const lbMany = z.object({ loadbalancers: z.array(lbSchema), loadbalancers_links: pageLinks });
 
 const amphoraSchema = z
   .object({
@@ -78,24 +78,13 @@ const amphoraSchema = z
     certExpiration: a.cert_expiration ?? undefined,
   }));
 export type Amphora = z.output<typeof amphoraSchema>;
-const amphoraeSchema = z.object({ amphorae: z.array(amphoraSchema), amphorae_links: links });
+const amphoraeSchema = z.object({ amphorae: z.array(amphoraSchema), amphorae_links: pageLinks });
 
 export interface LoadBalancerFilter {
   readonly id?: string;
   readonly name?: string;
   readonly projectId?: string;
   readonly provisioningStatus?: string;
-}
-
-/** The query of a `rel=next` link, to follow Octavia's pages. */
-function nextMarker(l: readonly { rel: string; href: string }[] | null | undefined): string | undefined {
-  const next = l?.find((x) => x.rel === 'next');
-  if (!next) return undefined;
-  try {
-    return new URL(next.href, 'http://x').searchParams.get('marker') ?? undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export async function findLoadBalancer(s: AnySession, id: string, signal: AbortSignal): Promise<LoadBalancer | undefined> {
@@ -115,25 +104,20 @@ export async function getLoadBalancer(s: AnySession, id: string, signal: AbortSi
 }
 
 export async function listLoadBalancers(s: AnySession, filter: LoadBalancerFilter, signal: AbortSignal): Promise<LoadBalancer[]> {
-  const out: LoadBalancer[] = [];
-  let marker: string | undefined;
-  for (let page = 0; page < 100; page++) {
+  return allPages('load balancers', async (next) => {
     const res = await s.requestJson(
       {
         service: 'load-balancer',
         method: 'GET',
         path: '/lbaas/loadbalancers',
-        query: { id: filter.id, name: filter.name, project_id: filter.projectId, provisioning_status: filter.provisioningStatus, marker },
+        query: { id: filter.id, name: filter.name, project_id: filter.projectId, provisioning_status: filter.provisioningStatus, ...next },
         operation: 'list load balancers',
         signal,
       },
       lbMany,
     );
-    out.push(...res.data.loadbalancers);
-    marker = nextMarker(res.data.loadbalancers_links);
-    if (!marker || res.data.loadbalancers.length === 0) break;
-  }
-  return out;
+    return { items: res.data.loadbalancers, next: nextFromLinks(res.data.loadbalancers_links) };
+  });
 }
 
 /** DELETE (cascade removes listeners, pools and members). False when it was already gone. */
@@ -163,18 +147,13 @@ export async function failoverLoadBalancer(admin: AdminSession, id: string, sign
 
 /** GET /v2.0/octavia/amphorae?loadbalancer_id= (admin only). */
 export async function listAmphorae(admin: AdminSession, filter: { readonly loadbalancerId: string }, signal: AbortSignal): Promise<Amphora[]> {
-  const res = await admin.requestJson(
-    {
-      service: 'load-balancer',
-      method: 'GET',
-      path: '/octavia/amphorae',
-      query: { loadbalancer_id: filter.loadbalancerId },
-      operation: 'list amphorae',
-      signal,
-    },
-    amphoraeSchema,
-  );
-  return res.data.amphorae;
+  return allPages('amphorae', async (next) => {
+    const res = await admin.requestJson(
+      { service: 'load-balancer', method: 'GET', path: '/octavia/amphorae', query: { loadbalancer_id: filter.loadbalancerId, ...next }, operation: 'list amphorae', signal },
+      amphoraeSchema,
+    );
+    return { items: res.data.amphorae, next: nextFromLinks(res.data.amphorae_links) };
+  });
 }
 
 export const octavia = { findLoadBalancer, getLoadBalancer, listLoadBalancers, deleteLoadBalancer, failoverLoadBalancer, listAmphorae } as const;
