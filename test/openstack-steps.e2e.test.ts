@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, tempDir } from './helpers.js';
 import { startSimProcess } from './sim-process.js';
@@ -82,6 +82,38 @@ test('killing run during 8.2 and resuming leaves exactly one cluster and one tem
     const again = run(sim, join(t.dir, 'runs2'), ['--only', STEPS]);
     assert.equal(again.code, 0, again.out);
     assert.match(again.out, /already present; not created again/);
+    assert.equal(clusters(await sim.state()).length, 1);
+  } finally {
+    await sim.stop();
+    t.cleanup();
+  }
+});
+
+test('killed after sending the create, before Magnum shows the cluster: the resume waits for it instead of creating a second', async () => {
+  const t = tempDir();
+  const sim = await startSimProcess(join(t.dir, 'sim'), ['--time-scale', '0.01']);
+  try {
+    // Magnum holds the create 4 s before it writes the row (as its conductor does after the 202).
+    const rule = { id: 'slow-create', service: 'magnum', method: 'POST', path: '^/v1/clusters$', phase: 'http', count: 1, action: { type: 'delay', ms: 4000 } };
+    assert.equal((await fetch(`${sim.control}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules: [rule] }) })).status, 201);
+    const runs = join(t.dir, 'runs');
+    const child = spawn(process.execPath, [BIN, 'run', '--site', sim.site, '--runs-dir', runs, '--only', STEPS], { env: sim.env });
+    const intent = () => existsSync(runs) && readdirSync(runs).some((d) => {
+      const f = join(runs, d, 'journal.jsonl');
+      return existsSync(f) && readFileSync(f, 'utf8').includes('"t":"mutation-intent","key":"cluster"');
+    });
+    for (let i = 0; i < 600 && !intent(); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(intent(), 'the run journaled its create');
+    await new Promise((r) => setTimeout(r, 500)); // the POST is in Magnum's hands
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    assert.equal(clusters(await sim.state()).length, 0, 'killed before Magnum showed the cluster');
+    const resumed = run(sim, runs, ['--resume']);
+    assert.equal(resumed.code, 0, resumed.out);
+    assert.match(resumed.out, /an earlier attempt may have sent this create/);
+    assert.match(resumed.out, /already present; not created again/);
+    const { timeline } = (await (await fetch(`${sim.control}/_sim/timeline?kind=magnum.cluster`)).json()) as { timeline: { kind: string; id: string }[] };
+    assert.equal(new Set(timeline.filter((e) => e.kind === 'magnum.cluster').map((e) => e.id)).size, 1, 'one cluster ever created');
     assert.equal(clusters(await sim.state()).length, 1);
   } finally {
     await sim.stop();

@@ -140,6 +140,19 @@ export class Journal {
     return found;
   }
 
+  /**
+   * The intent of a create whose result was never journaled (the attempt stopped between the
+   * two): the create may have reached the cloud. Undefined once a result follows it.
+   */
+  pendingMutation(key: string): Extract<JournalRecord, { t: 'mutation-intent' }> | undefined {
+    let pending: Extract<JournalRecord, { t: 'mutation-intent' }> | undefined;
+    for (const r of this.records) {
+      if (r.t === 'mutation-intent' && r.key === key) pending = r;
+      if (r.t === 'mutation-done' && r.key === key) pending = undefined;
+    }
+    return pending;
+  }
+
   /** Teardowns armed by an earlier attempt that never reported done. */
   pendingTeardowns(): string[] {
     const armed = new Set<string>();

@@ -180,6 +180,75 @@ test('a killed mutation (intent recorded, result not) is looked up, not recreate
   }
 });
 
+function settlingCreate(cloud: Map<string, string>, visibleAt: () => number | undefined, clock: { now(): number }, counter: { posts: number }): StepDef<S> {
+  return defineStep<S, string>({
+    id: 'create', title: 'create', kind: 'mutation', needs: [], decisions: [], runbook: '',
+    body: async (ctx) => (await ctx.mutate({
+      key: 'cluster',
+      // The row shows only from visibleAt on (Magnum writes it after its 202).
+      lookup: async () => { const at = visibleAt(); return at !== undefined && clock.now() >= at ? cloud.get('capi-test-1') : undefined; },
+      settleMs: 60_000,
+      create: async () => { counter.posts++; cloud.set('capi-test-1', 'uuid-2'); return 'uuid-2'; },
+      record: (v) => ({ uuid: v }),
+    })).value,
+    gate: (v) => ({ status: 'PASS', summary: v }),
+  });
+}
+
+test('a killed create whose row shows late (Magnum writes it after the 202) is waited for, not created twice', async () => {
+  const t = tempDir();
+  try {
+    const clock = new VirtualClock();
+    const start = clock.now();
+    const cloud = new Map([['capi-test-1', 'uuid-1']]);
+    const counter = { posts: 0 };
+    const site = exampleSite();
+    const j = Journal.create(t.dir, { runId: 'r1', site: site.site.site, sitePath: site.path, createdAt: start, selection: { only: [], skip: [] }, version: 'test' });
+    // The previous process journaled the intent, sent the POST and was killed; the row appears 20 s later.
+    j.append({ t: 'mutation-intent', key: 'cluster', at: start });
+    const h = harness([settlingCreate(cloud, () => start + 20_000, clock, counter)], { runsDir: t.dir, journal: j, clock });
+    const r = await h.run;
+    assert.equal(counter.posts, 0, 'no second POST');
+    assert.equal(r.records.get('create')?.summary, 'uuid-1');
+    assert.ok(clock.now() >= start + 20_000 && clock.now() < start + 60_000, `found when it appeared (${clock.now() - start} ms)`);
+    assert.ok(h.events.some((e) => e.type === 'log' && /an earlier attempt may have sent this create/.test(e.message)), 'the wait is said');
+    assert.equal(j.all().filter((x) => x.t === 'mutation-done').length, 1);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a killed create that never reached the cloud is created once the settle time after its intent has passed', async () => {
+  const t = tempDir();
+  try {
+    const clock = new VirtualClock();
+    const start = clock.now();
+    const cloud = new Map<string, string>();
+    const counter = { posts: 0 };
+    const site = exampleSite();
+    const j = Journal.create(t.dir, { runId: 'r1', site: site.site.site, sitePath: site.path, createdAt: start, selection: { only: [], skip: [] }, version: 'test' });
+    j.append({ t: 'mutation-intent', key: 'cluster', at: start - 15_000 });
+    const r = await harness([settlingCreate(cloud, () => clock.now(), clock, counter)], { runsDir: t.dir, journal: j, clock }).run;
+    assert.equal(counter.posts, 1);
+    assert.equal(r.records.get('create')?.summary, 'uuid-2');
+    assert.ok(clock.now() >= start + 45_000, 'not before 60 s after the intent');
+
+    // Without an earlier intent (a fresh run), one lookup decides: no wait.
+    const t2 = tempDir();
+    try {
+      const clock2 = new VirtualClock();
+      const c2 = { posts: 0 };
+      await harness([settlingCreate(new Map(), () => clock2.now(), clock2, c2)], { runsDir: t2.dir, clock: clock2 }).run;
+      assert.equal(c2.posts, 1);
+      assert.equal(clock2.now(), Date.UTC(2026, 0, 1), 'no time passed');
+    } finally {
+      t2.cleanup();
+    }
+  } finally {
+    t.cleanup();
+  }
+});
+
 function teardownStep(order: string[], fail: 'none' | 'throw' | 'wait', onSetup?: () => void): StepDef<S> {
   return defineStep<S, null>({
     id: 'rr', title: 'rr', kind: 'mutation', needs: [], decisions: [], runbook: '',

@@ -175,7 +175,21 @@ export async function runSteps<S>(opts: RunOptions<S>): Promise<RunResult> {
     },
     mutate: async <T>(spec: MutationSpec<T>): Promise<MutationResult<T>> => {
       const done = journal.mutation(spec.key);
-      const found = await spec.lookup(signal);
+      let found = await spec.lookup(signal);
+      const pending = found === undefined && !done && spec.settleMs ? journal.pendingMutation(spec.key) : undefined;
+      if (pending && spec.settleMs) {
+        // An attempt stopped between sending the create and journaling its result: what it sent
+        // may not be visible yet. Creating now could make a second one.
+        const until = pending.at + spec.settleMs;
+        if (clock.now() < until) {
+          bus.emit({ type: 'log', stepId: step.id, level: 'warn', message: `an earlier attempt may have sent this create (its result was never journaled): looking for the ${spec.key} until ${new Date(until).toISOString()} before creating it`, at: clock.now() });
+        }
+        const every = Math.max(500, 2_000 * opts.site.site.polling.intervalScale);
+        while (found === undefined && clock.now() < until) {
+          await clock.sleep(Math.min(every, until - clock.now()), signal);
+          found = await spec.lookup(signal);
+        }
+      }
       if (found !== undefined) {
         if (!done) journal.append({ t: 'mutation-done', key: spec.key, record: spec.record(found), created: false, at: clock.now() });
         return { value: found, created: false };

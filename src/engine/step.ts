@@ -35,6 +35,13 @@ export interface MutationSpec<T> {
   /** Finds the resource by name; never replays a create blindly (STYLE 13). */
   lookup(signal: AbortSignal): Promise<T | undefined>;
   create(signal: AbortSignal): Promise<T>;
+  /**
+   * How long after a create reached the cloud the lookup may still miss it (Magnum answers 202
+   * and writes the cluster's row afterwards). When an earlier attempt journaled the intent and
+   * stopped before the result, its create may be on its way: the lookup is repeated until this
+   * long after that intent before creating. Without it one lookup decides.
+   */
+  readonly settleMs?: number;
   /** What the journal keeps of the result (ids, never secrets). */
   record(value: T): Readonly<Record<string, string | number | boolean | null>>;
 }

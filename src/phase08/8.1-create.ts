@@ -8,6 +8,13 @@ import { CAPTURED } from '../report/captured-keys.js';
 import type { Phase08Services } from './services.js';
 import { STEP_8_1 } from './runbook-text.js';
 
+/**
+ * How long Magnum may take to show a cluster after answering its create (202): its conductor
+ * writes the row afterwards. The create waits this long for the row, and a resume after an attempt
+ * that sent the create but never journaled the answer looks for it this long before creating.
+ */
+const CLUSTER_ROW_MS = 60_000;
+
 interface Observed {
   readonly cluster: Cluster;
   readonly created: boolean;
@@ -28,6 +35,7 @@ export const step = defineStep<Phase08Services, Observed>({
     const { value, created } = await ctx.mutate({
       key: 'cluster',
       lookup: (signal) => os.magnum.findCluster(os.tenant, s.cluster.name, signal),
+      settleMs: CLUSTER_ROW_MS,
       create: async (signal) => {
         const { uuid } = await os.magnum.createCluster(os.tenant, {
           name: s.cluster.name,
@@ -39,7 +47,7 @@ export const step = defineStep<Phase08Services, Observed>({
         }, signal);
         // Real Magnum creates the row asynchronously; a GET right after the 202 can 404 briefly.
         const found = await ctx.wait({
-          name: 'cluster-row', what: `cluster ${uuid} to appear`, deadlineMs: 60_000,
+          name: 'cluster-row', what: `cluster ${uuid} to appear`, deadlineMs: CLUSTER_ROW_MS,
           backoff: { initialMs: 500, maxMs: 5_000, factor: 2, jitter: 0.2 },
           poll: (sg) => os.magnum.findCluster(os.tenant, uuid, sg).then((c) => c ?? null),
           state: (c) => (c ? c.status : 'absent'),
