@@ -105,6 +105,28 @@ test('run writes a journal and all reports; unimplemented checks are ERROR, neve
   }
 });
 
+test('a new run of a site with an unfinished run says so and how to continue that one instead', () => {
+  const t = tempDir();
+  try {
+    const runs = join(t.dir, 'runs');
+    const first = cli(['run', '--site', EXAMPLE_SITE, '--runs-dir', runs, '--only', 'D-011.8']);
+    assert.equal(first.code, 0, first.out + first.err);
+    assert.doesNotMatch(first.err, /did not finish/);
+    const [runId] = readdirSync(runs);
+    assert.ok(runId);
+    const again = cli(['run', '--site', EXAMPLE_SITE, '--runs-dir', runs, '--only', 'D-011.8']);
+    assert.doesNotMatch(again.err, /did not finish/, 'a finished run is not mentioned');
+    // As a kill -9 leaves it: no run-end record.
+    const jf = join(runs, runId, 'journal.jsonl');
+    writeFileSync(jf, readFileSync(jf, 'utf8').split('\n').filter((l) => !l.includes('"t":"run-end"')).join('\n'));
+    const third = cli(['run', '--site', EXAMPLE_SITE, '--runs-dir', runs, '--only', 'D-011.8']);
+    assert.equal(third.code, 0, third.out + third.err);
+    assert.match(third.err, new RegExp(`note: run ${runId} of site roosevelt did not finish; this run starts afresh \\(\`capi-gate run --site \\S+site\\.example\\.yaml --resume\` continues it instead\\)`));
+  } finally {
+    t.cleanup();
+  }
+});
+
 test('the bundle bin/capi-gate loads prints the same plan and runbook as dist/src', () => {
   const bundle = join(REPO_ROOT, 'dist', 'bundle', 'cli', 'main.cjs');
   const src = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
