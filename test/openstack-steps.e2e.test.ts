@@ -93,8 +93,8 @@ test('killed after sending the create, before Magnum shows the cluster: the resu
   const t = tempDir();
   const sim = await startSimProcess(join(t.dir, 'sim'), ['--time-scale', '0.01']);
   try {
-    // Magnum holds the create 4 s before it writes the row (as its conductor does after the 202).
-    const rule = { id: 'slow-create', service: 'magnum', method: 'POST', path: '^/v1/clusters$', phase: 'http', count: 1, action: { type: 'delay', ms: 4000 } };
+    // Magnum holds the create 8 s before it writes the row (as its conductor does after the 202).
+    const rule = { id: 'slow-create', service: 'magnum', method: 'POST', path: '^/v1/clusters$', phase: 'http', count: 1, action: { type: 'delay', ms: 8000 } };
     assert.equal((await fetch(`${sim.control}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules: [rule] }) })).status, 201);
     const runs = join(t.dir, 'runs');
     const child = spawn(process.execPath, [BIN, 'run', '--site', sim.site, '--runs-dir', runs, '--only', STEPS], { env: sim.env });
@@ -102,9 +102,11 @@ test('killed after sending the create, before Magnum shows the cluster: the resu
       const f = join(runs, d, 'journal.jsonl');
       return existsSync(f) && readFileSync(f, 'utf8').includes('"t":"mutation-intent","key":"cluster"');
     });
-    for (let i = 0; i < 600 && !intent(); i++) await new Promise((r) => setTimeout(r, 50));
-    assert.ok(intent(), 'the run journaled its create');
-    await new Promise((r) => setTimeout(r, 500)); // the POST is in Magnum's hands
+    // The rule counts the POST when Magnum takes it, before the hold: then it is in Magnum's hands.
+    const held = async () => ((await (await fetch(`${sim.control}/_sim/faults`)).json()) as { faults: { id: string; applied: number }[] }).faults.some((f) => f.id === 'slow-create' && f.applied === 1);
+    for (let i = 0; i < 600 && !(await held()); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(intent(), 'the run journaled its create before sending it');
+    assert.ok(await held(), 'Magnum holds the create');
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     assert.equal(clusters(await sim.state()).length, 0, 'killed before Magnum showed the cluster');
