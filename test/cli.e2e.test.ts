@@ -105,23 +105,28 @@ test('run writes a journal and all reports; unimplemented checks are ERROR, neve
   }
 });
 
-test('a new run of a site with an unfinished run says so and how to continue that one instead', () => {
+test('a new run of a site whose last run did not finish says so and how to continue that one instead', () => {
   const t = tempDir();
   try {
     const runs = join(t.dir, 'runs');
-    const first = cli(['run', '--site', EXAMPLE_SITE, '--runs-dir', runs, '--only', 'D-011.8']);
+    const run = () => cli(['run', '--site', EXAMPLE_SITE, '--runs-dir', runs, '--only', 'D-011.8']);
+    const first = run();
     assert.equal(first.code, 0, first.out + first.err);
     assert.doesNotMatch(first.err, /did not finish/);
-    const [runId] = readdirSync(runs);
-    assert.ok(runId);
-    const again = cli(['run', '--site', EXAMPLE_SITE, '--runs-dir', runs, '--only', 'D-011.8']);
+    const again = run();
     assert.doesNotMatch(again.err, /did not finish/, 'a finished run is not mentioned');
-    // As a kill -9 leaves it: no run-end record.
-    const jf = join(runs, runId, 'journal.jsonl');
+    // The newest run as a kill -9 leaves it: no run-end record.
+    const createdAt = (id: string) => (JSON.parse(readFileSync(join(runs, id, 'run.json'), 'utf8')) as { createdAt: number }).createdAt;
+    const newest = readdirSync(runs).sort((a, b) => createdAt(a) - createdAt(b)).pop();
+    assert.ok(newest);
+    const jf = join(runs, newest, 'journal.jsonl');
     writeFileSync(jf, readFileSync(jf, 'utf8').split('\n').filter((l) => !l.includes('"t":"run-end"')).join('\n'));
-    const third = cli(['run', '--site', EXAMPLE_SITE, '--runs-dir', runs, '--only', 'D-011.8']);
+    const third = run();
     assert.equal(third.code, 0, third.out + third.err);
-    assert.match(third.err, new RegExp(`note: run ${runId} of site roosevelt did not finish; this run starts afresh \\(\`capi-gate run --site \\S+site\\.example\\.yaml --resume\` continues it instead\\)`));
+    assert.match(third.err, new RegExp(`note: run ${newest} of site roosevelt did not finish; this run starts afresh \\(\`capi-gate run --site \\S+site\\.example\\.yaml --resume\` continues it instead\\)`));
+    // Once a later run has finished, the stopped one is history.
+    const fourth = run();
+    assert.doesNotMatch(fourth.err, /did not finish/);
   } finally {
     t.cleanup();
   }

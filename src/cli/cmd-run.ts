@@ -94,9 +94,10 @@ export async function runCommand(out: Out, opts: RunCommandOptions): Promise<Run
     throw new CapiGateError('CAPI_GATE_USAGE', `unknown step id(s): ${unknown.join(', ')}`, { hint: `Known: ${CATALOG.map((s) => s.id).join(', ')} (a prefix such as 8.0 or D-011 selects a group).` });
   }
   if (!resumed) {
-    // A run of this site that was stopped (kill, crash, Ctrl-C) is not continued by a new run:
-    // say so, since what it created is found again by name but its finished steps are redone.
-    const unfinished = Journal.latestUnfinished(opts.runsDir, loaded.site.site);
+    // The site's last run was stopped (kill, crash, Ctrl-C) and a new one starts instead of
+    // continuing it: say so, since what it created is found again by name but its finished steps
+    // are redone. (An unfinished run older than a finished one is history, not mentioned.)
+    const unfinished = Journal.newestIfUnfinished(opts.runsDir, loaded.site.site);
     if (unfinished) out.err(`note: run ${unfinished} of site ${loaded.site.site} did not finish; this run starts afresh (\`capi-gate run --site ${opts.site ?? loaded.path} --resume\` continues it instead)`);
     journal = Journal.create(opts.runsDir, { runId: newRunId(clock.now()), site: loaded.site.site, sitePath: loaded.path, createdAt: clock.now(), selection, version: version() });
   }

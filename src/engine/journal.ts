@@ -100,6 +100,12 @@ export class Journal {
       .sort((a, b) => b.meta.createdAt - a.meta.createdAt)[0]?.meta.runId;
   }
 
+  /** The site's newest run when it did not finish (a kill or crash ended it); undefined otherwise. */
+  static newestIfUnfinished(runsDir: string, site: string): string | undefined {
+    const newest = listRuns(runsDir).filter((r) => r.meta.site === site).pop();
+    return newest && !newest.finished ? newest.meta.runId : undefined;
+  }
+
   all(): readonly JournalRecord[] {
     return this.records;
   }
