@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, tempDir } from './helpers.js';
+import { control, timeline } from './reliability/harness.js';
 import { startSimProcess } from './sim-process.js';
 import type { SimProcess } from './sim-process.js';
 
@@ -95,7 +96,7 @@ test('killed after sending the create, before Magnum shows the cluster: the resu
   try {
     // Magnum holds the create 8 s before it writes the row (as its conductor does after the 202).
     const rule = { id: 'slow-create', service: 'magnum', method: 'POST', path: '^/v1/clusters$', phase: 'http', count: 1, action: { type: 'delay', ms: 8000 } };
-    assert.equal((await fetch(`${sim.control}/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules: [rule] }) })).status, 201);
+    await control(sim.control, 'POST', '/_sim/faults', { rules: [rule] });
     const runs = join(t.dir, 'runs');
     const child = spawn(process.execPath, [BIN, 'run', '--site', sim.site, '--runs-dir', runs, '--only', STEPS], { env: sim.env });
     const intent = () => existsSync(runs) && readdirSync(runs).some((d) => {
@@ -103,7 +104,7 @@ test('killed after sending the create, before Magnum shows the cluster: the resu
       return existsSync(f) && readFileSync(f, 'utf8').includes('"t":"mutation-intent","key":"cluster"');
     });
     // The rule counts the POST when Magnum takes it, before the hold: then it is in Magnum's hands.
-    const held = async () => ((await (await fetch(`${sim.control}/_sim/faults`)).json()) as { faults: { id: string; applied: number }[] }).faults.some((f) => f.id === 'slow-create' && f.applied === 1);
+    const held = async () => ((await control(sim.control, 'GET', '/_sim/faults')) as { faults: { id: string; applied: number }[] }).faults.some((f) => f.id === 'slow-create' && f.applied === 1);
     for (let i = 0; i < 600 && !(await held()); i++) await new Promise((r) => setTimeout(r, 20));
     assert.ok(intent(), 'the run journaled its create before sending it');
     assert.ok(await held(), 'Magnum holds the create');
@@ -114,8 +115,8 @@ test('killed after sending the create, before Magnum shows the cluster: the resu
     assert.equal(resumed.code, 0, resumed.out);
     assert.match(resumed.out, /an earlier attempt may have sent this create/);
     assert.match(resumed.out, /already present; not created again/);
-    const { timeline } = (await (await fetch(`${sim.control}/_sim/timeline?kind=magnum.cluster`)).json()) as { timeline: { kind: string; id: string }[] };
-    assert.equal(new Set(timeline.filter((e) => e.kind === 'magnum.cluster').map((e) => e.id)).size, 1, 'one cluster ever created');
+    const created = (await timeline(sim.control, 'magnum.cluster')).filter((e) => e.kind === 'magnum.cluster');
+    assert.equal(new Set(created.map((e) => e.id)).size, 1, 'one cluster ever created');
     assert.equal(clusters(await sim.state()).length, 1);
   } finally {
     await sim.stop();
@@ -197,9 +198,8 @@ test('small-pages: a cloud that pages every list at one item is accepted as any 
     const r = run(sim, join(t.dir, 'runs'), []);
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /Verdict: FUNCTIONALLY ACCEPTED/);
-    const log = (await (await fetch(`${sim.control}/_sim/requests`)).json()) as { service: string; path: string }[] | { requests: { service: string; path: string }[] };
-    const entries = Array.isArray(log) ? log : log.requests;
-    assert.ok(entries.some((x) => /[?&]marker=/.test(x.path)), 'the run followed a next link');
+    const { requests } = (await control(sim.control, 'GET', '/_sim/requests')) as { requests: { path: string }[] };
+    assert.ok(requests.some((x) => /[?&]marker=/.test(x.path)), 'the run followed a next link');
     const state = await sim.state();
     assert.equal(clusters(state).length, 0, '8.5 deleted the cluster');
   } finally {

@@ -102,8 +102,14 @@ export class Journal {
 
   /** The site's newest run when it did not finish (a kill or crash ended it); undefined otherwise. */
   static newestIfUnfinished(runsDir: string, site: string): string | undefined {
-    const newest = listRuns(runsDir).filter((r) => r.meta.site === site).pop();
-    return newest && !newest.finished ? newest.meta.runId : undefined;
+    // Every run start asks: read the metas, and the journal of the newest only.
+    const newest = runMetas(runsDir).filter((r) => r.meta.site === site).pop();
+    if (!newest) return undefined;
+    try {
+      return isFinished(readRecords(join(newest.dir, 'journal.jsonl'))) ? undefined : newest.meta.runId;
+    } catch {
+      return undefined;
+    }
   }
 
   all(): readonly JournalRecord[] {
@@ -199,21 +205,32 @@ export interface RunListing {
   readonly records: readonly JournalRecord[];
 }
 
-export function listRuns(runsDir: string): RunListing[] {
+/** Each run directory's meta (run.json), oldest first; a damaged one is left out. */
+function runMetas(runsDir: string): { dir: string; meta: RunMeta }[] {
   const root = resolve(runsDir);
   if (!existsSync(root)) return [];
-  const out: RunListing[] = [];
+  const out: { dir: string; meta: RunMeta }[] = [];
   for (const name of readdirSync(root)) {
     const metaPath = join(root, name, 'run.json');
     if (!existsSync(metaPath)) continue;
     try {
-      const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as RunMeta;
-      const records = readRecords(join(root, name, 'journal.jsonl'));
-      const finished = records.some((r) => r.t === 'run-end' && !r.interrupted);
-      out.push({ dir: join(root, name), meta, finished, records });
+      out.push({ dir: join(root, name), meta: JSON.parse(readFileSync(metaPath, 'utf8')) as RunMeta });
     } catch {
       /* a damaged run directory is not listed */
     }
   }
   return out.sort((a, b) => a.meta.createdAt - b.meta.createdAt);
+}
+
+const isFinished = (records: readonly JournalRecord[]): boolean => records.some((r) => r.t === 'run-end' && !r.interrupted);
+
+export function listRuns(runsDir: string): RunListing[] {
+  return runMetas(runsDir).flatMap(({ dir, meta }) => {
+    try {
+      const records = readRecords(join(dir, 'journal.jsonl'));
+      return [{ dir, meta, finished: isFinished(records), records }];
+    } catch {
+      return []; // a damaged run directory is not listed
+    }
+  });
 }
