@@ -8,11 +8,11 @@ import { EventBus } from '../core/events.js';
 import { Journal, newRunId, runSteps } from '../engine/index.js';
 import type { FailureReview, StepFailure } from '../engine/index.js';
 import { CATALOG, selectSteps } from '../phase08/index.js';
-import { buildReport, writeReports } from '../report/index.js';
+import { buildReport, totalsText, writeReports } from '../report/index.js';
 import type { RunReport } from '../report/index.js';
 import { loadSite } from '../site/load.js';
 import type { LoadedSite } from '../site/load.js';
-import { buildServices, version } from './context.js';
+import { buildServices, runsDir, version } from './context.js';
 import type { BuiltServices } from './context.js';
 import type { Out } from './output.js';
 import { paint, statusColor } from './output.js';
@@ -164,10 +164,14 @@ export async function runCommand(out: Out, opts: RunCommandOptions): Promise<Run
   const report = buildReport(j.meta, Journal.open(opts.runsDir, j.meta.runId).all(), CATALOG);
   const files = writeReports(report, j.dir);
   out.line('');
-  out.line(`${paint(out, statusColor(report.verdict), `Verdict: ${report.verdict}`)}${report.partial ? ' (partial run)' : ''}${result.interrupted ? ' (interrupted; resume with --resume ' + j.meta.runId + ')' : ''}`);
+  // The verdict line is the report's (every format says the same); a partial run's is not painted as a pass.
+  out.line(paint(out, report.verdict === 'PARTIAL' ? 'yellow' : statusColor(report.verdict), `Verdict: ${report.verdictText}`));
+  if (result.interrupted && opts.runsDir !== runsDir(undefined)) out.line(`Resume with: capi-gate run --resume ${j.meta.runId} --runs-dir ${opts.runsDir}`);
+  out.line(`Took ${report.durationText}. ${totalsText(report)}.`);
   const open = report.items.filter((i) => i.status !== 'PASS' && i.status !== 'DEFERRED');
   for (const i of open.slice(0, 12)) {
-    out.line(`  ${paint(out, statusColor(i.status), i.status.padEnd(11))} ${i.id}: ${i.summary.split('\n')[0]}`);
+    const shown = i.ran ? i.status : 'NOT RUN';
+    out.line(`  ${paint(out, statusColor(shown), shown.padEnd(11))} ${i.id}: ${i.summary.split('\n')[0]}`);
     if (i.hint) out.line(`              Hint: ${i.hint}`);
   }
   if (open.length > 12) out.line(`  ... and ${open.length - 12} more (see the report)`);
@@ -175,12 +179,12 @@ export async function runCommand(out: Out, opts: RunCommandOptions): Promise<Run
     out.line(`Remediations (journaled): ${report.remediations.length} action(s)`);
     for (const r of report.remediations.slice(0, 12)) out.line(`  ${r.ok ? 'done  ' : 'FAILED'} ${r.playbook}${r.step ? ` (after ${r.step})` : ''}: ${r.action}`);
   }
-  if (opts.keepOnFailure && result.exitCode !== 0 && !result.interrupted) {
+  if (opts.keepOnFailure && [1, 3, 4].includes(report.exitCode)) {
     out.line(`--keep-on-failure: what the run created is left in place for debugging. Remove it with: capi-gate cleanup --site ${loaded.path}`);
   }
   out.line(`Reports: ${files.md}`);
   out.line(`         ${files.json}`);
   out.line(`         ${files.junit}`);
   out.line(`         ${files.html}`);
-  return { exitCode: result.exitCode, report, runDir: j.dir, files };
+  return { exitCode: report.exitCode, report, runDir: j.dir, files };
 }

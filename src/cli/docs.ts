@@ -2,6 +2,7 @@
 // code; `npm run check` fails when they are stale (scripts/gen-docs.mjs --check).
 
 import { ERROR_CODES } from '../core/errors.js';
+import { EXIT_CODES } from '../core/results.js';
 import { siteSchema } from '../site/schema.js';
 import { SITE_KEY_DESCRIPTIONS } from '../site/descriptions.js';
 import { renderRunbook } from './cmd-runbook.js';
@@ -14,11 +15,19 @@ export function renderErrorsDoc(): string {
     '',
     'Every error capi-gate reports carries a stable code (match on it, not on the text), a one-line',
     'hint, and where one applies the appendix-A playbook. The exit code follows from the code when the',
-    'command itself fails; a finished run exits with its verdict (0, 1, 3 or 4).',
+    'command itself fails; a finished run exits with its verdict (0, 1, 3, 4 or 5).',
     '',
     '| code | exit | meaning |',
     '|---|---|---|',
     ...rows,
+    '',
+    '## Exit codes',
+    '',
+    'Generated from src/core/results.ts; `capi-gate --help` and the README say the same.',
+    '',
+    '| exit | meaning |',
+    '|---|---|',
+    ...EXIT_CODES.map((e) => `| ${e.code} | ${e.meaning} |`),
     '',
   ].join('\n');
 }

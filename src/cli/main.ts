@@ -47,6 +47,7 @@ Exit codes:
   2    usage error or invalid site file (nothing was called)
   3    a precondition is not met (nothing was changed)
   4    could not evaluate (API, transport, or a check not implemented)
+  5    partial run: the selected steps passed; no acceptance verdict (--only/--skip)
   130  interrupted (the run is resumable with --resume)`;
 
 function graceful(): AbortController {
@@ -133,8 +134,9 @@ program
   .argument('<item>', 'D-011.6 or D-011.7')
   .requiredOption('--by <name>', 'who signs')
   .requiredOption('--note <text>', 'what was checked')
-  .action((runId: string, item: string, o: { by: string; note: string }) => {
-    exitCode = signoffCommand(out, runsDir(program.opts<{ runsDir?: string }>().runsDir), runId, item, o.by, o.note, realClock);
+  .option('--amend', 'sign off an item already signed off: recorded as an amendment')
+  .action((runId: string, item: string, o: { by: string; note: string; amend?: boolean }) => {
+    exitCode = signoffCommand(out, runsDir(program.opts<{ runsDir?: string }>().runsDir), runId, item, o, realClock);
   });
 
 program

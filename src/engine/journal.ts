@@ -12,6 +12,7 @@ import type { StepOutcome } from './step.js';
 import type { WaitResult } from './waiter.js';
 
 export type JournalRecord =
+  | { t: 'run-start'; at: number; resumed: boolean }
   | { t: 'step-start'; step: string; at: number; attempt: number }
   | { t: 'step-end'; step: string; at: number; startedAt: number; outcome: StepOutcome; waits: WaitResult<unknown>[] }
   | { t: 'capture'; key: string; value: string; at: number }
@@ -19,7 +20,7 @@ export type JournalRecord =
   | { t: 'mutation-done'; key: string; record: Record<string, unknown>; created: boolean; at: number }
   | { t: 'teardown-armed'; step: string; at: number }
   | { t: 'teardown-done'; step: string; ok: boolean; message: string; at: number }
-  | { t: 'signoff'; item: string; by: string; note: string; at: number }
+  | { t: 'signoff'; item: string; by: string; note: string; at: number; amends?: boolean }
   | { t: 'diagnosis'; step: string; playbook: string; found: boolean; evidence: string; error?: string; at: number }
   | { t: 'remediation'; playbook: string; action: string; ok: boolean; at: number; step?: string }
   | { t: 'run-end'; at: number; verdict: string; exitCode: number; interrupted: boolean };

@@ -6,7 +6,7 @@ import type { Clock } from '../core/clock.js';
 import { CapiGateError, isAbortError, toCapiGateError } from '../core/errors.js';
 import type { ErrorCode } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
-import { computeVerdict, exitCodeFor } from '../core/results.js';
+import { judge } from '../core/results.js';
 import type { ItemStatus, Verdict } from '../core/results.js';
 import type { LoadedSite } from '../site/load.js';
 import { EvidenceStore } from './evidence.js';
@@ -125,6 +125,7 @@ export async function runSteps<S>(opts: RunOptions<S>): Promise<RunResult> {
   const captured = new Map(journal.captures());
   const readLimit = opts.readConcurrency ?? 16;
 
+  journal.append({ t: 'run-start', at: clock.now(), resumed: opts.resumed });
   bus.emit({ type: 'run-start', runId, site: opts.site.site.site, at: clock.now(), resumed: opts.resumed, steps: order.map((s) => s.id) });
 
   // Reuse what an earlier attempt finished.
@@ -327,13 +328,15 @@ export async function runSteps<S>(opts: RunOptions<S>): Promise<RunResult> {
     await Promise.race(running.values());
   }
 
-  const counted = order.filter((s) => s.counted !== false);
-  const statuses: ItemStatus[] = counted.map((s) => records.get(s.id)?.status ?? 'SKIPPED');
-  const verdict = computeVerdict(statuses);
-  const failing = counted.filter((s) => records.get(s.id)?.status === 'FAIL');
+  // Counted steps not selected have no status: the verdict is then PARTIAL.
   const anyCreated = journal.all().some((r) => r.t === 'mutation-done' && r.created);
-  const preconditionOnly = failing.length > 0 && failing.every((s) => s.precondition === true) && !anyCreated;
-  const exitCode = interrupted ? 130 : exitCodeFor(statuses, preconditionOnly);
+  const judged = judge(steps.filter((s) => s.counted !== false).map((s) => ({
+    id: s.id,
+    status: selected.has(s.id) ? records.get(s.id)?.status ?? 'SKIPPED' : undefined,
+    ...(s.precondition ? { precondition: true } : {}),
+  })), anyCreated);
+  const verdict = judged.verdict;
+  const exitCode = interrupted ? 130 : judged.exitCode;
   journal.append({ t: 'run-end', at: clock.now(), verdict, exitCode, interrupted });
   bus.emit({ type: 'run-end', runId, verdict, exitCode, at: clock.now(), interrupted });
   return { runId, runDir: journal.dir, records, captured, verdict, exitCode, interrupted };

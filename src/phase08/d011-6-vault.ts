@@ -27,12 +27,12 @@ export const step = defineStep<Phase08Services, VaultUnitResult[]>({
     ctx.evidence.write('vault-seal-status.json', r);
     return r;
   },
-  gate: (units) => {
+  gate: (units, ctx) => {
     const details = {
       units: units.map((u) => (u.ok
         ? { url: u.url, sealed: u.seal.sealed, initialized: u.seal.initialized, threshold: u.seal.t, shares: u.seal.n, progress: u.seal.progress, version: u.seal.version ?? null, insecure: u.insecure }
         : { url: u.url, error: u.error, insecure: u.insecure })),
-      reUnsealDrill: 'operator-attested: capi-gate signoff RUN_ID D-011.6 --by NAME --note "re-unseal drilled"',
+      reUnsealDrill: `operator-attested: capi-gate signoff ${ctx.runId} D-011.6 --by NAME --note "re-unseal drilled"`,
     };
     const insecure = units.some((u) => u.insecure) ? ' -- INSECURE: TLS not verified (site tls.insecure)' : '';
     const sealed = units.filter((u): u is Extract<VaultUnitResult, { ok: true }> => u.ok && (u.seal.sealed || !u.seal.initialized));
@@ -56,7 +56,7 @@ export const step = defineStep<Phase08Services, VaultUnitResult[]>({
     }
     return {
       status: 'PASS',
-      summary: `Vault unsealed on all ${units.length} units (Sealed=false)${insecure}; the manual re-unseal drill is operator-attested (capi-gate signoff RUN_ID D-011.6)`,
+      summary: `Vault unsealed on all ${units.length} units (Sealed=false)${insecure}; the manual re-unseal drill is operator-attested (capi-gate signoff ${ctx.runId} D-011.6)`,
       details,
     };
   },

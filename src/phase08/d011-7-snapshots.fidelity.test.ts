@@ -51,7 +51,7 @@ test('real virsh: default hypervisor -> OUTSTANDING (Snapshot 2 pending) and the
       const r = run.rec('D-011.7');
       assert.equal(r.status, 'OUTSTANDING', r.summary);
       assert.match(r.summary, /Snapshot 1 present on all 4 domains; Snapshot 2 \(snapshot-2, post-tenant-setup\) outstanding/);
-      assert.match(r.hint ?? '', /capi-gate signoff RUN_ID D-011\.7/);
+      assert.match(r.hint ?? '', /capi-gate signoff r1 D-011\.7/);
       assert.equal(run.result.verdict, 'FUNCTIONALLY ACCEPTED');
       assert.match(run.evidence('D-011.7', 'snapshot-list.txt'), /snapshot-list juju-controller --name\nsnapshot-1\n/);
     } finally {

@@ -33,7 +33,7 @@ export const step = defineStep<Phase08Services, SnapshotsObserved>({
     ctx.evidence.write('snapshot-list.txt', domains.map((d) => `=== virsh -c ${h.libvirtUri} snapshot-list ${d.domain} --name\n${d.ok ? d.snapshots.join('\n') || '(none)' : `ERROR ${d.error}`}\n`).join(''));
     return { uri: h.libvirtUri, snapshot1: h.snapshot1, snapshot2: h.snapshot2, domains };
   },
-  gate: (o) => {
+  gate: (o, ctx) => {
     const rows = o.domains.map((d): { domain: string; snapshot1: string | null; snapshot2: string | null; snapshots?: readonly string[]; error?: string } => ({
       domain: d.domain,
       snapshot1: d.ok ? hasSnapshot(d.snapshots, o.snapshot1) ?? null : null,
@@ -64,7 +64,7 @@ export const step = defineStep<Phase08Services, SnapshotsObserved>({
       return {
         status: 'OUTSTANDING',
         summary: `Snapshot 1 present on all ${o.domains.length} domains; Snapshot 2 (${o.snapshot2}, post-tenant-setup) outstanding on ${no2.join(', ')}`,
-        hint: `Operator action (D-012): after tenant setup take Snapshot 2 per VM (virsh -c ${o.uri} snapshot-create-as DOMAIN ${o.snapshot2}), then record it: capi-gate signoff RUN_ID D-011.7 --by NAME --note "Snapshot 2 taken". Until then v1 is FUNCTIONALLY ACCEPTED.`,
+        hint: `Operator action (D-012): after tenant setup take Snapshot 2 per VM (virsh -c ${o.uri} snapshot-create-as DOMAIN ${o.snapshot2}), then record it: capi-gate signoff ${ctx.runId} D-011.7 --by NAME --note "Snapshot 2 taken". Until then v1 is FUNCTIONALLY ACCEPTED.`,
         details,
       };
     }

@@ -117,6 +117,7 @@ test('D-011.6: unsealed everywhere passes (drill operator-attested); sealed fail
   const ok = await runGateSteps(site, [vault], vaultWith([seal(false, 'https://10.12.4.61:8200'), seal(false, 'https://10.12.4.62:8200')]));
   assert.equal(ok.rec('D-011.6').status, 'PASS');
   assert.match(ok.rec('D-011.6').summary, /unsealed on all 2 units \(Sealed=false\).*operator-attested/);
+  assert.match(ok.rec('D-011.6').summary, /capi-gate signoff r1 D-011\.6\)/);
   ok.cleanup();
   const bad = await runGateSteps(site, [vault], vaultWith([seal(false, 'https://10.12.4.61:8200'), seal(true, 'https://10.12.4.62:8200')]));
   const r = bad.rec('D-011.6');
@@ -144,7 +145,7 @@ test('D-011.7: both snapshots PASS; Snapshot 2 missing is OUTSTANDING (operator,
   const r = out.rec('D-011.7');
   assert.equal(r.status, 'OUTSTANDING');
   assert.match(r.summary, /Snapshot 1 present on all 4 domains; Snapshot 2 \(snapshot-2, post-tenant-setup\) outstanding on juju-controller, infra-1, infra-2, infra-3/);
-  assert.match(r.hint ?? '', /capi-gate signoff RUN_ID D-011\.7/);
+  assert.match(r.hint ?? '', /capi-gate signoff r1 D-011\.7/);
   assert.equal(out.result.verdict, 'FUNCTIONALLY ACCEPTED');
   assert.equal(out.result.exitCode, 0);
   out.cleanup();

@@ -5,7 +5,7 @@
 
 import { formatDuration } from '../core/duration.js';
 import { CAPTURED } from './captured-keys.js';
-import { ITEM_LABELS } from './markdown.js';
+import { ITEM_LABELS, totalsText } from './markdown.js';
 import type { ReportItem, RunReport, WaitSummary } from './model.js';
 
 const esc = (s: unknown): string =>
@@ -13,8 +13,11 @@ const esc = (s: unknown): string =>
 
 const COLORS: Record<string, string> = {
   PASS: '#2e7d32', FAIL: '#c62828', ERROR: '#ad1457', DEFERRED: '#757575', OUTSTANDING: '#ef6c00', SKIPPED: '#9e9e9e',
-  ACCEPTED: '#2e7d32', 'FUNCTIONALLY ACCEPTED': '#ef6c00', 'NOT ACCEPTED': '#c62828',
+  ACCEPTED: '#2e7d32', 'FUNCTIONALLY ACCEPTED': '#ef6c00', 'NOT ACCEPTED': '#c62828', PARTIAL: '#5c6bc0',
+  'NOT RUN': '#ad1457', 'NOT SELECTED': '#bdbdbd',
 };
+
+const EVENT_COLORS: Record<string, string> = { interrupt: '#c62828', stop: '#c62828', resume: '#1565c0', remediation: '#ef6c00', start: '#555', end: '#555', signoff: '#2e7d32', amendment: '#2e7d32' };
 
 /** A stable colour per observed state, so the same state looks the same on every bar. */
 function stateColor(state: string): string {
@@ -45,11 +48,28 @@ function timelineBars(report: RunReport): Bar[] {
   return bars;
 }
 
+/**
+ * Maps a time to the run's active time: the pauses between an interrupt (or stop) and its resume
+ * are cut out of the axis, so a 41-minute pause does not squash the steps into slivers.
+ */
+function activeAxis(report: RunReport): (t: number) => number {
+  const ss = report.sessions;
+  return (t) => {
+    let before = 0;
+    for (const s of ss) {
+      if (t <= s.endedAt) return before + Math.max(0, t - s.startedAt);
+      before += s.endedAt - s.startedAt;
+    }
+    return before + (ss.length ? 0 : t);
+  };
+}
+
 function gantt(report: RunReport): string {
   const bars = timelineBars(report);
   if (bars.length === 0) return '<p class="muted">No step ran, so there is no timeline.</p>';
-  const t0 = Math.min(...bars.map((b) => b.start));
-  const t1 = Math.max(...bars.map((b) => b.end));
+  const active = activeAxis(report);
+  const t0 = Math.min(...bars.map((b) => active(b.start)));
+  const t1 = Math.max(...bars.map((b) => active(b.end)));
   const span = Math.max(1, t1 - t0);
   const rows = [...new Set(bars.map((b) => b.row))];
   const labelW = 230;
@@ -57,11 +77,12 @@ function gantt(report: RunReport): string {
   const rowH = 22;
   const top = 28;
   const height = top + rows.length * rowH + 10;
-  const x = (t: number) => labelW + ((t - t0) / span) * plotW;
+  const x = (t: number) => labelW + ((active(t) - t0) / span) * plotW;
   const ticks: string[] = [];
   for (let k = 0; k <= 6; k++) {
-    const t = t0 + (span * k) / 6;
-    ticks.push(`<line x1="${x(t)}" y1="${top - 6}" x2="${x(t)}" y2="${height}" class="grid"/><text x="${x(t)}" y="${top - 10}" class="tick">+${esc(formatDuration(t - t0))}</text>`);
+    const a = t0 + (span * k) / 6;
+    const px = labelW + ((a - t0) / span) * plotW;
+    ticks.push(`<line x1="${px}" y1="${top - 6}" x2="${px}" y2="${height}" class="grid"/><text x="${px}" y="${top - 10}" class="tick">+${esc(formatDuration(a - t0))}</text>`);
   }
   const rowSvg = rows.map((r, k) => {
     const y = top + k * rowH;
@@ -75,8 +96,19 @@ function gantt(report: RunReport): string {
     const text = w > 60 ? `<text x="${x(b.start) + 4}" y="${y + h - 4}" class="barlabel">${esc(b.label)}</text>` : '';
     return `<g class="bar ${b.kind}"><title>${esc(b.title)}</title><rect x="${x(b.start)}" y="${y}" width="${w}" height="${h}" rx="3" fill="${b.color}"/>${text}</g>`;
   });
-  return `<svg id="timeline" role="img" aria-label="Timeline of steps and waits" viewBox="0 0 ${labelW + plotW + 20} ${height}" width="100%">${ticks.join('')}${rowSvg.join('')}${barSvg.join('')}</svg>
-<p class="muted">Bars overlapping in time ran concurrently. Step bars are coloured by result; the thin bars under a step are the states its waits observed, one segment per state.</p>`;
+  // Interrupts, stops, resumes and remediations during the run, as marked lines.
+  const runEnd = report.sessions[report.sessions.length - 1]?.endedAt ?? report.startedAt;
+  const marks = report.timeline.filter((e) => ['interrupt', 'stop', 'resume', 'remediation'].includes(e.kind) && e.at <= runEnd).map((e) => {
+    const px = Math.min(labelW + plotW, Math.max(labelW, x(e.at)));
+    return `<g class="event ${e.kind}"><title>${esc(`${new Date(e.at).toISOString()} ${e.kind}: ${e.text}`)}</title><line x1="${px}" y1="${top - 4}" x2="${px}" y2="${height}" stroke="${EVENT_COLORS[e.kind] ?? '#555'}" stroke-width="2" stroke-dasharray="4 3"/></g>`;
+  });
+  const paused = report.pausedMs > 0 ? ` The pauses between an interrupt and its resume (${esc(formatDuration(report.pausedMs))}) are cut out of the time axis; dashed lines mark interrupts, resumes and remediations.` : '';
+  return `<svg id="timeline" role="img" aria-label="Timeline of steps and waits" viewBox="0 0 ${labelW + plotW + 20} ${height}" width="100%">${ticks.join('')}${rowSvg.join('')}${barSvg.join('')}${marks.join('')}</svg>
+<p class="muted">Bars overlapping in time ran concurrently. Step bars are coloured by result; the thin bars under a step are the states its waits observed, one segment per state.${paused}</p>`;
+}
+
+function eventsList(report: RunReport): string {
+  return `<ol id="events">${report.timeline.map((e) => `<li class="ev ${esc(e.kind)}"><span class="badge" style="background:${EVENT_COLORS[e.kind] ?? '#555'}">${esc(e.kind)}</span> ${esc(new Date(e.at).toISOString())}: ${esc(e.text)}</li>`).join('')}</ol>`;
 }
 
 function waitBlock(w: WaitSummary): string {
@@ -88,9 +120,10 @@ function waitBlock(w: WaitSummary): string {
 function itemBlock(i: ReportItem): string {
   const details = i.details ? `<details><summary>Evidence</summary><pre>${esc(JSON.stringify(i.details, null, 2))}</pre></details>` : '';
   const remedy = i.status === 'PASS' || i.status === 'DEFERRED' ? '' : `${i.hint ? `<div class="hint"><b>Remedy:</b> ${esc(i.hint)}</div>` : ''}${i.playbook ? `<div class="hint"><b>Playbook:</b> ${esc(i.playbook)}</div>` : ''}`;
-  const signoffs = i.signoffs.map((s) => `<div class="signoff">Signed off by <b>${esc(s.by)}</b> at ${esc(new Date(s.at).toISOString())}: ${esc(s.note)}</div>`).join('');
+  const signoffs = i.signoffs.map((s) => `<div class="signoff">${s.amendment ? 'Sign-off amended' : 'Signed off'} by <b>${esc(s.by)}</b> at ${esc(new Date(s.at).toISOString())}: ${esc(s.note)}</div>`).join('');
   const took = i.startedAt !== undefined && i.endedAt !== undefined ? formatDuration(i.endedAt - i.startedAt) : '-';
-  return `<section class="item" id="item-${esc(i.id)}"><h3><span class="badge" style="background:${COLORS[i.status] ?? '#999'}">${esc(i.status)}</span> ${esc(i.id)} — ${esc(i.title)}</h3>
+  const shown = i.ran ? i.status : 'NOT RUN';
+  return `<section class="item" id="item-${esc(i.id)}"><h3><span class="badge" style="background:${COLORS[shown] ?? '#999'}">${esc(shown)}</span> ${esc(i.id)} — ${esc(i.title)}</h3>
 <div class="meta">${i.kind === 'mutation' ? 'MUTATION' : 'read-only'} · took ${esc(took)} · decisions ${esc(i.decisions.join(', ') || '-')}${i.code ? ` · <code>${esc(i.code)}</code>` : ''}</div>
 <p>${esc(i.summary)}</p>${remedy}${signoffs}${i.waits.map(waitBlock).join('')}${details}</section>`;
 }
@@ -108,7 +141,7 @@ export function renderHtml(report: RunReport): string {
   const by = (id: string) => report.items.find((i) => i.id === id);
   const summary = Object.entries(ITEM_LABELS).map(([id, label]) => {
     const i = by(id);
-    const s = i?.status ?? 'NOT RUN';
+    const s = !i ? 'NOT SELECTED' : i.ran ? i.status : 'NOT RUN';
     return `<tr><td>${esc(id)}</td><td>${esc(label)}</td><td><span class="badge" style="background:${COLORS[s] ?? '#999'}">${esc(s)}</span></td><td>${esc(i?.summary ?? 'not selected in this run')}</td></tr>`;
   }).join('');
   const asBuilt = [
@@ -116,8 +149,9 @@ export function renderHtml(report: RunReport): string {
     ['API LB id', CAPTURED.apiLbId], ['API LB VIP', CAPTURED.apiLbVip], ['API FIP', CAPTURED.apiFip], ['endpoint', CAPTURED.apiAddress],
     ['amphora topology', CAPTURED.amphoraTopology], ['health_status', CAPTURED.healthStatus],
   ].map(([label, key]) => `<tr><th>${esc(label)}</th><td>${esc(c[key!] ?? 'not captured')}</td></tr>`).join('');
+  const gate = by('EXIT-GATE');
   const incidents = report.remediations.length
-    ? `<ul>${report.remediations.map((r) => `<li>${esc(r.playbook)}${r.step ? ` (after ${esc(r.step)} failed)` : ''}: ${esc(r.action)} (${r.ok ? 'done' : 'FAILED'})</li>`).join('')}</ul>`
+    ? `<ul>${report.remediations.map((r) => `<li>${esc(new Date(r.at).toISOString())} ${esc(r.playbook)}${r.step ? ` (after ${esc(r.step)} failed)` : ''}: ${esc(r.action)} (${r.ok ? 'done' : 'FAILED'})</li>`).join('')}</ul>`
     : '<p class="muted">No incidents recorded.</p>';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -137,11 +171,16 @@ svg .barlabel{font-size:10px;fill:#fff;pointer-events:none}
 </style></head><body>
 <h1>Phase-08 acceptance — site <code>${esc(report.site)}</code>, run <code>${esc(report.runId)}</code></h1>
 <div class="verdict" id="verdict" style="background:${COLORS[report.verdict] ?? '#555'}">${esc(report.verdict)}</div>
-<p>${report.partial ? 'Partial run (only the selected steps were evaluated). ' : ''}${report.finished ? '' : 'The run is unfinished. '}Exit code ${report.exitCode}. Started ${esc(new Date(report.startedAt).toISOString())}${report.endedAt ? `, took ${esc(formatDuration(report.endedAt - report.startedAt))}` : ''}. capi-gate ${esc(report.version)}.</p>
+<p id="verdict-text">Verdict: ${esc(report.verdictText)}. Exit code ${report.exitCode}.</p>
+<p id="totals">${esc(totalsText(report))}.</p>
+<p>Started ${esc(new Date(report.startedAt).toISOString())}, took <span id="duration">${esc(report.durationText)}</span>. capi-gate ${esc(report.version)}.</p>
 <h2>EXIT GATE — ACCEPTANCE SUMMARY</h2>
+${gate ? `<p id="exit-gate"><span class="badge" style="background:${COLORS[gate.ran ? gate.status : 'NOT RUN'] ?? '#999'}">${esc(gate.ran ? gate.status : 'NOT RUN')}</span> EXIT-GATE: ${esc(gate.summary)}</p>` : ''}
 <table id="summary"><tr><th>item</th><th>what</th><th>status</th><th>result</th></tr>${summary}</table>
+${report.leftOut.length ? `<p class="muted" id="not-selected">Not selected in this run (--only/--skip), so no result: ${esc(report.leftOut.map((s) => s.id).join(', '))}.</p>` : ''}
 <h2>Timeline</h2>
 ${gantt(report)}
+${eventsList(report)}
 ${failoverBlock(report)}
 <h2>Items and evidence</h2>
 ${report.items.map(itemBlock).join('\n')}

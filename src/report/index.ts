@@ -1,6 +1,6 @@
 export { buildReport, REPORT_SCHEMA } from './model.js';
-export type { RunReport, ReportItem, StepInfo, WaitSummary } from './model.js';
-export { renderMarkdown, ITEM_LABELS } from './markdown.js';
+export type { Counts, LeftOutStep, ReportItem, RunReport, Session, Signoff, StepInfo, Tally, TimelineEvent, WaitSummary } from './model.js';
+export { renderMarkdown, ITEM_LABELS, totalsText } from './markdown.js';
 export { renderJunit } from './junit.js';
 export { renderHtml } from './html.js';
 export { renderReport, writeReports, REPORT_FILES } from './write.js';

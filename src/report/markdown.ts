@@ -19,7 +19,8 @@ export const ITEM_LABELS: Readonly<Record<string, string>> = {
 };
 
 function statusText(item: ReportItem | undefined): string {
-  if (!item) return 'NOT RUN';
+  if (!item) return 'NOT SELECTED';
+  if (!item.ran) return 'NOT RUN';
   const s = item.status;
   if (s === 'DEFERRED' && item.decisions.includes('D-019')) return 'DEFERRED (D-019)';
   if (s === 'OUTSTANDING') return 'OUTSTANDING (operator)';
@@ -33,10 +34,17 @@ function itemsOf(report: RunReport, ids: readonly string[]): (ReportItem | undef
   return ids.map((id) => report.items.find((i) => i.id === id));
 }
 
-function allPass(items: (ReportItem | undefined)[]): ItemStatus | 'NOT RUN' {
-  if (items.some((i) => !i)) return 'NOT RUN';
+function allPass(items: (ReportItem | undefined)[]): ItemStatus | 'NOT SELECTED' | 'NOT RUN' {
+  if (items.some((i) => !i)) return 'NOT SELECTED';
+  if (items.some((i) => !i!.ran)) return 'NOT RUN';
   const bad = items.find((i) => i!.status !== 'PASS');
   return bad ? bad.status : 'PASS';
+}
+
+/** The totals every format gives (JUnit's tests, failures, errors, skipped). */
+export function totalsText(report: RunReport): string {
+  const c = report.counts;
+  return `${c.tests} steps, ${report.steps.selected} selected: ${c.passed} passed, ${c.failed} failed, ${c.errors} errors, ${c.skipped} skipped (${c.notSelected} not selected)`;
 }
 
 export function renderMarkdown(report: RunReport): string {
@@ -45,9 +53,9 @@ export function renderMarkdown(report: RunReport): string {
   const out: string[] = [];
   const when = new Date(report.startedAt).toISOString();
   out.push(`# Phase-08 acceptance: site \`${report.site}\`, run \`${report.runId}\``, '');
-  out.push(`**Verdict: ${report.verdict}**${report.partial ? ' (partial run: only the selected steps were evaluated)' : ''}${report.finished ? '' : ' (run unfinished)'}; exit code ${report.exitCode}.`, '');
-  out.push(`Started ${when}${report.endedAt ? `, took ${formatDuration(report.endedAt - report.startedAt)}` : ''}. capi-gate ${report.version}. Site file \`${report.sitePath}\`.`, '');
-
+  out.push(`**Verdict: ${report.verdictText}**; exit code ${report.exitCode}.`, '');
+  out.push(`Started ${when}, took ${report.durationText}. capi-gate ${report.version}. Site file \`${report.sitePath}\`.`, '');
+  out.push(`${totalsText(report)}.`, '');
   out.push('## EXIT GATE (phase-08 / v1 acceptance)', '');
   const create = itemsOf(report, ['8.1', '8.2', '8.3']);
   const cluster = c[CAPTURED.clusterUuid] ? `cluster ${c[CAPTURED.clusterUuid]}` : 'cluster';
@@ -58,7 +66,9 @@ export function renderMarkdown(report: RunReport): string {
   const summary = Object.entries(ITEM_LABELS)
     .map(([id, label]) => `${id.slice(5)} ${label} ${statusText(by(id))}`)
     .join('; ');
-  out.push(`- ACCEPTANCE SUMMARY (this run): ${summary}. => v1 is ${report.verdict}${report.verdict === 'FUNCTIONALLY ACCEPTED' ? '; the OUTSTANDING items are left to formally close the gate' : ''}.`, '');
+  out.push(`- ACCEPTANCE SUMMARY (this run): ${summary}. => ${report.verdict === 'PARTIAL' ? 'no verdict on v1 (partial run)' : `v1 is ${report.verdict}`}${report.verdict === 'FUNCTIONALLY ACCEPTED' ? '; the OUTSTANDING items are left to formally close the gate' : ''}.`);
+  const gate = report.items.find((i) => i.id === 'EXIT-GATE');
+  out.push(`- EXIT-GATE: **${statusText(gate)}**${gate ? `: ${gate.summary}` : ''}`, '');
 
   out.push('## ACCEPTANCE SUMMARY', '');
   out.push('| item | what | status | result |', '|---|---|---|---|');
@@ -75,12 +85,19 @@ export function renderMarkdown(report: RunReport): string {
     out.push(`| ${i.id} | ${i.kind === 'mutation' ? 'MUTATION' : 'read'} | ${statusText(i)} | ${took} | ${i.decisions.join(', ')} | ${cell(i.summary)} |`);
   }
   out.push('');
+  if (report.leftOut.length) out.push(`Not selected in this run (--only/--skip), so no result: ${report.leftOut.map((s) => s.id).join(', ')}.`, '');
 
-  const problems = report.items.filter((i) => i.status !== 'PASS' && i.status !== 'DEFERRED');
-  if (problems.length) {
+  out.push('## Timeline', '');
+  for (const e of report.timeline) out.push(`- ${new Date(e.at).toISOString()} **${e.kind}**: ${e.text}`);
+  out.push('', `Duration: ${report.durationText}.`, '');
+
+  const problems = report.items.filter((i) => i.ran && i.status !== 'PASS' && i.status !== 'DEFERRED');
+  const notRun = report.items.filter((i) => !i.ran);
+  if (problems.length || notRun.length) {
     out.push('## What needs attention', '');
+    if (notRun.length) out.push(`Not run yet${report.finished ? '' : ` (the run did not finish; \`capi-gate run --resume ${report.runId}\` runs them)`}: ${notRun.map((i) => i.id).join(', ')}.`, '');
     for (const i of problems) {
-      out.push(`### ${i.id}: ${i.status}`, '', i.summary, '');
+      out.push(`### ${i.id}: ${statusText(i)}`, '', i.summary, '');
       if (i.hint) out.push(`- Hint: ${i.hint}`);
       if (i.playbook) out.push(`- Playbook: ${i.playbook}`);
       if (i.code) out.push(`- Code: \`${i.code}\``);
@@ -94,7 +111,7 @@ export function renderMarkdown(report: RunReport): string {
   const signed = report.items.filter((i) => i.signoffs.length);
   if (signed.length) {
     out.push('## Operator sign-offs', '');
-    for (const i of signed) for (const s of i.signoffs) out.push(`- ${i.id}: signed off by **${s.by}** at ${new Date(s.at).toISOString()}: ${s.note}`);
+    for (const i of signed) for (const s of i.signoffs) out.push(`- ${i.id}: ${s.amendment ? 'sign-off amended' : 'signed off'} by **${s.by}** at ${new Date(s.at).toISOString()}: ${s.note}`);
     out.push('');
   }
 
