@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync,
 import { join } from 'node:path';
 import { BIN, EXAMPLE_SITE, REPO_ROOT, tempDir } from './helpers.js';
 import { CATALOG } from '../src/phase08/index.js';
+import { EXIT_CODES } from '../src/core/results.js';
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60_000 });
@@ -17,6 +18,8 @@ test('--help lists the commands and the exit codes', () => {
   assert.equal(r.code, 0);
   for (const c of ['plan', 'run', 'report', 'runbook', 'signoff', 'history']) assert.match(r.out, new RegExp(`\\n  ${c}\\b`));
   assert.match(r.out, /130 +interrupted/);
+  for (const e of EXIT_CODES) assert.match(r.out, new RegExp(`\\n  ${e.code} +\\S`), `exit code ${e.code} in --help`);
+  assert.match(r.out, /5 +partial run: the selected steps passed; no acceptance verdict/);
 });
 
 test('plan lists every step id with its kind and dependencies, and marks the mutations', () => {
@@ -84,22 +87,86 @@ test('run writes a journal and all reports; unimplemented checks are ERROR, neve
     assert.equal(r.code, 4, r.out + r.err);
     assert.match(r.out, /D-011\.1 ERROR/);
     assert.match(r.out, /D-011\.8 DEFERRED/);
-    assert.match(r.out, /Verdict: NOT ACCEPTED \(partial run\)/);
+    assert.match(r.out, /Verdict: PARTIAL: 2 of 18 steps \(D-011\.1 ERROR\); no verdict on 8\.0, 8\.1, 8\.2, 8\.3, D-011\.2, D-011\.3, D-011\.4, D-011\.5, D-011\.6, D-011\.7, 8\.5 \(not selected\)/);
     const [runId] = readdirSync(runs);
     assert.ok(runId);
     const files = readdirSync(join(runs, runId));
     for (const f of ['journal.jsonl', 'run.json', 'report.json', 'report.md', 'junit.xml']) assert.ok(files.includes(f), f);
     const json = JSON.parse(readFileSync(join(runs, runId, 'report.json'), 'utf8')) as { schema: string; items: { id: string; status: string }[] };
-    assert.equal(json.schema, 'capi-gate/report@1');
+    assert.equal(json.schema, 'capi-gate/report@2');
     assert.deepEqual(json.items.map((i) => [i.id, i.status]), [['D-011.1', 'ERROR'], ['D-011.8', 'DEFERRED']]);
     const rep = cli(['report', runId, '--runs-dir', runs, '--format', 'junit']);
     assert.equal(rep.code, 0);
-    assert.match(rep.out, /<testsuites name="capi-gate" tests="2" failures="0" errors="1"/);
+    // Every step is a case: the 16 not selected are skipped, with D-011.8 DEFERRED.
+    assert.match(rep.out, /<testsuites name="capi-gate" tests="18" failures="0" errors="1" skipped="17"/);
     const hist = cli(['history', '--runs-dir', runs]);
-    assert.match(hist.out, new RegExp(`${runId} +roosevelt +NOT ACCEPTED\\*`));
+    assert.match(hist.out, new RegExp(`${runId} +roosevelt +PARTIAL `));
     const resume = cli(['run', '--resume', runId, '--runs-dir', runs]);
     assert.equal(resume.code, 2);
     assert.match(resume.err, /already finished/);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('--only EXIT-GATE gives no verdict: PARTIAL, exit 5, the gate line says what it lacks', () => {
+  const t = tempDir();
+  try {
+    const runs = join(t.dir, 'runs');
+    const r = cli(['run', '--site', EXAMPLE_SITE, '--runs-dir', runs, '--only', 'EXIT-GATE']);
+    assert.equal(r.code, 5, r.out + r.err);
+    assert.match(r.out, /Verdict: PARTIAL: 1 of 18 steps; no verdict on 8\.0, 8\.1, 8\.2, 8\.3, D-011, 8\.5 \(not selected\)/);
+    assert.doesNotMatch(r.out, /Verdict: ACCEPTED/);
+    const [runId] = readdirSync(runs);
+    const json = JSON.parse(readFileSync(join(runs, runId!, 'report.json'), 'utf8')) as { verdict: string; exitCode: number; items: { id: string; status: string; summary: string }[] };
+    assert.equal(json.verdict, 'PARTIAL');
+    assert.equal(json.exitCode, 5);
+    assert.match(json.items[0]!.summary, /^no verdict: the gate needs every item/);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('signoff: recomputes the reports on disk; a second one is refused (exit 2) unless --amend; an unfinished run is refused', () => {
+  const t = tempDir();
+  try {
+    const runs = join(t.dir, 'runs');
+    // Two runs as the journal holds them: one finished with D-011.7 OUTSTANDING, one killed mid-run.
+    const write = (runId: string, finished: boolean) => {
+      mkdirSync(join(runs, runId), { recursive: true });
+      writeFileSync(join(runs, runId, 'run.json'), JSON.stringify({ schema: 'capi-gate/run@1', runId, site: 'roosevelt', sitePath: EXAMPLE_SITE, createdAt: 1_700_000_000_000, selection: { only: [], skip: [] }, version: 'test' }));
+      let at = 1_700_000_000_000;
+      const lines = CATALOG.flatMap((s) => {
+        const status = s.id === 'D-011.7' ? 'OUTSTANDING' : s.id === 'D-011.8' ? 'DEFERRED' : 'PASS';
+        const summary = s.id === 'EXIT-GATE' ? 'FUNCTIONALLY ACCEPTED; open: D-011.7 OUTSTANDING' : `${s.id} ${status}`;
+        at += 1000;
+        return [{ t: 'step-start', step: s.id, at: at - 1000, attempt: 1 }, { t: 'step-end', step: s.id, at, startedAt: at - 1000, outcome: { status, summary }, waits: [] }];
+      });
+      if (finished) lines.push({ t: 'run-end', at, verdict: 'FUNCTIONALLY ACCEPTED', exitCode: 0, interrupted: false } as never);
+      writeFileSync(join(runs, runId, 'journal.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    };
+    write('r-done', true);
+    write('r-killed', false);
+    const sign = (runId: string, ...more: string[]) => cli(['signoff', runId, 'D-011.7', '--by', 'Ada', '--note', 'Snapshot 2 taken', '--runs-dir', runs, ...more]);
+    const first = sign('r-done');
+    assert.equal(first.code, 0, first.err);
+    assert.match(first.out, /Signed off D-011\.7 by Ada: now PASS\. Verdict: ACCEPTED\./);
+    const md = readFileSync(join(runs, 'r-done', 'report.md'), 'utf8');
+    assert.match(md, /\*\*Verdict: ACCEPTED\*\*/);
+    assert.match(md, /\| EXIT-GATE \| read \| PASS \| .* \| ACCEPTED \|/, 'the EXIT-GATE row follows the sign-off');
+    assert.doesNotMatch(md, /OUTSTANDING \(operator\)/);
+    const again = sign('r-done');
+    assert.equal(again.code, 2, again.out);
+    assert.match(again.err, /CAPI_GATE_USAGE: D-011\.7 of run r-done is already signed off by Ada/);
+    assert.match(again.err, /Hint: .*--amend/);
+    const amend = sign('r-done', '--amend');
+    assert.equal(amend.code, 0, amend.err);
+    assert.match(readFileSync(join(runs, 'r-done', 'report.html'), 'utf8'), /Sign-off amended by <b>Ada<\/b>/);
+    const killed = sign('r-killed');
+    assert.equal(killed.code, 2, killed.out);
+    assert.match(killed.err, /CAPI_GATE_JOURNAL: run r-killed has not finished/);
+    assert.match(killed.err, /Hint: Resume it first: capi-gate run --resume r-killed/);
+    assert.doesNotMatch(readFileSync(join(runs, 'r-killed', 'journal.jsonl'), 'utf8'), /"t":"signoff"/);
   } finally {
     t.cleanup();
   }
@@ -111,7 +178,7 @@ test('a new run of a site whose last run did not finish says so and how to conti
     const runs = join(t.dir, 'runs');
     const run = () => cli(['run', '--site', EXAMPLE_SITE, '--runs-dir', runs, '--only', 'D-011.8']);
     const first = run();
-    assert.equal(first.code, 0, first.out + first.err);
+    assert.equal(first.code, 5, first.out + first.err);
     assert.doesNotMatch(first.err, /did not finish/);
     const again = run();
     assert.doesNotMatch(again.err, /did not finish/, 'a finished run is not mentioned');
@@ -122,7 +189,7 @@ test('a new run of a site whose last run did not finish says so and how to conti
     const jf = join(runs, newest, 'journal.jsonl');
     writeFileSync(jf, readFileSync(jf, 'utf8').split('\n').filter((l) => !l.includes('"t":"run-end"')).join('\n'));
     const third = run();
-    assert.equal(third.code, 0, third.out + third.err);
+    assert.equal(third.code, 5, third.out + third.err);
     assert.match(third.err, new RegExp(`note: run ${newest} of site roosevelt did not finish; this run starts afresh \\(\`capi-gate run --site \\S+site\\.example\\.yaml --resume\` continues it instead\\)`));
     // Once a later run has finished, the stopped one is history.
     const fourth = run();
@@ -249,7 +316,7 @@ test('zod runs jitless in the CLI: no schema parser is compiled with new Functio
     const plan = cli(['plan', '--site', EXAMPLE_SITE], env);
     assert.equal(plan.code, 0, plan.err);
     const run = cli(['run', '--site', EXAMPLE_SITE, '--runs-dir', join(t.dir, 'runs'), '--only', 'D-011.8'], env);
-    assert.equal(run.code, 0, run.err);
+    assert.equal(run.code, 5, run.err);
     assert.equal(count(plan.err), 0, plan.err);
     assert.equal(count(run.err), 0, run.err);
   } finally {

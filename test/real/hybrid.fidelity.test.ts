@@ -49,10 +49,10 @@ test('hybrid: 8.0-8.2 pass against the real Keystone and Glance with simulated M
     assert.ok(h.sim.world.projects.has(real.tenant.projectId));
 
     const r = await cli(['run', '--site', h.files.site, '--only', '8.0.prereqs,8.0.image,8.0.template,8.1,8.2'], dir);
-    assert.equal(r.code, 0, r.out);
+    assert.equal(r.code, 5, r.out);
     assert.match(r.out, /8\.0\.image PASS .*kube_version=v1\.34\.8/);
     assert.match(r.out, /8\.2 PASS .*CREATE_COMPLETE; api_address https:\/\/[\d.]+:6443; API LB [0-9a-f-]{36} ACTIVE\/ONLINE, VIP [\d.]+, FIP [\d.]+/);
-    assert.match(r.out, /ACCEPTED/);
+    assert.match(r.out, /Verdict: PARTIAL: 5 of 18 steps; no verdict on/);
     assert.ok(h.stats.mirrored >= 2, `tokens validated by the real keystone: ${JSON.stringify(h.stats)}`);
     const cluster = [...h.sim.world.clusters.values()].find((c) => c.name === 'capi-test-1');
     assert.equal(cluster?.projectId, real.tenant.projectId);
