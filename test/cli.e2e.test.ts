@@ -117,7 +117,9 @@ test('--only EXIT-GATE gives no verdict: PARTIAL, exit 5, the gate line says wha
     assert.equal(r.code, 5, r.out + r.err);
     assert.match(r.out, /Verdict: PARTIAL: 1 of 18 steps; no verdict on 8\.0, 8\.1, 8\.2, 8\.3, D-011, 8\.5 \(not selected\)/);
     assert.doesNotMatch(r.out, /Verdict: ACCEPTED/);
+    assert.doesNotMatch(r.out, /Diagnostics:/, 'nothing failed: no diagnostics bundle');
     const [runId] = readdirSync(runs);
+    assert.ok(!existsSync(join(runs, runId!, 'diagnostics')));
     const json = JSON.parse(readFileSync(join(runs, runId!, 'report.json'), 'utf8')) as { verdict: string; exitCode: number; items: { id: string; status: string; summary: string }[] };
     assert.equal(json.verdict, 'PARTIAL');
     assert.equal(json.exitCode, 5);

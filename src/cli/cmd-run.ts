@@ -141,7 +141,7 @@ export async function runCommand(out: Out, opts: RunCommandOptions): Promise<Run
       teardownBudgetMs: loaded.deadlinesMs.teardown,
       resumed,
     });
-    if (!result.interrupted && result.exitCode !== 0) {
+    if (!result.interrupted && [1, 3, 4].includes(result.exitCode)) {
       // On failure: the diagnostics bundle (Magnum reasons, LB/amphora status, CAPI conditions, waits).
       const { diagnosticsSources } = await import('../playbooks/index.js');
       const { collectDiagnostics } = await import('../report/diagnostics.js');

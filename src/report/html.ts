@@ -76,7 +76,8 @@ function gantt(report: RunReport): string {
   const plotW = 900;
   const rowH = 22;
   const top = 28;
-  const height = top + rows.length * rowH + 10;
+  const pausedNote = report.pausedMs > 0 ? 16 : 0;
+  const height = top + rows.length * rowH + 10 + pausedNote;
   const x = (t: number) => labelW + ((active(t) - t0) / span) * plotW;
   const ticks: string[] = [];
   for (let k = 0; k <= 6; k++) {
@@ -100,7 +101,10 @@ function gantt(report: RunReport): string {
   const runEnd = report.sessions[report.sessions.length - 1]?.endedAt ?? report.startedAt;
   const marks = report.timeline.filter((e) => ['interrupt', 'stop', 'resume', 'remediation'].includes(e.kind) && e.at <= runEnd).map((e) => {
     const px = Math.min(labelW + plotW, Math.max(labelW, x(e.at)));
-    return `<g class="event ${e.kind}"><title>${esc(`${new Date(e.at).toISOString()} ${e.kind}: ${e.text}`)}</title><line x1="${px}" y1="${top - 4}" x2="${px}" y2="${height}" stroke="${EVENT_COLORS[e.kind] ?? '#555'}" stroke-width="2" stroke-dasharray="4 3"/></g>`;
+    const k = report.sessions.findIndex((ss) => ss.startedAt === e.at);
+    const pause = e.kind === 'resume' && k > 0 ? report.sessions[k]!.startedAt - report.sessions[k - 1]!.endedAt : undefined;
+    const label = pause !== undefined ? `<text x="${px + 4}" y="${height - 4}" class="pause">${esc(`resumed after a ${formatDuration(pause)} pause (cut out)`)}</text>` : '';
+    return `<g class="event ${e.kind}"><title>${esc(`${new Date(e.at).toISOString()} ${e.kind}: ${e.text}`)}</title><line x1="${px}" y1="${top - 4}" x2="${px}" y2="${height - pausedNote}" stroke="${EVENT_COLORS[e.kind] ?? '#555'}" stroke-width="2" stroke-dasharray="4 3"/>${label}</g>`;
   });
   const paused = report.pausedMs > 0 ? ` The pauses between an interrupt and its resume (${esc(formatDuration(report.pausedMs))}) are cut out of the time axis; dashed lines mark interrupts, resumes and remediations.` : '';
   return `<svg id="timeline" role="img" aria-label="Timeline of steps and waits" viewBox="0 0 ${labelW + plotW + 20} ${height}" width="100%">${ticks.join('')}${rowSvg.join('')}${barSvg.join('')}${marks.join('')}</svg>
@@ -108,7 +112,7 @@ function gantt(report: RunReport): string {
 }
 
 function eventsList(report: RunReport): string {
-  return `<ol id="events">${report.timeline.map((e) => `<li class="ev ${esc(e.kind)}"><span class="badge" style="background:${EVENT_COLORS[e.kind] ?? '#555'}">${esc(e.kind)}</span> ${esc(new Date(e.at).toISOString())}: ${esc(e.text)}</li>`).join('')}</ol>`;
+  return `<ol id="events">${report.timeline.map((e) => `<li class="ev ev-${esc(e.kind)}"><span class="badge" style="background:${EVENT_COLORS[e.kind] ?? '#555'}">${esc(e.kind)}</span> ${esc(new Date(e.at).toISOString())}: ${esc(e.text)}</li>`).join('')}</ol>`;
 }
 
 function waitBlock(w: WaitSummary): string {
@@ -167,7 +171,7 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;pad
 .item{border:1px solid #e5e5e5;border-radius:6px;padding:8px 12px;margin:10px 0}.wait{margin:6px 0;padding:4px 8px;background:#f7f9fc;border-radius:4px}
 pre{background:#f5f5f5;padding:8px;overflow:auto;font-size:12px}
 svg .grid{stroke:#eee}svg .tick{font-size:10px;fill:#888;text-anchor:middle}svg .rowlabel{font-size:12px;fill:#222}svg .rowlabel.sub{fill:#666;font-size:11px}
-svg .barlabel{font-size:10px;fill:#fff;pointer-events:none}
+svg .barlabel{font-size:10px;fill:#fff;pointer-events:none}svg .pause{font-size:11px;fill:#1565c0}
 </style></head><body>
 <h1>Phase-08 acceptance — site <code>${esc(report.site)}</code>, run <code>${esc(report.runId)}</code></h1>
 <div class="verdict" id="verdict" style="background:${COLORS[report.verdict] ?? '#555'}">${esc(report.verdict)}</div>

@@ -233,7 +233,7 @@ function verdictTextOf(j: Judgement, o: { selected: number; total: number; leftO
     const bad = j.open.filter((x) => !/ (OUTSTANDING|DEFERRED)$/.test(x));
     parts[0] = `PARTIAL: ${o.selected} of ${o.total} steps${bad.length ? ` (${bad.join(', ')})` : ''}; no verdict on ${o.leftOutText} (not selected)`;
   }
-  if (!o.finished) parts.push(`unfinished: ${o.notRun} selected step(s) not run yet; resume it: capi-gate run --resume ${o.runId}`);
+  if (!o.finished) parts.push(`the run did not finish: ${o.notRun} of its ${o.selected} selected steps have not run, so there is no acceptance yet; resume it: capi-gate run --resume ${o.runId}`);
   return parts.join('; ');
 }
 

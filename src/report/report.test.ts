@@ -72,5 +72,5 @@ test('a run with no run-end record is reported unfinished with exit 130', () => 
   const report = buildReport(meta, recs, CATALOG);
   assert.equal(report.finished, false);
   assert.equal(report.exitCode, 130);
-  assert.match(renderMarkdown(report), /\*\*Verdict: NOT ACCEPTED; unfinished: 17 selected step\(s\) not run yet; resume it: capi-gate run --resume r-1\*\*; exit code 130\./);
+  assert.match(renderMarkdown(report), /\*\*Verdict: NOT ACCEPTED; the run did not finish: 17 of its 18 selected steps have not run, so there is no acceptance yet; resume it: capi-gate run --resume r-1\*\*; exit code 130\./);
 });
