@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { VirtualClock } from '../core/clock.js';
 import { EventBus } from '../core/events.js';
 import type { RunEvent } from '../core/events.js';
@@ -421,6 +422,7 @@ test('--keep-on-failure: a failing step keeps what it created (no teardown) and 
     assert.equal(r.records.get('rr')?.details?.['keptOnFailure'], true);
     assert.equal(r.records.get('delete')?.status, 'SKIPPED');
     assert.match(r.records.get('delete')?.summary ?? '', /kept for debugging \(--keep-on-failure\): rr FAIL/);
+    assert.equal(r.records.get('delete')?.hint, `Delete it when done: capi-gate cleanup --site ${exampleSite().path} (add --remediate if the delete wedges).`, 'the real site file, not a placeholder');
     assert.ok(h.events.some((e) => e.type === 'log' && /left in place for debugging/.test(e.message)), 'says so');
   } finally {
     t.cleanup();
@@ -445,6 +447,24 @@ test('the journal syncs to disk the records that guard the cloud (captures, muta
     j.close();
     // Written, not buffered: another process (a resume after kill -9) reads all eight.
     assert.equal(Journal.open(t.dir, 'r1').all().length, 8);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a selection that leaves a counted step out ends PARTIAL with exit 5, journaled so; the run start is journaled', async () => {
+  const t = tempDir();
+  try {
+    const gate = defineStep<S, null>({ id: 'gate', title: 'gate', kind: 'read', needs: [], decisions: [], runbook: '', counted: false, body: () => Promise.resolve(null), gate: passGate });
+    const h = harness([timedStep('a', 'read', 10), timedStep('b', 'read', 10), gate], { runsDir: t.dir, selected: ['a', 'gate'] });
+    const r = await h.run;
+    assert.equal(r.verdict, 'PARTIAL');
+    assert.equal(r.exitCode, 5);
+    const recs = h.journal.all();
+    assert.deepEqual(recs[0], { t: 'run-start', at: h.journal.meta.createdAt, resumed: false });
+    assert.deepEqual(recs.filter((x) => x.t === 'run-end').map((x) => x.t === 'run-end' && [x.verdict, x.exitCode]), [['PARTIAL', 5]]);
+    const all = harness([timedStep('a', 'read', 10), gate], { runsDir: join(t.dir, 'all') });
+    assert.equal((await all.run).exitCode, 0, 'leaving out only an uncounted step is a full verdict');
   } finally {
     t.cleanup();
   }

@@ -296,7 +296,7 @@ export async function runSteps<S>(opts: RunOptions<S>): Promise<RunResult> {
             finish(step, {
               status: 'SKIPPED',
               summary: `kept for debugging (--keep-on-failure): ${bad.map((r) => `${r.stepId} ${r.status}`).join(', ')}; what the run created is left in place`,
-              hint: 'Delete it when done: capi-gate cleanup --site SITE (add --remediate if the delete wedges).',
+              hint: `Delete it when done: capi-gate cleanup --site ${opts.site.path} (add --remediate if the delete wedges).`,
             }, clock.now(), []);
             continue;
           }
