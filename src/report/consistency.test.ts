@@ -200,3 +200,11 @@ test('an amended sign-off is shown as an amendment in every format', () => {
   assert.match(item.summary, /by Grace .*\(amended 1x\)/);
   for (const f of FORMATS) assert.match(renderReport(report, f), /sign-off amended by Grace/, f);
 });
+
+test('a journal written before runs recorded their start: the first record after an interrupt is the resume, and the pause is still left out', () => {
+  const recs = resumedRun().filter((r) => r.t !== 'run-start' && r.t !== 'remediation');
+  const report = buildReport(meta(), recs, CATALOG);
+  assert.deepEqual(report.timeline.map((e) => e.kind), ['start', 'interrupt', 'resume', 'end']);
+  assert.equal(report.durationMs, 18 * MIN);
+  assert.equal(report.pausedMs, 41 * MIN);
+});
