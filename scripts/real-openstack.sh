@@ -178,7 +178,7 @@ usage_table() {
   free -m | awk 'NR==2{printf "  system memory used %d MB of %d MB\n", $3, $2}'
 }
 status_all() {
-  local prof; prof=$(state_profile)
+  local prof; prof=${PROFILE:-$(state_profile)}
   echo "profile: $prof ($R)"
   usage_table
   if healthy "$prof"; then echo "healthy: yes ($STATE)"; else echo "healthy: no"; return 1; fi
@@ -436,6 +436,17 @@ export OS_APPLICATION_CREDENTIAL_SECRET=$AC_SECRET
 export OS_REGION_NAME=RegionOne
 export OS_INTERFACE=public
 EOF
+ACU_ID=""; ACU_SECRET=""
+if [ "$PROFILE" = full ]; then
+  # Magnum's CAPI Helm driver mints the cluster's own application credential as the requesting
+  # user; Keystone refuses that to a restricted application credential (403). An unrestricted
+  # one can create clusters: the site's choice, so both exist here.
+  as_rc openrc-tenant application credential create --unrestricted --role member --role load-balancer_member --role reader \
+    --description 'capi-gate real-openstack.sh (unrestricted)' -f json capi-appcred-unrestricted > "$R/appcred-unrestricted.json"
+  chmod 600 "$R/appcred-unrestricted.json"
+  ACU_ID=$(json_get "$R/appcred-unrestricted.json" id)
+  ACU_SECRET=$(json_get "$R/appcred-unrestricted.json" secret)
+fi
 step_done "application credential"
 
 # ---------------------------------------------------------------- 9. glance ready + kube image
@@ -497,6 +508,7 @@ if [ "$PROFILE" = full ]; then
   "octavia": "http://$HOST:9876",
   "magnum": "http://$HOST:9511/v1",
   "siteFile": "$R/site.yaml",
+  "appCredUnrestricted": {"cloud": "real-appcred-unrestricted", "id": "$ACU_ID", "name": "capi-appcred-unrestricted", "secret": "$ACU_SECRET"},
   "member2": {"cloud": "real-member2", "username": "capi-user2", "password": "$MEMBER2_PASSWORD", "userDomainName": "capi", "projectName": "capi-mgmt", "projectDomainName": "capi", "roles": ["member", "reader", "load-balancer_member"]},
   "plainMember": {"cloud": "real-plain", "username": "capi-plain", "password": "$MEMBER2_PASSWORD", "userDomainName": "capi", "projectName": "capi-mgmt", "projectDomainName": "capi", "roles": ["member", "reader"]},
   "other": {"cloud": "real-other", "username": "capi-other-user", "password": "$OTHER_PASSWORD", "userDomainName": "capi", "projectName": "capi-other", "projectDomainName": "capi", "projectId": "$OTHER_PROJECT_ID", "roles": ["member", "reader", "load-balancer_member"]},
@@ -536,6 +548,12 @@ clouds:
 EOF
 if [ "$PROFILE" = full ]; then
   cat >> "$R/clouds.yaml" <<EOF
+  real-appcred-unrestricted:
+    auth_type: v3applicationcredential
+    auth: {auth_url: "$KS_URL", application_credential_id: "$ACU_ID", application_credential_secret: "$ACU_SECRET"}
+    region_name: RegionOne
+    interface: public
+    identity_api_version: 3
   real-member2:
     auth: {auth_url: "$KS_URL", username: capi-user2, password: "$MEMBER2_PASSWORD", user_domain_name: capi, project_name: capi-mgmt, project_domain_name: capi}
     region_name: RegionOne
@@ -579,8 +597,9 @@ mv "$STATE.tmp" "$STATE"
 
 TOTAL=$(minus "$(now)" "$T_ALL")
 printf '%-36s %6s s\n' TOTAL "$TOTAL" | tee -a "$TIMINGS" >&2
+SETUP_CPU=$(times | awk 'NR==2{print $1" user, "$2" sys"}')
 {
-  echo "started in $TOTAL s (profile $PROFILE); CPU of this script's commands: $(times | awk 'NR==2{print $1" user, "$2" sys"}')"
+  echo "started in $TOTAL s (profile $PROFILE); CPU of the setup commands: $SETUP_CPU; services below (CPU_S since their start)"
   usage_table
 } | tee "$R/resources.txt" >&2
 cat >&2 <<EOF
