@@ -129,7 +129,7 @@ interface Cluster {
   master_addresses: string[] | null; node_addresses: string[] | null; health_status: string | null; health_status_reason: Record<string, string> | null; coe_version: string | null;
 }
 
-async function clusterLifecycle(c: RealClient, cp: RealControlPlane, template: string, name: string, expect: 'CREATE_COMPLETE' | 'CREATE_FAILED'): Promise<void> {
+async function clusterLifecycle(c: RealClient, cp: RealControlPlane, template: string, name: string, expect: 'CREATE_COMPLETE' | 'CREATE_FAILED', waitHealth = false): Promise<void> {
   const post = await c.call<{ uuid: string }>('container-infra', 'POST', '/clusters', {
     headers: MAGNUM_1_10, body: { name, cluster_template_id: template, keypair: cp.seed.keypair, master_count: 1, node_count: 1 },
   });
@@ -142,7 +142,7 @@ async function clusterLifecycle(c: RealClient, cp: RealControlPlane, template: s
   try {
     const seen = await watch(`${name} create`, async () => {
       const x = await show();
-      return x ? { status: x.status, api: x.api_address !== null } : { status: 'not yet written', api: false };
+      return x ? { status: x.status, api: x.api_address !== null, health: x.health_status } : { status: 'not yet written', api: false, health: null };
     }, (v) => v.status.endsWith('_COMPLETE') || v.status.endsWith('_FAILED'), { timeoutMs: 240_000 });
     const last = await show();
     assert.ok(last);
@@ -156,6 +156,13 @@ async function clusterLifecycle(c: RealClient, cp: RealControlPlane, template: s
       assert.equal(last.coe_version, 'v1.34.8');
       const creds = await c.call<{ application_credentials: { name: string }[] }>('identity', 'GET', `/users/${c.userId}/application_credentials`);
       if (creds.status === 200) assert.ok(creds.body.application_credentials.some((a) => a.name.startsWith(`magnum-${id}-`)), 'the driver minted the cluster app-cred');
+      if (waitHealth) {
+        // Magnum syncs health for COMPLETE clusters only, every healthSyncSeconds: null until then.
+        assert.ok(seen.every((v) => v.health === null), `no health while creating: ${JSON.stringify(seen)}`);
+        const health = await watch(`${name} health`, async () => (await show())?.health_status ?? null, (h) => h !== null, { timeoutMs: (cp.magnumDriver.healthSyncSeconds + 120) * 1000, intervalMs: 2000 });
+        assert.equal(health.at(-1), 'HEALTHY');
+        assert.deepEqual((await show())?.health_status_reason, { cluster: 'Ready', infrastructure: 'Ready', controlplane: 'Ready', nodegroup: 'Ready' });
+      }
     } else {
       assert.equal(last.health_status, null, 'no health after CREATE_FAILED');
     }
@@ -168,7 +175,7 @@ async function clusterLifecycle(c: RealClient, cp: RealControlPlane, template: s
   }
 }
 
-test('Magnum (test driver): clusters created and deleted as the tenant and with application credentials', opts, async () => {
+test('Magnum (test driver): clusters created and deleted as the tenant and with application credentials; health from the periodic sync', opts, async () => {
   const cp = needControlPlane(availability);
   const [tenant, ac, acu] = await Promise.all([RealClient.login(cp, 'tenant'), RealClient.login(cp, 'appCred'), RealClient.login(cp, 'appCredUnrestricted')]);
   const tooNew = await tenant.call<{ errors: { max_version: string }[] }>('container-infra', 'GET', '/clusters', { headers: { 'OpenStack-API-Version': 'container-infra 1.11' } });
@@ -189,44 +196,12 @@ test('Magnum (test driver): clusters created and deleted as the tenant and with 
     assert.equal(lbless.status, 400, 'master_count > 1 needs master_lb_enabled');
 
     await Promise.all([
-      clusterLifecycle(tenant, cp, ct.body.uuid, `parity-t-${suffix}`, 'CREATE_COMPLETE'),
+      clusterLifecycle(tenant, cp, ct.body.uuid, `parity-t-${suffix}`, 'CREATE_COMPLETE', true),
       clusterLifecycle(acu, cp, ct.body.uuid, `parity-acu-${suffix}`, 'CREATE_COMPLETE'),
       // Keystone refuses the driver's app-cred minting to a restricted application credential.
       clusterLifecycle(ac, cp, ct.body.uuid, `parity-ac-${suffix}`, 'CREATE_FAILED'),
     ]);
   } finally {
-    await tenant.call('container-infra', 'DELETE', `/clustertemplates/${ct.body.uuid}`, { headers: MAGNUM_1_10 }).catch(() => undefined);
-  }
-});
-
-test('Magnum: health comes from the periodic sync after CREATE_COMPLETE, null before', opts, async () => {
-  const cp = needControlPlane(availability);
-  const tenant = await RealClient.login(cp, 'tenant');
-  const tname = `parity-health-${suffix}`;
-  const ct = await tenant.call<{ uuid: string }>('container-infra', 'POST', '/clustertemplates', {
-    headers: MAGNUM_1_10,
-    body: { name: tname, coe: 'kubernetes', image_id: cp.image.name, external_network_id: cp.seed.externalNetwork.name, master_flavor_id: 'gp.mid', flavor_id: 'capi.node', master_lb_enabled: true, network_driver: 'calico' },
-  });
-  assert.equal(ct.status, 201, JSON.stringify(ct.body));
-  let id = '';
-  try {
-    const post = await tenant.call<{ uuid: string }>('container-infra', 'POST', '/clusters', { headers: MAGNUM_1_10, body: { name: tname, cluster_template_id: ct.body.uuid, master_count: 1, node_count: 1 } });
-    assert.equal(post.status, 202, JSON.stringify(post.body));
-    id = post.body.uuid;
-    const show = async () => (await tenant.call<Cluster>('container-infra', 'GET', `/clusters/${id}`, { headers: MAGNUM_1_10 })).body;
-    const seen = await watch('health', async () => {
-      const x = await show();
-      return { status: x.status ?? 'not yet written', health: x.health_status ?? null };
-    }, (v) => v.health !== null || v.status.endsWith('_FAILED'), { timeoutMs: 240_000, intervalMs: 2000 });
-    assert.ok(seen.every((v) => v.health === null || v.status === 'CREATE_COMPLETE'), `health only once COMPLETE: ${JSON.stringify(seen)}`);
-    const last = await show();
-    assert.equal(last.health_status, 'HEALTHY');
-    assert.deepEqual(last.health_status_reason, { cluster: 'Ready', infrastructure: 'Ready', controlplane: 'Ready', nodegroup: 'Ready' });
-  } finally {
-    if (id) {
-      await tenant.call('container-infra', 'DELETE', `/clusters/${id}`, { headers: MAGNUM_1_10 }).catch(() => undefined);
-      await watch('health cluster delete', async () => (await tenant.call('container-infra', 'GET', `/clusters/${id}`, { headers: MAGNUM_1_10 })).status, (s) => s === 404, { timeoutMs: 240_000, intervalMs: 2000 }).catch(() => undefined);
-    }
     await tenant.call('container-infra', 'DELETE', `/clustertemplates/${ct.body.uuid}`, { headers: MAGNUM_1_10 }).catch(() => undefined);
   }
 });

@@ -107,6 +107,10 @@ def _sanitized_name(name):
 class Monitor(monitors.MonitorBase):
     """What the CAPI monitor reports when every Cluster API resource is ready."""
 
+    def __init__(self, context, cluster):
+        super().__init__(context, cluster)
+        self.data = {}
+
     @property
     def metrics_spec(self):
         return {}
