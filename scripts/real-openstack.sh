@@ -436,17 +436,6 @@ export OS_APPLICATION_CREDENTIAL_SECRET=$AC_SECRET
 export OS_REGION_NAME=RegionOne
 export OS_INTERFACE=public
 EOF
-ACU_ID=""; ACU_SECRET=""
-if [ "$PROFILE" = full ]; then
-  # Magnum's CAPI Helm driver mints the cluster's own application credential as the requesting
-  # user; Keystone refuses that to a restricted application credential (403). An unrestricted
-  # one can create clusters: the site's choice, so both exist here.
-  as_rc openrc-tenant application credential create --unrestricted --role member --role load-balancer_member --role reader \
-    --description 'capi-gate real-openstack.sh (unrestricted)' -f json capi-appcred-unrestricted > "$R/appcred-unrestricted.json"
-  chmod 600 "$R/appcred-unrestricted.json"
-  ACU_ID=$(json_get "$R/appcred-unrestricted.json" id)
-  ACU_SECRET=$(json_get "$R/appcred-unrestricted.json" secret)
-fi
 step_done "application credential"
 
 # ---------------------------------------------------------------- 9. glance ready + kube image
@@ -491,6 +480,8 @@ if [ "$PROFILE" = full ]; then
   KS_OBJECTS=$(/usr/bin/python3 "$REPO/scripts/real-openstack/objects.py" keystone 2> "$F/log/objects-keystone.log") \
     || { cat "$F/log/objects-keystone.log" >&2; exit 1; }
   OTHER_PROJECT_ID=$(json_get <(echo "$KS_OBJECTS") otherProjectId)
+  ACU_ID=$(json_get <(echo "$KS_OBJECTS") appCredUnrestricted.id)
+  ACU_SECRET=$(json_get <(echo "$KS_OBJECTS") appCredUnrestricted.secret)
   step_done "[full] keystone: service users, roles, catalog"
   full_start_daemons || { echo "real-openstack: the full profile's services did not start (logs $F/log)" >&2; exit 1; }
   [ -s "$R/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C capi-mgmt-key -f "$R/id_ed25519"

@@ -348,31 +348,37 @@ EOC
   done
   mysql_root -e "$sql"
   step_done "[full] mariadbd + databases"
+  # RabbitMQ and the five schema migrations are independent of each other: one background job each
+  # (each is mostly waiting on MariaDB or on Python imports; nova's four steps stay in order).
+  dbsync() { # name cmd...
+    local n=$1; shift
+    "$@" >> "$F/log/db-sync-$n.log" 2>&1 || { echo "real-openstack: $n DB sync failed:" >&2; tail -20 "$F/log/db-sync-$n.log" >&2; return 1; }
+  }
+  local N="nova-manage --config-file $F/nova/nova.conf" jobs=() j rc=0
+  full_rabbitmq & jobs+=($!)
+  dbsync octavia octavia-db-manage --config-file "$F/octavia/octavia.conf" upgrade head & jobs+=($!)
+  dbsync neutron neutron-db-manage --config-file "$F/neutron/neutron.conf" upgrade heads & jobs+=($!)
+  dbsync placement placement-manage --config-file "$F/placement/placement.conf" db sync & jobs+=($!)
+  { dbsync nova $N api_db sync && dbsync nova $N cell_v2 map_cell0 --database_connection "$(DB_URL nova nova_cell0)" \
+      && dbsync nova $N cell_v2 create_cell --name cell1 && dbsync nova $N db sync; } & jobs+=($!)
+  dbsync magnum magnum-db-manage --config-file "$F/magnum/magnum.conf" upgrade & jobs+=($!)
+  for j in "${jobs[@]}"; do wait "$j" || rc=1; done
+  [ $rc = 0 ] || return 1
+  step_done "[full] RabbitMQ + DB syncs (octavia neutron placement nova magnum), concurrently"
+}
+
+full_rabbitmq() {
+  local Q=$F/rabbitmq
   echo '[].' > "$Q/enabled_plugins"
   printf 'listeners.tcp.default = %s:5672\nloopback_users = none\n' "$HOST" > "$Q/rabbitmq.conf"
   local epmd_before; epmd_before=$(pgrep -x epmd || true)
   # not /usr/sbin/rabbitmq-server: that wrapper su's to rabbitmq and loses this environment
   ( rabbit_env; setsid nohup /usr/lib/rabbitmq/bin/rabbitmq-server > "$F/log/rabbitmq-server.out.log" 2>&1 < /dev/null 9>&- & )
-  rabbitmqctl_ -q wait --timeout 90 "$Q/rabbitmq.pid" > /dev/null || { tail -20 "$F/log/rabbitmq-server.out.log" >&2; return 1; }
+  rabbitmqctl_ -q wait --timeout 120 "$Q/rabbitmq.pid" > /dev/null || { tail -20 "$F/log/rabbitmq-server.out.log" >&2; return 1; }
   # erl starts epmd as a daemon of its own: record it (only when it was not there before) to stop it later
   [ -z "$epmd_before" ] && { pgrep -x epmd > "$Q/epmd.pid" || true; }
   rabbitmqctl_ -q add_user openstack "$SERVICE_PASSWORD" > /dev/null 2>&1 || rabbitmqctl_ -q change_password openstack "$SERVICE_PASSWORD" > /dev/null
   rabbitmqctl_ -q set_permissions openstack '.*' '.*' '.*' > /dev/null
-  step_done "[full] rabbitmq-server + user"
-  dbsync() { # name cmd...
-    local n=$1; shift
-    "$@" >> "$F/log/db-sync-$n.log" 2>&1 || { echo "real-openstack: $n DB sync failed:" >&2; tail -20 "$F/log/db-sync-$n.log" >&2; return 1; }
-  }
-  local N="nova-manage --config-file $F/nova/nova.conf"
-  dbsync octavia octavia-db-manage --config-file "$F/octavia/octavia.conf" upgrade head
-  dbsync neutron neutron-db-manage --config-file "$F/neutron/neutron.conf" upgrade heads
-  dbsync placement placement-manage --config-file "$F/placement/placement.conf" db sync
-  dbsync nova $N api_db sync
-  dbsync nova $N cell_v2 map_cell0 --database_connection "$(DB_URL nova nova_cell0)"
-  dbsync nova $N cell_v2 create_cell --name cell1
-  dbsync nova $N db sync
-  dbsync magnum magnum-db-manage --config-file "$F/magnum/magnum.conf" upgrade
-  step_done "[full] DB syncs (octavia neutron placement nova magnum)"
 }
 
 # ------------------------------------------------------------------ daemons (Keystone objects exist)

@@ -7,7 +7,8 @@ token per user, idempotent), for scripts/real-openstack.sh. Passwords come from 
             service; the load-balancer_* roles; the Magnum trustee domain and its admin; a second
             member of capi-mgmt (capi-user2: member, reader, load-balancer_member), a member
             without load-balancer_member (capi-plain: member, reader), a user of another project
-            (capi-other/capi-other-user: member, reader, load-balancer_member); the catalog.
+            (capi-other/capi-other-user: member, reader, load-balancer_member); the catalog; capi-user's
+            unrestricted application credential (printed on stdout with the ids it made).
   seed      (needs the services) flavors, provider-ext and its subnet, the keypair for the tenant
             and the admin, the management network/subnet/router and VM with a floating IP; prints
             a JSON of what it made on stdout.
@@ -107,7 +108,19 @@ def keystone():
         sid = ks('POST', '/services', {'service': {'name': name, 'type': typ}})['service']['id']
         for i in ['public', 'internal', 'admin']:
             ks('POST', '/endpoints', {'endpoint': {'service_id': sid, 'interface': i, 'url': url, 'region_id': 'RegionOne'}})
-    print(json.dumps({'otherProjectId': other_proj, 'serviceProjectId': service}))
+    # Magnum's CAPI Helm driver mints the cluster's own application credential as the requesting
+    # user, which Keystone refuses to a restricted application credential (403): an unrestricted
+    # one, made by capi-user itself, can create clusters.
+    t = tenant()
+    uid = t.get_user_id()
+    acs = call(t, 'identity', 'GET', '/users/%s/application_credentials?name=capi-appcred-unrestricted' % uid)['application_credentials']
+    for ac in acs:
+        call(t, 'identity', 'DELETE', '/users/%s/application_credentials/%s' % (uid, ac['id']))
+    ac = call(t, 'identity', 'POST', '/users/%s/application_credentials' % uid, {'application_credential': {
+        'name': 'capi-appcred-unrestricted', 'unrestricted': True, 'description': 'capi-gate real-openstack.sh (unrestricted)',
+        'roles': [{'name': 'member'}, {'name': 'reader'}, {'name': 'load-balancer_member'}]}})['application_credential']
+    print(json.dumps({'otherProjectId': other_proj, 'serviceProjectId': service,
+                      'appCredUnrestricted': {'id': ac['id'], 'secret': ac['secret']}}))
 
 
 def seed():
