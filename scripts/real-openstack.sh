@@ -588,7 +588,8 @@ mv "$STATE.tmp" "$STATE"
 
 TOTAL=$(minus "$(now)" "$T_ALL")
 printf '%-36s %6s s\n' TOTAL "$TOTAL" | tee -a "$TIMINGS" >&2
-SETUP_CPU=$(times | awk 'NR==2{print $1" user, "$2" sys"}')
+times > "$R/.times"   # not in $(...): a subshell has no children of its own
+SETUP_CPU=$(awk 'NR==2{print $1" user, "$2" sys"}' "$R/.times"); rm -f "$R/.times"
 {
   echo "started in $TOTAL s (profile $PROFILE); CPU of the setup commands: $SETUP_CPU; services below (CPU_S since their start)"
   usage_table
