@@ -164,11 +164,12 @@ async function clusterLifecycle(c: RealClient, cp: RealControlPlane, template: s
         assert.deepEqual((await show())?.health_status_reason, { cluster: 'Ready', infrastructure: 'Ready', controlplane: 'Ready', nodegroup: 'Ready' });
       }
     } else {
+      assert.match(last.status_reason ?? '', /application.credential/i, 'the driver could not mint the cluster app-cred');
       assert.equal(last.health_status, null, 'no health after CREATE_FAILED');
     }
     const del = await c.call('container-infra', 'DELETE', `/clusters/${id}`, { headers: MAGNUM_1_10 });
     assert.equal(del.status, 204);
-    const gone = await watch(`${name} delete`, async () => (await show())?.status ?? 'gone', (s) => s === 'gone' || s.endsWith('_FAILED'), { timeoutMs: 240_000 });
+    const gone = await watch(`${name} delete`, async () => (await show())?.status ?? 'gone', (s) => s === 'gone' || s === 'DELETE_FAILED', { timeoutMs: 240_000 });
     assert.equal(gone.at(-1), 'gone', `${name}: ${gone.join(' -> ')}`);
   } finally {
     if (await show()) await c.call('container-infra', 'DELETE', `/clusters/${id}`, { headers: MAGNUM_1_10 }).catch(() => undefined);
