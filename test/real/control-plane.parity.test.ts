@@ -203,6 +203,8 @@ test('Magnum (test driver): clusters created and deleted as the tenant and with 
       clusterLifecycle(ac, cp, ct.body.uuid, `parity-ac-${suffix}`, 'CREATE_FAILED'),
     ]);
   } finally {
-    await tenant.call('container-infra', 'DELETE', `/clustertemplates/${ct.body.uuid}`, { headers: MAGNUM_1_10 }).catch(() => undefined);
+    // A template in use cannot go (400) until a cluster a failed assertion left behind is deleted.
+    await watch('template delete', async () => (await tenant.call('container-infra', 'DELETE', `/clustertemplates/${ct.body.uuid}`, { headers: MAGNUM_1_10 })).status,
+      (st) => st === 204 || st === 404, { timeoutMs: 120_000, intervalMs: 3000 }).catch(() => undefined);
   }
 });
