@@ -33,6 +33,7 @@ def stop(*_):
 signal.signal(signal.SIGTERM, stop)
 signal.signal(signal.SIGINT, stop)
 sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.bind((host, 0))  # loopback only, as every socket of the profile
 conn = None
 seq = int(time.time())
 while running:
