@@ -38,6 +38,11 @@
 #   application credential capi-appcred (created BY capi-user, scoped to capi-mgmt, same roles)
 #   the bootstrap admin (domain Default, project admin) and the glance service user
 #   image ubuntu-jammy-kube-v1.34.8 (public, os_distro=ubuntu, kube_version=v1.34.8, glance-direct import)
+#   full profile, also: the services' users and catalog; capi-user2 (a 2nd member of capi-mgmt),
+#   capi-plain (member without load-balancer_member), capi-other-user in project capi-other;
+#   capi-appcred-unrestricted; flavors gp.mid (8192 MB/2) and capi.node (4096 MB/2); provider-ext
+#   (external, flat) + provider-ext-subnet 10.12.7.0/24; keypair capi-mgmt-key (capi-user and
+#   admin); capi-mgmt-net/-subnet/-router and the management VM capi-mgmt-v2 with a floating IP
 #
 # Knobs: KEYSTONE_PROCESSES=2, WITH_IMAGE=1, SKIP_APT=0, ADMIN_PASSWORD, CAPI_USER_PASSWORD,
 #   GLANCE_PASSWORD, BOOTSTRAP_PASSWORD (alphanumeric only: fed to `openstack` interactive mode).
@@ -58,7 +63,7 @@ while [ $# -gt 0 ]; do
     --dir=*) R=${1#--dir=} ;;
     --profile) PROFILE=${2:?--profile needs a value}; shift ;;
     --profile=*) PROFILE=${1#--profile=} ;;
-    -h|--help) sed -n '2,50p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "$USAGE" >&2; exit 2 ;;
   esac
   shift
@@ -180,6 +185,7 @@ usage_table() {
 status_all() {
   local prof; prof=${PROFILE:-$(state_profile)}
   echo "profile: $prof ($R)"
+  [ -s "$R/resources.txt" ] && head -1 "$R/resources.txt"
   usage_table
   if healthy "$prof"; then echo "healthy: yes ($STATE)"; else echo "healthy: no"; return 1; fi
 }
