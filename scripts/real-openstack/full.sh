@@ -64,13 +64,25 @@ region_name = RegionOne
 EOA
 }
 
+# A PID file's process is ours only if it still is what we started: its command line names this
+# state directory (epmd's does not: it is matched by name). A stale file whose PID the kernel gave to
+# another process since (a reboot, a CI run after the session's processes were ended) is not ours.
+ours() {
+  pid_alive "$1" || return 1
+  local p c; p=$(cat "$1")
+  case "$1" in
+    */epmd.pid) [ "$(cat "/proc/$p/comm" 2> /dev/null)" = epmd ] ;;
+    *) c=$(tr '\0' ' ' < "/proc/$p/cmdline" 2> /dev/null || true); [[ "$c" == *"$F"* ]] ;;
+  esac
+}
+
 tree_pids() { local p=$1 c; echo "$p"; for c in $(pgrep -P "$p" 2>/dev/null); do tree_pids "$c"; done; }
 
 full_stop() {
   local n f p all=()
   for n in "${FULL_DAEMONS[@]}"; do
     f=$P/$n.pid
-    if pid_alive "$f"; then p=$(cat "$f"); all+=($(tree_pids "$p")); log "stopping $n (PID $p)"; kill "$p" 2>/dev/null || true; fi
+    if ours "$f"; then p=$(cat "$f"); all+=($(tree_pids "$p")); log "stopping $n (PID $p)"; kill "$p" 2>/dev/null || true; fi
     rm -f "$f"
   done
   # masters stop their workers; wait for the recorded trees, then SIGKILL what is left, by PID
@@ -79,13 +91,15 @@ full_stop() {
     [ $alive = 0 ] && break; sleep 0.1
   done
   for p in "${all[@]}"; do kill -0 "$p" 2>/dev/null && { log "SIGKILL $p"; kill -9 "$p" 2>/dev/null || true; }; done
-  if pid_alive "$F/rabbitmq/rabbitmq.pid"; then
+  if ours "$F/rabbitmq/rabbitmq.pid"; then
     log "stopping rabbitmq (PID $(cat "$F/rabbitmq/rabbitmq.pid"))"
     rabbitmqctl_ -q stop "$F/rabbitmq/rabbitmq.pid" > /dev/null 2>&1 || stop_pidfile "$F/rabbitmq/rabbitmq.pid"
   fi
   rm -f "$F/rabbitmq/rabbitmq.pid"
-  stop_pidfile "$F/rabbitmq/epmd.pid"
-  stop_pidfile "$F/mysql/mysqld.pid"
+  local f
+  for f in "$F/rabbitmq/epmd.pid" "$F/mysql/mysqld.pid"; do
+    if ours "$f"; then stop_pidfile "$f"; else rm -f "$f"; fi
+  done
 }
 
 full_ports_free() {
@@ -423,8 +437,8 @@ full_start_daemons() {
 # Every daemon alive and every API answering (the caller also checks credentials).
 full_healthy() {
   local n a name port path c
-  for n in "${FULL_DAEMONS[@]}"; do pid_alive "$P/$n.pid" || return 1; done
-  pid_alive "$F/mysql/mysqld.pid" && pid_alive "$F/rabbitmq/rabbitmq.pid" || return 1
+  for n in "${FULL_DAEMONS[@]}"; do ours "$P/$n.pid" || return 1; done
+  ours "$F/mysql/mysqld.pid" && ours "$F/rabbitmq/rabbitmq.pid" || return 1
   for a in "${FULL_APIS[@]}"; do
     read -r name port path <<< "$a"
     c=$(http_code "http://$HOST:$port$path"); [ -n "$c" ] && [ "$c" != 000 ] && [ "$c" -lt 500 ] || return 1
