@@ -152,7 +152,10 @@ healthy() { # running instances that this DIR describes and that still accept it
   [ "$(state_profile)" = full ] && full_healthy || return 1
   # the service users exist in this Keystone (a basic `up` since would have recreated it)
   ks_token magnum Default "$SERVICE_PASSWORD" service Default > /dev/null || return 1
+  # 2: all is well but the catalog (another tool re-pointed or removed our endpoints): repairable
+  catalog_objects check-catalog 2> /dev/null || return 2
 }
+catalog_objects() { HOST=$HOST ADMIN_PASSWORD=$ADMIN_PASSWORD /usr/bin/python3 "$REPO/scripts/real-openstack/objects.py" "$1"; }
 
 # PSS (kB) and CPU (clock ticks, user+sys) summed over a process tree: "pss_kb ticks nproc"
 tree_usage() {
@@ -184,7 +187,7 @@ usage_table() {
 }
 status_all() {
   local prof; prof=${PROFILE:-$(state_profile)}
-  echo "profile: $prof ($R)"
+  echo "profile: $(state_profile) ($R)"
   [ -s "$R/resources.txt" ] && head -1 "$R/resources.txt"
   usage_table
   if healthy "$prof"; then echo "healthy: yes ($STATE)"; else echo "healthy: no"; return 1; fi
@@ -203,7 +206,12 @@ case "$CMD" in
   stop) stop_all; exit 0 ;;
   ensure)
     flock -w 900 9 || { echo "real-openstack: another up/ensure held the lock for 15 min" >&2; exit 1; }
-    if healthy "${PROFILE:-basic}"; then echo "$R"; log "reusing healthy instances, profile $(state_profile) ($(minus "$(now)" "$T_ALL") s)"; exit 0; fi
+    rc=0; healthy "${PROFILE:-basic}" || rc=$?
+    if [ $rc = 2 ]; then
+      log "the catalog no longer points at this control plane (re-pointed by another tool?): repairing it"
+      catalog_objects repair-catalog && rc=0
+    fi
+    if [ $rc = 0 ]; then echo "$R"; log "reusing healthy instances, profile $(state_profile) ($(minus "$(now)" "$T_ALL") s)"; exit 0; fi
     log "no healthy instances (profile ${PROFILE:-basic}) in $R; starting" ;;
   up) flock -w 900 9 || { echo "real-openstack: another up/ensure held the lock for 15 min" >&2; exit 1; } ;;
 esac

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""objects.py keystone|seed - the full profile's OpenStack objects over REST (one process, one
+"""objects.py keystone|seed|check-catalog|repair-catalog - the full profile's OpenStack objects over REST (one process, one
 token per user, idempotent), for scripts/real-openstack.sh. Passwords come from the environment
 (ADMIN_PASSWORD, CAPI_USER_PASSWORD, SERVICE_PASSWORD, MEMBER2_PASSWORD, OTHER_PASSWORD), never argv.
 
@@ -99,15 +99,7 @@ def keystone():
     other = user('capi-other-user', capi_dom, ENV['OTHER_PASSWORD'])
     for r in ['member', 'reader', 'load-balancer_member']:
         grant(other, R[r], other_proj)
-    have = {sv['type'] for sv in ks('GET', '/services')['services']}
-    for name, typ, url in [('placement', 'placement', 'http://%s:8778' % H), ('nova', 'compute', 'http://%s:8774/v2.1' % H),
-                           ('neutron', 'network', 'http://%s:9696' % H), ('octavia', 'load-balancer', 'http://%s:9876' % H),
-                           ('magnum', 'container-infra', 'http://%s:9511/v1' % H)]:
-        if typ in have:
-            continue
-        sid = ks('POST', '/services', {'service': {'name': name, 'type': typ}})['service']['id']
-        for i in ['public', 'internal', 'admin']:
-            ks('POST', '/endpoints', {'endpoint': {'service_id': sid, 'interface': i, 'url': url, 'region_id': 'RegionOne'}})
+    catalog(s, repair=True)
     # Magnum's CAPI Helm driver mints the cluster's own application credential as the requesting
     # user, which Keystone refuses to a restricted application credential (403): an unrestricted
     # one, made by capi-user itself, can create clusters.
@@ -121,6 +113,46 @@ def keystone():
         'roles': [{'name': 'member'}, {'name': 'reader'}, {'name': 'load-balancer_member'}]}})['application_credential']
     print(json.dumps({'otherProjectId': other_proj, 'serviceProjectId': service,
                       'appCredUnrestricted': {'id': ac['id'], 'secret': ac['secret']}}))
+
+
+CATALOG = [('placement', 'placement', 'http://%s:8778' % H), ('nova', 'compute', 'http://%s:8774/v2.1' % H),
+           ('neutron', 'network', 'http://%s:9696' % H), ('octavia', 'load-balancer', 'http://%s:9876' % H),
+           ('magnum', 'container-infra', 'http://%s:9511/v1' % H)]
+
+
+def catalog(s, repair):
+    """True when each service type has exactly our three endpoints. With repair, makes it so:
+    another tool may have re-pointed a type (the simulator's hybrid mode replaces these endpoints
+    with its own and deletes them when it closes)."""
+    ks = lambda m, p, b=None: call(s, 'identity', m, p, b)
+    services = ks('GET', '/services')['services']
+    endpoints = ks('GET', '/endpoints')['endpoints']
+    ok = True
+    for name, typ, url in CATALOG:
+        sids = [sv['id'] for sv in services if sv['type'] == typ]
+        want = {(i, url, 'RegionOne') for i in ('public', 'internal', 'admin')}
+        have = [e for e in endpoints if e['service_id'] in sids]
+        if len(sids) == 1 and {(e['interface'], e['url'], e.get('region_id')) for e in have} == want and len(have) == 3:
+            continue
+        ok = False
+        if not repair:
+            continue
+        for e in have:
+            ks('DELETE', '/endpoints/%s' % e['id'])
+        for sid in sids[1:]:
+            ks('DELETE', '/services/%s' % sid)
+        sid = sids[0] if sids else ks('POST', '/services', {'service': {'name': name, 'type': typ}})['service']['id']
+        for i in ('public', 'internal', 'admin'):
+            ks('POST', '/endpoints', {'endpoint': {'service_id': sid, 'interface': i, 'url': url, 'region_id': 'RegionOne'}})
+    return ok
+
+
+def check_catalog():
+    sys.exit(0 if catalog(admin(), repair=False) else 1)
+
+
+def repair_catalog():
+    catalog(admin(), repair=True)
 
 
 def seed():
@@ -188,4 +220,4 @@ def seed():
     print(json.dumps(out))
 
 
-{'keystone': keystone, 'seed': seed}[sys.argv[1]]()
+{'keystone': keystone, 'seed': seed, 'check-catalog': check_catalog, 'repair-catalog': repair_catalog}[sys.argv[1]]()
