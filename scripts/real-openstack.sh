@@ -4,14 +4,21 @@
 # contract tests and the simulator's hybrid mode. Debian 12 (bookworm), root. Idempotent.
 # Adapted from ../shared/reference/real-components.sh (see real-components.md for the gotchas).
 #
-#   bash scripts/real-openstack.sh [up|ensure|stop|status] [--dir DIR]
+#   bash scripts/real-openstack.sh [up|ensure|stop|status] [--dir DIR] [--profile basic|full]
 #     up      install packages when missing, stop old instances (by PID file), wipe the SQLite
 #             DBs, configure, start, create the runbook's objects, write credentials. ~75 s on a
 #             fresh machine (~45 s of it apt), ~25 s when the packages are installed.
 #     ensure  reuse running instances when they are healthy (PIDs alive, both APIs answer, the
 #             recorded tenant password still authenticates): ~0.3-1.5 s. Otherwise `up`.
-#     stop    stop what this script started (by PID file only).
-#     status  PIDs, memory, health.
+#             Without --profile, a healthy full profile is reused too (it is a superset).
+#     stop    stop what this script started (by PID file only), both profiles.
+#     status  PIDs, memory, CPU, health.
+#   --profile basic (default): Keystone + Glance.
+#   --profile full: also MariaDB, RabbitMQ, Placement, Nova (fake driver), Neutron (ML2 + router,
+#             no agents, test mechanism driver), Octavia (noop drivers + a supervised heartbeat
+#             sender, so LBs go ONLINE), Magnum (test driver from test/real/pylib standing in for
+#             magnum-capi-helm); the runbook's flavors, provider-ext, keypair and management VM; a
+#             site.yaml for capi-gate. See scripts/real-openstack/full.sh.
 #
 # Exit codes: 0 ok; 2 usage; 3 cannot install or run here (not root, no apt-get, not Debian);
 # 4 a port is held by something this script did not start; 1 anything else.
@@ -22,6 +29,8 @@
 #   clouds.yaml           clouds real-admin, real-tenant, real-appcred (+ real-bootstrap)
 #   openrc-admin, openrc-tenant, openrc-appcred
 #   keystone.pid, glance.pid, timings.log, *.log
+#   full profile: site.yaml (capi-gate site file on these services), capi-mgmt-net.env,
+#                 id_ed25519 (the keypair's private key), full/ (datadirs, configs, logs, PIDs)
 #
 # Objects (mirroring the runbook and the simulator's default site):
 #   domain admin_domain, project admin, user admin (admin on admin and admin/member/reader on capi-mgmt)
@@ -29,24 +38,37 @@
 #   application credential capi-appcred (created BY capi-user, scoped to capi-mgmt, same roles)
 #   the bootstrap admin (domain Default, project admin) and the glance service user
 #   image ubuntu-jammy-kube-v1.34.8 (public, os_distro=ubuntu, kube_version=v1.34.8, glance-direct import)
+#   full profile, also: the services' users and catalog; capi-user2 (a 2nd member of capi-mgmt),
+#   capi-plain (member without load-balancer_member), capi-other-user in project capi-other;
+#   capi-appcred-unrestricted; flavors gp.mid (8192 MB/2) and capi.node (4096 MB/2); provider-ext
+#   (external, flat) + provider-ext-subnet 10.12.7.0/24; keypair capi-mgmt-key (capi-user and
+#   admin); capi-mgmt-net/-subnet/-router and the management VM capi-mgmt-v2 with a floating IP
 #
 # Knobs: KEYSTONE_PROCESSES=2, WITH_IMAGE=1, SKIP_APT=0, ADMIN_PASSWORD, CAPI_USER_PASSWORD,
 #   GLANCE_PASSWORD, BOOTSTRAP_PASSWORD (alphanumeric only: fed to `openstack` interactive mode).
+#   Full profile: SERVICE_PASSWORD, MEMBER2_PASSWORD, OTHER_PASSWORD, MAGNUM_CREATE_TICKS=2 and
+#   MAGNUM_DELETE_TICKS=1 (Magnum's 10-s status syncs a create/delete takes), MAGNUM_API_ADDRESS
+#   (https://127.0.0.1:6443), HEARTBEAT_INTERVAL=5 (s between amphora heartbeats).
 # Everything binds to and talks to 127.0.0.1 only (apt aside).
 set -euo pipefail
 
 CMD=up
+PROFILE=
 R=${REAL_OPENSTACK_DIR:-${TMPDIR:-/tmp}/capi-gate-real-openstack}
+USAGE="usage: $0 [up|ensure|stop|status] [--dir DIR] [--profile basic|full]"
 while [ $# -gt 0 ]; do
   case "$1" in
     up|ensure|stop|status) CMD=$1 ;;
     --dir) R=${2:?--dir needs a value}; shift ;;
     --dir=*) R=${1#--dir=} ;;
-    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
-    *) echo "usage: $0 [up|ensure|stop|status] [--dir DIR]" >&2; exit 2 ;;
+    --profile) PROFILE=${2:?--profile needs a value}; shift ;;
+    --profile=*) PROFILE=${1#--profile=} ;;
+    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    *) echo "$USAGE" >&2; exit 2 ;;
   esac
   shift
 done
+case "$PROFILE" in ''|basic|full) ;; *) echo "real-openstack: unknown profile '$PROFILE' (basic or full)" >&2; echo "$USAGE" >&2; exit 2 ;; esac
 R=$(mkdir -p "$R" && cd "$R" && pwd)
 
 SKIP_APT=${SKIP_APT:-0}
@@ -61,6 +83,7 @@ KS_URL=http://$HOST:5000/v3
 GLANCE_URL=http://$HOST:9292
 IMAGE_NAME=ubuntu-jammy-kube-v1.34.8
 STATE=$R/real-openstack.json
+REPO=$(cd "$(dirname "$0")/.." && pwd)
 
 export DEBIAN_FRONTEND=noninteractive
 # Debian's OpenStack tools are /usr/bin/python3 scripts; keep pyenv & co. out of the way.
@@ -117,23 +140,61 @@ ks_token() { # $1 user $2 user-domain $3 password $4 project $5 project-domain
     | tr -d '\r' | awk 'tolower($1)=="x-subject-token:"{print $2; f=1} END{exit !f}'
 }
 
-stop_all() { stop_pidfile "$R/glance.pid"; stop_pidfile "$R/keystone.pid"; }
+stop_all() { full_stop; stop_pidfile "$R/glance.pid"; stop_pidfile "$R/keystone.pid"; }
+state_profile() { [ -s "$STATE" ] && json_get "$STATE" profile 2> /dev/null || echo basic; }
 
 healthy() { # running instances that this DIR describes and that still accept its credentials
   [ -s "$STATE" ] && pid_alive "$R/keystone.pid" && pid_alive "$R/glance.pid" || return 1
   [ "$(http_code "$KS_URL")" = 200 ] || return 1
   case "$(http_code "$GLANCE_URL/versions")" in 200|300) ;; *) return 1 ;; esac
   ks_token capi-user capi "$CAPI_USER_PASSWORD" capi-mgmt capi > /dev/null || return 1
+  [ "${1:-basic}" = full ] || return 0
+  [ "$(state_profile)" = full ] && full_healthy || return 1
+  # the service users exist in this Keystone (a basic `up` since would have recreated it)
+  ks_token magnum Default "$SERVICE_PASSWORD" service Default > /dev/null || return 1
+  # 2: all is well but the catalog (another tool re-pointed or removed our endpoints): repairable
+  catalog_objects check-catalog 2> /dev/null || return 2
+}
+catalog_objects() { HOST=$HOST ADMIN_PASSWORD=$ADMIN_PASSWORD /usr/bin/python3 "$REPO/scripts/real-openstack/objects.py" "$1"; }
+
+# PSS (kB) and CPU (clock ticks, user+sys) summed over a process tree: "pss_kb ticks nproc"
+tree_usage() {
+  local pss=0 ticks=0 n=0 p k t
+  for p in $(tree_pids "$1"); do
+    k=$(awk '/^Pss:/{print $2}' "/proc/$p/smaps_rollup" 2> /dev/null || true)
+    t=$(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$p/stat" 2> /dev/null || true)
+    pss=$(( pss + ${k:-0} )); ticks=$(( ticks + ${t:-0} )); n=$(( n + 1 ))
+  done
+  echo "$pss $ticks $n"
+}
+# Every service of the profile that runs: name, PID, PSS, CPU seconds, processes; then the total.
+usage_table() {
+  local hz tp=0 tt=0 tn=0 name f p a b c
+  hz=$(getconf CLK_TCK)
+  printf '  %-24s %8s %8s %8s %5s\n' SERVICE PID PSS_MB CPU_S PROCS
+  while read -r name f; do
+    [ -s "$f" ] || continue
+    p=$(cat "$f")
+    if kill -0 "$p" 2> /dev/null; then
+      read -r a b c < <(tree_usage "$p"); tp=$(( tp + a )); tt=$(( tt + b )); tn=$(( tn + c ))
+      printf '  %-24s %8s %8d %8.1f %5d\n' "$name" "$p" $(( a / 1024 )) "$(awk -v t="$b" -v h="$hz" 'BEGIN{print t/h}')" "$c"
+    else
+      printf '  %-24s %8s %s\n' "$name" "$p" DEAD
+    fi
+  done < <(echo "keystone $R/keystone.pid"; echo "glance $R/glance.pid"; full_pidfiles)
+  printf '  %-24s %8s %8d %8.1f %5d\n' TOTAL - $(( tp / 1024 )) "$(awk -v t="$tt" -v h="$hz" 'BEGIN{print t/h}')" "$tn"
+  free -m | awk 'NR==2{printf "  system memory used %d MB of %d MB\n", $3, $2}'
+}
+status_all() {
+  local prof; prof=${PROFILE:-$(state_profile)}
+  echo "profile: $(state_profile) ($R)"
+  [ -s "$R/resources.txt" ] && head -1 "$R/resources.txt"
+  usage_table
+  if healthy "$prof"; then echo "healthy: yes ($STATE)"; else echo "healthy: no"; return 1; fi
 }
 
-status_all() {
-  local n f
-  for n in keystone glance; do
-    f=$R/$n.pid
-    if pid_alive "$f"; then echo "$n: PID $(cat "$f"), PSS $(pss_mb "$(cat "$f")") MB"; else echo "$n: not running"; fi
-  done
-  if healthy; then echo "healthy: yes ($STATE)"; else echo "healthy: no"; return 1; fi
-}
+# shellcheck source=scripts/real-openstack/full.sh
+. "$REPO/scripts/real-openstack/full.sh"
 
 # One `up`/`ensure` at a time per machine (ports are machine-wide): concurrent test processes
 # wait here, then find the services healthy and reuse them. The daemons are started with fd 9
@@ -145,12 +206,18 @@ case "$CMD" in
   stop) stop_all; exit 0 ;;
   ensure)
     flock -w 900 9 || { echo "real-openstack: another up/ensure held the lock for 15 min" >&2; exit 1; }
-    if healthy; then echo "$R"; log "reusing healthy instances ($(minus "$(now)" "$T_ALL") s)"; exit 0; fi
-    log "no healthy instances in $R; starting" ;;
+    rc=0; healthy "${PROFILE:-basic}" || rc=$?
+    if [ $rc = 2 ]; then
+      log "the catalog no longer points at this control plane (re-pointed by another tool?): repairing it"
+      catalog_objects repair-catalog && rc=0
+    fi
+    if [ $rc = 0 ]; then echo "$R"; log "reusing healthy instances, profile $(state_profile) ($(minus "$(now)" "$T_ALL") s)"; exit 0; fi
+    log "no healthy instances (profile ${PROFILE:-basic}) in $R; starting" ;;
   up) flock -w 900 9 || { echo "real-openstack: another up/ensure held the lock for 15 min" >&2; exit 1; } ;;
 esac
 
 # ---------------------------------------------------------------- 0. can we run here at all?
+PROFILE=${PROFILE:-basic}
 if [ "$(id -u)" != 0 ]; then echo "real-openstack: needs root (installs Debian packages, writes /etc/keystone, /etc/glance)" >&2; exit 3; fi
 [ -r /etc/debian_version ] || { echo "real-openstack: needs Debian (bookworm)" >&2; exit 3; }
 : > "$TIMINGS"
@@ -158,6 +225,7 @@ rm -f "$STATE"
 
 # ---------------------------------------------------------------- 1. packages (only when missing)
 PKGS=(keystone uwsgi-core uwsgi-plugin-python3 glance-api qemu-utils python3-openstackclient curl util-linux)
+[ "$PROFILE" = full ] && PKGS+=("${FULL_PKGS[@]}")
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" > /dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -166,7 +234,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
   apt-get update -qq || { echo "real-openstack: apt-get update failed" >&2; exit 3; }
   step_done "apt-get update"
-  # Keep maintainer scripts from starting the packaged daemons (they would grab :5000/:9292).
+  # Keep maintainer scripts from starting the packaged daemons (they would grab :5000/:9292 ...).
   TMP_POLICY=0
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; TMP_POLICY=1
@@ -183,7 +251,17 @@ stop_all
 for port in 5000 9292; do
   if port_busy $port; then echo "real-openstack: $HOST:$port is in use by something this script did not start; aborting" >&2; exit 4; fi
 done
+[ "$PROFILE" = full ] && { full_ports_free || exit 4; }
 step_done "stop previous instances"
+
+# ---------------------------------------------------------------- 2b. full: MariaDB, RabbitMQ, DBs
+# Nothing there needs Keystone: it runs while Keystone and Glance start.
+FULL_BG_PID=
+if [ "$PROFILE" = full ]; then
+  mkdir -p "$F/log"
+  ( full_configs && full_infra_and_sync ) > "$F/log/infra-and-sync.log" 2>&1 9>&- &
+  FULL_BG_PID=$!
+fi
 
 # ---------------------------------------------------------------- 3. glance db (in the background)
 mkdir -p /var/lib/glance/images /var/lib/glance/staging /var/lib/glance/tasks_work_dir /var/log/glance /var/lock/glance
@@ -259,6 +337,12 @@ key_repository = /etc/keystone/credential-keys/
 [oslo_policy]
 policy_dirs = /etc/keystone/policy.d
 EOF
+if [ "$PROFILE" = full ]; then
+  # Debian keystone >= 2:22.0.2-0+deb12u4 refuses trusts from application-credential tokens
+  # ("Delegated tokens cannot manage trusts", 403), so Magnum's cluster create as the app-cred
+  # user ends CREATE_FAILED "Failed to create trustee or trust". Test only: allow it again.
+  printf '[security_compliance]\nallow_insecure_application_credential_trust_escalation = true\n' >> /etc/keystone/keystone.conf
+fi
 mkdir -p /var/lib/keystone /var/log/keystone
 rm -f /var/lib/keystone/keystone.db /var/lib/keystone/keystone.db-wal /var/lib/keystone/keystone.db-shm
 # keystone-manage ends with a harmless eventlet "getcurrent" traceback: keep it in the log.
@@ -397,6 +481,50 @@ if [ "$WITH_IMAGE" = 1 ]; then
   step_done "glance image import -> active"
 fi
 
+# ---------------------------------------------------------------- 9b. full: services and objects
+FULL_JSON=""
+if [ "$PROFILE" = full ]; then
+  [ -n "$IMAGE_ID" ] || { echo "real-openstack: the full profile needs the image (WITH_IMAGE=1): Magnum validates it" >&2; exit 1; }
+  if ! wait "$FULL_BG_PID"; then
+    echo "real-openstack: MariaDB/RabbitMQ/DB sync failed (log $F/log/infra-and-sync.log):" >&2; tail -30 "$F/log/infra-and-sync.log" >&2; exit 1
+  fi
+  grep '^\[full\]' "$F/log/infra-and-sync.log" >&2 || true
+  step_done "[full] waited for MariaDB/RabbitMQ/DB syncs"
+  export HOST ADMIN_PASSWORD CAPI_USER_PASSWORD SERVICE_PASSWORD MEMBER2_PASSWORD OTHER_PASSWORD
+  KS_OBJECTS=$(/usr/bin/python3 "$REPO/scripts/real-openstack/objects.py" keystone 2> "$F/log/objects-keystone.log") \
+    || { cat "$F/log/objects-keystone.log" >&2; exit 1; }
+  OTHER_PROJECT_ID=$(json_get <(echo "$KS_OBJECTS") otherProjectId)
+  ACU_ID=$(json_get <(echo "$KS_OBJECTS") appCredUnrestricted.id)
+  ACU_SECRET=$(json_get <(echo "$KS_OBJECTS") appCredUnrestricted.secret)
+  step_done "[full] keystone: service users, roles, catalog"
+  full_start_daemons || { echo "real-openstack: the full profile's services did not start (logs $F/log)" >&2; exit 1; }
+  [ -s "$R/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C capi-mgmt-key -f "$R/id_ed25519"
+  SEED=$(KEYPAIR_PUB=$R/id_ed25519.pub IMAGE_ID=$IMAGE_ID /usr/bin/python3 "$REPO/scripts/real-openstack/objects.py" seed 2> "$F/log/objects-seed.log") \
+    || { cat "$F/log/objects-seed.log" >&2; exit 1; }
+  echo "$SEED" > "$F/seed.json"
+  MGMT_FIP=$(json_get "$F/seed.json" mgmtVm.fip)
+  echo "MGMT_FIP=$MGMT_FIP" > "$R/capi-mgmt-net.env"
+  : > "$R/known_hosts"
+  step_done "[full] flavors, provider-ext, keypair, management VM + FIP"
+  FULL_JSON=$(cat <<EOF
+  "placement": "http://$HOST:8778",
+  "nova": "http://$HOST:8774/v2.1",
+  "neutron": "http://$HOST:9696",
+  "octavia": "http://$HOST:9876",
+  "magnum": "http://$HOST:9511/v1",
+  "siteFile": "$R/site.yaml",
+  "appCredUnrestricted": {"cloud": "real-appcred-unrestricted", "id": "$ACU_ID", "name": "capi-appcred-unrestricted", "secret": "$ACU_SECRET"},
+  "member2": {"cloud": "real-member2", "username": "capi-user2", "password": "$MEMBER2_PASSWORD", "userDomainName": "capi", "projectName": "capi-mgmt", "projectDomainName": "capi", "roles": ["member", "reader", "load-balancer_member"]},
+  "plainMember": {"cloud": "real-plain", "username": "capi-plain", "password": "$MEMBER2_PASSWORD", "userDomainName": "capi", "projectName": "capi-mgmt", "projectDomainName": "capi", "roles": ["member", "reader"]},
+  "other": {"cloud": "real-other", "username": "capi-other-user", "password": "$OTHER_PASSWORD", "userDomainName": "capi", "projectName": "capi-other", "projectDomainName": "capi", "projectId": "$OTHER_PROJECT_ID", "roles": ["member", "reader", "load-balancer_member"]},
+  "seed": $SEED,
+  "magnumDriver": {"createTicks": $MAGNUM_CREATE_TICKS, "deleteTicks": $MAGNUM_DELETE_TICKS, "syncSeconds": 10, "healthSyncSeconds": 60, "apiAddress": "$MAGNUM_API_ADDRESS", "callsLog": "$F/log/magnum-driver-calls.log"},
+  "octaviaHeartbeatSeconds": $HEARTBEAT_INTERVAL,
+  "logs": "$F/log",
+EOF
+)
+fi
+
 # ---------------------------------------------------------------- 10. clouds.yaml + state
 cat > "$R/clouds.yaml" <<EOF
 # written by capi-gate scripts/real-openstack.sh; OS_CLIENT_CONFIG_FILE=$R/clouds.yaml
@@ -423,11 +551,39 @@ clouds:
     interface: public
     identity_api_version: 3
 EOF
+if [ "$PROFILE" = full ]; then
+  cat >> "$R/clouds.yaml" <<EOF
+  real-appcred-unrestricted:
+    auth_type: v3applicationcredential
+    auth: {auth_url: "$KS_URL", application_credential_id: "$ACU_ID", application_credential_secret: "$ACU_SECRET"}
+    region_name: RegionOne
+    interface: public
+    identity_api_version: 3
+  real-member2:
+    auth: {auth_url: "$KS_URL", username: capi-user2, password: "$MEMBER2_PASSWORD", user_domain_name: capi, project_name: capi-mgmt, project_domain_name: capi}
+    region_name: RegionOne
+    interface: public
+    identity_api_version: 3
+  real-plain:
+    auth: {auth_url: "$KS_URL", username: capi-plain, password: "$MEMBER2_PASSWORD", user_domain_name: capi, project_name: capi-mgmt, project_domain_name: capi}
+    region_name: RegionOne
+    interface: public
+    identity_api_version: 3
+  real-other:
+    auth: {auth_url: "$KS_URL", username: capi-other-user, password: "$OTHER_PASSWORD", user_domain_name: capi, project_name: capi-other, project_domain_name: capi}
+    region_name: RegionOne
+    interface: public
+    identity_api_version: 3
+EOF
+  write_site_yaml
+fi
 chmod 600 "$R/clouds.yaml" "$R"/openrc-*
 cat > "$STATE.tmp" <<EOF
 {
   "version": 1,
+  "profile": "$PROFILE",
   "dir": "$R",
+$FULL_JSON
   "keystone": "$KS_URL",
   "glance": "$GLANCE_URL",
   "region": "RegionOne",
@@ -446,6 +602,12 @@ mv "$STATE.tmp" "$STATE"
 
 TOTAL=$(minus "$(now)" "$T_ALL")
 printf '%-36s %6s s\n' TOTAL "$TOTAL" | tee -a "$TIMINGS" >&2
+times > "$R/.times"   # not in $(...): a subshell has no children of its own
+SETUP_CPU=$(awk 'NR==2{print $1" user, "$2" sys"}' "$R/.times"); rm -f "$R/.times"
+{
+  echo "started in $TOTAL s (profile $PROFILE); CPU of the setup commands: $SETUP_CPU; services below (CPU_S since their start)"
+  usage_table
+} | tee "$R/resources.txt" >&2
 cat >&2 <<EOF
 READY.
   keystone  $KS_URL   pid $(cat "$R/keystone.pid")  PSS $(pss_mb "$(cat "$R/keystone.pid")") MB  logs $R/keystone-uwsgi.log /var/log/keystone/keystone.log
@@ -455,4 +617,10 @@ READY.
   . $R/openrc-{admin,tenant,appcred}; state: $STATE
   stop: bash $0 stop --dir $R
 EOF
+if [ "$PROFILE" = full ]; then
+  cat >&2 <<EOF
+  full: placement :8778  nova :8774  neutron :9696  octavia :9876  magnum :9511 (all $HOST); logs $F/log
+  capi-gate plan --site $R/site.yaml   (OS_CLIENT_CONFIG_FILE=$R/clouds.yaml; clouds also real-member2 real-plain real-other)
+EOF
+fi
 echo "$R"

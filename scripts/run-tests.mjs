@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs the compiled tests (dist/**/*.test.js) with node's test runner and ends with the line
 // "N passed, N failed, N skipped". Usage: node scripts/run-tests.mjs [tier...] [--filter SUBSTR]
-// Tiers: unit, integ, e2e, fidelity, reliability (default: all but reliability).
+// Tiers: unit, integ, e2e, fidelity, reliability, parity (default: all but reliability and parity;
+// parity needs the real control plane: bash scripts/real-openstack.sh up --profile full).
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -18,7 +19,7 @@ for (let i = 0; i < args.length; i++) {
 const wanted = tiers.length ? tiers : ['unit', 'integ', 'e2e', 'fidelity'];
 
 function tierOf(file) {
-  for (const t of ['integ', 'e2e', 'fidelity', 'reliability']) if (file.endsWith(`.${t}.test.js`)) return t;
+  for (const t of ['integ', 'e2e', 'fidelity', 'reliability', 'parity']) if (file.endsWith(`.${t}.test.js`)) return t;
   return 'unit';
 }
 

@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 if [ "$(id -u)" = 0 ] && [ "${CAPI_GATE_REAL_OPENSTACK:-}" != off ]; then
   echo "test: real Keystone + Glance on loopback (scripts/real-openstack.sh ensure)"
-  bash scripts/real-openstack.sh ensure >/dev/null || echo "test: real Keystone/Glance not started; the fidelity tests that need them will say why" >&2
+  PROFILE=basic; for t in "$@"; do [ "$t" = parity ] && PROFILE=full; done
+  bash scripts/real-openstack.sh ensure --profile "$PROFILE" >/dev/null || echo "test: real Keystone/Glance not started; the fidelity tests that need them will say why" >&2
 fi
 
 exec node scripts/run-tests.mjs "$@"

@@ -26,6 +26,8 @@ export interface RealUser {
 /** scripts/real-openstack.sh's real-openstack.json (version 1). */
 export interface RealOpenStack {
   readonly version: 1;
+  /** basic: Keystone + Glance; full: the whole control plane (see control-plane.ts). */
+  readonly profile?: 'basic' | 'full';
   readonly dir: string;
   /** http://127.0.0.1:5000/v3 */
   readonly keystone: string;
