@@ -64,6 +64,15 @@ export interface HybridStats {
   proxied: number;
 }
 
+interface ReplacedEndpoint {
+  readonly id: string;
+  readonly service_id: string;
+  readonly interface: string;
+  readonly url: string;
+  readonly region_id: string;
+  readonly enabled: boolean;
+}
+
 export interface HybridHandle {
   readonly sim: SimHandle;
   /** Front URLs (what the real catalog lists) and the real services. */
@@ -318,6 +327,13 @@ export async function startHybrid(o: HybridOptions): Promise<HybridHandle> {
   const sim = await startSim({ ...simOpts, image: false, ...(o.outDir ? { outDir: o.outDir } : {}) });
   const servers: Server[] = [];
   const created: string[] = [];
+  // The endpoints the fronts replaced: put back on close, so a real control plane that was
+  // serving these types (scripts/real-openstack.sh --profile full) serves them again.
+  const replaced: Omit<ReplacedEndpoint, 'id'>[] = [];
+  const restoreCatalog = async (): Promise<void> => {
+    for (const id of created) await ks.call('DELETE', `/endpoints/${id}`).catch(() => undefined);
+    for (const e of replaced) await ks.call('POST', '/endpoints', { endpoint: e }).catch(() => undefined);
+  };
   try {
     const idMap = await buildIdMap(ks, sim.world);
     rekeyWorld(sim.world, idMap);
@@ -417,8 +433,11 @@ export async function startHybrid(o: HybridOptions): Promise<HybridHandle> {
       const serviceId =
         found.services[0]?.id ??
         (await ks.must<{ service: { id: string } }>('POST', '/services', { service: { type: meta.type, name: meta.name, enabled: true, description: 'capi-gate hybrid sim' } })).service.id;
-      const old = await ks.must<{ endpoints: { id: string }[] }>('GET', `/endpoints?service_id=${serviceId}`);
-      for (const e of old.endpoints) await ks.must('DELETE', `/endpoints/${e.id}`);
+      const old = await ks.must<{ endpoints: ReplacedEndpoint[] }>('GET', `/endpoints?service_id=${serviceId}`);
+      for (const e of old.endpoints) {
+        await ks.must('DELETE', `/endpoints/${e.id}`);
+        replaced.push({ service_id: serviceId, interface: e.interface, url: e.url, region_id: e.region_id, enabled: e.enabled });
+      }
       for (const iface of ['public', 'internal', 'admin']) {
         const e = await ks.must<{ endpoint: { id: string } }>('POST', '/endpoints', {
           endpoint: { service_id: serviceId, interface: iface, url: fronts[s] + meta.suffix, region_id: region, enabled: true },
@@ -465,14 +484,14 @@ export async function startHybrid(o: HybridOptions): Promise<HybridHandle> {
       close: async () => {
         if (closed) return;
         closed = true;
-        for (const id of created) await ks.call('DELETE', `/endpoints/${id}`).catch(() => undefined);
+        await restoreCatalog();
         await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
         for (const s of servers) s.closeAllConnections();
         await sim.close();
       },
     };
   } catch (e) {
-    for (const id of created) await ks.call('DELETE', `/endpoints/${id}`).catch(() => undefined);
+    await restoreCatalog();
     for (const s of servers) {
       s.close();
       s.closeAllConnections();

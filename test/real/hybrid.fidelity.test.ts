@@ -28,6 +28,7 @@ function cli(args: string[], cwd: string): Promise<{ code: number | null; out: s
 test('hybrid: 8.0-8.2 pass against the real Keystone and Glance with simulated Magnum/Octavia/Nova/Neutron', realTestOptions(availability), async () => {
   const real = need(availability);
   const { dir, cleanup } = tempDir('capi-gate-hybrid-');
+  const before = fronted(await tenantCatalog(real));
   const h = await startHybrid({ keystone: real.keystone, glance: real.glance, admin: real.admin, tenant: real.tenant, appCred: real.appCred, outDir: dir, timeScale: 0.01 });
   try {
     // the fronts refuse what the real Keystone refuses, in the service's own format
@@ -35,11 +36,7 @@ test('hybrid: 8.0-8.2 pass against the real Keystone and Glance with simulated M
     assert.equal(bogus.status, 401);
     assert.ok(h.stats.rejected >= 1);
     // the real catalog lists the fronts
-    const tok = await fetch(`${real.keystone}/auth/tokens`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: real.tenant.username, domain: { name: real.tenant.userDomainName }, password: real.tenant.password } } }, scope: { project: { id: real.tenant.projectId } } } }),
-    });
-    const catalog = ((await tok.json()) as { token: { catalog: { type: string; endpoints: { interface: string; url: string }[] }[] } }).token.catalog;
+    const catalog = await tenantCatalog(real);
     const url = (type: string) => catalog.find((c) => c.type === type)?.endpoints.find((e) => e.interface === 'public')?.url;
     assert.equal(url('container-infra'), `${h.urls.magnum}/v1`);
     assert.equal(url('load-balancer'), h.urls.octavia);
@@ -60,4 +57,22 @@ test('hybrid: 8.0-8.2 pass against the real Keystone and Glance with simulated M
     await h.close();
     cleanup();
   }
+  // the endpoints the fronts replaced are back (a real control plane serves these types again)
+  assert.deepEqual(fronted(await tenantCatalog(real)), before);
 });
+
+type Catalog = { type: string; endpoints: { interface: string; url: string }[] }[];
+
+async function tenantCatalog(real: ReturnType<typeof need>): Promise<Catalog> {
+  const tok = await fetch(`${real.keystone}/auth/tokens`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: real.tenant.username, domain: { name: real.tenant.userDomainName }, password: real.tenant.password } } }, scope: { project: { id: real.tenant.projectId } } } }),
+  });
+  return ((await tok.json()) as { token: { catalog: Catalog } }).token.catalog;
+}
+
+/** The catalog entries of the types the hybrid fronts replace, as sorted "type interface url" lines. */
+function fronted(catalog: Catalog): string[] {
+  const types = ['container-infra', 'load-balancer', 'compute', 'network'];
+  return catalog.filter((c) => types.includes(c.type)).flatMap((c) => c.endpoints.map((e) => `${c.type} ${e.interface} ${e.url}`)).sort();
+}
