@@ -17,6 +17,8 @@ export interface TermSize {
 }
 
 const ESC = '\u001b[';
+const SYNC_START = '\u001b[?2026h';
+const SYNC_END = '\u001b[?2026l';
 
 /** Screen rows that lines of these widths take at `columns` once a terminal has reflowed them. */
 export function rowsAt(widths: readonly number[], columns: number): number {
@@ -47,15 +49,22 @@ export class LiveScreen {
   paint(lines: readonly string[], size: TermSize): string {
     const up = this.rowsDrawn(size.columns);
     this.drawn = lines.map((l) => displayWidth(l));
-    // Each line overwrites its row and clears what is left of it; ESC[J clears every row below
-    // (a longer block before, the rows a reflow added).
-    return `\r${up > 0 ? `${ESC}${up}A` : ''}${lines.map((l) => `${l}${ESC}K\n`).join('')}${ESC}J`;
+    // Back to the block's first row; each row cleared whole, then drawn; ESC[J clears every row
+    // below (a longer block before, the rows a reflow added). ESC[2K, not ESC[K after the text:
+    // it also drops the mark tmux keeps on a row it re-wrapped on a resize, which a later widening
+    // would use to join the row to the next one. Never ESC[J from the screen's top-left corner:
+    // tmux (scroll-on-clear) takes that for a clear screen and pushes the rows into its
+    // scrollback. The synchronized-update marks let a terminal that knows them show the frame
+    // whole; others ignore them.
+    return `${SYNC_START}\r${up > 0 ? `${ESC}${up}A` : ''}${lines.map((l) => `${ESC}2K${l}\n`).join('')}${ESC}J${SYNC_END}`;
   }
 
   /** The bytes that remove the block drawn last, leaving the cursor where its first row was. */
   erase(size: TermSize): string {
-    const up = this.rowsDrawn(size.columns);
+    const up = Math.min(this.rowsDrawn(size.columns), Math.max(0, size.rows - 1));
     this.drawn = [];
-    return `\r${up > 0 ? `${ESC}${up}A` : ''}${ESC}J`;
+    if (up === 0) return '\r';
+    // Row by row (see paint for why not ESC[J), then back to the first.
+    return `\r${ESC}${up}A${ESC}2K${`${ESC}B${ESC}2K`.repeat(up - 1)}${up > 1 ? `${ESC}${up - 1}A` : ''}`;
   }
 }

@@ -1,8 +1,9 @@
 /* eslint-disable no-control-regex -- a terminal emulator reads control characters */
 // A terminal for tests: enough of a VT100 to replay what the live view writes and read back what
 // an operator would see, the scrollback included. Autowrap, scrolling, CR, LF (as CR LF: a tty's
-// onlcr), CSI A B F G H J K; colours and private modes are read and ignored. A resize re-wraps
-// rows longer than the new width as tmux does, and keeps the cursor's row on the screen.
+// onlcr), CSI A B F G H J K; colours and private modes are read and ignored. Like tmux, a clear
+// from the top-left corner scrolls the screen into the scrollback first, and a resize re-wraps
+// rows longer than the new width and keeps the cursor's row on the screen.
 
 import { graphemeWidth } from './text-width.js';
 
@@ -131,6 +132,17 @@ export class VtScreen {
       }
       case 'J': {
         if (n(0, 0) !== 0) throw new Error('only ESC[J (to the end of the screen) is emulated');
+        if (this.row === this.top && this.col === 0) {
+          // tmux (scroll-on-clear) takes a clear from the top-left corner for a clear screen and
+          // first scrolls what the screen holds into the scrollback.
+          let used = this.rows;
+          while (used > 0 && this.text(this.all[this.top + used - 1] ?? []) === '') used--;
+          this.all = this.all.slice(0, this.top + used);
+          this.top += used;
+          this.row = this.top;
+          this.line(this.row);
+          break;
+        }
         cells.length = Math.min(cells.length, this.col);
         for (let r = this.row + 1; r < this.all.length; r++) this.all[r] = [];
         break;
