@@ -116,12 +116,19 @@ async function inTmux(dir: string, name: string, columns: number, rows: number, 
 }
 
 async function waitForScreen(p: Pane, re: RegExp, what: string): Promise<string> {
+  const screen = await screenMatching(p, re);
+  if (screen === undefined) throw new Error(`never saw ${what}:\n${p.screen()}`);
+  return screen;
+}
+
+async function screenMatching(p: Pane, re: RegExp): Promise<string | undefined> {
   for (let i = 0; i < 600; i++) {
     const screen = p.screen();
     if (re.test(screen)) return screen;
+    if (/^EXIT=/m.test(screen)) return undefined;
     await sleep(50);
   }
-  throw new Error(`never saw ${what}:\n${p.screen()}`);
+  return undefined;
 }
 
 const HEADER = /^capi-gate run \d{8}-\d{6}-\w+ +site /;
@@ -151,14 +158,16 @@ test('a whole run at 80x24 and at 160x40 leaves the frame once in the scrollback
   try {
     for (const [columns, rows] of [[80, 24], [160, 40]] as const) {
       const cmd = `env -u CI OS_CLIENT_CONFIG_FILE=${join(sim.dir, 'clouds.yaml')} TERM=xterm-256color ${process.execPath} ${BIN} run --site ${sim.site} --runs-dir ${join(dir.dir, `runs-${columns}`)}`;
+      let whileWaiting: string | undefined;
       const r = await inTmux(dir.dir, `whole-${columns}`, columns, rows, cmd, async (p) => {
-        // While it runs: one frame on the screen, within the screen.
-        const screen = await waitForScreen(p, /running +8\.2 [^]*waiting for cluster capi-/, 'the 8.2 wait');
-        assert.ok(screen.split('\n').filter(Boolean).length <= rows - 1, screen);
-        assert.equal(count(screen.split('\n'), HEADER), 1, screen);
+        whileWaiting = await screenMatching(p, /running +8\.2 [^]*waiting for cluster capi-/);
       });
       assert.equal(r.exitCode, 0, r.rows.join('\n'));
       assertOneFrame(r.rows, r.joined, columns, `${columns}x${rows}`);
+      // While it ran: one frame on the screen, within the screen.
+      assert.ok(whileWaiting !== undefined, 'the screen showed 8.2 waiting');
+      assert.ok(whileWaiting.split('\n').filter(Boolean).length <= rows - 1, whileWaiting);
+      assert.equal(count(whileWaiting.split('\n'), HEADER), 1, whileWaiting);
     }
   } finally {
     await sim.stop();
@@ -178,6 +187,7 @@ test('a resize mid-run takes effect at the next frame: wider and taller leaves n
       p.tmux('resize-window', '-t', p.session, '-x', '200', '-y', '50');
       await sleep(400);
       const all = p.everything();
+      assert.equal(count(all, stepRow('8.0.prereqs')), 1, `wider and taller: nothing left behind\n${all.join('\n')}`);
       assert.equal(count(all, HEADER), 1, `wider and taller: nothing left behind\n${all.join('\n')}`);
       assert.ok(p.screen(true).split('\n').every((l) => [...l].length < 200), 'the frame is drawn at the new width');
       // Narrower: the terminal re-wraps the rows already drawn (a 150-column row becomes two) and

@@ -88,9 +88,9 @@ for (const [columns, rows] of [[80, 24], [160, 40], [200, 50]] as const) {
     vt.write('$ capi-gate run --site site.yaml\n');
     wholeRun(t, vt, terminal(vt), () => {
       const screen = vt.screen().filter(Boolean);
-      assert.ok(screen.length <= rows - 1, 'the frame fits');
+      assert.ok(screen.every((r) => displayWidth(r) < columns), `no row fills the width (none wraps):\n${screen.join('\n')}`);
+      assert.ok(screen.length <= rows - 1, `the frame fits:\n${screen.join('\n')}`);
       assert.equal(count(screen, /^capi-gate run /), 1, `the header on the screen once:\n${screen.join('\n')}`);
-      assert.ok(screen.every((r) => displayWidth(r) < columns));
     });
     const all = vt.everything();
     assertOneFrame(all, columns);

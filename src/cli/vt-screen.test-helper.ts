@@ -23,7 +23,11 @@ export class VtScreen {
       const ch = data[i]!;
       if (ch === '\u001b') {
         const m = /^\u001b\[([?]?)([0-9;]*)([ -/]*)([@-~])/.exec(data.slice(i, i + 32));
-        if (!m) throw new Error(`unknown escape at ${JSON.stringify(data.slice(i, i + 12))}`);
+        // Anything else after ESC (a sequence cut short) is dropped with the ESC, as a terminal does.
+        if (!m) {
+          i++;
+          continue;
+        }
         if (m[1] !== '?') this.csi(m[2] ?? '', m[4]!);
         i += m[0].length;
       } else if (ch === '\r') {
