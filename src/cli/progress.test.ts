@@ -210,3 +210,20 @@ test('lines written while the view is on go above the frame, which is drawn agai
   assert.equal(count(rows, /^SIGINT: /), 1);
   assert.ok(rows.indexOf('Diagnostics: /runs/x/diagnostics.md') < rows.findIndex((r) => r.startsWith('capi-gate run ')), 'above the frame');
 });
+
+test('a step still running when the view stops (an interrupted run) is shown stopped in the last frame, not running', (t) => {
+  t.mock.timers.enable({ apis: ['setInterval'] });
+  const vt = new VtScreen(80, 24);
+  const r = liveReporter(outOn(vt), STEPS.slice(0, 3), () => 0, terminal(vt));
+  r.onEvent({ type: 'run-start', runId: 'r', site: 's', at: 0, resumed: false, steps: [] });
+  r.onEvent({ type: 'step-end', stepId: STEPS[0]!.id, status: 'PASS', summary: 'ok', at: 0, durationMs: 1, reused: false });
+  r.onEvent({ type: 'step-start', stepId: STEPS[1]!.id, title: 'Create the workload cluster', kind: 'mutation', at: 0 });
+  r.onEvent({ type: 'wait-progress', at: 0, progress: { stepId: STEPS[1]!.id, waiter: 'w', what: 'cluster', state: 'CREATE_IN_PROGRESS', elapsedMs: 1, deadlineMs: 2, polls: 1 } });
+  for (let i = 0; i < 3; i++) t.mock.timers.tick(100);
+  assert.match(vt.screen().join('\n'), /running/);
+  r.stop();
+  const rows = vt.everything();
+  assert.equal(count(rows, /running|waiting for/), 0, rows.join('\n'));
+  assert.equal(count(rows, ROW(STEPS[1]!.id)), 1);
+  assert.match(rows.join('\n'), /^stopped {5}M 8\.0\.reserved-memory +Step 8\.0\.reserved-memory/m);
+});

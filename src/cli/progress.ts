@@ -14,7 +14,8 @@ export interface Row {
   id: string;
   title: string;
   kind: 'read' | 'mutation';
-  state: 'pending' | 'running' | 'done';
+  /** stopped: still running when the view stopped (the run was interrupted, or failed around it). */
+  state: 'pending' | 'running' | 'done' | 'stopped';
   status?: string;
   summary?: string;
   startedAt?: number;
@@ -121,6 +122,7 @@ export function renderFrame(m: LiveModel, size: TermSize, s: FrameStyle): string
       return [`${s.paint(statusColor(r.status ?? ''), (r.status ?? '').padEnd(11))} ${mut} ${id} ${s.paint('dim', oneLine(r.summary ?? ''))}`];
     }
     if (r.state === 'pending') return [`${s.paint('dim', '  pending  ')} ${mut} ${id} ${oneLine(r.title)}`];
+    if (r.state === 'stopped') return [`${s.paint('yellow', 'stopped'.padEnd(11))} ${mut} ${id} ${oneLine(r.title)}`];
     const head = `${s.paint('cyan', `${SPINNER[s.tick % SPINNER.length] ?? '|'} running  `)} ${mut} ${id} `;
     const lines = [squeeze(head, oneLine(r.title), r.startedAt !== undefined ? s.paint('dim', ` (${formatDuration(s.now - r.startedAt)})`) : '', width, s.ellipsis)];
     if (r.wait) {
@@ -244,7 +246,14 @@ export function liveReporter(out: Out, steps: readonly { id: string; title: stri
       offResize();
       out.line = line;
       out.err = err;
-      // The last frame whole: it is never repainted, so it may run into the scrollback.
+      // The last frame whole: it is never repainted, so it may run into the scrollback. A step
+      // still running is not: the run has stopped.
+      for (const row of model.rows.values()) {
+        if (row.state === 'running') {
+          row.state = 'stopped';
+          delete row.wait;
+        }
+      }
       const size = term.size();
       tick++;
       write(screen.paint(frame({ columns: size.columns, rows: Infinity }), size));
