@@ -15,8 +15,12 @@ import { parseList, runCommand } from './cmd-run.js';
 import { DEFAULT_NICE_AFTER_CREATE, parseNice } from './priority.js';
 import { runsDir, version } from './context.js';
 import { makeOut } from './output.js';
+import type { Out } from './output.js';
 
 const out = makeOut();
+/** --plain: what a pipe gets (timestamped lines, no colour), even on a terminal. */
+const plainOut = (o: Out): Out => ({ ...o, isTTY: false, color: false });
+const PLAIN_HELP = 'plain timestamped lines instead of the live view, even on a terminal';
 // `capi-gate runbook | head` closes the pipe early: that is not an error.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (e: NodeJS.ErrnoException) => {
@@ -101,10 +105,11 @@ program
   .option('--remediate', 'when a step fails and an appendix-A playbook finds its pattern, carry out the remedy (announced first, journaled) and run the step again')
   .option('--keep-on-failure', 'after a failure, leave what the run created in place for debugging (no teardown, no 8.5 delete)')
   .option('--nice-after-create <n>', 'once 8.1 has sent the create, lower this process\'s CPU priority to nice N (0 keeps it): the rest is waiting on the cloud, and runs still starting on the same host go first', String(DEFAULT_NICE_AFTER_CREATE))
-  .action(async (o: { site?: string; only?: string; skip?: string; resume?: string | true; remediate?: boolean; keepOnFailure?: boolean; niceAfterCreate: string }) => {
+  .option('--plain', PLAIN_HELP)
+  .action(async (o: { site?: string; only?: string; skip?: string; resume?: string | true; remediate?: boolean; keepOnFailure?: boolean; niceAfterCreate: string; plain?: boolean }) => {
     const niceAfterCreate = parseNice(o.niceAfterCreate);
     const ac = graceful();
-    const r = await runCommand(out, {
+    const r = await runCommand(o.plain ? plainOut(out) : out, {
       ...(o.site ? { site: o.site } : {}),
       only: parseList(o.only),
       skip: parseList(o.skip),
@@ -210,10 +215,11 @@ program
   .option('--scenario <name>', 'a named fault scenario')
   .option('--snapshot2', 'the hypervisor holds Snapshot 2 too (the verdict can reach ACCEPTED)')
   .option('--remediate', 'let the appendix-A playbooks remedy what a failed step runs into (see `run --remediate`)')
-  .action(async (o: { timeScale: string; scenario?: string; snapshot2?: boolean; remediate?: boolean }) => {
+  .option('--plain', PLAIN_HELP)
+  .action(async (o: { timeScale: string; scenario?: string; snapshot2?: boolean; remediate?: boolean; plain?: boolean }) => {
     const ac = graceful();
     const { demoCommand } = await import('./cmd-demo.js');
-    exitCode = await demoCommand(out, { runsDir: runsDir(program.opts<{ runsDir?: string }>().runsDir), timeScale: parseTimeScale(o.timeScale), ...(o.scenario ? { scenario: o.scenario } : {}), ...(o.snapshot2 ? { snapshot2: true } : {}), remediate: o.remediate === true, signal: ac.signal, clock: realClock });
+    exitCode = await demoCommand(o.plain ? plainOut(out) : out, { runsDir: runsDir(program.opts<{ runsDir?: string }>().runsDir), timeScale: parseTimeScale(o.timeScale), ...(o.scenario ? { scenario: o.scenario } : {}), ...(o.snapshot2 ? { snapshot2: true } : {}), remediate: o.remediate === true, signal: ac.signal, clock: realClock });
   });
 
 program
