@@ -166,11 +166,17 @@ export async function runCommand(out: Out, opts: RunCommandOptions): Promise<Run
   let resumed = false;
   if (opts.resume !== undefined) {
     if (opts.only.length || opts.skip.length) {
-      throw new CapiGateError('CAPI_GATE_USAGE', '--resume continues a run with its own selection; --only/--skip cannot be combined with it');
+      throw new CapiGateError('CAPI_GATE_USAGE', '--resume continues a run with its own selection; --only/--skip cannot be combined with it', {
+        hint: 'Drop --only/--skip to continue the run as it was started, or start a new run with the selection (without --resume).',
+      });
     }
     let runId: string;
     if (opts.resume === true) {
-      if (!opts.site) throw new CapiGateError('CAPI_GATE_USAGE', '--resume without a RUN_ID needs --site to find the newest run of that site');
+      if (!opts.site) {
+        throw new CapiGateError('CAPI_GATE_USAGE', '--resume without a RUN_ID needs --site to find the newest run of that site', {
+          hint: 'capi-gate run --site FILE --resume, or name the run: capi-gate run --resume RUN_ID (see `capi-gate history`).',
+        });
+      }
       runId = runToResume(opts.runsDir, loadSite(opts.site).site.site);
     } else {
       runId = opts.resume;

@@ -124,7 +124,9 @@ export class Journal {
   }
 
   static open(runsDir: string, runId: string): Journal {
-    if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new CapiGateError('CAPI_GATE_USAGE', `not a run id: ${JSON.stringify(runId)}`);
+    if (!/^[A-Za-z0-9._-]+$/.test(runId) || /^\.+$/.test(runId)) {
+      throw new CapiGateError('CAPI_GATE_USAGE', `not a run id: ${JSON.stringify(runId)}`, { hint: 'A run id is a directory name under the runs directory, e.g. 20260609-142233-a1b2 (see `capi-gate history`).' });
+    }
     const dir = join(resolve(runsDir), runId);
     const metaPath = join(dir, 'run.json');
     if (!existsSync(metaPath)) {
