@@ -6,6 +6,7 @@
 
 import { CapiGateError, isAbortError, toCapiGateError } from '../core/errors.js';
 import { realClock } from '../core/clock.js';
+import { formatDuration } from '../core/duration.js';
 import type { ServiceType } from './catalog.js';
 import { SERVICE_NAMES } from './catalog.js';
 import { connectOpenStack, loadSiteCredentials } from './openstack.js';
@@ -71,7 +72,7 @@ export async function preflight(o: PreflightOptions): Promise<PreflightResult> {
     const where = `Keystone of cloud '${c.cloud}' (${c.source}) at ${c.authUrl}`;
     const hint = `Check auth_url of '${c.cloud}' and that this host reaches it (curl -sk ${c.authUrl}); nothing was run, nothing is recorded.`;
     if (deadline.aborted && isAbortError(e)) {
-      throw new CapiGateError('CAPI_GATE_UNREACHABLE', `pre-flight: ${where} did not issue a ${scope} token within ${Math.round(budgetMs / 1000)} s`, { hint, cause: e });
+      throw new CapiGateError('CAPI_GATE_UNREACHABLE', `pre-flight: ${where} did not issue ${scope === 'admin' ? 'an admin' : 'a tenant'} token within ${formatDuration(budgetMs)}`, { hint, cause: e });
     }
     const err = toCapiGateError(e);
     const status = (e as { status?: unknown }).status;
