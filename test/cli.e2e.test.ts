@@ -314,6 +314,13 @@ test('an unusable --runs-dir is a usage error naming the path (never CAPI_GATE_I
         assert.ok(r.err.includes(`the runs directory ${d}`) && /cannot be used: /.test(r.err), r.err);
       }
     }
+    // The simulator's --out directory: the same, before anything binds.
+    for (const d of [join(file, 'sim'), '/proc/1/capi-gate-sim']) {
+      const r = cliClean(['sim', '--out', d], t.dir, {}, 20_000);
+      assert.equal(r.signal, null, `sim --out ${d} hung`);
+      assertCleanError(r, 2, 'CAPI_GATE_USAGE', `sim --out ${d}`);
+      assert.ok(r.err.includes(`the --out directory ${d} cannot be used: `), r.err);
+    }
     assert.deepEqual(readdirSync(t.dir).sort(), ['a-file', ...(process.getuid?.() !== 0 ? ['read-only'] : [])]);
   } finally {
     t.cleanup();

@@ -296,20 +296,28 @@ function describeFsError(e: unknown): string {
   }
 }
 
-function runsDirError(path: string, e: unknown): CapiGateError {
-  return new CapiGateError('CAPI_GATE_USAGE', `the runs directory ${path} cannot be used: ${describeFsError(e)}`, {
-    hint: 'Pass --runs-dir (or set CAPI_GATE_RUNS_DIR) to a directory this user can write, e.g. --runs-dir ~/capi-gate-runs.',
-    cause: e,
-  });
+/** What a directory is for, in errors: its name and the hint that says how to choose another. */
+export interface DirRole {
+  readonly name: string;
+  readonly hint: string;
+}
+
+const RUNS_DIR: DirRole = {
+  name: 'the runs directory',
+  hint: 'Pass --runs-dir (or set CAPI_GATE_RUNS_DIR) to a directory this user can write, e.g. --runs-dir ~/capi-gate-runs.',
+};
+
+function runsDirError(path: string, e: unknown, role: DirRole = RUNS_DIR): CapiGateError {
+  return new CapiGateError('CAPI_GATE_USAGE', `${role.name} ${path} cannot be used: ${describeFsError(e)}`, { hint: role.hint, cause: e });
 }
 
 /**
  * mkdir -p that always returns: each missing directory is made by itself, from the deepest one
  * that exists. (Node's recursive mkdir retries forever where mkdir answers ENOENT under an
  * existing directory, as under /proc, in a loop no signal reaches.) Throws CAPI_GATE_USAGE naming
- * the path.
+ * the path and what it is for (default: the runs directory).
  */
-export function ensureDir(path: string): string {
+export function ensureDir(path: string, role: DirRole = RUNS_DIR): string {
   const root = resolve(path);
   const missing: string[] = [];
   let at = root;
@@ -319,14 +327,14 @@ export function ensureDir(path: string): string {
       st = statSync(at);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') throw runsDirError(root, e);
+      if (code !== 'ENOENT') throw runsDirError(root, e, role);
       missing.unshift(at);
       const up = dirname(at);
-      if (up === at) throw runsDirError(root, e);
+      if (up === at) throw runsDirError(root, e, role);
       at = up;
       continue;
     }
-    if (!st.isDirectory()) throw runsDirError(root, Object.assign(new Error('not a directory'), { code: 'ENOTDIR' }));
+    if (!st.isDirectory()) throw runsDirError(root, Object.assign(new Error('not a directory'), { code: 'ENOTDIR' }), role);
     break;
   }
   for (const d of missing) {
@@ -334,7 +342,7 @@ export function ensureDir(path: string): string {
       mkdirSync(d, { mode: 0o700 });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST' && statSync(d).isDirectory()) continue;
-      throw runsDirError(root, e);
+      throw runsDirError(root, e, role);
     }
   }
   return root;
