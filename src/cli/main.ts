@@ -43,8 +43,8 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0    accepted (ACCEPTED or FUNCTIONALLY ACCEPTED), or the command succeeded
   1    a gate failed: a verdict on the cloud
-  2    usage error or invalid site file (nothing was called)
-  3    a precondition is not met (nothing was changed)
+  2    usage error, invalid site file or unusable credentials (nothing was run)
+  3    a precondition is not met, e.g. the cloud cannot be reached (nothing was changed)
   4    could not evaluate (API, transport, or a check not implemented)
   130  interrupted (the run is resumable with --resume)`;
 
