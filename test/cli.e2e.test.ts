@@ -109,13 +109,13 @@ test('run writes a journal and all reports; unimplemented checks are ERROR, neve
   }
 });
 
-test('--only EXIT-GATE gives no verdict: PARTIAL, exit 5, the gate line says what it lacks', () => {
+test('a selection with the gate and one deferred item gives no verdict: PARTIAL, exit 5, the gate line says what it lacks', () => {
   const t = tempDir();
   try {
     const runs = join(t.dir, 'runs');
-    const r = cli(['run', '--site', EXAMPLE_SITE, '--runs-dir', runs, '--only', 'EXIT-GATE']);
+    const r = cli(['run', '--site', EXAMPLE_SITE, '--runs-dir', runs, '--only', 'D-011.8,EXIT-GATE']);
     assert.equal(r.code, 5, r.out + r.err);
-    assert.match(r.out, /Verdict: PARTIAL: 1 of 18 steps; no verdict on 8\.0, 8\.1, 8\.2, 8\.3, D-011, 8\.5 \(not selected\)/);
+    assert.match(r.out, /Verdict: PARTIAL: 2 of 18 steps; no verdict on 8\.0, 8\.1, 8\.2, 8\.3, D-011\.1, D-011\.2, D-011\.3, D-011\.4, D-011\.5, D-011\.6, D-011\.7, 8\.5 \(not selected\)/);
     assert.doesNotMatch(r.out, /Verdict: ACCEPTED/);
     assert.doesNotMatch(r.out, /Diagnostics:/, 'nothing failed: no diagnostics bundle');
     const [runId] = readdirSync(runs);
@@ -123,7 +123,7 @@ test('--only EXIT-GATE gives no verdict: PARTIAL, exit 5, the gate line says wha
     const json = JSON.parse(readFileSync(join(runs, runId!, 'report.json'), 'utf8')) as { verdict: string; exitCode: number; items: { id: string; status: string; summary: string }[] };
     assert.equal(json.verdict, 'PARTIAL');
     assert.equal(json.exitCode, 5);
-    assert.match(json.items[0]!.summary, /^no verdict: the gate needs every item/);
+    assert.match(json.items.find((i) => i.id === 'EXIT-GATE')!.summary, /^no verdict: the gate needs every item/);
   } finally {
     t.cleanup();
   }
@@ -321,6 +321,157 @@ test('zod runs jitless in the CLI: no schema parser is compiled with new Functio
     assert.equal(run.code, 5, run.err);
     assert.equal(count(plan.err), 0, plan.err);
     assert.equal(count(run.err), 0, run.err);
+  } finally {
+    t.cleanup();
+  }
+});
+
+/** The CLI in a clean world: no OS_* variables, HOME and cwd in `dir` (no clouds.yaml anywhere unless the test writes one). */
+function cliClean(args: string[], dir: string, env: NodeJS.ProcessEnv = {}, timeout = 60_000) {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OS_')));
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', env: { ...base, HOME: dir, NO_COLOR: '1', ...env }, timeout });
+  return { code: r.status, signal: r.signal, out: r.stdout, err: r.stderr };
+}
+
+/** A usage/precondition error as the CLI must give it: its code line, a Hint, no stack trace, nothing that looks like a verdict. */
+function assertCleanError(r: { code: number | null; out: string; err: string }, exit: number, code: string, what: string): void {
+  assert.equal(r.code, exit, `${what}: ${r.out}${r.err}`);
+  assert.match(r.err, new RegExp(`^${code}: `, 'm'), what);
+  assert.match(r.err, /^ {2}Hint: \S/m, `${what}: a hint`);
+  assert.doesNotMatch(r.out + r.err, /\n\s+at /, `${what}: no stack trace`);
+  assert.doesNotMatch(r.out, /Verdict|ACCEPTED/, `${what}: no verdict`);
+}
+
+test('an empty selection, or --only/--skip with an empty value, is a usage error (exit 2) for run and plan; nothing is recorded', () => {
+  const t = tempDir();
+  try {
+    const runs = join(t.dir, 'runs');
+    for (const sel of [['--only', '8.0', '--skip', '8.0'], ['--only', 'D-011', '--skip', 'D-011'], ['--only', 'EXIT-GATE'], ['--only', 'EXIT-GATE,D-011.5'], ['--only', ''], ['--skip', ''], ['--only', ','], ['--only', ' , '], ['--skip', ',']]) {
+      for (const cmd of [['run', '--site', EXAMPLE_SITE, '--runs-dir', runs], ['plan', '--site', EXAMPLE_SITE]]) {
+        const r = cliClean([...cmd, ...sel], t.dir);
+        assertCleanError(r, 2, 'CAPI_GATE_USAGE', `${cmd[0]} ${sel.join(' ')}`);
+        assert.match(r.err, sel.includes('') || sel.some((s) => /^[ ,]+$/.test(s)) ? /was given no step id/ : /selects (no step|only .*nothing would be checked)/, sel.join(' '));
+      }
+    }
+    assert.equal(existsSync(runs), false, 'no runs directory for a selection that runs nothing');
+    // A real selection still runs: the empty value is refused, not every value.
+    const ok = cliClean(['run', '--site', EXAMPLE_SITE, '--runs-dir', runs, '--only', 'D-011.8'], t.dir);
+    assert.equal(ok.code, 0, ok.out + ok.err);
+    assert.match(ok.out, /pre-flight: the selected steps call no OpenStack API/);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('an unusable --runs-dir is a usage error naming the path (never CAPI_GATE_INTERNAL), and a path under /proc neither hangs nor needs Ctrl+C', () => {
+  const t = tempDir();
+  try {
+    const file = join(t.dir, 'a-file');
+    writeFileSync(file, 'x\n');
+    const dirs = [file, join(file, 'runs'), '/proc/1/capi-gate-runs', '/proc/self/x/y', ...(existsSync('/proc') ? ['/proc'] : []), ...(existsSync('/sys/kernel') ? ['/sys/kernel/capi-gate-runs'] : [])];
+    if (process.getuid?.() !== 0) {
+      const ro = join(t.dir, 'read-only');
+      mkdirSync(ro, { mode: 0o500 });
+      dirs.push(ro, join(ro, 'runs'));
+    }
+    for (const d of dirs) {
+      for (const cmd of [['run', '--site', EXAMPLE_SITE, '--only', 'D-011.8'], ['demo', '--time-scale', '0.01']]) {
+        const started = Date.now();
+        const r = cliClean([cmd[0]!, '--runs-dir', d, ...cmd.slice(1)], t.dir, {}, 20_000);
+        assert.equal(r.signal, null, `${cmd[0]} --runs-dir ${d}: killed after ${Date.now() - started} ms (hung)`);
+        assertCleanError(r, 2, 'CAPI_GATE_USAGE', `${cmd[0]} --runs-dir ${d}`);
+        assert.ok(r.err.includes(`the runs directory ${d}`) && /cannot be used: /.test(r.err), r.err);
+      }
+    }
+    // The simulator's --out directory: the same, before anything binds.
+    for (const d of [join(file, 'sim'), '/proc/1/capi-gate-sim']) {
+      const r = cliClean(['sim', '--out', d], t.dir, {}, 20_000);
+      assert.equal(r.signal, null, `sim --out ${d} hung`);
+      assertCleanError(r, 2, 'CAPI_GATE_USAGE', `sim --out ${d}`);
+      assert.ok(r.err.includes(`the --out directory ${d} cannot be used: `), r.err);
+    }
+    assert.deepEqual(readdirSync(t.dir).sort(), ['a-file', ...(process.getuid?.() !== 0 ? ['read-only'] : [])]);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('--resume without an id takes the site\'s newest run only when it is unfinished, and says which run it did not take and why', () => {
+  const t = tempDir();
+  try {
+    const runs = join(t.dir, 'runs');
+    const createdAt = (id: string) => (JSON.parse(readFileSync(join(runs, id, 'run.json'), 'utf8')) as { createdAt: number }).createdAt;
+    const byAge = () => readdirSync(runs).sort((a, b) => createdAt(a) - createdAt(b));
+    const unfinish = (id: string) => {
+      const jf = join(runs, id, 'journal.jsonl');
+      writeFileSync(jf, readFileSync(jf, 'utf8').split('\n').filter((l) => !l.includes('"t":"run-end"')).join('\n'));
+    };
+    const resume = () => cliClean(['run', '--site', EXAMPLE_SITE, '--runs-dir', runs, '--resume'], t.dir);
+    const none = resume();
+    assertCleanError(none, 2, 'CAPI_GATE_JOURNAL', 'no run yet');
+    assert.match(none.err, /no run of site roosevelt under .*nothing to resume/);
+    assert.equal(cliClean(['run', '--site', EXAMPLE_SITE, '--runs-dir', runs, '--only', 'D-011.8'], t.dir).code, 0);
+    const [r1] = byAge();
+    const done = resume();
+    assertCleanError(done, 2, 'CAPI_GATE_JOURNAL', 'newest finished');
+    assert.match(done.err, new RegExp(`the newest run of site roosevelt is ${r1} \\(finished, ACCEPTED at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\): nothing to resume`));
+    // R1 stopped (as a kill leaves it), then R2 ran to its end: R1 is not taken behind R2's back.
+    unfinish(r1!);
+    assert.equal(cliClean(['run', '--site', EXAMPLE_SITE, '--runs-dir', runs, '--only', 'D-011.8'], t.dir).code, 0);
+    const [, r2] = byAge();
+    const stale = resume();
+    assertCleanError(stale, 2, 'CAPI_GATE_JOURNAL', 'older unfinished behind a newer finished');
+    assert.match(stale.err, new RegExp(`the newest run of site roosevelt is ${r2} \\(finished, ACCEPTED at [^)]+\\); the unfinished run ${r1} is older and what it created may be gone since: not resuming it`));
+    assert.match(stale.err, new RegExp(`Hint: Resume it by id if you mean it: capi-gate run --resume ${r1}`));
+    assert.equal(readFileSync(join(runs, r1!, 'journal.jsonl'), 'utf8').includes('"t":"run-end"'), false, 'R1 untouched');
+    // By id it is taken: the operator meant it.
+    const byId = cliClean(['run', '--runs-dir', runs, '--resume', r1!], t.dir);
+    assert.equal(byId.code, 0, byId.out + byId.err);
+    // The newest run unfinished: that one is resumed.
+    unfinish(r2!);
+    const ok = resume();
+    assert.equal(ok.code, 0, ok.out + ok.err);
+    assert.ok(ok.out.includes(join(runs, r2!)), ok.out);
+    assert.equal(readdirSync(runs).length, 2, 'no new run');
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('pre-flight without a cloud: a missing clouds.yaml, a cloud not in it, a dead Keystone are precondition errors before anything is recorded', () => {
+  const t = tempDir();
+  try {
+    const runs = join(t.dir, 'runs');
+    const run = (env: NodeJS.ProcessEnv = {}, only = '8.0.prereqs') => cliClean(['run', '--site', EXAMPLE_SITE, '--runs-dir', runs, '--only', only], t.dir, env);
+    const missing = run();
+    assertCleanError(missing, 2, 'CAPI_GATE_CREDENTIALS', 'no clouds.yaml');
+    assert.match(missing.err, /cloud 'roosevelt-admin' is wanted but there is no clouds\.yaml: none of .*clouds\.yaml, .*\/\.config\/openstack\/clouds\.yaml, \/etc\/openstack\/clouds\.yaml exists/);
+    const named = run({ OS_CLIENT_CONFIG_FILE: join(t.dir, 'nope.yaml') });
+    assertCleanError(named, 2, 'CAPI_GATE_CREDENTIALS', 'OS_CLIENT_CONFIG_FILE missing');
+    assert.match(named.err, /nope\.yaml named by OS_CLIENT_CONFIG_FILE does not exist/);
+    const clouds = join(t.dir, 'clouds.yaml');
+    const entry = (name: string, url: string) => `  ${name}:\n    auth:\n      auth_url: ${url}\n      username: u\n      password: not-the-password\n      user_domain_name: Default\n      project_name: p\n      project_domain_name: Default\n`;
+    writeFileSync(clouds, `clouds:\n${entry('roosevelt-admin', 'http://127.0.0.1:1/v3')}`);
+    const notIn = run();
+    assertCleanError(notIn, 2, 'CAPI_GATE_CREDENTIALS', 'tenant cloud not in clouds.yaml');
+    assert.match(notIn.err, /cloud 'roosevelt-capi' is not in .*clouds\.yaml \(it has: roosevelt-admin\)/);
+    writeFileSync(clouds, `clouds:\n${entry('roosevelt-admin', 'http://127.0.0.1:1/v3')}${entry('roosevelt-capi', 'http://127.0.0.1:1/v3')}`);
+    const noCa = cliClean(['run', '--site', EXAMPLE_SITE, '--runs-dir', runs, '--only', '8.0.prereqs'], t.dir);
+    assertCleanError(noCa, 2, 'CAPI_GATE_CREDENTIALS', 'the site\'s CA bundle missing');
+    assert.match(noCa.err, /cannot read CA bundle .*vault-ca\.pem/);
+    // The example site without its CA bundle (it is not needed to find a dead Keystone).
+    const site = join(t.dir, 'site.yaml');
+    writeFileSync(site, readFileSync(EXAMPLE_SITE, 'utf8').replace(/^ {2}caBundle: .*\n/m, ''));
+    // A dead Keystone: the whole run, not only a step, ends at the pre-flight (exit 3), never as a FAIL of the cloud.
+    for (const only of ['8.0.prereqs', '8.0,8.1,8.2,8.3,D-011.4,8.5']) {
+      const dead = cliClean(['run', '--site', site, '--runs-dir', runs, '--only', only], t.dir);
+      assertCleanError(dead, 3, 'CAPI_GATE_UNREACHABLE', `dead keystone, --only ${only}`);
+      assert.match(dead.err, /pre-flight: Keystone of cloud 'roosevelt-admin' \(.*clouds\.yaml\) at http:\/\/127\.0\.0\.1:1\/v3 cannot be reached: .*ECONNREFUSED/);
+      assert.doesNotMatch(dead.out + dead.err, /\bFAIL\b/);
+    }
+    assert.equal(existsSync(runs), false, 'no run directory, journal, diagnostics or history entry');
+    const hist = cliClean(['history', '--runs-dir', runs], t.dir);
+    assert.doesNotMatch(hist.out, /roosevelt/);
   } finally {
     t.cleanup();
   }

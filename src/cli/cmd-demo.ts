@@ -2,9 +2,9 @@
 // acceptance in about a minute; runs every step, writes every report, prints the verdict and
 // where the reports are. Nothing leaves loopback.
 
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
+import { ensureDir } from '../engine/index.js';
 import { startSiteSim } from '../../sim/site-sim.js';
 import { checkScenario, explainStartFailure } from './cmd-sim.js';
 import { runCommand } from './cmd-run.js';
@@ -23,7 +23,7 @@ export interface DemoOptions {
 export async function demoCommand(out: Out, o: DemoOptions): Promise<number> {
   const stamp = new Date(o.clock.now()).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const simDir = join(o.runsDir, 'demo-sites', stamp);
-  mkdirSync(simDir, { recursive: true });
+  ensureDir(simDir);
   out.line(`demo: starting the simulated site (time scale ${o.timeScale}${o.scenario ? `, scenario ${o.scenario}` : ''}) in ${simDir}`);
   checkScenario(o.scenario);
   const sim = await startSiteSim({ timeScale: o.timeScale, outDir: simDir, ...(o.scenario ? { scenario: o.scenario } : {}), ...(o.snapshot2 ? { snapshot2: true } : {}) }).catch(explainStartFailure);

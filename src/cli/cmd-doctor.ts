@@ -1,7 +1,8 @@
 // `capi-gate doctor --site FILE [--remediate] [--run RUN_ID]`: appendix-A diagnosis, read-only
 // unless --remediate; every remediation action is journaled (into the named run, or a doctor log).
 
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
+import { ensureDir } from '../engine/index.js';
 import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { Journal } from '../engine/index.js';
@@ -33,7 +34,7 @@ export async function doctorCommand(out: Out, o: DoctorOptions): Promise<number>
   const record = (playbook: string, action: string, ok: boolean) => {
     if (journal) journal.append({ t: 'remediation', playbook, action, ok, at: o.clock.now() });
     else {
-      mkdirSync(logDir, { recursive: true });
+      ensureDir(logDir);
       appendFileSync(join(logDir, `${loaded.site.site}.jsonl`), redactor.redact(JSON.stringify({ t: 'remediation', playbook, action, ok, at: o.clock.now() })) + '\n');
     }
   };

@@ -4,7 +4,7 @@
 // one scripts/real-openstack.sh writes) with clouds real-admin and real-tenant.
 
 import { readFileSync } from 'node:fs';
-import { mkdirSync } from 'node:fs';
+import { ensureDir } from '../engine/index.js';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { CapiGateError } from '../core/errors.js';
@@ -57,7 +57,7 @@ export async function hybridCommand(out: Out, o: HybridCommandOptions): Promise<
     throw new CapiGateError('CAPI_GATE_CREDENTIALS', `cannot read ${file}: ${(e as Error).message.split('\n')[0]}`, { hint: 'Pass --real-clouds FILE, or run bash scripts/real-openstack.sh ensure.' });
   }
   const outDir = resolve(o.out);
-  mkdirSync(outDir, { recursive: true });
+  ensureDir(outDir, { name: 'the --out directory', hint: 'Pass --out a directory this user can write (it is made if missing).' });
   const h = await startHybrid({ keystone: o.keystone, glance: o.glance, admin: account(file, clouds, 'real-admin'), tenant: account(file, clouds, 'real-tenant'), outDir, timeScale: o.timeScale });
   out.line(`keystone ${h.urls.keystone} (real)`);
   out.line(`glance   ${h.urls.glance} (real)`);

@@ -6,8 +6,11 @@ import type { Clock } from '../core/clock.js';
 import { CapiGateError } from '../core/errors.js';
 import { EventBus } from '../core/events.js';
 import { Journal, newRunId, runSteps } from '../engine/index.js';
-import type { FailureReview, StepFailure } from '../engine/index.js';
-import { CATALOG, selectSteps } from '../phase08/index.js';
+import type { FailureReview, JournalRecord, StepDef, StepFailure } from '../engine/index.js';
+import { describePreflight, preflight } from '../openstack/index.js';
+import type { OpenStack } from '../openstack/index.js';
+import { CATALOG, openstackNeeds, selectSteps } from '../phase08/index.js';
+import type { Phase08Services } from '../phase08/index.js';
 import { buildReport, totalsText, writeReports } from '../report/index.js';
 import type { RunReport } from '../report/index.js';
 import { loadSite } from '../site/load.js';
@@ -46,30 +49,135 @@ export interface RunCommandResult {
   readonly files: Record<string, string>;
 }
 
-export function parseList(v: string | undefined): string[] {
-  return (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+/**
+ * Parses the value of --only/--skip. Absent: no ids. Present but naming no id (`''`, `,`): a
+ * usage error, never "everything".
+ */
+export function parseList(v: string | undefined, flag = '--only/--skip'): string[] {
+  if (v === undefined) return [];
+  const ids = v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (ids.length === 0) {
+    throw new CapiGateError('CAPI_GATE_USAGE', `${flag} was given no step id (${JSON.stringify(v)})`, {
+      hint: `Name step ids or groups, e.g. ${flag === '--skip' ? '--skip D-011.7' : '--only 8.0,D-011'} (\`capi-gate plan --site FILE\` lists them); leave ${flag} out to run every step.`,
+    });
+  }
+  return ids;
+}
+
+function selectionText(only: readonly string[], skip: readonly string[]): string {
+  return [only.length ? `--only ${only.join(',')}` : '', skip.length ? `--skip ${skip.join(',')}` : ''].filter(Boolean).join(' ');
+}
+
+/**
+ * The steps --only/--skip select. Unknown ids, and a selection in which no step checks anything
+ * (none at all, or only steps that sum up others' results), are usage errors: a run of nothing
+ * must not end in a verdict.
+ */
+export function resolveSelection(only: readonly string[], skip: readonly string[]): Set<string> {
+  const { selected, unknown } = selectSteps(only, skip);
+  if (unknown.length) {
+    throw new CapiGateError('CAPI_GATE_USAGE', `unknown step id(s): ${unknown.join(', ')}`, { hint: `Known: ${CATALOG.map((s) => s.id).join(', ')} (a prefix such as 8.0 or D-011 selects a group).` });
+  }
+  const checking = CATALOG.filter((s) => selected.has(s.id) && !s.derived);
+  if (checking.length === 0) {
+    const what = selected.size === 0
+      ? `${selectionText(only, skip)} selects no step`
+      : `${selectionText(only, skip)} selects only ${[...selected].join(', ')}, which sum${selected.size === 1 ? 's' : ''} up other steps' results: nothing would be checked`;
+    throw new CapiGateError('CAPI_GATE_USAGE', what, {
+      hint: 'Select at least one step that checks the cloud; `capi-gate plan --site FILE --only ... --skip ...` shows what a selection runs.',
+    });
+  }
+  return selected;
+}
+
+/**
+ * The selected steps that create something only a later, unselected step deletes (8.1 without
+ * 8.5): what they make stays on the cloud after the run.
+ */
+export function leftBehindBy(selected: ReadonlySet<string>): StepDef<Phase08Services>[] {
+  const cleanup = CATALOG.find((s) => s.cleanup);
+  if (!cleanup || selected.has(cleanup.id)) return [];
+  return CATALOG.filter((s) => selected.has(s.id) && s.kind === 'mutation' && !s.teardown && !s.cleanup && (cleanup.after ?? []).includes(s.id));
+}
+
+function leftBehindBefore(loaded: LoadedSite, steps: readonly StepDef<Phase08Services>[]): string {
+  const cleanup = CATALOG.find((s) => s.cleanup);
+  return `note: this selection runs ${steps.map((s) => s.id).join(', ')} but not ${cleanup?.id ?? 'the delete'}: what it creates (cluster ${loaded.site.cluster.name}) stays on the cloud after the run. Remove it with: capi-gate cleanup --site ${loaded.path}`;
+}
+
+/** After the run: what the selection did leave on the cloud, from the journal; undefined when nothing. */
+export function leftBehindAfter(loaded: LoadedSite, selected: ReadonlySet<string>, records: readonly JournalRecord[]): string | undefined {
+  const steps = leftBehindBy(selected);
+  if (!steps.length) return undefined;
+  const name = loaded.site.cluster.name;
+  const made = records.find((r): r is Extract<JournalRecord, { t: 'mutation-done' }> => r.t === 'mutation-done' && r.record['name'] === name);
+  const cleanup = `capi-gate cleanup --site ${loaded.path}`;
+  if (made) return `Left on the cloud: cluster ${name}${typeof made.record['uuid'] === 'string' ? ` (${made.record['uuid']})` : ''}, which this selection does not delete. Remove it with: ${cleanup}`;
+  const ran = records.some((r) => r.t === 'step-start' && steps.some((s) => s.id === r.step));
+  return ran ? `Maybe left on the cloud: cluster ${name} (${steps.map((s) => s.id).join(', ')} ran, its result was not journaled). Check, and remove it with: ${cleanup}` : undefined;
+}
+
+/**
+ * The cloud pre-flight for the selected steps (nothing when they call no OpenStack API); prints
+ * what it established and returns the connection for the run to use.
+ */
+async function preflightFor(out: Out, loaded: LoadedSite, selected: ReadonlySet<string>, opts: RunCommandOptions, clock: Clock): Promise<OpenStack | undefined> {
+  const services = openstackNeeds(selected);
+  if (!services.length) {
+    out.line('pre-flight: the selected steps call no OpenStack API; cloud credentials not checked');
+    return undefined;
+  }
+  const r = await preflight({ site: loaded.site, env: opts.env ?? process.env, clock, signal: opts.signal, services });
+  out.line(describePreflight(r));
+  return r.openstack;
+}
+
+const atUtc = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+/**
+ * `--resume` without a run id: the site's newest run, and only if it did not finish. An older
+ * unfinished run is not taken behind a newer finished one (that one may have deleted what it
+ * created); it is named, to be resumed by id on purpose.
+ */
+function runToResume(runsDir: string, site: string): string {
+  const newest = Journal.newestRun(runsDir, site);
+  if (!newest) {
+    throw new CapiGateError('CAPI_GATE_JOURNAL', `no run of site ${site} under ${runsDir}: nothing to resume`, {
+      hint: 'Start a new run without --resume, or pass --runs-dir where the run was written (see `capi-gate history`).',
+    });
+  }
+  if (!newest.end) return newest.runId;
+  const finished = `finished, ${newest.end.verdict} at ${atUtc(newest.end.at)}`;
+  const older = Journal.latestUnfinished(runsDir, site);
+  if (older) {
+    throw new CapiGateError('CAPI_GATE_JOURNAL', `the newest run of site ${site} is ${newest.runId} (${finished}); the unfinished run ${older} is older and what it created may be gone since: not resuming it`, {
+      hint: `Resume it by id if you mean it: capi-gate run --resume ${older}; or start a new run without --resume.`,
+    });
+  }
+  throw new CapiGateError('CAPI_GATE_JOURNAL', `the newest run of site ${site} is ${newest.runId} (${finished}): nothing to resume`, {
+    hint: `See its report: capi-gate report ${newest.runId}; start a new run without --resume.`,
+  });
 }
 
 export async function runCommand(out: Out, opts: RunCommandOptions): Promise<RunCommandResult> {
   const clock = opts.clock ?? realClock;
-  let journal: Journal;
+  let journal: Journal | undefined;
   let loaded: LoadedSite;
   let resumed = false;
   if (opts.resume !== undefined) {
     if (opts.only.length || opts.skip.length) {
-      throw new CapiGateError('CAPI_GATE_USAGE', '--resume continues a run with its own selection; --only/--skip cannot be combined with it');
+      throw new CapiGateError('CAPI_GATE_USAGE', '--resume continues a run with its own selection; --only/--skip cannot be combined with it', {
+        hint: 'Drop --only/--skip to continue the run as it was started, or start a new run with the selection (without --resume).',
+      });
     }
     let runId: string;
     if (opts.resume === true) {
-      if (!opts.site) throw new CapiGateError('CAPI_GATE_USAGE', '--resume without a RUN_ID needs --site to find the latest unfinished run of that site');
-      const site = loadSite(opts.site);
-      const latest = Journal.latestUnfinished(opts.runsDir, site.site.site);
-      if (!latest) {
-        throw new CapiGateError('CAPI_GATE_JOURNAL', `no unfinished run of site ${site.site.site} under ${opts.runsDir}`, {
-          hint: 'Start a new run without --resume, or name the run: --resume RUN_ID (see `capi-gate history`).',
+      if (!opts.site) {
+        throw new CapiGateError('CAPI_GATE_USAGE', '--resume without a RUN_ID needs --site to find the newest run of that site', {
+          hint: 'capi-gate run --site FILE --resume, or name the run: capi-gate run --resume RUN_ID (see `capi-gate history`).',
         });
       }
-      runId = latest;
+      runId = runToResume(opts.runsDir, loadSite(opts.site).site.site);
     } else {
       runId = opts.resume;
     }
@@ -78,7 +186,12 @@ export async function runCommand(out: Out, opts: RunCommandOptions): Promise<Run
       journal.close();
       throw new CapiGateError('CAPI_GATE_JOURNAL', `run ${runId} already finished; nothing to resume`, { hint: `See its report: capi-gate report ${runId}` });
     }
-    loaded = loadSite(opts.site ?? journal.meta.sitePath);
+    try {
+      loaded = loadSite(opts.site ?? journal.meta.sitePath);
+    } catch (e) {
+      journal.close();
+      throw e;
+    }
     if (loaded.site.site !== journal.meta.site) {
       journal.close();
       throw new CapiGateError('CAPI_GATE_JOURNAL', `run ${runId} belongs to site ${journal.meta.site}, not ${loaded.site.site}`);
@@ -88,28 +201,43 @@ export async function runCommand(out: Out, opts: RunCommandOptions): Promise<Run
     if (!opts.site) throw new CapiGateError('CAPI_GATE_USAGE', 'run needs --site FILE (or --resume RUN_ID)', { hint: 'docs/site.example.yaml is a complete example; `capi-gate demo` runs against the simulated site.' });
     loaded = loadSite(opts.site);
   }
-  const selection = resumed ? journal!.meta.selection : { only: opts.only, skip: opts.skip };
-  const { selected, unknown } = selectSteps(selection.only, selection.skip);
-  if (unknown.length) {
-    throw new CapiGateError('CAPI_GATE_USAGE', `unknown step id(s): ${unknown.join(', ')}`, { hint: `Known: ${CATALOG.map((s) => s.id).join(', ')} (a prefix such as 8.0 or D-011 selects a group).` });
+  const selection = journal ? journal.meta.selection : { only: opts.only, skip: opts.skip };
+  let selected: Set<string>;
+  let connected: OpenStack | undefined;
+  try {
+    selected = resolveSelection(selection.only, selection.skip);
+    // Nothing is recorded before the runs directory is known to work and the cloud to answer:
+    // a run directory, a journal and a history entry only for a run that could start.
+    Journal.checkRunsDir(opts.runsDir);
+    if (!opts.services) connected = await preflightFor(out, loaded, selected, opts, clock);
+  } catch (e) {
+    journal?.close();
+    throw e;
   }
-  if (!resumed) {
+  const left = leftBehindBy(selected);
+  if (left.length && !resumed) out.line(leftBehindBefore(loaded, left));
+  if (!journal) {
     // The site's last run was stopped (kill, crash, Ctrl-C) and a new one starts instead of
     // continuing it: say so, since what it created is found again by name but its finished steps
     // are redone. (An unfinished run older than a finished one is history, not mentioned.)
     const unfinished = Journal.newestIfUnfinished(opts.runsDir, loaded.site.site);
     if (unfinished) out.err(`note: run ${unfinished} of site ${loaded.site.site} did not finish; this run starts afresh (\`capi-gate run --site ${opts.site ?? loaded.path} --resume\` continues it instead)`);
-    journal = Journal.create(opts.runsDir, { runId: newRunId(clock.now()), site: loaded.site.site, sitePath: loaded.path, createdAt: clock.now(), selection, version: version() });
+    try {
+      journal = Journal.create(opts.runsDir, { runId: newRunId(clock.now()), site: loaded.site.site, sitePath: loaded.path, createdAt: clock.now(), selection, version: version() });
+    } catch (e) {
+      await connected?.close().catch(() => undefined);
+      throw e;
+    }
   }
-  const j = journal!;
+  const j = journal;
 
   const bus = new EventBus();
   const steps = CATALOG.filter((s) => selected.has(s.id));
   const reporter = out.isTTY ? liveReporter(out, steps) : plainReporter(out);
   const off = bus.on((e) => reporter.onEvent(e));
-  const offNice = lowerPriorityAfterCreate(bus, opts.niceAfterCreate ?? 0, clock);
+  const offNice = lowerPriorityAfterCreate(bus, opts.niceAfterCreate ?? 0, clock, () => j.all());
   if (!out.isTTY) out.line(`run directory: ${j.dir}`);
-  const built = (opts.services ?? ((s) => buildServices(s, opts.env ?? process.env, clock)))(loaded);
+  const built = (opts.services ?? ((s) => buildServices(s, opts.env ?? process.env, clock, connected)))(loaded);
   // After a failed step: the playbooks' detect (always), their remedies (with --remediate). Loaded
   // on the first failure: a run that passes never pays for the playbooks (and the kube client).
   let reviewer: Promise<(f: StepFailure) => Promise<FailureReview>> | undefined;
@@ -182,6 +310,8 @@ export async function runCommand(out: Out, opts: RunCommandOptions): Promise<Run
   if (opts.keepOnFailure && [1, 3, 4].includes(report.exitCode)) {
     out.line(`--keep-on-failure: what the run created is left in place for debugging. Remove it with: capi-gate cleanup --site ${loaded.path}`);
   }
+  const leftNote = leftBehindAfter(loaded, selected, j.all());
+  if (leftNote && !result.interrupted) out.line(leftNote);
   out.line(`Reports: ${files.md}`);
   out.line(`         ${files.json}`);
   out.line(`         ${files.junit}`);

@@ -1,7 +1,7 @@
 // `capi-gate sim`: the simulated site on loopback in the foreground until SIGINT/SIGTERM. Prints
 // `ready` once it serves, and writes site.yaml, clouds.yaml, openrc-admin, openrc-tenant into --out.
 
-import { mkdirSync } from 'node:fs';
+import { ensureDir } from '../engine/index.js';
 import { join, resolve } from 'node:path';
 import { CapiGateError } from '../core/errors.js';
 import { allScenarios, startSiteSim } from '../../sim/site-sim.js';
@@ -45,7 +45,7 @@ export function explainStartFailure(e: unknown): never {
 export async function simCommand(out: Out, o: SimCommandOptions): Promise<number> {
   checkScenario(o.scenario);
   const outDir = resolve(o.out);
-  mkdirSync(outDir, { recursive: true });
+  ensureDir(outDir, { name: 'the --out directory', hint: 'Pass --out a directory this user can write (it is made if missing).' });
   const site = o.site ? loadSite(o.site).site : undefined;
   const s = await startSiteSim({ ...(site ? { site } : {}), timeScale: o.timeScale, ...(o.scenario ? { scenario: o.scenario } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.snapshot2 !== undefined ? { snapshot2: o.snapshot2 } : {}), outDir }).catch(explainStartFailure);
   out.line(`keystone ${s.sim.urls.keystone}`);

@@ -75,9 +75,12 @@ export interface BuiltServices {
   close(): Promise<void>;
 }
 
-/** The real clients, each connected lazily and once; a failed connect is retried on the next use. */
-export function buildServices(site: LoadedSite, env: NodeJS.ProcessEnv, clock: Clock = realClock): BuiltServices {
-  let os: Promise<OpenStack> | undefined;
+/**
+ * The real clients, each connected lazily and once; a failed connect is retried on the next use.
+ * `connected`: the connection the run's pre-flight made (its tokens are reused).
+ */
+export function buildServices(site: LoadedSite, env: NodeJS.ProcessEnv, clock: Clock = realClock, connected?: OpenStack): BuiltServices {
+  let os: Promise<OpenStack> | undefined = connected ? Promise.resolve(connected) : undefined;
   const openstack = (signal: AbortSignal): Promise<OpenStack> => {
     if (!os) {
       os = connectOpenStack({ site: site.site, env, clock, signal });

@@ -5,13 +5,12 @@ import '../core/zod-jitless.js';
 import { Command, CommanderError, Option } from 'commander';
 import { realClock } from '../core/clock.js';
 import { CapiGateError, formatError, toCapiGateError } from '../core/errors.js';
-import { selectSteps } from '../phase08/index.js';
 import { loadSite } from '../site/load.js';
 import { historyCommand, reportCommand, signoffCommand } from './cmd-report.js';
 import { renderPlan } from './cmd-plan.js';
 import { parseTimeScale } from './time-scale.js';
 import { renderRunbook } from './cmd-runbook.js';
-import { parseList, runCommand } from './cmd-run.js';
+import { parseList, resolveSelection, runCommand } from './cmd-run.js';
 import { DEFAULT_NICE_AFTER_CREATE, parseNice } from './priority.js';
 import { runsDir, version } from './context.js';
 import { makeOut } from './output.js';
@@ -48,8 +47,8 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0    accepted (ACCEPTED or FUNCTIONALLY ACCEPTED), or the command succeeded
   1    a gate failed: a verdict on the cloud
-  2    usage error or invalid site file (nothing was called)
-  3    a precondition is not met (nothing was changed)
+  2    usage error, invalid site file or unusable credentials (nothing was run)
+  3    a precondition is not met, e.g. the cloud cannot be reached (nothing was changed)
   4    could not evaluate (API, transport, or a check not implemented)
   5    partial run: the selected steps passed; no acceptance verdict (--only/--skip)
   130  interrupted (the run is resumable with --resume)`;
@@ -90,9 +89,7 @@ program
   .option('--skip <ids>', 'comma-separated step ids or groups to leave out')
   .action((o: { site: string; only?: string; skip?: string }) => {
     const loaded = loadSite(o.site);
-    const { selected, unknown } = selectSteps(parseList(o.only), parseList(o.skip));
-    if (unknown.length) throw new CapiGateError('CAPI_GATE_USAGE', `unknown step id(s): ${unknown.join(', ')}`);
-    renderPlan(out, loaded, selected);
+    renderPlan(out, loaded, resolveSelection(parseList(o.only, '--only'), parseList(o.skip, '--skip')));
   });
 
 program
@@ -111,8 +108,8 @@ program
     const ac = graceful();
     const r = await runCommand(o.plain ? plainOut(out) : out, {
       ...(o.site ? { site: o.site } : {}),
-      only: parseList(o.only),
-      skip: parseList(o.skip),
+      only: parseList(o.only, '--only'),
+      skip: parseList(o.skip, '--skip'),
       ...(o.resume !== undefined ? { resume: o.resume } : {}),
       remediate: o.remediate === true,
       keepOnFailure: o.keepOnFailure === true,
@@ -172,14 +169,15 @@ program
   .action(async (o: { site: string; remediate?: boolean }) => {
     const ac = graceful();
     const { cleanupCommand } = await import('./cmd-cleanup.js');
-    const { appendFileSync, mkdirSync } = await import('node:fs');
+    const { appendFileSync } = await import('node:fs');
+    const { ensureDir } = await import('../engine/index.js');
     const { join } = await import('node:path');
     const { redactor } = await import('../core/redact.js');
     const logDir = join(runsDir(program.opts<{ runsDir?: string }>().runsDir), 'doctor');
     exitCode = await cleanupCommand(out, {
       site: o.site, remediate: o.remediate === true, clock: realClock, signal: ac.signal,
       onAction: (playbook, a) => {
-        mkdirSync(logDir, { recursive: true });
+        ensureDir(logDir);
         appendFileSync(join(logDir, 'cleanup.jsonl'), redactor.redact(JSON.stringify({ t: 'remediation', playbook, action: a.action, ok: a.ok, at: Date.now() })) + '\n');
       },
     });

@@ -11,6 +11,7 @@ import { getPriority, setPriority } from 'node:os';
 import type { Clock } from '../core/clock.js';
 import { CapiGateError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
+import type { JournalRecord } from '../engine/index.js';
 import { CREATE_STEP } from '../phase08/index.js';
 /** Default of `run --nice-after-create`: a third of a default process's CPU share under Linux's scheduler. */
 export const DEFAULT_NICE_AFTER_CREATE = 5;
@@ -32,15 +33,26 @@ export function parseNice(v: string): number {
 }
 
 /**
- * Lowers the process's CPU priority to `nice` once `CREATE_STEP` has ended (sent the create, found
- * the cluster already there, or failed: from there on the run is teardown and waits). Never
- * raises it: a run started at `nice -n 10` stays there. Returns the unsubscribe.
+ * Lowers the process's CPU priority to `nice` once `CREATE_STEP` has ended after sending its
+ * create (the journal took a mutation intent while it ran: from there on the run is waits, and
+ * teardown if it failed). Not when it found the cluster already there (a resume, a second run),
+ * nor when it never got to send (skipped, failed first): then nothing of the cloud's critical
+ * path has been handed over. Never raises it: a run started at `nice -n 10` stays there. Returns
+ * the unsubscribe.
  */
-export function lowerPriorityAfterCreate(bus: EventBus, nice: number, clock: Pick<Clock, 'now'>, control: PriorityControl = processPriority): () => void {
+export function lowerPriorityAfterCreate(bus: EventBus, nice: number, clock: Pick<Clock, 'now'>, journal: () => readonly JournalRecord[], control: PriorityControl = processPriority): () => void {
   if (nice <= 0) return () => undefined;
   let done = false;
+  let startedAt: number | undefined;
   const off = bus.on((e) => {
-    if (done || e.type !== 'step-end' || e.stepId !== CREATE_STEP) return;
+    if (done || (e.type !== 'step-start' && e.type !== 'step-end') || e.stepId !== CREATE_STEP) return;
+    if (e.type === 'step-start') {
+      startedAt ??= journal().length;
+      return;
+    }
+    const sent = startedAt !== undefined && journal().slice(startedAt).some((r) => r.t === 'mutation-intent');
+    startedAt = undefined;
+    if (!sent) return;
     done = true;
     off();
     let message: string;

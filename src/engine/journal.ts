@@ -3,8 +3,8 @@
 // can be resumed without redoing a finished step or repeating a mutation. A torn last line
 // (kill -9 mid-write) is ignored.
 
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync, writeSync, renameSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmdirSync, statSync, writeFileSync, writeSync, renameSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CapiGateError } from '../core/errors.js';
 import { redactor } from '../core/redact.js';
@@ -67,17 +67,67 @@ export class Journal {
   }
 
   static create(runsDir: string, meta: Omit<RunMeta, 'schema'>): Journal {
-    const dir = join(resolve(runsDir), meta.runId);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const root = ensureDir(runsDir);
+    const dir = join(root, meta.runId);
     const full: RunMeta = { schema: 'capi-gate/run@1', ...meta };
-    const tmp = join(dir, 'run.json.tmp');
-    writeFileSync(tmp, JSON.stringify(full, null, 2) + '\n');
-    renameSync(tmp, join(dir, 'run.json'));
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+      const tmp = join(dir, 'run.json.tmp');
+      writeFileSync(tmp, JSON.stringify(full, null, 2) + '\n');
+      renameSync(tmp, join(dir, 'run.json'));
+    } catch (e) {
+      throw runsDirError(root, e);
+    }
     return new Journal(dir, full, []);
   }
 
+  /**
+   * Makes sure a run directory can be made under runsDir, before anything else is done and
+   * without leaving anything behind: a directory is made and removed again in runsDir, or in its
+   * deepest existing ancestor when it does not exist yet (the only test that holds for root,
+   * read-only mounts and pseudo-filesystems alike). Throws CAPI_GATE_USAGE naming the path.
+   */
+  static checkRunsDir(runsDir: string): string {
+    const root = resolve(runsDir);
+    let at = root;
+    for (;;) {
+      let isDir: boolean;
+      try {
+        isDir = statSync(at).isDirectory();
+      } catch (e) {
+        const up = dirname(at);
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || up === at) throw runsDirError(root, e);
+        at = up;
+        continue;
+      }
+      if (!isDir) throw runsDirError(root, Object.assign(new Error('not a directory'), { code: 'ENOTDIR' }));
+      break;
+    }
+    try {
+      rmdirSync(mkdtempSync(join(at, '.capi-gate-write-test-')));
+    } catch (e) {
+      throw runsDirError(root, e);
+    }
+    return root;
+  }
+
+  /** The site's newest run (by createdAt), whether it finished, and how. */
+  static newestRun(runsDir: string, site: string): { runId: string; createdAt: number; end: Extract<JournalRecord, { t: 'run-end' }> | undefined } | undefined {
+    const newest = runMetas(runsDir).filter((r) => r.meta.site === site).pop();
+    if (!newest) return undefined;
+    let records: JournalRecord[] = [];
+    try {
+      records = readRecords(join(newest.dir, 'journal.jsonl'));
+    } catch {
+      /* an unreadable journal: as if it had no end */
+    }
+    return { runId: newest.meta.runId, createdAt: newest.meta.createdAt, end: finalEnd(records) };
+  }
+
   static open(runsDir: string, runId: string): Journal {
-    if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new CapiGateError('CAPI_GATE_USAGE', `not a run id: ${JSON.stringify(runId)}`);
+    if (!/^[A-Za-z0-9._-]+$/.test(runId) || /^\.+$/.test(runId)) {
+      throw new CapiGateError('CAPI_GATE_USAGE', `not a run id: ${JSON.stringify(runId)}`, { hint: 'A run id is a directory name under the runs directory, e.g. 20260609-142233-a1b2 (see `capi-gate history`).' });
+    }
     const dir = join(resolve(runsDir), runId);
     const metaPath = join(dir, 'run.json');
     if (!existsSync(metaPath)) {
@@ -223,7 +273,81 @@ function runMetas(runsDir: string): { dir: string; meta: RunMeta }[] {
   return out.sort((a, b) => a.meta.createdAt - b.meta.createdAt);
 }
 
-const isFinished = (records: readonly JournalRecord[]): boolean => records.some((r) => r.t === 'run-end' && !r.interrupted);
+const finalEnd = (records: readonly JournalRecord[]): Extract<JournalRecord, { t: 'run-end' }> | undefined =>
+  records.find((r): r is Extract<JournalRecord, { t: 'run-end' }> => r.t === 'run-end' && !r.interrupted);
+const isFinished = (records: readonly JournalRecord[]): boolean => finalEnd(records) !== undefined;
+
+function describeFsError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return 'a file is in the way (not a directory)';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'ENOENT':
+      return 'directories cannot be made there';
+    default:
+      return code ?? (e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** What a directory is for, in errors: its name and the hint that says how to choose another. */
+export interface DirRole {
+  readonly name: string;
+  readonly hint: string;
+}
+
+const RUNS_DIR: DirRole = {
+  name: 'the runs directory',
+  hint: 'Pass --runs-dir (or set CAPI_GATE_RUNS_DIR) to a directory this user can write, e.g. --runs-dir ~/capi-gate-runs.',
+};
+
+function runsDirError(path: string, e: unknown, role: DirRole = RUNS_DIR): CapiGateError {
+  return new CapiGateError('CAPI_GATE_USAGE', `${role.name} ${path} cannot be used: ${describeFsError(e)}`, { hint: role.hint, cause: e });
+}
+
+/**
+ * mkdir -p that always returns: each missing directory is made by itself, from the deepest one
+ * that exists. (Node's recursive mkdir retries forever where mkdir answers ENOENT under an
+ * existing directory, as under /proc, in a loop no signal reaches.) Throws CAPI_GATE_USAGE naming
+ * the path and what it is for (default: the runs directory).
+ */
+export function ensureDir(path: string, role: DirRole = RUNS_DIR): string {
+  const root = resolve(path);
+  const missing: string[] = [];
+  let at = root;
+  for (;;) {
+    let st;
+    try {
+      st = statSync(at);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') throw runsDirError(root, e, role);
+      missing.unshift(at);
+      const up = dirname(at);
+      if (up === at) throw runsDirError(root, e, role);
+      at = up;
+      continue;
+    }
+    if (!st.isDirectory()) throw runsDirError(root, Object.assign(new Error('not a directory'), { code: 'ENOTDIR' }), role);
+    break;
+  }
+  for (const d of missing) {
+    try {
+      mkdirSync(d, { mode: 0o700 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST' && statSync(d).isDirectory()) continue;
+      throw runsDirError(root, e, role);
+    }
+  }
+  return root;
+}
 
 export function listRuns(runsDir: string): RunListing[] {
   return runMetas(runsDir).flatMap(({ dir, meta }) => {

@@ -364,6 +364,8 @@ export function loadCloudCredentials(o: LoadCredentialsOptions = {}): CloudCrede
   if (fromEnv) return fromEnv;
   const where = path
     ? `cloud '${cloud}' is not in ${path} (it has: ${available.length ? available.join(', ') : 'no clouds'})`
-    : `cloud '${cloud}': no clouds.yaml found (searched ${searched.join(', ')})`;
-  throw credError(`${where}, and OS_AUTH_URL is not set`, `Add '${cloud}' to clouds.yaml, point openstack.cloudsFile or OS_CLIENT_CONFIG_FILE at the right file, or source an openrc.`);
+    : `cloud '${cloud}' is wanted but there is no clouds.yaml: none of ${searched.join(', ')} exists`;
+  throw credError(`${where}, and OS_AUTH_URL is not set`, path
+    ? `Add '${cloud}' to ${path}, point openstack.cloudsFile or OS_CLIENT_CONFIG_FILE at the right file, or source an openrc.`
+    : `Write a clouds.yaml with '${cloud}' in one of those places (or set OS_CLIENT_CONFIG_FILE / openstack.cloudsFile to yours), or source an openrc.`);
 }

@@ -24,3 +24,5 @@ export { nova } from './nova.js';
 export type { NovaClient, Server, Flavor, Keypair } from './nova.js';
 export { neutron } from './neutron.js';
 export type { NeutronClient, NeutronFilters, Network, Subnet, Router, FloatingIp, Port, SecurityGroup } from './neutron.js';
+export { preflight, describePreflight, PREFLIGHT_DEADLINE_MS } from './preflight.js';
+export type { PreflightOptions, PreflightResult } from './preflight.js';

@@ -16,7 +16,7 @@ const STEPS = '8.0.prereqs,8.0.image,8.0.template';
 interface FaultCase {
   readonly name: string;
   readonly rules: readonly Record<string, unknown>[];
-  /** heal: the clean verdict (exit 5: PARTIAL, the selected steps passed); fail: exit 4 (3 allowed where noted) with a Hint. */
+  /** heal: the clean verdict (exit 5: PARTIAL, the selected steps passed); fail: exit 4 (or the exits noted) with a Hint. */
   readonly expect: 'heal' | 'fail' | 'heal-or-fail';
   readonly exits?: readonly number[];
   /** A finding in code this tier does not own: reported in the table's notes, not failed on. */
@@ -36,8 +36,10 @@ const CASES: FaultCase[] = [
   { name: 'glance truncated JSON once', expect: 'heal-or-fail', rules: [{ service: 'glance', method: 'GET', count: 1, action: { type: 'malformed' } }] },
   { name: 'token expires mid-run (401 once)', expect: 'heal-or-fail', rules: [{ service: 'magnum', phase: 'http', principals: ['tenant'], count: 1, action: status(401, { body: { error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' } } }) }] },
   { name: 'keystone 503 burst on token issue', expect: 'heal-or-fail', rules: [{ service: 'keystone', method: 'POST', path: '^/v3/auth/tokens$', count: 2, action: status(503) }] },
-  { name: 'keystone down', expect: 'fail', rules: [{ service: 'keystone', action: status(503) }] },
-  { name: 'keystone refuses every password', expect: 'fail', exits: [3, 4], rules: [{ service: 'keystone', method: 'POST', action: status(401, { body: { error: { code: 401, message: 'The request you have made requires authentication.' } } }) }] },
+  // Keystone is checked by the run's pre-flight: down, the run does not start (exit 3); refusing
+  // the credentials, they are wrong (exit 2). Neither records a run.
+  { name: 'keystone down', expect: 'fail', exits: [3], rules: [{ service: 'keystone', action: status(503) }] },
+  { name: 'keystone refuses every password', expect: 'fail', exits: [2], rules: [{ service: 'keystone', method: 'POST', action: status(401, { body: { error: { code: 401, message: 'The request you have made requires authentication.' } } }) }] },
   { name: 'glance always malformed', expect: 'fail', rules: [{ service: 'glance', action: { type: 'malformed' } }] },
   { name: 'neutron drops every connection', expect: 'fail', known: '8.0.prereqs reports a transport error as FAIL (exit 3) rather than ERROR (exit 4)', rules: [{ service: 'neutron', action: { type: 'drop' } }] },
   { name: 'magnum 500 for ever', expect: 'fail', rules: [{ service: 'magnum', action: status(500, { body: { errors: [{ status: 500, title: 'Internal Server Error', detail: 'boom' }] } }) }] },

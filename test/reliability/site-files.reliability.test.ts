@@ -306,3 +306,135 @@ test('>= 200 generated bad site files: exit 2, the file named, a Hint, no stack 
     t.cleanup();
   }
 });
+
+// ---- bad command lines: selections, runs directories, credentials, resumes ---------------------
+
+interface CommandCase {
+  readonly id: string;
+  readonly kind: 'selection' | 'runs-dir' | 'credentials' | 'resume';
+  readonly args: readonly string[];
+  readonly exit: number;
+  readonly code: string;
+  readonly env?: Record<string, string | undefined>;
+  readonly cwd?: string;
+  /** Where a run directory must NOT appear. */
+  readonly runs?: string;
+}
+
+function commandCases(dir: string): CommandCase[] {
+  const cases: CommandCase[] = [];
+  const runsOf = (id: string) => join(dir, `runs-${id}`);
+  // A site the pre-flight can get to the network with: the example without its CA bundle file.
+  const site = join(dir, 'site-no-ca.yaml');
+  writeFileSync(site, EXAMPLE_TEXT.replace(/^ {2}caBundle: .*\n/m, ''));
+  const noOs: Record<string, undefined> = { OS_CLOUD: undefined, OS_AUTH_URL: undefined, OS_CLIENT_CONFIG_FILE: undefined, OS_CLIENT_SECURE_FILE: undefined };
+
+  const selections: string[][] = [
+    ['--only', '8.0', '--skip', '8.0'], ['--only', 'D-011', '--skip', 'D-011'], ['--only', '8.1', '--skip', '8.1'], ['--skip', '8.0,8.1,8.2,8.3,D-011,8.5,EXIT-GATE'],
+    ['--only', 'EXIT-GATE'], ['--only', 'D-011.5'], ['--only', 'EXIT-GATE,D-011.5'], ['--only', 'D-011.5', '--skip', '8.0'],
+    ['--only', ''], ['--skip', ''], ['--only', ','], ['--skip', ',,'], ['--only', ' '], ['--only', ' , , '], ['--only', '', '--skip', ''],
+    ['--only', '9.9'], ['--only', '8.0.nope'], ['--skip', 'D-012'], ['--only', '8.0', '--skip', 'bogus'],
+  ];
+  selections.forEach((sel, i) => {
+    for (const cmd of ['run', 'plan']) {
+      const id = `sel-${cmd}-${i}`;
+      cases.push({ id, kind: 'selection', args: [cmd, '--site', EXAMPLE_SITE, ...(cmd === 'run' ? ['--runs-dir', runsOf(id)] : []), ...sel], exit: 2, code: 'CAPI_GATE_USAGE', runs: runsOf(id) });
+    }
+  });
+
+  const file = join(dir, 'a-file');
+  writeFileSync(file, 'not a directory\n');
+  const runsDirs = [file, join(file, 'runs'), join(file, 'a', 'b'), '/proc/1/capi-gate-runs', '/proc/self/x/y', '/proc', '/dev/null', '/dev/null/runs', ...(existsSync('/sys/kernel') ? ['/sys/kernel/capi-gate-runs'] : [])];
+  runsDirs.forEach((d, i) => {
+    cases.push({ id: `runs-dir-${i}`, kind: 'runs-dir', args: ['run', '--site', EXAMPLE_SITE, '--runs-dir', d, '--only', 'D-011.8'], exit: 2, code: 'CAPI_GATE_USAGE' });
+    cases.push({ id: `runs-dir-env-${i}`, kind: 'runs-dir', args: ['run', '--site', EXAMPLE_SITE, '--only', 'D-011.8'], env: { CAPI_GATE_RUNS_DIR: d }, exit: 2, code: 'CAPI_GATE_USAGE' });
+  });
+
+  // Credentials: each in its own empty directory (cwd and HOME), so no other clouds.yaml is found.
+  const entry = (name: string, body: string) => `  ${name}:\n${body}`;
+  const auth = (url: string, extra = '') => `    auth:\n      auth_url: ${url}\n      username: u\n      password: not-the-password\n      user_domain_name: Default\n      project_name: p\n      project_domain_name: Default\n${extra}`;
+  const dead = 'http://127.0.0.1:1/v3';
+  const both = (body: string) => `clouds:\n${entry('roosevelt-admin', body)}${entry('roosevelt-capi', body)}`;
+  const credentials: { name: string; clouds?: string; env?: Record<string, string>; exit: number; code: string }[] = [
+    { name: 'no-clouds-yaml', exit: 2, code: 'CAPI_GATE_CREDENTIALS' },
+    { name: 'named-file-missing', env: { OS_CLIENT_CONFIG_FILE: '/nonexistent/clouds.yaml' }, exit: 2, code: 'CAPI_GATE_CREDENTIALS' },
+    { name: 'not-yaml', clouds: 'clouds: [unclosed\n', exit: 2, code: 'CAPI_GATE_CREDENTIALS' },
+    { name: 'not-a-mapping', clouds: '- a\n- b\n', exit: 2, code: 'CAPI_GATE_CREDENTIALS' },
+    { name: 'empty-file', clouds: '', exit: 2, code: 'CAPI_GATE_CREDENTIALS' },
+    { name: 'no-such-cloud', clouds: `clouds:\n${entry('other', auth(dead))}`, exit: 2, code: 'CAPI_GATE_CREDENTIALS' },
+    { name: 'tenant-missing', clouds: `clouds:\n${entry('roosevelt-admin', auth(dead))}`, exit: 2, code: 'CAPI_GATE_CREDENTIALS' },
+    { name: 'no-auth-url', clouds: both('    auth:\n      username: u\n      password: p\n      user_domain_name: Default\n'), exit: 2, code: 'CAPI_GATE_CREDENTIALS' },
+    { name: 'no-password', clouds: both(`    auth:\n      auth_url: ${dead}\n      username: u\n      user_domain_name: Default\n`), exit: 2, code: 'CAPI_GATE_CREDENTIALS' },
+    { name: 'no-user-domain', clouds: both(`    auth:\n      auth_url: ${dead}\n      username: u\n      password: p\n`), exit: 2, code: 'CAPI_GATE_CREDENTIALS' },
+    { name: 'appcred-no-secret', clouds: both(`    auth_type: v3applicationcredential\n    auth:\n      auth_url: ${dead}\n      application_credential_id: abc\n`), exit: 2, code: 'CAPI_GATE_CREDENTIALS' },
+    { name: 'auth-type-unknown', clouds: both(`    auth_type: kerberos\n${auth(dead)}`), exit: 2, code: 'CAPI_GATE_CREDENTIALS' },
+    { name: 'bad-interface', clouds: both(`    interface: sideways\n${auth(dead)}`), exit: 2, code: 'CAPI_GATE_CREDENTIALS' },
+    { name: 'cacert-missing', clouds: both(`    cacert: /nonexistent/ca.pem\n${auth(dead)}`), exit: 2, code: 'CAPI_GATE_CREDENTIALS' },
+    { name: 'keystone-refused', clouds: both(auth(dead)), exit: 3, code: 'CAPI_GATE_UNREACHABLE' },
+    { name: 'keystone-no-port', clouds: both(auth('http://127.0.0.1:9/v3')), exit: 3, code: 'CAPI_GATE_UNREACHABLE' },
+    { name: 'env-openrc-dead', env: { OS_AUTH_URL: dead, OS_USERNAME: 'u', OS_PASSWORD: 'p', OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_NAME: 'p', OS_PROJECT_DOMAIN_NAME: 'Default' }, exit: 3, code: 'CAPI_GATE_UNREACHABLE' },
+  ];
+  credentials.forEach((c, i) => {
+    const home = join(dir, `cred-${i}`);
+    mkdirSync(home, { recursive: true });
+    if (c.clouds !== undefined) writeFileSync(join(home, 'clouds.yaml'), c.clouds);
+    for (const only of ['8.0.prereqs', '8.1']) {
+      const id = `cred-${c.name}-${only}`;
+      cases.push({ id, kind: 'credentials', args: ['run', '--site', site, '--runs-dir', runsOf(id), '--only', only], env: { ...noOs, HOME: home, ...c.env }, cwd: home, exit: c.exit, code: c.code, runs: runsOf(id) });
+    }
+  });
+
+  const resumes: { args: string[]; code: string }[] = [
+    { args: ['--site', EXAMPLE_SITE, '--resume'], code: 'CAPI_GATE_JOURNAL' },
+    { args: ['--resume', 'no-such-run'], code: 'CAPI_GATE_JOURNAL' },
+    { args: ['--resume', '../../etc'], code: 'CAPI_GATE_USAGE' },
+    { args: ['--resume'], code: 'CAPI_GATE_USAGE' },
+    { args: ['--site', EXAMPLE_SITE, '--resume', '--only', '8.1'], code: 'CAPI_GATE_USAGE' },
+  ];
+  resumes.forEach((r, i) => cases.push({ id: `resume-${i}`, kind: 'resume', args: ['run', '--runs-dir', runsOf(`resume-${i}`), ...r.args], exit: 2, code: r.code }));
+  return cases;
+}
+
+test('bad command lines (empty selections, unusable runs directories, broken credentials, resumes of nothing): the right exit and code, a Hint, nothing recorded', { timeout: 300_000 }, async () => {
+  const t = tempDir('capi-gate-rel-cmd-');
+  try {
+    const cases = commandCases(t.dir);
+    const casesFile = join(t.dir, 'cases.json');
+    const resultsFile = join(t.dir, 'results.json');
+    writeFileSync(casesFile, JSON.stringify(cases.map((c) => ({ id: c.id, args: c.args, ...(c.env ? { env: c.env } : {}), ...(c.cwd ? { cwd: c.cwd } : {}) }))));
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, [new URL('./cli-batch.js', import.meta.url).pathname, casesFile, resultsFile], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NO_COLOR: '1' } });
+      child.once('close', resolve);
+    });
+    assert.equal(code, 0, `the batch exited ${code}`);
+    const results = JSON.parse(readFileSync(resultsFile, 'utf8')) as Outcome[];
+    const failures: string[] = [];
+    for (const c of cases) {
+      const r = results.find((x) => x.id === c.id);
+      const p: string[] = [];
+      if (!r) p.push('no result');
+      else {
+        const text = r.stdout + r.stderr;
+        if (r.crash) p.push(`crashed: ${r.crash.split('\n')[0] ?? ''}`);
+        if (r.code !== c.exit) p.push(`exit ${r.code} (want ${c.exit})`);
+        if (!new RegExp(`^${c.code}: `, 'm').test(r.stderr)) p.push(`no ${c.code} line`);
+        if (!/Hint: \S/.test(r.stderr)) p.push('no Hint');
+        if (hasStackTrace(text)) p.push('stack trace in the output');
+        if (/Verdict|run directory:/.test(text)) p.push('a run started');
+        if (/not-the-password/.test(text)) p.push('a password in the output');
+        if (c.runs && existsSync(c.runs)) p.push(`${c.runs} was created`);
+      }
+      if (p.length) failures.push(`${c.id} (${c.kind}): ${p.join('; ')}\n      ${r?.stderr.split('\n')[0]?.slice(0, 200) ?? ''}`);
+    }
+    const kinds = ['selection', 'runs-dir', 'credentials', 'resume'] as const;
+    writeTally({
+      part: 'command-lines',
+      badInputsTried: cases.length,
+      badInputsHandled: cases.length - failures.length,
+      notes: [kinds.map((k) => `${cases.filter((c) => c.kind === k).length} ${k}`).join(', ')],
+    });
+    assert.deepEqual(failures, [], `${failures.length} of ${cases.length} bad command lines were not handled cleanly`);
+  } finally {
+    t.cleanup();
+  }
+});

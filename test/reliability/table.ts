@@ -4,7 +4,7 @@
 import { rmSync } from 'node:fs';
 import { TALLY_DIR, readTallies, renderTable } from './harness.js';
 
-const PARTS = ['site-files', 'api-faults', 'kill-resume', 'canaries', 'scenarios-incidents', 'scenarios-stuck-delete'];
+const PARTS = ['site-files', 'command-lines', 'api-faults', 'kill-resume', 'canaries', 'scenarios-incidents', 'scenarios-stuck-delete'];
 
 if (process.argv.includes('--reset')) {
   rmSync(TALLY_DIR, { recursive: true, force: true });
