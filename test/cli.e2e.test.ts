@@ -356,7 +356,7 @@ test('an empty selection, or --only/--skip with an empty value, is a usage error
     assert.equal(existsSync(runs), false, 'no runs directory for a selection that runs nothing');
     // A real selection still runs: the empty value is refused, not every value.
     const ok = cliClean(['run', '--site', EXAMPLE_SITE, '--runs-dir', runs, '--only', 'D-011.8'], t.dir);
-    assert.equal(ok.code, 0, ok.out + ok.err);
+    assert.equal(ok.code, 5, ok.out + ok.err);
     assert.match(ok.out, /pre-flight: the selected steps call no OpenStack API/);
   } finally {
     t.cleanup();
@@ -410,27 +410,27 @@ test('--resume without an id takes the site\'s newest run only when it is unfini
     const none = resume();
     assertCleanError(none, 2, 'CAPI_GATE_JOURNAL', 'no run yet');
     assert.match(none.err, /no run of site roosevelt under .*nothing to resume/);
-    assert.equal(cliClean(['run', '--site', EXAMPLE_SITE, '--runs-dir', runs, '--only', 'D-011.8'], t.dir).code, 0);
+    assert.equal(cliClean(['run', '--site', EXAMPLE_SITE, '--runs-dir', runs, '--only', 'D-011.8'], t.dir).code, 5);
     const [r1] = byAge();
     const done = resume();
     assertCleanError(done, 2, 'CAPI_GATE_JOURNAL', 'newest finished');
-    assert.match(done.err, new RegExp(`the newest run of site roosevelt is ${r1} \\(finished, ACCEPTED at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\): nothing to resume`));
+    assert.match(done.err, new RegExp(`the newest run of site roosevelt is ${r1} \\(finished, PARTIAL at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\): nothing to resume`));
     // R1 stopped (as a kill leaves it), then R2 ran to its end: R1 is not taken behind R2's back.
     unfinish(r1!);
-    assert.equal(cliClean(['run', '--site', EXAMPLE_SITE, '--runs-dir', runs, '--only', 'D-011.8'], t.dir).code, 0);
+    assert.equal(cliClean(['run', '--site', EXAMPLE_SITE, '--runs-dir', runs, '--only', 'D-011.8'], t.dir).code, 5);
     const [, r2] = byAge();
     const stale = resume();
     assertCleanError(stale, 2, 'CAPI_GATE_JOURNAL', 'older unfinished behind a newer finished');
-    assert.match(stale.err, new RegExp(`the newest run of site roosevelt is ${r2} \\(finished, ACCEPTED at [^)]+\\); the unfinished run ${r1} is older and what it created may be gone since: not resuming it`));
+    assert.match(stale.err, new RegExp(`the newest run of site roosevelt is ${r2} \\(finished, PARTIAL at [^)]+\\); the unfinished run ${r1} is older and what it created may be gone since: not resuming it`));
     assert.match(stale.err, new RegExp(`Hint: Resume it by id if you mean it: capi-gate run --resume ${r1}`));
     assert.equal(readFileSync(join(runs, r1!, 'journal.jsonl'), 'utf8').includes('"t":"run-end"'), false, 'R1 untouched');
     // By id it is taken: the operator meant it.
     const byId = cliClean(['run', '--runs-dir', runs, '--resume', r1!], t.dir);
-    assert.equal(byId.code, 0, byId.out + byId.err);
+    assert.equal(byId.code, 5, byId.out + byId.err);
     // The newest run unfinished: that one is resumed.
     unfinish(r2!);
     const ok = resume();
-    assert.equal(ok.code, 0, ok.out + ok.err);
+    assert.equal(ok.code, 5, ok.out + ok.err);
     assert.ok(ok.out.includes(join(runs, r2!)), ok.out);
     assert.equal(readdirSync(runs).length, 2, 'no new run');
   } finally {
