@@ -159,18 +159,21 @@ program
 
 program
   .command('cleanup')
-  .description('8.5 delete with the stuck-delete playbook at hand: Service LBs first, the cluster, then a leak sweep (exit 1 if anything is left)')
+  .description('8.5 delete with the stuck-delete playbook at hand: shows what it will delete and asks (--yes off a terminal, --dry-run to only look); Service LBs first, the cluster, then a leak sweep (exit 1 if anything is left)')
   .requiredOption('--site <file>', 'site file')
-  .option('--remediate', 'when the delete wedges: clear the OpenStackCluster finalizers and clean Neutron up in dependency order (says what it will do first; journaled)')
-  .action(async (o: { site: string; remediate?: boolean }) => {
+  .option('--remediate', 'when the delete wedges: clear the OpenStackCluster finalizers and clean Neutron up in dependency order (says what it will do first; journaled); a delete already wedged is remedied at once')
+  .option('--dry-run', 'show what would be deleted and change nothing')
+  .option('--yes', 'delete without asking (needed off a terminal)')
+  .action(async (o: { site: string; remediate?: boolean; dryRun?: boolean; yes?: boolean }) => {
     const ac = graceful();
-    const { cleanupCommand } = await import('./cmd-cleanup.js');
+    const { cleanupCommand, terminalConfirm } = await import('./cmd-cleanup.js');
     const { appendFileSync, mkdirSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { redactor } = await import('../core/redact.js');
     const logDir = join(runsDir(program.opts<{ runsDir?: string }>().runsDir), 'doctor');
     exitCode = await cleanupCommand(out, {
       site: o.site, remediate: o.remediate === true, clock: realClock, signal: ac.signal,
+      dryRun: o.dryRun === true, yes: o.yes === true, confirm: terminalConfirm(ac.signal),
       onAction: (playbook, a) => {
         mkdirSync(logDir, { recursive: true });
         appendFileSync(join(logDir, 'cleanup.jsonl'), redactor.redact(JSON.stringify({ t: 'remediation', playbook, action: a.action, ok: a.ok, at: Date.now() })) + '\n');

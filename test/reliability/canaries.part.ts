@@ -60,7 +60,7 @@ test('secret canaries never appear in any output, log, report, journal or eviden
     keep('doctor', await cli(['doctor', '--site', site, '--runs-dir', runs], { env, timeoutMs: 120_000 }));
     let cleanupText = '';
     const out = { isTTY: false, color: false, line: (s = '') => { cleanupText += `${s}\n`; }, err: (s: string) => { cleanupText += `${s}\n`; }, raw: (s: string) => { cleanupText += s; } };
-    await cleanupCommand(out, { site, remediate: false, clock: realClock, signal: new AbortController().signal, env });
+    await cleanupCommand(out, { site, remediate: false, clock: realClock, signal: new AbortController().signal, env, yes: true });
     outputs.push({ name: 'cleanup', text: cleanupText });
 
     // An error path: the tenant password is wrong (the failed call is quoted in the message).
