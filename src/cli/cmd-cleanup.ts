@@ -65,6 +65,7 @@ function withoutServiceLbs(l: Leftovers, clusterName: string): Leftovers {
 }
 
 export async function cleanupCommand(out: Out, o: CleanupOptions): Promise<number> {
+  if (!o.site) throw new CapiGateError('CAPI_GATE_USAGE', 'cleanup needs --site FILE', { hint: 'The site file of the run whose cluster is to go: capi-gate cleanup --site FILE --dry-run shows what it would delete.' });
   if (!o.dryRun && !o.yes && !o.confirm) {
     throw new CapiGateError('CAPI_GATE_USAGE', 'cleanup deletes the cluster and what it left behind; off a terminal it needs --yes', {
       hint: `See what it would delete first: capi-gate cleanup --site ${o.site} --dry-run; then run it again with --yes.`,

@@ -1,10 +1,39 @@
 // `capi-gate plan`: the resolved plan; what would mutate; nothing is changed, nothing is called.
 
 import { formatDuration } from '../core/duration.js';
-import { CATALOG } from '../phase08/index.js';
+import { CapiGateError } from '../core/errors.js';
+import { CATALOG, selectSteps } from '../phase08/index.js';
+import { loadSite } from '../site/load.js';
 import type { LoadedSite } from '../site/load.js';
 import type { Out } from './output.js';
 import { paint } from './output.js';
+
+export interface PlanOptions {
+  readonly site?: string;
+  readonly only?: string;
+  readonly skip?: string;
+}
+
+const KNOWN_HINT = () => `Known: ${CATALOG.map((s) => s.id).join(', ')} (a prefix such as 8.0 or D-011 selects a group).`;
+
+function ids(flag: string, v: string | undefined): string[] {
+  if (v === undefined) return [];
+  const list = v.split(',').map((x) => x.trim()).filter(Boolean);
+  if (!list.length) throw new CapiGateError('CAPI_GATE_USAGE', `${flag} needs at least one step id`, { hint: KNOWN_HINT() });
+  return list;
+}
+
+/** `capi-gate plan`: usage errors carry a code and a hint, as run's do. */
+export function planCommand(out: Out, o: PlanOptions): void {
+  if (!o.site) throw new CapiGateError('CAPI_GATE_USAGE', 'plan needs --site FILE', { hint: 'docs/site.example.yaml is a complete example: capi-gate plan --site docs/site.example.yaml' });
+  const only = ids('--only', o.only);
+  const skip = ids('--skip', o.skip);
+  const loaded = loadSite(o.site);
+  const { selected, unknown } = selectSteps(only, skip);
+  if (unknown.length) throw new CapiGateError('CAPI_GATE_USAGE', `unknown step id(s): ${unknown.join(', ')}`, { hint: KNOWN_HINT() });
+  if (selected.size === 0) throw new CapiGateError('CAPI_GATE_USAGE', 'the selection leaves no step to plan', { hint: `--skip removes what --only selected. ${KNOWN_HINT()}` });
+  renderPlan(out, loaded, selected);
+}
 
 export function renderPlan(out: Out, loaded: LoadedSite, selected: ReadonlySet<string>): void {
   const s = loaded.site;

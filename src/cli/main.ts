@@ -5,10 +5,8 @@ import '../core/zod-jitless.js';
 import { Command, CommanderError, Option } from 'commander';
 import { realClock } from '../core/clock.js';
 import { CapiGateError, formatError, toCapiGateError } from '../core/errors.js';
-import { selectSteps } from '../phase08/index.js';
-import { loadSite } from '../site/load.js';
 import { historyCommand, reportCommand, signoffCommand } from './cmd-report.js';
-import { renderPlan } from './cmd-plan.js';
+import { planCommand } from './cmd-plan.js';
 import { parseTimeScale } from './time-scale.js';
 import { renderRunbook } from './cmd-runbook.js';
 import { parseList, runCommand } from './cmd-run.js';
@@ -80,14 +78,11 @@ const program = new Command()
 program
   .command('plan')
   .description('show the resolved plan: every step, its kind, dependencies and deadlines; changes nothing')
-  .requiredOption('--site <file>', 'site file (see docs/site.example.yaml)')
+  .option('--site <file>', 'site file (see docs/site.example.yaml)')
   .option('--only <ids>', 'comma-separated step ids or groups (8.0, D-011)')
   .option('--skip <ids>', 'comma-separated step ids or groups to leave out')
-  .action((o: { site: string; only?: string; skip?: string }) => {
-    const loaded = loadSite(o.site);
-    const { selected, unknown } = selectSteps(parseList(o.only), parseList(o.skip));
-    if (unknown.length) throw new CapiGateError('CAPI_GATE_USAGE', `unknown step id(s): ${unknown.join(', ')}`);
-    renderPlan(out, loaded, selected);
+  .action((o: { site?: string; only?: string; skip?: string }) => {
+    planCommand(out, o);
   });
 
 program
@@ -160,11 +155,11 @@ program
 program
   .command('cleanup')
   .description('8.5 delete with the stuck-delete playbook at hand: shows what it will delete and asks (--yes off a terminal, --dry-run to only look); Service LBs first, the cluster, then a leak sweep (exit 1 if anything is left)')
-  .requiredOption('--site <file>', 'site file')
+  .option('--site <file>', 'site file')
   .option('--remediate', 'when the delete wedges: clear the OpenStackCluster finalizers and clean Neutron up in dependency order (says what it will do first; journaled); a delete already wedged is remedied at once')
   .option('--dry-run', 'show what would be deleted and change nothing')
   .option('--yes', 'delete without asking (needed off a terminal)')
-  .action(async (o: { site: string; remediate?: boolean; dryRun?: boolean; yes?: boolean }) => {
+  .action(async (o: { site?: string; remediate?: boolean; dryRun?: boolean; yes?: boolean }) => {
     const ac = graceful();
     const { cleanupCommand, terminalConfirm } = await import('./cmd-cleanup.js');
     const { appendFileSync, mkdirSync } = await import('node:fs');
@@ -172,7 +167,7 @@ program
     const { redactor } = await import('../core/redact.js');
     const logDir = join(runsDir(program.opts<{ runsDir?: string }>().runsDir), 'doctor');
     exitCode = await cleanupCommand(out, {
-      site: o.site, remediate: o.remediate === true, clock: realClock, signal: ac.signal,
+      site: o.site ?? '', remediate: o.remediate === true, clock: realClock, signal: ac.signal,
       dryRun: o.dryRun === true, yes: o.yes === true, confirm: terminalConfirm(ac.signal),
       onAction: (playbook, a) => {
         mkdirSync(logDir, { recursive: true });
