@@ -1,10 +1,26 @@
 // `capi-gate plan`: the resolved plan; what would mutate; nothing is changed, nothing is called.
 
 import { formatDuration } from '../core/duration.js';
+import { CapiGateError } from '../core/errors.js';
 import { CATALOG } from '../phase08/index.js';
+import { loadSite } from '../site/load.js';
 import type { LoadedSite } from '../site/load.js';
+import { parseList, resolveSelection } from './cmd-run.js';
 import type { Out } from './output.js';
 import { paint } from './output.js';
+
+export interface PlanOptions {
+  readonly site?: string;
+  readonly only?: string;
+  readonly skip?: string;
+}
+
+/** `capi-gate plan`: usage errors carry a code and a hint, and a selection is validated as run's is. */
+export function planCommand(out: Out, o: PlanOptions): void {
+  if (!o.site) throw new CapiGateError('CAPI_GATE_USAGE', 'plan needs --site FILE', { hint: 'docs/site.example.yaml is a complete example: capi-gate plan --site docs/site.example.yaml' });
+  const selected = resolveSelection(parseList(o.only, '--only'), parseList(o.skip, '--skip'));
+  renderPlan(out, loadSite(o.site), selected);
+}
 
 export function renderPlan(out: Out, loaded: LoadedSite, selected: ReadonlySet<string>): void {
   const s = loaded.site;

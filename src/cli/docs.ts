@@ -43,7 +43,7 @@ function describeType(s: ZodLike): string {
   const d = s._zod.def;
   switch (d.type) {
     case 'literal': return `\`${JSON.stringify((d['values'] as unknown[])[0])}\``;
-    case 'enum': return Object.values(d['entries'] as Record<string, string>).map((v) => `\`${v}\``).join(' \\| ');
+    case 'enum': return Object.values(d['entries'] as Record<string, string>).map((v) => `\`${v}\``).join(' | ');
     case 'array': return `list of ${describeType(d['element'] as ZodLike)}`;
     case 'record': return 'map of string to string';
     case 'object': return 'mapping';

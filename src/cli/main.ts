@@ -5,12 +5,11 @@ import '../core/zod-jitless.js';
 import { Command, CommanderError, Option } from 'commander';
 import { realClock } from '../core/clock.js';
 import { CapiGateError, formatError, toCapiGateError } from '../core/errors.js';
-import { loadSite } from '../site/load.js';
 import { historyCommand, reportCommand, signoffCommand } from './cmd-report.js';
-import { renderPlan } from './cmd-plan.js';
+import { planCommand } from './cmd-plan.js';
 import { parseTimeScale } from './time-scale.js';
 import { renderRunbook } from './cmd-runbook.js';
-import { parseList, resolveSelection, runCommand } from './cmd-run.js';
+import { parseList, runCommand } from './cmd-run.js';
 import { DEFAULT_NICE_AFTER_CREATE, parseNice } from './priority.js';
 import { runsDir, version } from './context.js';
 import { makeOut } from './output.js';
@@ -84,12 +83,11 @@ const program = new Command()
 program
   .command('plan')
   .description('show the resolved plan: every step, its kind, dependencies and deadlines; changes nothing')
-  .requiredOption('--site <file>', 'site file (see docs/site.example.yaml)')
+  .option('--site <file>', 'site file (see docs/site.example.yaml)')
   .option('--only <ids>', 'comma-separated step ids or groups (8.0, D-011)')
   .option('--skip <ids>', 'comma-separated step ids or groups to leave out')
-  .action((o: { site: string; only?: string; skip?: string }) => {
-    const loaded = loadSite(o.site);
-    renderPlan(out, loaded, resolveSelection(parseList(o.only, '--only'), parseList(o.skip, '--skip')));
+  .action((o: { site?: string; only?: string; skip?: string }) => {
+    planCommand(out, o);
   });
 
 program
@@ -163,19 +161,22 @@ program
 
 program
   .command('cleanup')
-  .description('8.5 delete with the stuck-delete playbook at hand: Service LBs first, the cluster, then a leak sweep (exit 1 if anything is left)')
-  .requiredOption('--site <file>', 'site file')
-  .option('--remediate', 'when the delete wedges: clear the OpenStackCluster finalizers and clean Neutron up in dependency order (says what it will do first; journaled)')
-  .action(async (o: { site: string; remediate?: boolean }) => {
+  .description('8.5 delete with the stuck-delete playbook at hand: shows what it will delete and asks (--yes off a terminal, --dry-run to only look); Service LBs first, the cluster, then a leak sweep (exit 1 if anything is left)')
+  .option('--site <file>', 'site file')
+  .option('--remediate', 'when the delete wedges: clear the OpenStackCluster finalizers and clean Neutron up in dependency order (says what it will do first; journaled); a delete already wedged is remedied at once')
+  .option('--dry-run', 'show what would be deleted and change nothing')
+  .option('--yes', 'delete without asking (needed off a terminal)')
+  .action(async (o: { site?: string; remediate?: boolean; dryRun?: boolean; yes?: boolean }) => {
     const ac = graceful();
-    const { cleanupCommand } = await import('./cmd-cleanup.js');
+    const { cleanupCommand, terminalConfirm } = await import('./cmd-cleanup.js');
     const { appendFileSync } = await import('node:fs');
     const { ensureDir } = await import('../engine/index.js');
     const { join } = await import('node:path');
     const { redactor } = await import('../core/redact.js');
     const logDir = join(runsDir(program.opts<{ runsDir?: string }>().runsDir), 'doctor');
     exitCode = await cleanupCommand(out, {
-      site: o.site, remediate: o.remediate === true, clock: realClock, signal: ac.signal,
+      site: o.site ?? '', remediate: o.remediate === true, clock: realClock, signal: ac.signal,
+      dryRun: o.dryRun === true, yes: o.yes === true, confirm: terminalConfirm(ac.signal),
       onAction: (playbook, a) => {
         ensureDir(logDir);
         appendFileSync(join(logDir, 'cleanup.jsonl'), redactor.redact(JSON.stringify({ t: 'remediation', playbook, action: a.action, ok: a.ok, at: Date.now() })) + '\n');

@@ -1,10 +1,12 @@
 // Which workload kubeconfig a step uses: one the operator gave (--kubeconfig), the one this
 // run already wrote (resume, or D-011.4 after 8.3), or a new one from Magnum's certificates
-// API (`openstack coe cluster config`), written 0600 into the run directory.
+// API (`openstack coe cluster config`), written 0600 into the run directory without its client
+// key (the usable text stays in memory: kubeconfig-evidence.ts).
 
 import { existsSync } from 'node:fs';
 import { CapiGateError } from '../core/errors.js';
 import { kubeconfigFromMagnum } from './kubeconfig.js';
+import { keepUsableKubeconfig, kubeconfigUsable, withoutClientKey } from './kubeconfig-evidence.js';
 import type { KubeServices } from './services.js';
 
 export interface WorkloadAccessInput {
@@ -33,7 +35,8 @@ export async function obtainWorkloadKubeconfig(i: WorkloadAccessInput): Promise<
     }
     return { path: i.services.workloadKubeconfig, source: 'given' };
   }
-  if (i.writtenPath && existsSync(i.writtenPath)) return { path: i.writtenPath, source: 'reused' };
+  // The evidence copy has no client key: reusable only in the process that wrote it.
+  if (i.writtenPath && kubeconfigUsable(i.writtenPath)) return { path: i.writtenPath, source: 'reused' };
   const magnum = i.services.magnum;
   if (!magnum) {
     throw new CapiGateError('CAPI_GATE_PRECONDITION', 'no workload kubeconfig: none was given and Magnum certificates are not available', { hint: 'Pass --kubeconfig, or run with OpenStack credentials for the capi-mgmt project.' });
@@ -46,6 +49,7 @@ export async function obtainWorkloadKubeconfig(i: WorkloadAccessInput): Promise<
     apiAddress ??= found.apiAddress ?? undefined;
   }
   const text = await kubeconfigFromMagnum({ cluster: uuid ?? i.clusterName, clusterName: i.clusterName, apiAddress, signer: magnum, signal: i.signal });
-  const path = i.writeSensitive('kubeconfig', text);
+  const path = i.writeSensitive('kubeconfig', withoutClientKey(text));
+  keepUsableKubeconfig(path, text);
   return { path, source: 'magnum', ...(apiAddress ? { apiAddress } : {}) };
 }

@@ -2,6 +2,7 @@
 // CustomObjectsApi): every call takes an AbortSignal, and every failure becomes a
 // CapiGateError that says which call, the HTTP status and the Kubernetes reason.
 
+import { existsSync } from 'node:fs';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AgentOptions, RequestOptions } from 'node:https';
 import { createSecureContext } from 'node:tls';
@@ -10,6 +11,7 @@ import { ApiException, AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, Obser
 import type { ConfigurationOptions, CoreV1Event, RequestContext, V1Deployment, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
 import { CapiGateError, isAbortError } from '../core/errors.js';
 import type { ErrorCode } from '../core/errors.js';
+import { CLIENT_KEY_MARKER, keptKubeconfig, kubeconfigUsable } from './kubeconfig-evidence.js';
 
 /** A Kubernetes API error: code + the HTTP status the waiter reads (403 counting, retryable). */
 export class KubeApiError extends CapiGateError {
@@ -116,8 +118,13 @@ export class KubeClient {
 
   static fromFile(path: string): KubeClient {
     const kc = new KubeConfig();
+    const text = keptKubeconfig(path);
+    if (text === undefined && !kubeconfigUsable(path) && existsSync(path)) {
+      throw new CapiGateError('CAPI_GATE_PRECONDITION', `${path} is the evidence copy of a workload kubeconfig (${CLIENT_KEY_MARKER})`, { hint: '8.3 makes a new one from Magnum in a run (a resumed run too); by hand: openstack coe cluster config CLUSTER.' });
+    }
     try {
-      kc.loadFromFile(path);
+      if (text !== undefined) kc.loadFromString(text);
+      else kc.loadFromFile(path);
     } catch (e) {
       throw new CapiGateError('CAPI_GATE_PRECONDITION', `${path} is not a usable kubeconfig: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }

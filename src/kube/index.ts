@@ -16,4 +16,5 @@ export type { ProbeResult, BlackoutReport } from './failover.js';
 export { ManagementClient, capiNamespace, CAPI } from './management.js';
 export type { CapiObjectSummary, ApiServerLoadBalancer } from './management.js';
 export { obtainWorkloadKubeconfig } from './access.js';
+export { CLIENT_KEY_MARKER, kubeconfigUsable, withoutClientKey } from './kubeconfig-evidence.js';
 export type { WorkloadAccess, WorkloadAccessInput } from './access.js';

@@ -150,6 +150,8 @@ test('8.3 and D-011.4 pass on a healthy simulated cluster: kubeconfig 0600, both
     const kubeconfig = r.result.captured.get(CAPTURED.kubeconfig)!;
     assert.ok(kubeconfig.startsWith(r.result.runDir));
     assert.equal(statSync(kubeconfig).mode & 0o777, 0o600);
+    assert.match(readFileSync(kubeconfig, 'utf8'), /client-key-data: "?REDACTED: the client key is not kept/, 'the evidence keeps the certificates, not the client key');
+    assert.doesNotMatch(readFileSync(kubeconfig, 'utf8'), /PRIVATE KEY|LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVkt/);
     assert.ok(r.result.captured.get(CAPTURED.failoverDuration));
     assert.equal(r.result.captured.get(CAPTURED.kubeVersion), 'v1.34.8');
     const ev = join(r.result.runDir, 'evidence', '8.3');

@@ -3,12 +3,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SimClock } from '../../sim/clock.js';
 import { createTestCa, signCsrWithCa, startKubeApi } from '../../sim/kube/index.js';
 import { realClock } from '../core/clock.js';
 import { kubeconfigFromMagnum } from '../kube/kubeconfig.js';
+import { withoutClientKey } from '../kube/kubeconfig-evidence.js';
 import type { Phase08Services } from '../phase08/services.js';
 import { CAPTURED } from '../report/captured-keys.js';
 import { exampleSite, tempDir } from '../../test/helpers.js';
@@ -50,7 +51,12 @@ test('diagnostics: kube-system events and the failing pods\' log tails (CCM cras
     assert.match(Object.values(ccm.logs).join('\n'), /Cloud provider could not be initialized/);
 
     const none = diagnosticsSources({ ...ctx, captured: () => undefined });
-    assert.deepEqual(await none.kubeSystem!(signal), { unavailable: 'no workload kubeconfig (8.3 writes one once the cluster is CREATE_COMPLETE)' });
+    const unavailable = { unavailable: 'no usable workload kubeconfig (8.3 makes one once the cluster is CREATE_COMPLETE)' };
+    assert.deepEqual(await none.kubeSystem!(signal), unavailable);
+    // The evidence copy a run keeps has no client key: not usable, said the same way.
+    const keyless = join(t.dir, 'kubeconfig-evidence');
+    writeFileSync(keyless, withoutClientKey(readFileSync(kubeconfig, 'utf8')));
+    assert.deepEqual(await diagnosticsSources({ ...ctx, captured: (k: string) => (k === CAPTURED.kubeconfig ? keyless : undefined) }).kubeSystem!(signal), unavailable);
   } finally {
     await api.close();
     clock.close();

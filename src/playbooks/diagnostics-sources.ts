@@ -3,8 +3,7 @@
 // amphorae (admin scope), the CAPI objects on the management cluster when it is configured, and
 // the workload cluster's kube-system events and failing pods' logs once it has a kubeconfig.
 
-import { existsSync } from 'node:fs';
-import { KubeClient, podRow } from '../kube/index.js';
+import { KubeClient, kubeconfigUsable, podRow } from '../kube/index.js';
 import type { DiagnosticsSources } from '../report/diagnostics.js';
 import { CAPTURED } from '../report/captured-keys.js';
 import { listLeftovers } from './leftovers.js';
@@ -39,7 +38,7 @@ export function diagnosticsSources(ctx: PlaybookContext): DiagnosticsSources {
     },
     kubeSystem: async (signal) => {
       const path = ctx.services.kube.workloadKubeconfig ?? ctx.captured(CAPTURED.kubeconfig);
-      if (!path || !existsSync(path)) return { unavailable: 'no workload kubeconfig (8.3 writes one once the cluster is CREATE_COMPLETE)' };
+      if (!path || !kubeconfigUsable(path)) return { unavailable: 'no usable workload kubeconfig (8.3 makes one once the cluster is CREATE_COMPLETE)' };
       const kube = KubeClient.fromFile(path);
       const [events, pods] = await Promise.all([kube.listEvents('kube-system', signal), kube.listPods(signal, { namespace: 'kube-system' })]);
       // The latest 50, warnings first: what `kubectl -n kube-system get events` would show.

@@ -2,9 +2,8 @@
 // initialized them, typically while the management API was down after the mgmt VM OOM) and
 // reserved-host-memory below 8192 on the compute hosts (D-040, the root cause of that OOM).
 
-import { existsSync } from 'node:fs';
 import { runCommand } from '../hosts/index.js';
-import { KubeClient, UNINITIALIZED_TAINT, nodeRow } from '../kube/index.js';
+import { KubeClient, UNINITIALIZED_TAINT, kubeconfigUsable, nodeRow } from '../kube/index.js';
 import { CAPTURED } from '../report/captured-keys.js';
 import type { Diagnosis, Playbook, RemediationAction } from './playbook.js';
 
@@ -15,7 +14,7 @@ export const uninitializedTaint: Playbook = {
   source: 'workers held the CAPI uninitialized taint until the mgmt API returned, then addons scheduled.',
   async detect(ctx): Promise<Diagnosis> {
     const path = ctx.services.kube.workloadKubeconfig ?? ctx.captured(CAPTURED.kubeconfig);
-    if (!path || !existsSync(path)) return { playbook: this.id, found: false, evidence: 'no workload kubeconfig yet (8.3 writes one); not checked' };
+    if (!path || !kubeconfigUsable(path)) return { playbook: this.id, found: false, evidence: 'no usable workload kubeconfig (8.3 makes one in a run); not checked' };
     const nodes = (await KubeClient.fromFile(path).listNodes(ctx.signal)).map(nodeRow);
     const tainted = nodes.filter((n) => n.taints.some((t) => t.startsWith(UNINITIALIZED_TAINT)));
     if (!tainted.length) return { playbook: this.id, found: false, evidence: `${nodes.length} nodes, none tainted ${UNINITIALIZED_TAINT}` };

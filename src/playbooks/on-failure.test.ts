@@ -88,3 +88,12 @@ test('two steps failing at once over one cause: remedied once, both rerun; a fai
   assert.equal(x.retry || y.retry, false);
   assert.ok(other.said.some((m) => /its remedy already failed in this run/.test(m)));
 });
+
+test('"no appendix-A pattern found" is said once when several steps fail with nothing found', async () => {
+  const none: Playbook = { id: 'quiet', title: 'quiet', decisions: [], source: '', detect: () => Promise.resolve({ playbook: 'quiet', found: false, evidence: 'fine' }) };
+  const { review, journal, said } = reviewer([none], false);
+  const t0 = Date.now();
+  for (const step of ['8.0.image', '8.0.template', 'D-011.2']) await review(failure(step, t0));
+  assert.deepEqual(said.filter((m) => /no appendix-A pattern found/.test(m)), ['8.0.image: diagnosis: no appendix-A pattern found']);
+  assert.equal(journal.filter((r) => r.t === 'diagnosis').length, 3, 'every review is still journaled');
+});

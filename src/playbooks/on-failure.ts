@@ -39,6 +39,9 @@ export function failureReviewer(o: FailureReviewerOptions): (f: StepFailure) => 
   let queue: Promise<unknown> = Promise.resolve();
   const remedied: Remedied[] = [];
   const gaveUp = new Set<string>();
+  // "Nothing found" is said once: steps failing together over one cause (a cloud that is down)
+  // would each repeat it. It is said again only after something was found in between.
+  let saidNothing = false;
 
   // Steps failing together over one cause (a cloud that is down) share one detection.
   let last: { diagnoses: readonly Diagnosis[]; at: number } | undefined;
@@ -59,7 +62,14 @@ export function failureReviewer(o: FailureReviewerOptions): (f: StepFailure) => 
       o.append({ t: 'diagnosis', step: f.stepId, playbook: d.playbook, found: d.found, evidence: d.evidence, ...(d.error ? { error: d.error } : {}), at: o.clock.now() });
     }
     const found = diagnoses.filter((d) => d.found);
-    say(found.length ? `diagnosis: ${found.map((d) => `${d.playbook} (${d.evidence})`).join('; ')}` : `diagnosis: no appendix-A pattern found (${diagnoses.filter((d) => d.error).length} could not be checked)`);
+    if (found.length) {
+      say(`diagnosis: ${found.map((d) => `${d.playbook} (${d.evidence})`).join('; ')}`);
+      saidNothing = false;
+    } else if (!saidNothing) {
+      const unchecked = diagnoses.filter((d) => d.error).length;
+      say(`diagnosis: no appendix-A pattern found${unchecked ? ` (${unchecked} could not be checked)` : ''}`);
+      saidNothing = true;
+    }
 
     const done: { playbook: string; actions: RemediationAction[] }[] = [];
     if (o.remediate) {

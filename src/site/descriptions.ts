@@ -36,7 +36,7 @@ export const SITE_KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
   externalNetwork: 'ENV(ext-net): the provider network for FIPs (phase-04).',
   keypair: 'ENV(keypair).',
   cluster: 'ENV(cluster) and its shape.',
-  'cluster.name': 'Workload cluster name.',
+  'cluster.name': 'Workload cluster name, as Magnum accepts it: a letter first, then letters, digits, "-", "_" or "."; at most 242 characters. The CAPI Helm driver lowercases it for the Kubernetes names it derives.',
   'cluster.masterCount': 'Control-plane nodes.',
   'cluster.nodeCount': 'Worker nodes.',
   workloadCidr: 'ENV(workload-cidr): the API LB VIP lives in it.',

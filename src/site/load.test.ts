@@ -81,3 +81,18 @@ test('relative paths resolve against the site file, ~ against $HOME', () => {
   const { site } = parseSite(example.replace('fipEnvFile: ~/capi-mgmt-net.env', 'fipEnvFile: env/mgmt.env'), '/etc/capi/site.yaml');
   assert.equal(site.mgmtVm.fipEnvFile, '/etc/capi/env/mgmt.env');
 });
+
+test('a cluster name Magnum would refuse at 8.1 is refused here, with its line, before any API call', () => {
+  const line = example.split('\n').findIndex((l) => l === '  name: capi-test-1') + 1;
+  assert.ok(line > 0);
+  for (const bad of ['1capi', 'capi test', 'capi/test', '-capi', 'capí', `c${'a'.repeat(242)}`]) {
+    const e = problem(example.replace('  name: capi-test-1', `  name: "${bad}"`));
+    assert.equal(e.code, 'CAPI_GATE_SITE_INVALID', bad);
+    assert.equal(e.exitCode, 2);
+    assert.match(e.message, new RegExp(`bad-site\\.yaml:${line}: cluster\\.name: must (start with a letter and hold only letters, digits|be at most 242 characters)`), bad);
+    assert.ok(e.hint, 'with a hint');
+  }
+  for (const good of ['capi-test-1', 'Capi_Test.2', `c${'a'.repeat(241)}`]) {
+    assert.equal(parseSite(example.replace('  name: capi-test-1', `  name: "${good}"`), 'ok.yaml').site.cluster.name, good);
+  }
+});

@@ -26,6 +26,17 @@ const url = z.string().refine(
 const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'must be an IPv4 CIDR such as 10.20.16.0/24');
 const hostPort = z.string().regex(/^[A-Za-z0-9.:[\]-]+:\d{1,5}$/, 'must be HOST:PORT');
 
+// Magnum's own rule for a cluster name (api/controllers/v1/cluster.py: a letter first, then letters,
+// digits, '-', '_', '.'; at most 242 characters), checked here so a name Magnum would refuse at 8.1
+// fails before 8.0 has changed the cloud. The CAPI Helm driver derives the Kubernetes names (the
+// Helm release, CAPI objects, hostnames) from it: lowercased, every run of other characters made
+// '-', the first 30 characters; a name that starts with a letter always gives a valid one.
+const clusterName = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(242, 'must be at most 242 characters (Magnum\'s limit)')
+  .regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, 'must start with a letter and hold only letters, digits, "-", "_" and "." (Magnum refuses any other cluster name)');
+
 const flavor = z.strictObject({
   name,
   /** The driver's minimums; 8.0 checks the flavor meets them. */
@@ -79,7 +90,7 @@ export const siteSchema = z.strictObject({
   keypair: name,
   /** ENV(cluster) and the as-built shape: 1 control-plane + 2 workers. */
   cluster: z.strictObject({
-    name,
+    name: clusterName,
     masterCount: z.number().int().min(1).default(1),
     nodeCount: z.number().int().min(1).default(2),
   }),

@@ -2,7 +2,9 @@
 // from the simulator's clouds.yaml, a private key at the site's mgmtVm.sshKey, token-shaped
 // values in the environment, and a wrong password (an error path that quotes the failed call).
 // The full CLI runs; every output, log, report, journal and evidence file under the run
-// directories is searched for each canary in raw, JSON-escaped and base64 form. 0 leaks.
+// directories is searched for each canary in raw, JSON-escaped and base64 form. 0 leaks. The
+// same outputs and files are searched for any PEM private key (the workload kubeconfig's client
+// key is none of the canaries: made during the run, it is known to no one beforehand). 0 found.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +14,7 @@ import { parse } from 'yaml';
 import { realClock } from '../../src/core/clock.js';
 import { cleanupCommand } from '../../src/cli/cmd-cleanup.js';
 import { tempDir } from '../helpers.js';
-import { cli, filesUnder, siteVariantText, writeTally, startSim } from './harness.js';
+import { cli, filesUnder, privateKeysIn, siteVariantText, writeTally, startSim } from './harness.js';
 
 function forms(secret: string): string[] {
   return [secret, JSON.stringify(secret).slice(1, -1), Buffer.from(secret).toString('base64')].filter((s) => s.length >= 8);
@@ -58,7 +60,7 @@ test('secret canaries never appear in any output, log, report, journal or eviden
     keep('doctor', await cli(['doctor', '--site', site, '--runs-dir', runs], { env, timeoutMs: 120_000 }));
     let cleanupText = '';
     const out = { isTTY: false, color: false, line: (s = '') => { cleanupText += `${s}\n`; }, err: (s: string) => { cleanupText += `${s}\n`; }, raw: (s: string) => { cleanupText += s; } };
-    await cleanupCommand(out, { site, remediate: false, clock: realClock, signal: new AbortController().signal, env });
+    await cleanupCommand(out, { site, remediate: false, clock: realClock, signal: new AbortController().signal, env, yes: true });
     outputs.push({ name: 'cleanup', text: cleanupText });
 
     // An error path: the tenant password is wrong (the failed call is quoted in the message).
@@ -78,10 +80,14 @@ test('secret canaries never appear in any output, log, report, journal or eviden
         for (const s of scanned) if (s.text.includes(form)) leaks.push(`${label} in ${s.name}`);
       }
     }
-    t.diagnostic(`${Object.keys(canaries).length} canaries, ${scanned.length} outputs and files scanned`);
-    writeTally({ part: 'canaries', secretsLeaked: leaks.length, filesScanned: scanned.length });
+    const keys = scanned.map((s) => ({ name: s.name, n: privateKeysIn(s.text) })).filter((k) => k.n > 0);
+    const keysFound = keys.reduce((n, k) => n + k.n, 0);
+    t.diagnostic(`${Object.keys(canaries).length} canaries, ${scanned.length} outputs and files scanned; private keys found: ${keysFound}`);
+    writeTally({ part: 'canaries', secretsLeaked: leaks.length, filesScanned: scanned.length, privateKeysFound: keysFound });
     assert.ok(files.length >= 8, `only ${files.length} files under the run directory`);
+    assert.ok(files.some((f) => f.name.endsWith(join('evidence', '8.3', 'kubeconfig'))), 'the run wrote its workload kubeconfig (the file the key scan must see)');
     assert.deepEqual(leaks, []);
+    assert.deepEqual(keys.map((k) => `${k.n} in ${k.name}`), [], 'no PEM private key in any output or file');
   } finally {
     await sim.stop();
     tmp.cleanup();

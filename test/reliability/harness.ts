@@ -77,6 +77,7 @@ export interface Tally {
   badInputsHandled?: number;
   secretsLeaked?: number;
   filesScanned?: number;
+  privateKeysFound?: number;
   notes?: string[];
 }
 
@@ -97,6 +98,7 @@ export function renderTable(ts: readonly Tally[]): string {
     ['kill points survived', `${sum('killPointsSurvived')} / ${sum('killPointsTried')}`],
     ['bad inputs tried', `${sum('badInputsTried')} (handled cleanly: ${sum('badInputsHandled')})`],
     ['secrets leaked', `${sum('secretsLeaked')} (files + outputs scanned: ${sum('filesScanned')})`],
+    ['private keys found', `${sum('privateKeysFound')} (any PEM private key, raw or base64)`],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
   const line = `+${'-'.repeat(w + 2)}+${'-'.repeat(44)}+`;
@@ -107,6 +109,17 @@ export function renderTable(ts: readonly Tally[]): string {
     line,
     `parts: ${ts.map((t) => t.part).sort().join(', ')}`,
   ].join('\n');
+}
+
+/**
+ * PEM private keys in a text, whoever's they are: each "-----BEGIN ... PRIVATE KEY-----" header
+ * as it is (raw or JSON-escaped) and inside any base64 run (a kubeconfig's client-key-data).
+ */
+export function privateKeysIn(text: string): number {
+  const header = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/g;
+  let n = (text.match(header) ?? []).length;
+  for (const run of text.match(/[A-Za-z0-9+/]{40,}={0,2}/g) ?? []) n += (Buffer.from(run, 'base64').toString('latin1').match(header) ?? []).length;
+  return n;
 }
 
 /** Every regular file under dir (the run directory: journal, reports, evidence, logs). */

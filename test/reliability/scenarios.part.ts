@@ -118,7 +118,7 @@ test('stuck-delete: cleanup wedges and names the playbook; with the finalizer cl
     // 1. Without --remediate: the delete wedges; the diagnosis and the remedy are named.
     const ac = new AbortController();
     const first = capture();
-    const code1 = await cleanupCommand(first.out, { site, remediate: false, clock: realClock, signal: ac.signal, env: sim.env });
+    const code1 = await cleanupCommand(first.out, { site, remediate: false, clock: realClock, signal: ac.signal, env: sim.env, yes: true });
     assert.equal(code1, 1, first.text());
     assert.match(first.text(), /FOUND +stuck-delete: cluster capi-test-1 \S+ DELETE_IN_PROGRESS/);
     assert.match(first.text(), /Remedy: Clear the OpenStackCluster \S+ finalizers in magnum-[0-9a-f]+ .*router remove subnet, router unset --external-gateway, router delete, subnet delete, network delete, security group delete/);
@@ -131,7 +131,7 @@ test('stuck-delete: cleanup wedges and names the playbook; with the finalizer cl
     const noMgmt = join(sim.dir, 'site-no-mgmt.yaml');
     writeFileSync(noMgmt, readFileSync(site, 'utf8').replace(/^managementCluster:\n\s+kubeconfig: \S+\n/m, ''));
     assert.doesNotMatch(readFileSync(noMgmt, 'utf8'), /managementCluster/);
-    const code2 = await cleanupCommand(second.out, { site: noMgmt, remediate: true, clock: realClock, signal: ac.signal, env: sim.env, onAction: (p, a) => actions.push({ playbook: p, ...a }) });
+    const code2 = await cleanupCommand(second.out, { site: noMgmt, remediate: true, clock: realClock, signal: ac.signal, env: sim.env, yes: true, onAction: (p, a) => actions.push({ playbook: p, ...a }) });
     assert.equal(code2, 1);
     assert.ok(actions.some((a) => !a.ok && /run by hand: KUBECONFIG=.*patch openstackcluster/.test(a.action)), JSON.stringify(actions));
     assert.ok((await simState(sim.control)).magnum.clusters.some((c) => c.name === 'capi-test-1'), 'the cluster is still there');
@@ -146,7 +146,7 @@ test('stuck-delete: cleanup wedges and names the playbook; with the finalizer cl
     assert.match(await osc(), new RegExp(`OpenStackCluster ${stack} Deleting finalizers \\[openstackcluster\\.infrastructure\\.cluster\\.x-k8s\\.io\\]`));
     const third = capture();
     const done: { playbook: string; ok: boolean; action: string }[] = [];
-    const code3 = await cleanupCommand(third.out, { site, remediate: true, clock: realClock, signal: ac.signal, env: sim.env, onAction: (p, a) => done.push({ playbook: p, ...a }) });
+    const code3 = await cleanupCommand(third.out, { site, remediate: true, clock: realClock, signal: ac.signal, env: sim.env, yes: true, onAction: (p, a) => done.push({ playbook: p, ...a }) });
     assert.equal(code3, 0, third.text());
     assert.ok(done.some((a) => a.ok && a.action === `cleared the OpenStackCluster ${stack} finalizers in ${/magnum-[0-9a-f]+/.exec(third.text())?.[0] ?? '?'}`), JSON.stringify(done));
     const order = done.map((a) => a.action.split(' ').slice(0, 2).join(' '));
@@ -163,7 +163,7 @@ test('stuck-delete: cleanup wedges and names the playbook; with the finalizer cl
 
     // 4. Idempotent: a second cleanup finds nothing to do.
     const fourth = capture();
-    assert.equal(await cleanupCommand(fourth.out, { site, remediate: true, clock: realClock, signal: ac.signal, env: sim.env }), 0, fourth.text());
+    assert.equal(await cleanupCommand(fourth.out, { site, remediate: true, clock: realClock, signal: ac.signal, env: sim.env, yes: true }), 0, fourth.text());
     passed = true;
   } finally {
     writeTally({ part: 'scenarios-stuck-delete', scenariosTried: 1, scenariosPassed: passed ? 1 : 0 });
