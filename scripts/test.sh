@@ -26,6 +26,9 @@ root=0
 [ "$(id -u)" = 0 ] && root=1
 real=$root
 [ "${CAPI_GATE_REAL_OPENSTACK:-}" = off ] && real=0
+# The parity tier compares against the whole real control plane (real-openstack.sh --profile full).
+PROFILE=basic
+for t in "${args[@]}"; do [ "$t" = parity ] && PROFILE=full; done
 
 echo "test: what this does to this machine:"
 if [ $root = 1 ]; then
@@ -48,8 +51,7 @@ fi
 
 bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 if [ $real = 1 ]; then
-  echo "test: real Keystone + Glance on loopback (scripts/real-openstack.sh ensure)"
-  PROFILE=basic; for t in "$@"; do [ "$t" = parity ] && PROFILE=full; done
+  echo "test: real OpenStack on loopback (scripts/real-openstack.sh ensure --profile $PROFILE)"
   bash scripts/real-openstack.sh ensure --profile "$PROFILE" >/dev/null || echo "test: real Keystone/Glance not started; the fidelity tests that need them will say why" >&2
 fi
 

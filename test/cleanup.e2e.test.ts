@@ -40,7 +40,7 @@ test('cleanup shows its plan and asks; off a terminal it needs --yes (exit 2); -
   try {
     const runs = join(t.dir, 'runs');
     const created = await cli(['run', '--site', sim.site, '--runs-dir', runs, '--only', CREATE], { env: sim.env, timeoutMs: 240_000 });
-    assert.equal(created.code, 0, created.stdout + created.stderr);
+    assert.equal(created.code, 5, created.stdout + created.stderr);
     const cluster = (await simState(sim.control)).magnum.clusters[0]!;
     assert.equal(cluster.status, 'CREATE_COMPLETE');
 
@@ -96,7 +96,7 @@ test('cleanup --remediate on a delete already wedged starts the remedy at once, 
     const short = join(sim.dir, 'site-short.yaml');
     writeFileSync(short, siteVariantText(siteText, 'capi-test-1', { clusterDelete: '20s', clusterStall: '8s', failover: '20s' }));
     const created = await cli(['run', '--site', short, '--runs-dir', runs, '--only', CREATE], { env: sim.env, timeoutMs: 240_000 });
-    assert.equal(created.code, 0, created.stdout + created.stderr);
+    assert.equal(created.code, 5, created.stdout + created.stderr);
 
     // The first cleanup wedges (Octavia refuses the cluster's app-cred the API LB delete).
     const first = await cli(['cleanup', '--site', short, '--runs-dir', runs, '--yes'], { env: sim.env, timeoutMs: 120_000 });

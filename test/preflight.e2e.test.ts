@@ -40,7 +40,7 @@ test('pre-flight against the simulated site: credentials, clouds, catalog before
     // A good selection: the pre-flight says what it established; the run reuses its two tokens.
     const before = await lastSeq(sim.control);
     const ok = await cli(['run', '--site', sim.site, '--runs-dir', runs('ok'), '--only', '8.0.prereqs'], { env: sim.env, timeoutMs: 120_000 });
-    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.equal(ok.code, 5, ok.stdout + ok.stderr);
     assert.match(ok.stdout, /^pre-flight: 2 clouds authenticated \(sim-admin, sim-tenant\), catalog has 4 services \(keystone, octavia, nova, neutron\) in \d+ ms$/m);
     assert.ok(ok.stdout.indexOf('pre-flight:') < ok.stdout.indexOf('run directory:'), 'the pre-flight comes before the run');
     assert.equal(await tokenRequests(sim.control, before), 2, 'one token per scope for pre-flight and run together');
@@ -95,7 +95,7 @@ test('a selection that creates without the delete says so before and after; the 
     writeFileSync(site, siteVariantText(readFileSync(sim.site, 'utf8'), 'capi-left-1'));
     const run = () => cli(['run', '--site', site, '--runs-dir', join(tmp.dir, 'runs'), '--only', '8.0,8.1', '--nice-after-create', '5'], { env: sim.env, timeoutMs: 120_000 });
     const first = await run();
-    assert.equal(first.code, 0, first.stdout + first.stderr);
+    assert.equal(first.code, 5, first.stdout + first.stderr);
     const note = `note: this selection runs 8.1 but not 8.5: what it creates (cluster capi-left-1) stays on the cloud after the run. Remove it with: capi-gate cleanup --site ${site}`;
     assert.ok(first.stdout.includes(note), first.stdout);
     assert.ok(first.stdout.indexOf(note) < first.stdout.indexOf('8.0.prereqs start'), 'said before the run starts');
@@ -107,7 +107,7 @@ test('a selection that creates without the delete says so before and after; the 
 
     // Again: 8.1 finds the cluster and sends nothing, so nothing is lowered (nor said).
     const second = await run();
-    assert.equal(second.code, 0, second.stdout + second.stderr);
+    assert.equal(second.code, 5, second.stdout + second.stderr);
     assert.match(second.stdout, /8\.1 PASS .*already present; not created again/);
     assert.doesNotMatch(second.stdout, /CPU priority/);
 

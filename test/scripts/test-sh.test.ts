@@ -67,7 +67,7 @@ test('scripts/test.sh as root says what it installs and starts, and how to stop 
     assert.match(r.out, /installs keystone glance-api when missing, writes \/etc\/keystone and \/etc\/glance/);
     assert.match(r.out, /leaves both running afterwards \(~470 MB of memory\)\. Stop them with: bash scripts\/real-openstack\.sh stop/);
     assert.match(r.out, /scripts\/test\.sh --no-real \(or CAPI_GATE_REAL_OPENSTACK=off\)/);
-    assert.equal(r.ensured.trim(), 'ensure', 'the real services are ensured as before');
+    assert.equal(r.ensured.trim(), 'ensure --profile basic', 'the real services are ensured as before (the basic profile without the parity tier)');
     assert.match(r.out, /STUB run-tests \["unit"\] real=$/m);
   } finally {
     t.cleanup();
