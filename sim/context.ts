@@ -70,6 +70,8 @@ export interface SimContext {
    * client sends `limit`.
    */
   readonly pageSize?: number | undefined;
+  /** Magnum's highest microversion (Zed and 2023.1: 1.10; 2024.1: 1.11). Default 1.10. */
+  readonly magnumMaxVersion?: string | undefined;
   /** Catalog service ids, stable for the life of the simulator. */
   readonly serviceIds: Record<ApiService, string>;
   readonly names: { readonly adminUser: string; readonly tenantUser: string; readonly externalSubnetCidr: string; readonly workloadCidr: string; readonly mgmtVmName: string };

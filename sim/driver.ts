@@ -20,6 +20,9 @@ import type { Cluster, LoadBalancer, Server, Token } from './state.js';
 
 export const API_PORT = 6443;
 
+/** The states magnum/service/periodic.py sync_cluster_health_status polls. */
+const HEALTH_SYNC_STATES = ['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS'];
+
 export function clusterNamespace(projectId: string): string {
   return `magnum-${projectId.toLowerCase().replace(/[^a-z0-9]/g, '')}`;
 }
@@ -118,8 +121,6 @@ export class CapiHelmDriver {
     this.cancelAll(c);
     c.faults = { 'default-master': reason, 'default-worker': reason };
     this.setStatus(c, 'CREATE_FAILED', `Failed to create cluster ${c.uuid}: ${reason}`);
-    c.healthStatus = 'UNKNOWN';
-    c.healthReason = {};
   }
 
   private buildNetwork(c: Cluster): void {
@@ -219,7 +220,7 @@ export class CapiHelmDriver {
       s.addresses.push({ addr: port.fixedIps[0]?.ip ?? '', mac: port.mac, type: 'fixed' });
       this.w.servers.set(s.id, s);
       c.res.serverIds.push(s.id);
-      (role === 'master' ? c.masterAddresses : c.nodeAddresses).push(port.fixedIps[0]?.ip ?? '');
+      // The CAPI Helm driver never fills master_addresses / node_addresses: they stay [].
       this.w.record({ kind: 'nova.server', id: s.id, name, from: null, to: 'BUILD' });
       made.push(s);
     }
@@ -237,17 +238,24 @@ export class CapiHelmDriver {
       } else {
         this.note(c, 'workers ready; addons deploying');
         const remaining = Math.max(1_000, c.createdAt + this.ctx.durations.clusterCreate - this.ctx.clock.now());
-        this.after(c, remaining, 'addons deployed', () => {
-          this.setStatus(c, 'CREATE_COMPLETE');
-          this.pollHealth(c, false);
-        });
+        // Health follows on Magnum's next periodic health sync, not with the status.
+        this.after(c, remaining, 'addons deployed', () => this.setStatus(c, 'CREATE_COMPLETE'));
       }
     });
   }
 
-  /** The periodic health sync (capi_monitor): four reasons, HEALTHY only when all are Ready. */
+  /**
+   * Magnum's periodic health sync (every [kubernetes] health_polling_interval, 60 s) through the
+   * driver's capi_monitor: four reasons, HEALTHY only when all are Ready. Magnum syncs only
+   * clusters in HEALTH_SYNC_STATES, so during a create (and after CREATE_FAILED) health_status
+   * stays null and health_status_reason {}.
+   */
   pollHealth(c: Cluster, reschedule = true): void {
     if (c.status.startsWith('DELETE')) return;
+    if (!HEALTH_SYNC_STATES.includes(c.status)) {
+      if (reschedule && !c.status.endsWith('_FAILED')) this.after(c, this.ctx.durations.healthPoll, 'health poll', () => this.pollHealth(c));
+      return;
+    }
     const lb = c.res.lbId ? this.w.loadBalancers.get(c.res.lbId) : undefined;
     const servers = c.res.serverIds.map((id) => this.w.servers.get(id)).filter((s): s is Server => s !== undefined);
     const masters = servers.filter((s) => s.name.includes('-control-plane-'));

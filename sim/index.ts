@@ -70,6 +70,8 @@ export interface SimOptions {
   image?: boolean;
   /** Cap every list page at this many items (default: the scenario's, else none). */
   pageSize?: number;
+  /** Magnum's highest microversion, "1.N" (default 1.10, Zed's). */
+  magnumMaxVersion?: string;
 }
 
 export interface PasswordCredentials extends Credential {
@@ -177,6 +179,7 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
       octaviaRbac: opts.octaviaRbac ?? scenario?.octaviaRbac ?? 'legacy',
       driverHealth: scenario?.driverHealth ?? 'coherent',
       pageSize: opts.pageSize ?? scenario?.pageSize,
+      magnumMaxVersion: opts.magnumMaxVersion,
       serviceIds: Object.fromEntries(SERVICES.map((s) => [s, rng.hex(32)])) as Record<ApiService, string>,
       names: { adminUser: ADMIN_USER, tenantUser: TENANT_USER, externalSubnetCidr: EXTERNAL_CIDR, workloadCidr: site.workloadCidr, mgmtVmName: site.mgmtVm.name },
     };

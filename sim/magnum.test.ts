@@ -6,7 +6,8 @@ import * as x509 from '@peculiar/x509';
 import type { SimHandle } from './index.js';
 import { startSim } from './index.js';
 import type { Api } from './testing.js';
-import { MAGNUM_LATEST, RUNBOOK_CLUSTER, RUNBOOK_TEMPLATE, login } from './testing.js';
+import { negotiate } from './magnum.js';
+import { MAGNUM_LATEST, RUNBOOK_CLUSTER, RUNBOOK_TEMPLATE, fromToken, login, request } from './testing.js';
 
 let h: SimHandle;
 let api: Api;
@@ -20,11 +21,17 @@ after(async () => {
 
 const mg = (method: string, path: string, body?: unknown) => api.call('container-infra', method, path, body, MAGNUM_LATEST);
 
-test('microversions: latest is 1.11 with the four headers; unknown service or range is 406', async () => {
+test('microversions: latest is Zed\'s 1.10 with the four headers; 1.11 is the real 406; unknown service is 406', async () => {
   const r = await mg('GET', '/clustertemplates');
   assert.equal(r.status, 200);
-  assert.equal(r.headers.get('openstack-api-version'), 'container-infra 1.11');
-  assert.equal(r.headers.get('openstack-api-maximum-version'), 'container-infra 1.11');
+  assert.equal(r.headers.get('openstack-api-version'), 'container-infra 1.10');
+  assert.equal(r.headers.get('openstack-api-maximum-version'), 'container-infra 1.10');
+  const caracal = await api.call('container-infra', 'GET', '/clusters', undefined, { 'OpenStack-API-Version': 'container-infra 1.11' });
+  assert.equal(caracal.status, 406);
+  // Magnum 15.0.1's answer, measured (HTTPNotAcceptableAPIVersion through the parsable-error middleware).
+  assert.deepEqual(caracal.json, { errors: [{ max_version: '1.10', min_version: '1.1', code: 'magnum.microversion-unsupported', links: [{ rel: 'help', href: 'http://docs.openstack.org/api-guide/compute/microversions.html' }], title: 'Requested microversion is unsupported' }] });
+  assert.equal(caracal.headers.get('openstack-api-maximum-version'), 'container-infra 1.10');
+  assert.deepEqual(negotiate('container-infra 1.11', '1.11'), { version: '1.11' }, 'the simulated maximum is configurable (magnumMaxVersion)');
   assert.equal(r.headers.get('openstack-api-minimum-version'), 'container-infra 1.1');
   assert.equal(r.headers.get('vary'), 'OpenStack-API-Version');
   assert.equal((await api.call('container-infra', 'GET', '/clustertemplates', undefined, { 'OpenStack-API-Version': 'container-infra 1.99' })).status, 406);
@@ -61,22 +68,42 @@ test('cluster lifecycle: 202 {uuid}, driver side effects, CREATE_COMPLETE, certi
   assert.equal(created.status, 202);
   assert.deepEqual(Object.keys(created.json as object), ['uuid']);
   const uuid = (created.json as { uuid: string }).uuid;
+  // The conductor writes the row, then the trust and the CA, after the 202.
+  assert.equal((await mg('GET', `/clusters/${uuid}`)).status, 404);
+  assert.equal((await mg('GET', `/certificates/${uuid}`)).status, 404);
+  h.clock.advance(600);
   let c = (await mg('GET', '/clusters/capi-test-1')).json as Record<string, unknown>;
   assert.equal(c['status'], 'CREATE_IN_PROGRESS');
+  const noCa = await mg('GET', `/certificates/${uuid}`);
+  assert.equal(noCa.status, 404);
+  assert.equal((noCa.json as { errors: { detail: string }[] }).errors[0]?.detail, 'A key pair None could not be found.');
+  h.clock.advance(2_000);
+  assert.equal((await mg('GET', `/certificates/${uuid}`)).status, 200);
+  c = (await mg('GET', '/clusters/capi-test-1')).json as Record<string, unknown>;
   assert.equal(c['health_status'], null);
   assert.equal(c['api_address'], null);
   assert.match(String(c['stack_id']), /^capi-test-1-[a-z0-9]{12}$/);
 
+  // During the create Magnum's health sync skips the cluster and the driver sets no addresses.
   h.clock.advance(5 * 60_000);
   c = (await mg('GET', `/clusters/${uuid}`)).json as Record<string, unknown>;
   assert.equal(c['status'], 'CREATE_IN_PROGRESS');
-  assert.equal(c['health_status'], 'UNHEALTHY');
+  assert.equal(c['health_status'], null);
+  assert.deepEqual(c['health_status_reason'], {});
+  assert.deepEqual([c['master_addresses'], c['node_addresses']], [[], []]);
   assert.match(String(c['api_address']), /^https:\/\/127\.12\.7\.\d+:6443$/);
 
-  h.clock.advance(6 * 60_000);
-  c = (await mg('GET', `/clusters/${uuid}`)).json as Record<string, unknown>;
+  h.clock.advance(5 * 60_000 - 5_000);
+  for (let i = 0; i < 30 && c['status'] !== 'CREATE_COMPLETE'; i++) {
+    h.clock.advance(500);
+    c = (await mg('GET', `/clusters/${uuid}`)).json as Record<string, unknown>;
+  }
   assert.equal(c['status'], 'CREATE_COMPLETE');
+  assert.equal(c['health_status'], null, 'health follows on the next periodic sync');
+  h.clock.advance(60_000);
+  c = (await mg('GET', `/clusters/${uuid}`)).json as Record<string, unknown>;
   assert.equal(c['health_status'], 'HEALTHY');
+  assert.deepEqual([c['master_addresses'], c['node_addresses']], [[], []]);
   assert.deepEqual(c['health_status_reason'], { cluster: 'Ready', infrastructure: 'Ready', controlplane: 'Ready', nodegroup: 'Ready' });
   assert.equal(c['api_address'], 'https://127.12.7.180:6443');
   assert.equal(c['coe_version'], 'v1.34.8');
@@ -146,13 +173,70 @@ test('the driver reads kube_version from the IMAGE: without it the create fails'
     assert.equal(c['status'], 'CREATE_FAILED');
     assert.match(String(c['status_reason']), /kube_version/);
     assert.match(JSON.stringify(c['faults']), /kube_version/);
+    h.clock.advance(120_000);
+    const later = (await mg('GET', '/clusters/no-kube')).json as Record<string, unknown>;
+    assert.equal(later['health_status'], null, 'Magnum never syncs the health of a CREATE_FAILED cluster');
   } finally {
     h.applyOp({ op: 'image-set-property', property: 'kube_version', value: 'v1.34.8' });
   }
 });
 
-test('an even master count and an unknown keypair are refused', async () => {
-  assert.equal((await mg('POST', '/clusters', { ...RUNBOOK_CLUSTER, name: 'even', master_count: 2 })).status, 400);
+test('master_count > 1 needs master_lb_enabled (an even count is not refused before Magnum 20); an unknown keypair is refused', async () => {
+  const noLb = await mg('POST', '/clusters', { ...RUNBOOK_CLUSTER, name: 'three', master_count: 3, master_lb_enabled: false });
+  assert.equal(noLb.status, 400);
+  assert.equal((noLb.json as { errors: { detail: string }[] }).errors[0]?.detail, 'master_count must be 1 when master_lb_enabled is False');
+  const even = await mg('POST', '/clusters', { ...RUNBOOK_CLUSTER, name: 'even', master_count: 2 });
+  assert.equal(even.status, 202, even.text);
+  assert.equal((await mg('DELETE', `/clusters/${(even.json as { uuid: string }).uuid}`)).status, 404, 'the row is not written yet');
+  h.clock.advance(600);
+  assert.equal((await mg('DELETE', '/clusters/even')).status, 204);
   assert.equal((await mg('POST', '/clusters', { ...RUNBOOK_CLUSTER, name: 'nokey', keypair: 'nokey' })).status, 404);
   assert.equal((await mg('POST', '/clusters', { ...RUNBOOK_CLUSTER, name: 'notpl', cluster_template_id: 'nope' })).status, 404);
+});
+
+test('unknown body keys are 400 as wsme answers them; a template needs a driver for the image\'s os_distro', async () => {
+  const key = await mg('POST', '/clusters', { ...RUNBOOK_CLUSTER, name: 'k', flavour: 'x' });
+  assert.equal(key.status, 400);
+  assert.equal((key.json as { errors: { detail: string }[] }).errors[0]?.detail, 'Unknown attribute for argument cluster: flavour');
+  const tkey = await mg('POST', '/clustertemplates', { ...RUNBOOK_TEMPLATE, name: 't2', driver: 'k8s_capi_helm_v1' });
+  assert.equal(tkey.status, 400);
+  assert.match(tkey.text, /Unknown attribute for argument cluster_template: driver/);
+  h.applyOp({ op: 'image-set-property', property: 'os_distro', value: 'fedora-coreos' });
+  try {
+    const fcos = await mg('POST', '/clustertemplates', { ...RUNBOOK_TEMPLATE, name: 'fcos' });
+    assert.equal(fcos.status, 400);
+    assert.equal((fcos.json as { errors: { detail: string }[] }).errors[0]?.detail, 'Cluster type (vm, fedora-coreos, kubernetes) not supported.');
+    h.applyOp({ op: 'image-set-property', property: 'os_distro', value: 'flatcar' });
+    const flatcar = await mg('POST', '/clustertemplates', { ...RUNBOOK_TEMPLATE, name: 'flatcar' });
+    assert.equal(flatcar.status, 201, flatcar.text);
+    assert.equal((await mg('DELETE', '/clustertemplates/flatcar')).status, 204);
+  } finally {
+    h.applyOp({ op: 'image-set-property', property: 'os_distro', value: 'ubuntu' });
+  }
+});
+
+test('certificates: only the cluster\'s creator or an admin; another member of the project is 403 (certificate policy)', async () => {
+  const tpl = await mg('POST', '/clustertemplates', { ...RUNBOOK_TEMPLATE, name: 'cert-tpl' });
+  assert.equal(tpl.status, 201, tpl.text);
+  const created = await mg('POST', '/clusters', { ...RUNBOOK_CLUSTER, name: 'cert-policy', cluster_template_id: 'cert-tpl' });
+  const uuid = (created.json as { uuid: string }).uuid;
+  h.clock.advance(3_000);
+  const project = h.world.projects.get(api.projectId)!;
+  const other = { id: 'a1b2c3d4e5f60718293a4b5c6d7e8f90', name: 'second-member', domainId: project.domainId, password: 'second-Pa55', enabled: true };
+  h.world.users.set(other.id, other);
+  for (const role of ['member', 'reader', 'load-balancer_member']) h.world.grant(other.id, project.id, role);
+  const r = await request(`${h.urls.keystone}/auth/tokens`, 'POST', { auth: { identity: { methods: ['password'], password: { user: { id: other.id, password: other.password } } }, scope: { project: { id: project.id } } } });
+  assert.equal(r.status, 201, r.text);
+  const second = fromToken(r);
+  const shown = await second.call('container-infra', 'GET', `/clusters/${uuid}`, undefined, MAGNUM_LATEST);
+  assert.equal(shown.status, 200, 'a project member sees the cluster');
+  const ca = await second.call('container-infra', 'GET', `/certificates/${uuid}`, undefined, MAGNUM_LATEST);
+  assert.equal(ca.status, 403);
+  assert.deepEqual(ca.json, { errors: [{ request_id: '', code: 'client', status: 403, title: "Policy doesn't allow certificate:get to be performed.", detail: "Policy doesn't allow certificate:get to be performed.", links: [] }] });
+  const sign = await second.call('container-infra', 'POST', '/certificates', { cluster_uuid: uuid, csr: 'x' }, MAGNUM_LATEST);
+  assert.equal(sign.status, 403);
+  assert.match(sign.text, /certificate:create/);
+  assert.equal((await mg('GET', `/certificates/${uuid}`)).status, 200, 'the creator may');
+  const admin = await login(h, 'admin');
+  assert.equal((await admin.call('container-infra', 'GET', `/certificates/${uuid}`, undefined, MAGNUM_LATEST)).status, 200, 'an admin may');
 });

@@ -1,4 +1,4 @@
-// Magnum v1 (api-notes §3): the container-infra microversion header (max 1.11, Caracal),
+// Magnum v1 (api-notes §3): the container-infra microversion header (max 1.10, Zed; configurable),
 // cluster templates (the server resolves name-or-uuid; 404 / 409; `links` always present;
 // image / flavor / keypair / external-network validation), clusters (202 {"uuid"}; the
 // lifecycle lives in driver.ts) and the certificates API with a per-cluster CA.
@@ -17,16 +17,17 @@ import type { Cluster, Template } from './state.js';
 import { magnumTime } from './timefmt.js';
 
 export const MIN_VERSION = '1.1';
-export const MAX_VERSION = '1.11';
+/** Zed's CURRENT_MAX_VER (magnum/api/controllers/versions.py); 2024.1 has 1.11. */
+export const MAX_VERSION = '1.10';
 const SERVICE_WORDS = ['container-infra'];
 
 /** Network drivers the CAPI Helm chart 0.25.1 packages (DOCFIX-032: only Calico). */
 const NETWORK_DRIVERS = ['calico'];
 
-function versionHeaders(v: string): Record<string, string> {
+function versionHeaders(v: string, max: string): Record<string, string> {
   return {
     'OpenStack-API-Minimum-Version': `container-infra ${MIN_VERSION}`,
-    'OpenStack-API-Maximum-Version': `container-infra ${MAX_VERSION}`,
+    'OpenStack-API-Maximum-Version': `container-infra ${max}`,
     'OpenStack-API-Version': `container-infra ${v}`,
     Vary: 'OpenStack-API-Version',
   };
@@ -37,14 +38,14 @@ function minor(v: string): number {
 }
 
 /** Parses `OpenStack-API-Version: container-infra X.Y|latest`; a missing header means 1.1. */
-export function negotiate(header: string | undefined): { version: string } | { error: string } {
+export function negotiate(header: string | undefined, max = MAX_VERSION): { version: string } | { error: string; outOfRange?: true } {
   if (!header) return { version: MIN_VERSION };
   const parts = header.trim().split(/\s+/);
   if (parts.length !== 2 || !SERVICE_WORDS.includes(parts[0] ?? '')) return { error: `Invalid service type for OpenStack-API-Version header: ${header}` };
   const v = parts[1] ?? '';
-  if (v === 'latest') return { version: MAX_VERSION };
+  if (v === 'latest') return { version: max };
   if (!/^1\.\d+$/.test(v)) return { error: `Invalid value for OpenStack-API-Version header: ${v}` };
-  if (minor(v) < minor(MIN_VERSION) || minor(v) > minor(MAX_VERSION)) return { error: `Version ${v} was requested but the minor version is not supported by this service. The supported version range is: [${MIN_VERSION}, ${MAX_VERSION}].` };
+  if (minor(v) < minor(MIN_VERSION) || minor(v) > minor(max)) return { outOfRange: true, error: `Version ${v} was requested but the minor version is not supported by this service. The supported version range is: [${MIN_VERSION}, ${max}].` };
   return { version: v };
 }
 
@@ -56,11 +57,32 @@ const TEMPLATE_DEFAULTS: Record<string, unknown> = {
   master_lb_enabled: false, floating_ip_enabled: true, hidden: false, tags: null, driver: 'k8s_capi_helm_v1',
 };
 
+/**
+ * The attributes of Zed's ClusterTemplate and Cluster API types (wsme, in
+ * magnum/api/controllers/v1/cluster_template.py and cluster.py): a body key outside them is a
+ * 400 "Unknown attribute for argument ...".
+ */
+const TEMPLATE_KEYS = new Set(['apiserver_port', 'cluster_distro', 'coe', 'dns_nameserver', 'docker_storage_driver', 'docker_volume_size', 'external_network_id', 'fixed_network', 'fixed_subnet', 'flavor_id', 'floating_ip_enabled', 'hidden', 'http_proxy', 'https_proxy', 'image_id', 'insecure_registry', 'keypair_id', 'labels', 'links', 'master_flavor_id', 'master_lb_enabled', 'name', 'network_driver', 'no_proxy', 'project_id', 'public', 'registry_enabled', 'server_type', 'tags', 'tls_disabled', 'user_id', 'uuid', 'volume_driver', 'created_at', 'updated_at']);
+const CLUSTER_KEYS = new Set(['api_address', 'cluster_template_id', 'coe_version', 'container_version', 'create_timeout', 'discovery_url', 'docker_volume_size', 'faults', 'fixed_network', 'fixed_subnet', 'flavor_id', 'floating_ip_enabled', 'health_status', 'health_status_reason', 'keypair', 'labels', 'labels_added', 'labels_overridden', 'labels_skipped', 'links', 'master_addresses', 'master_count', 'master_flavor_id', 'master_lb_enabled', 'merge_labels', 'name', 'node_addresses', 'node_count', 'project_id', 'stack_id', 'status', 'status_reason', 'user_id', 'uuid', 'created_at', 'updated_at']);
+
+/** The os_distro values the magnum-capi-helm driver provides (server_type vm, coe kubernetes). */
+export const DRIVER_DISTROS = ['ubuntu', 'flatcar'];
+
+function rejectUnknownKeys(b: Record<string, unknown>, known: ReadonlySet<string>, argument: string): void {
+  const unknown = Object.keys(b).filter((k) => !known.has(k));
+  if (unknown.length) fail('magnum', 400, `Unknown attribute${unknown.length > 1 ? 's' : ''} for argument ${argument}: ${unknown.join(', ')}`);
+}
+
+/** How long after the 202 the conductor writes the cluster row, and then the trust and the CA (ms, simulated). */
+const CONDUCTOR_ROW_MS = 500;
+const CONDUCTOR_CA_MS = 1_500;
+
 const LIST_FIELDS = ['uuid', 'name', 'cluster_template_id', 'keypair', 'docker_volume_size', 'labels', 'node_count', 'status', 'master_flavor_id', 'flavor_id', 'create_timeout', 'master_count', 'health_status', 'stack_id', 'links'];
 
 export function createMagnum(ctx: SimContext, driver: CapiHelmDriver): (req: SimRequest) => Promise<Reply> {
   const w = ctx.world;
   const m = () => ctx.urls.magnum;
+  const maxVersion = ctx.magnumMaxVersion ?? MAX_VERSION;
   const links = (kind: string, id: string) => [{ href: `${m()}/v1/${kind}/${id}`, rel: 'self' }, { href: `${m()}/${kind}/${id}`, rel: 'bookmark' }];
 
   const renderTemplate = (t: Template) => ({
@@ -115,12 +137,19 @@ export function createMagnum(ctx: SimContext, driver: CapiHelmDriver): (req: Sim
   const createTemplate = (req: SimRequest): Reply => {
     const a = requireAuth(ctx, req);
     const b = objectBody(req);
+    rejectUnknownKeys(b, TEMPLATE_KEYS, 'cluster_template');
     const str = (k: string) => (typeof b[k] === 'string' && (b[k] as string).length > 0 ? (b[k] as string) : undefined);
     if (!str('coe')) fail('magnum', 400, "Invalid input for field/attribute coe. Value: None. Mandatory field missing.");
     if (!str('image_id')) fail('magnum', 400, "Invalid input for field/attribute image_id. Value: None. Mandatory field missing.");
     if ((b['public'] === true || b['hidden'] === true) && !a.isAdmin) fail('magnum', 403, 'Not authorized to set public or hidden flag for cluster template.');
     const imageRef = str('image_id') ?? '';
     const found = findImage(ctx, imageRef, a);
+    // enforce_driver_supported runs first: the body's cluster_distro, else the image's os_distro
+    // (an image it cannot resolve gives None); some driver must provide (server_type, distro, coe).
+    const serverType = b['server_type'] === undefined || b['server_type'] === null ? 'vm' : String(b['server_type']);
+    const given = str('cluster_distro') ?? (found.image && !found.ambiguous ? found.image.props['os_distro'] : undefined);
+    const osDistro = typeof given === 'string' && given ? given : 'None';
+    if (serverType !== 'vm' || b['coe'] !== 'kubernetes' || !DRIVER_DISTROS.includes(osDistro)) fail('magnum', 400, `Cluster type (${serverType}, ${osDistro}, ${String(b['coe'])}) not supported.`);
     if (found.ambiguous) fail('magnum', 409, `Multiple images exist with same name ${imageRef}. Please use the image id instead.`);
     if (!found.image) fail('magnum', 400, `Image ${imageRef} could not be found.`);
     const distro = found.image.props['os_distro'];
@@ -138,7 +167,6 @@ export function createMagnum(ctx: SimContext, driver: CapiHelmDriver): (req: Sim
     }
     const nd = str('network_driver');
     if (nd && !NETWORK_DRIVERS.includes(nd)) fail('magnum', 400, `Network driver type ${nd} is not supported, expecting a ${NETWORK_DRIVERS.join(', ')} network driver.`);
-    if (b['server_type'] !== undefined && b['server_type'] !== 'vm') fail('magnum', 400, `Cluster type (${String(b['server_type'])}, ${distro}, ${String(b['coe'])}) not supported.`);
     const fields: Record<string, unknown> = { ...TEMPLATE_DEFAULTS };
     for (const [k, v] of Object.entries(b)) if (k in TEMPLATE_DEFAULTS && v !== null && v !== undefined) fields[k] = v;
     for (const [k, v] of Object.entries(b)) if (k in TEMPLATE_DEFAULTS && v === null) fields[k] = null;
@@ -179,6 +207,7 @@ export function createMagnum(ctx: SimContext, driver: CapiHelmDriver): (req: Sim
   const createCluster = async (req: SimRequest, version: string): Promise<Reply> => {
     const a = requireAuth(ctx, req);
     const b = objectBody(req);
+    rejectUnknownKeys(b, CLUSTER_KEYS, 'cluster');
     const tplRef = typeof b['cluster_template_id'] === 'string' ? b['cluster_template_id'] : '';
     if (!tplRef) fail('magnum', 400, "Invalid input for field/attribute cluster_template_id. Value: None. Mandatory field missing.");
     let t: Template;
@@ -194,7 +223,6 @@ export function createMagnum(ctx: SimContext, driver: CapiHelmDriver): (req: Sim
     const masterCount = b['master_count'] === undefined || b['master_count'] === null ? 1 : Number(b['master_count']);
     const nodeCount = b['node_count'] === undefined || b['node_count'] === null ? 1 : Number(b['node_count']);
     if (!Number.isInteger(masterCount) || masterCount < 1) fail('magnum', 400, `Invalid input for field/attribute master_count. Value: ${String(b['master_count'])}. Value should be greater or equal to 1`);
-    if (masterCount % 2 === 0) fail('magnum', 400, `Master count must be an odd number for the Cluster API driver, got ${masterCount}.`);
     if (!Number.isInteger(nodeCount) || nodeCount < 0) fail('magnum', 400, `Invalid input for field/attribute node_count. Value: ${String(b['node_count'])}.`);
     const keypair = typeof b['keypair'] === 'string' && b['keypair'] ? b['keypair'] : (t.fields['keypair_id'] as string | null) ?? null;
     if (keypair && !keypairExists(a, keypair)) fail('magnum', 404, `Unable to find keypair ${keypair}.`);
@@ -202,21 +230,38 @@ export function createMagnum(ctx: SimContext, driver: CapiHelmDriver): (req: Sim
     const given = b['labels'] && typeof b['labels'] === 'object' ? (b['labels'] as Record<string, string>) : undefined;
     const labels = given ? (b['merge_labels'] === true ? { ...tplLabels, ...given } : given) : { ...tplLabels };
     const pick = <T>(k: string, fallback: T): T => (b[k] === undefined || b[k] === null || b[k] === '' ? fallback : (b[k] as T));
+    // attr_validator.validate_master_count; the body's master_lb_enabled, else the template's.
+    const masterLbEnabled = typeof b['master_lb_enabled'] === 'boolean' ? b['master_lb_enabled'] : t.fields['master_lb_enabled'] === true;
+    if (masterCount > 1 && !masterLbEnabled) fail('magnum', 400, 'master_count must be 1 when master_lb_enabled is False');
     const c: Cluster = {
       uuid: ctx.rng.uuid(), name, projectId: a.projectId, userId: a.user.id, templateId: t.uuid, status: 'CREATE_IN_PROGRESS', statusReason: null,
       healthStatus: null, healthReason: {}, stackId: null, apiAddress: null, coeVersion: null, keypair, masterCount, nodeCount,
       createTimeout: pick('create_timeout', 60), labels, masterFlavorId: pick('master_flavor_id', (t.fields['master_flavor_id'] as string | null) ?? null),
       flavorId: pick('flavor_id', (t.fields['flavor_id'] as string | null) ?? null), floatingIpEnabled: pick('floating_ip_enabled', t.fields['floating_ip_enabled'] === true),
-      masterLbEnabled: t.fields['master_lb_enabled'] === true || b['master_lb_enabled'] === true, fixedNetwork: pick('fixed_network', (t.fields['fixed_network'] as string | null) ?? null),
+      masterLbEnabled, fixedNetwork: pick('fixed_network', (t.fields['fixed_network'] as string | null) ?? null),
       fixedSubnet: pick('fixed_subnet', (t.fields['fixed_subnet'] as string | null) ?? null), dockerVolumeSize: pick('docker_volume_size', (t.fields['docker_volume_size'] as number | null) ?? null),
       discoveryUrl: pick('discovery_url', null), masterAddresses: [], nodeAddresses: [], faults: {}, createdAt: ctx.clock.now(), updatedAt: null,
       res: { sgIds: [], serverIds: [], lbAttempts: 0 },
     };
+    // The API only casts cluster_create to the conductor: the conductor writes the row, then
+    // creates the trustee and trust and the CA, then calls the driver. Until the row exists the
+    // cluster is a 404; until the CA exists /certificates is "A key pair None could not be found.".
+    // The key is made now (real time) so that what follows runs on the simulated clock alone.
     const ca = await createClusterCa(c.uuid, c.name, ctx.clock.now());
-    w.cas.set(c.uuid, ca);
-    w.clusters.set(c.uuid, c);
-    driver.create(c, a.token);
+    ctx.clock.after(CONDUCTOR_ROW_MS, `cluster ${name}: conductor writes the row`, () => {
+      w.clusters.set(c.uuid, c);
+      ctx.clock.after(CONDUCTOR_CA_MS, `cluster ${name}: trust and CA`, () => {
+        if (w.clusters.get(c.uuid) !== c) return;
+        w.cas.set(c.uuid, ca);
+        driver.create(c, a.token);
+      });
+    });
     return ok({ uuid: c.uuid }, 202);
+  };
+
+  /** certificate:get / certificate:create: admin_or_user (the cluster's creator) or its trustee. */
+  const certificatePolicy = (a: Auth, c: Cluster, action: 'get' | 'create'): void => {
+    if (!a.isAdmin && a.user.id !== c.userId) fail('magnum', 403, `Policy doesn't allow certificate:${action} to be performed.`);
   };
 
   const router = (version: string) => new Router()
@@ -261,9 +306,11 @@ export function createMagnum(ctx: SimContext, driver: CapiHelmDriver): (req: Sim
       return noContent();
     })
     .on('GET', /^\/v1\/certificates\/([^/]+)$/, (req, [ref]) => {
-      const c = findCluster(requireAuth(ctx, req), ref ?? '');
+      const a = requireAuth(ctx, req);
+      const c = findCluster(a, ref ?? '');
+      certificatePolicy(a, c, 'get');
       const ca = w.cas.get(c.uuid);
-      if (!ca) fail('magnum', 400, `Cluster ${c.uuid} has no CA (it is being deleted).`);
+      if (!ca) fail('magnum', 404, 'A key pair None could not be found.');
       return ok({ cluster_uuid: c.uuid, pem: ca.certPem, links: links('certificates', c.uuid) });
     })
     .on('POST', /^\/v1\/certificates$/, async (req) => {
@@ -277,8 +324,9 @@ export function createMagnum(ctx: SimContext, driver: CapiHelmDriver): (req: Sim
         if (err instanceof HttpError && err.reply.status === 404) fail('magnum', 400, `Cluster ${ref} could not be found.`);
         throw err;
       }
+      certificatePolicy(a, c, 'create');
       const ca = w.cas.get(c.uuid);
-      if (!ca) fail('magnum', 400, `Cluster ${c.uuid} has no CA.`);
+      if (!ca) fail('magnum', 404, 'A key pair None could not be found.');
       if (typeof b['csr'] !== 'string') fail('magnum', 400, 'Invalid input for field/attribute csr. Value: None. Mandatory field missing.');
       let pem: string;
       try {
@@ -302,15 +350,19 @@ export function createMagnum(ctx: SimContext, driver: CapiHelmDriver): (req: Sim
     if (req.path === '/' && req.method === 'GET') {
       return ok({
         name: 'OpenStack Magnum API', description: 'Magnum is an OpenStack project which aims to provide container cluster management.',
-        versions: [{ id: 'v1', links: [{ href: `${m()}/v1/`, rel: 'self' }], status: 'CURRENT', max_version: MAX_VERSION, min_version: MIN_VERSION }],
+        versions: [{ id: 'v1', links: [{ href: `${m()}/v1/`, rel: 'self' }], status: 'CURRENT', max_version: maxVersion, min_version: MIN_VERSION }],
       });
     }
-    const n = negotiate(req.header('openstack-api-version'));
+    const n = negotiate(req.header('openstack-api-version'), maxVersion);
     if ('error' in n) {
-      const e = { status: 406, json: { errors: [{ request_id: '', code: 'client', status: 406, title: n.error, detail: n.error, links: [], max_version: MAX_VERSION, min_version: MIN_VERSION }] } };
-      return { ...e, headers: versionHeaders(MAX_VERSION) };
+      // An out-of-range version is HTTPNotAcceptableAPIVersion, whose body the parsable-error
+      // middleware passes through as is; a malformed header is a plain 406 in the usual format.
+      const e = n.outOfRange
+        ? { max_version: maxVersion, min_version: MIN_VERSION, code: 'magnum.microversion-unsupported', links: [{ rel: 'help', href: 'http://docs.openstack.org/api-guide/compute/microversions.html' }], title: 'Requested microversion is unsupported' }
+        : { request_id: '', code: '', status: 406, title: 'Not Acceptable', detail: n.error, links: [] };
+      return { status: 406, json: { errors: [e] }, headers: versionHeaders(maxVersion, maxVersion) };
     }
-    const headers = versionHeaders(n.version);
+    const headers = versionHeaders(n.version, maxVersion);
     try {
       // pecan takes a collection with a trailing slash as the collection (magnumclient's paged
       // list asks for /v1/clustertemplates/?limit=N).

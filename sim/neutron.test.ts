@@ -59,3 +59,10 @@ test('the 409 dependency rules of §7.2 force the cleanup order', async () => {
   const [sg] = await ids('security-groups', 'default');
   assert.equal(type(await del(`/v2.0/security-groups/${sg ?? ''}`)), 'SecurityGroupCannotRemoveDefault');
 });
+
+test('an unknown list filter is 400 as Neutron answers it (filter_validation)', async () => {
+  const r = await api.call('network', 'GET', '/v2.0/ports?device=x&name=y');
+  assert.equal(r.status, 400);
+  assert.deepEqual(r.json, { NeutronError: { type: 'HTTPBadRequest', message: "['device'] is invalid attribute for filtering", detail: '' } });
+  assert.equal((await api.call('network', 'GET', '/v2.0/floatingips?port_id=x&project_id=y&limit=5')).status, 200);
+});

@@ -278,6 +278,22 @@ function matches(obj: Record<string, unknown>, q: URLSearchParams): boolean {
   return true;
 }
 
+const COMMON_FILTERS = ['id', 'tenant_id', 'project_id', 'description', 'revision_number', 'tags', 'tags-any', 'not-tags', 'not-tags-any'];
+/**
+ * Neutron Zed (filter_validation = True; ML2 and the L3 plugin support it): a list filter must be
+ * an attribute marked is_filter (neutron_lib api definitions and the extensions this site loads),
+ * else 400 "['key'] is invalid attribute for filtering".
+ */
+export const FILTERS: Readonly<Record<Kind, ReadonlySet<string>>> = {
+  'networks': new Set([...COMMON_FILTERS, 'name', 'admin_state_up', 'shared', 'status', 'router:external', 'provider:network_type', 'provider:physical_network', 'provider:segmentation_id']),
+  'subnets': new Set([...COMMON_FILTERS, 'name', 'cidr', 'enable_dhcp', 'gateway_ip', 'ip_version', 'ipv6_address_mode', 'ipv6_ra_mode', 'network_id', 'shared', 'subnetpool_id', 'segment_id']),
+  'ports': new Set([...COMMON_FILTERS, 'name', 'admin_state_up', 'device_id', 'device_owner', 'fixed_ips', 'mac_address', 'network_id', 'status', 'security_groups', 'binding:host_id', 'binding:vnic_type']),
+  'routers': new Set([...COMMON_FILTERS, 'name', 'admin_state_up']),
+  'floatingips': new Set([...COMMON_FILTERS, 'fixed_ip_address', 'floating_ip_address', 'floating_network_id', 'port_id', 'router_id', 'status']),
+  'security-groups': new Set([...COMMON_FILTERS, 'name', 'shared', 'stateful']),
+};
+const LIST_ARGUMENTS = ['fields', 'sort_key', 'sort_dir', 'limit', 'marker', 'page_reverse'];
+
 export function createNeutron(ctx: SimContext, ops: NeutronOps): (req: SimRequest) => Promise<Reply> {
   const w = ctx.world;
 
@@ -322,6 +338,8 @@ export function createNeutron(ctx: SimContext, ops: NeutronOps): (req: SimReques
     .on('GET', new RegExp(`^/v2\\.0/${kindRe}$`), (req, [k]) => {
       const a = requireAuth(ctx, req);
       const kind = k as Kind;
+      const invalid = [...new Set(req.query.keys())].filter((key) => !LIST_ARGUMENTS.includes(key) && !FILTERS[kind].has(key));
+      if (invalid.length) fail('neutron', 400, `[${invalid.map((x) => `'${x}'`).join(', ')}] is invalid attribute for filtering`, 'HTTPBadRequest');
       const fields = req.query.getAll('fields');
       const list = all(kind).filter((x) => visible(a, x.projectId)).map((x) => x.render()).filter((o) => matches(o, req.query));
       const p = page(req, list, { style: 'neutron', key: LIST_KEY[kind], cap: ctx.pageSize, path: req.path, id: (o) => String(o['id']) });

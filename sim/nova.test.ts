@@ -46,3 +46,13 @@ test('flavors from the site and the keypair', async () => {
   assert.equal(kp.status, 200);
   assert.match((kp.json as { keypair: { fingerprint: string } }).keypair.fingerprint, /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/);
 });
+
+test('an admin sees another project\'s servers only with all_tenants, then narrowed by project_id (tenant_id ignored without it)', async () => {
+  const admin = await login(h, 'admin');
+  const names = async (q: string) => ((await admin.call('compute', 'GET', `/servers/detail${q}`)).json as { servers: { name: string }[] }).servers.map((s) => s.name);
+  assert.deepEqual(await names('?name=capi-mgmt'), []);
+  assert.deepEqual(await names(`?name=capi-mgmt&project_id=${api.projectId}`), [], 'project_id alone does not widen the scope');
+  assert.deepEqual(await names('?name=capi-mgmt&all_tenants=1'), ['capi-mgmt-v2']);
+  assert.deepEqual(await names(`?name=capi-mgmt&all_tenants=1&project_id=${api.projectId}`), ['capi-mgmt-v2']);
+  assert.deepEqual(await names(`?name=capi-mgmt&all_tenants=1&project_id=${admin.projectId}`), []);
+});

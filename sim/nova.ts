@@ -67,6 +67,9 @@ export function createNova(ctx: SimContext): (req: SimRequest) => Promise<Reply>
     const a = requireAuth(ctx, req);
     const all = a.isAdmin && ['1', 'true', 'True'].includes(req.query.get('all_tenants') ?? '');
     let list = [...w.servers.values()].filter((s) => visible(a, s, all));
+    // Nova narrows by project only with all_tenants; without it the caller's project wins.
+    const project = all ? req.query.get('project_id') ?? req.query.get('tenant_id') : null;
+    if (project) list = list.filter((s) => s.projectId === project);
     const name = req.query.get('name');
     if (name !== null) {
       let re: RegExp;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { SimHandle } from './index.js';
 import { startSim } from './index.js';
 import type { Api } from './testing.js';
-import { MAGNUM_LATEST, RUNBOOK_CLUSTER, RUNBOOK_TEMPLATE, login, request } from './testing.js';
+import { MAGNUM_LATEST, RUNBOOK_CLUSTER, RUNBOOK_TEMPLATE, fromToken, login, request } from './testing.js';
 
 let h: SimHandle;
 let tenant: Api;
@@ -76,4 +76,31 @@ test('root answers versions; a request without a token is 401', async () => {
   const root = await request(`${h.urls.octavia}/`, 'GET');
   assert.equal(root.status, 200);
   assert.equal((await request(`${h.urls.octavia}/v2.0/lbaas/loadbalancers`, 'GET')).status, 401);
+});
+
+test('unknown list filters are 400 as Octavia\'s PaginationHelper answers them; the ones capi-gate sends are known', async () => {
+  const bad = await admin.call('load-balancer', 'GET', '/v2.0/lbaas/loadbalancers?vip_fip=1');
+  assert.equal(bad.status, 400);
+  assert.deepEqual(bad.json, { faultcode: 'Client', faultstring: 'One or more arguments are either duplicate or invalid', debuginfo: null });
+  assert.equal((await admin.call('load-balancer', 'GET', `/v2.0/octavia/amphorae?lb_id=${lbId}`)).status, 400);
+  for (const q of [`id=${lbId}`, 'name=x', `project_id=${tenant.projectId}`, 'provisioning_status=ACTIVE', 'limit=1']) {
+    assert.equal((await admin.call('load-balancer', 'GET', `/v2.0/lbaas/loadbalancers?${q}`)).status, 200, q);
+  }
+  assert.equal((await admin.call('load-balancer', 'GET', `/v2.0/octavia/amphorae?loadbalancer_id=${lbId}`)).status, 200);
+});
+
+test('another project\'s LB: GET is 403 (not 404), a list narrowed to that project is 403, an unnarrowed list does not show it', async () => {
+  const project = h.world.projects.get(admin.projectId)!;
+  const other = { id: 'b1b2c3d4e5f60718293a4b5c6d7e8f90', name: 'ops-member', domainId: project.domainId, password: 'ops-Pa55word', enabled: true };
+  h.world.users.set(other.id, other);
+  for (const role of ['member', 'reader', 'load-balancer_member']) h.world.grant(other.id, project.id, role);
+  const r = await request(`${h.urls.keystone}/auth/tokens`, 'POST', { auth: { identity: { methods: ['password'], password: { user: { id: other.id, password: other.password } } }, scope: { project: { id: project.id } } } });
+  const ops = fromToken(r);
+  const one = await ops.call('load-balancer', 'GET', `/v2.0/lbaas/loadbalancers/${lbId}`);
+  assert.equal(one.status, 403);
+  assert.deepEqual(one.json, { faultcode: 'Client', faultstring: 'Policy does not allow this request to be performed.', debuginfo: null });
+  assert.equal((await ops.call('load-balancer', 'GET', `/v2.0/lbaas/loadbalancers?project_id=${tenant.projectId}`)).status, 403);
+  const mine = (await ops.call('load-balancer', 'GET', '/v2.0/lbaas/loadbalancers')).json as { loadbalancers: unknown[] };
+  assert.deepEqual(mine.loadbalancers, []);
+  assert.equal((await ops.call('load-balancer', 'DELETE', `/v2.0/lbaas/loadbalancers/${lbId}`)).status, 403);
 });

@@ -138,6 +138,12 @@ export class OctaviaOps {
   }
 }
 
+const PAGING_ARGUMENTS = ['limit', 'marker', 'sort', 'sort_key', 'sort_dir', 'fields', 'page_reverse'];
+const TAG_FILTERS = ['tags', 'tags-any', 'not-tags', 'not-tags-any'];
+/** Zed's load balancer and amphora data-model fields, by their API names (api/common/pagination.py). */
+export const LB_FILTERS: ReadonlySet<string> = new Set(['id', 'name', 'description', 'provisioning_status', 'operating_status', 'admin_state_up', 'project_id', 'created_at', 'updated_at', 'vip_address', 'vip_port_id', 'vip_subnet_id', 'vip_network_id', 'vip_qos_policy_id', 'provider', 'flavor_id', 'availability_zone', ...TAG_FILTERS]);
+export const AMPHORA_FILTERS: ReadonlySet<string> = new Set(['id', 'loadbalancer_id', 'compute_id', 'lb_network_ip', 'vrrp_ip', 'ha_ip', 'vrrp_port_id', 'ha_port_id', 'cert_expiration', 'cert_busy', 'role', 'status', 'vrrp_interface', 'vrrp_id', 'vrrp_priority', 'cached_zone', 'created_at', 'updated_at', 'image_id', 'compute_flavor', 'project_id']);
+
 function forbid(): never {
   fail('octavia', 403, POLICY_DENIED);
 }
@@ -149,19 +155,21 @@ export function createOctavia(ctx: SimContext, ops: OctaviaOps): (req: SimReques
     const a = requireAuth(ctx, req);
     const lb = isUuid(id) ? w.loadBalancers.get(id) : undefined;
     if (!lb) fail('octavia', 404, `Load Balancer ${id} not found.`);
+    // Octavia loads the LB whatever its project, then asks the policy about that project: another
+    // project's LB is a 403, not a 404 (a global observer may read it).
     const owner = lb.projectId === a.projectId;
-    if (!isLbAdmin(a) && !(owner && (need === 'read' ? canRead(a, ctx.octaviaRbac) : canWrite(a, ctx.octaviaRbac)))) {
-      if (!owner && !a.roles.has('load-balancer_global_observer')) fail('octavia', 404, `Load Balancer ${id} not found.`);
-      forbid();
-    }
+    const observer = need === 'read' && a.roles.has('load-balancer_global_observer');
+    if (!isLbAdmin(a) && !observer && !(owner && (need === 'read' ? canRead(a, ctx.octaviaRbac) : canWrite(a, ctx.octaviaRbac)))) forbid();
     return { a, lb };
   };
 
-  const filterList = <T>(req: SimRequest, items: Record<string, unknown>[], key: string): Reply => {
+  const filterList = <T>(req: SimRequest, items: Record<string, unknown>[], key: string, filters: ReadonlySet<string>): Reply => {
     const q = req.query;
     let list = items;
+    // PaginationHelper.apply: a filter that is not a field of the data model is a 400.
+    if ([...new Set(q.keys())].some((k) => !PAGING_ARGUMENTS.includes(k) && !filters.has(k))) fail('octavia', 400, 'One or more arguments are either duplicate or invalid');
     for (const k of new Set(q.keys())) {
-      if (['fields', 'limit', 'marker', 'page_reverse', 'sort'].includes(k)) continue;
+      if (PAGING_ARGUMENTS.includes(k)) continue;
       const v = q.getAll(k);
       list = list.filter((o) => v.includes(typeof o[k] === 'boolean' ? String(o[k]) : String(o[k] ?? '')) || v.map((x) => x.toLowerCase()).includes(String(o[k]).toLowerCase()));
     }
@@ -176,8 +184,11 @@ export function createOctavia(ctx: SimContext, ops: OctaviaOps): (req: SimReques
       const a = requireAuth(ctx, req);
       const admin = isLbAdmin(a) || a.roles.has('load-balancer_global_observer');
       if (!admin && !canRead(a, ctx.octaviaRbac)) forbid();
+      // _auth_get_all: without the global right, a project_id other than the caller's is a 403.
+      const asked = req.query.get('project_id');
+      if (!admin && asked !== null && asked !== a.projectId) forbid();
       const items = [...w.loadBalancers.values()].filter((lb) => admin || lb.projectId === a.projectId).map(renderLb);
-      return filterList(req, items, 'loadbalancers');
+      return filterList(req, items, 'loadbalancers', LB_FILTERS);
     })
     .on('POST', /^\/lbaas\/loadbalancers$/, (req) => {
       const a = requireAuth(ctx, req);
@@ -240,7 +251,7 @@ export function createOctavia(ctx: SimContext, ops: OctaviaOps): (req: SimReques
     .on('GET', /^\/octavia\/amphorae$/, (req) => {
       const a = requireAuth(ctx, req);
       if (!isLbAdmin(a)) forbid();
-      return filterList(req, [...w.amphorae.values()].map(renderAmphora), 'amphorae');
+      return filterList(req, [...w.amphorae.values()].map(renderAmphora), 'amphorae', AMPHORA_FILTERS);
     })
     .on('GET', /^\/octavia\/amphorae\/([^/]+)$/, (req, [id]) => {
       const a = requireAuth(ctx, req);

@@ -67,6 +67,8 @@ test('8.1-8.2: cluster create, show -c uuid -c status, watch to CREATE_COMPLETE,
     return st === 'CREATE_COMPLETE' || st === 'CREATE_FAILED' ? st : undefined;
   });
   assert.equal(status, 'CREATE_COMPLETE');
+  // Magnum fills health_status on its next periodic sync after CREATE_COMPLETE, not with it.
+  await until('HEALTHY', async () => ((await s.os('sim-tenant', 'coe', 'cluster', 'show', 'capi-test-1', '-f', 'value', '-c', 'health_status')).stdout.trim() === 'HEALTHY' ? true : undefined));
   const info = await s.os('sim-tenant', 'coe', 'cluster', 'show', 'capi-test-1', '-f', 'value', '-c', 'api_address', '-c', 'master_count', '-c', 'node_count', '-c', 'health_status');
   assert.deepEqual(lines(info.stdout), ['HEALTHY', 'https://127.12.7.180:6443', '2', '1']);
   const seen = s.h.world.timeline.filter((e) => e.kind === 'magnum.cluster' && e.id === uuid).map((e) => e.to);

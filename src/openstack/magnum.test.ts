@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isCapiGateError } from '../core/errors.js';
 import { ApiError } from '../http/index.js';
-import { createCluster, createTemplate, deleteCluster, findCluster, findTemplate, getCluster, getClusterCa, listClusters, oldestTemplate, signCertificate } from './magnum.js';
-import { MAGNUM, header, jsonBody, rejection, sessions } from './mock-cloud.test-helper.js';
+import { clusterBody, createCluster, createTemplate, deleteCluster, findCluster, findTemplate, getCluster, getClusterCa, listClusters, oldestTemplate, sessionVersion, signCertificate, templateBody } from './magnum.js';
+import { MAGNUM, header, jsonBody, manualClock, rejection, sessions } from './mock-cloud.test-helper.js';
 
 const signal = new AbortController().signal;
 
@@ -44,7 +44,7 @@ const CLUSTER = {
   project_id: 'd5bc',
 };
 
-test('every call carries OpenStack-API-Version: container-infra 1.11 and the token', async () => {
+test('every call carries OpenStack-API-Version: container-infra 1.10 (Zed\'s maximum, all capi-gate needs) and the token', async () => {
   const { cloud, tenant } = sessions();
   cloud.agent.get(MAGNUM).intercept({ path: '/v1/clustertemplates/capi-k8s-v1-34', method: 'GET' }).reply(200, TEMPLATE);
   const t = await findTemplate(tenant, 'capi-k8s-v1-34', signal);
@@ -53,7 +53,7 @@ test('every call carries OpenStack-API-Version: container-infra 1.11 and the tok
   assert.deepEqual(t?.labels, TEMPLATE.labels);
   assert.equal(t?.masterLbEnabled, true);
   const call = cloud.calls(MAGNUM)[0];
-  assert.equal(header(call, 'openstack-api-version'), 'container-infra 1.11');
+  assert.equal(header(call, 'openstack-api-version'), 'container-infra 1.10');
   assert.equal(header(call, 'x-auth-token'), cloud.tokens[0]);
 });
 
@@ -208,4 +208,79 @@ test('certificates: CA by cluster uuid, CSR signed by POST', async () => {
   const csr = '-----BEGIN CERTIFICATE REQUEST-----\nZZ\n-----END CERTIFICATE REQUEST-----';
   assert.match(await signCertificate(tenant, CLUSTER.uuid, csr, signal), /CLIENT/);
   assert.deepEqual(jsonBody(cloud.calls(MAGNUM)[1]), { cluster_uuid: CLUSTER.uuid, csr });
+});
+
+// Magnum's answer to a version outside its range (HTTPNotAcceptableAPIVersion, measured on 15.0.1).
+const unsupported = (max: string) => ({ errors: [{ max_version: max, min_version: '1.1', code: 'magnum.microversion-unsupported', links: [], title: 'Requested microversion is unsupported' }] });
+
+test('microversion: a 406 is negotiated down to the advertised max_version, remembered for the session, the call made again', async () => {
+  const { cloud, tenant } = sessions();
+  const pool = cloud.agent.get(MAGNUM);
+  pool.intercept({ path: '/v1/clusters/capi-test-1', method: 'GET', headers: { 'openstack-api-version': 'container-infra 1.10' } }).reply(406, unsupported('1.8'));
+  pool.intercept({ path: '/v1/clusters/capi-test-1', method: 'GET', headers: { 'openstack-api-version': 'container-infra 1.8' } }).reply(200, CLUSTER).times(2);
+  assert.equal((await getCluster(tenant, 'capi-test-1', signal)).uuid, CLUSTER.uuid);
+  assert.equal(sessionVersion(tenant), '1.8');
+  assert.equal((await getCluster(tenant, 'capi-test-1', signal)).uuid, CLUSTER.uuid);
+  assert.deepEqual(cloud.calls(MAGNUM).map((c) => header(c, 'openstack-api-version')), ['container-infra 1.10', 'container-infra 1.8', 'container-infra 1.8']);
+});
+
+test('microversion: a POST refused with 406 (nothing done) is sent once more at the negotiated version; the header is read when the body has none', async () => {
+  const { cloud, tenant } = sessions();
+  const pool = cloud.agent.get(MAGNUM);
+  pool.intercept({ path: '/v1/clusters', method: 'POST' }).reply(406, 'Not Acceptable', { headers: { 'openstack-api-maximum-version': 'container-infra 1.9' } });
+  pool.intercept({ path: '/v1/clusters', method: 'POST' }).reply(202, { uuid: CLUSTER.uuid });
+  assert.deepEqual(await createCluster(tenant, { name: 'capi-test-1', template: 't', keypair: 'k', masterCount: 1, nodeCount: 2 }, signal), { uuid: CLUSTER.uuid });
+  assert.equal(header(cloud.calls(MAGNUM)[1], 'openstack-api-version'), 'container-infra 1.9');
+});
+
+test('microversion: a 406 at the advertised maximum is a clear error, not a loop', async () => {
+  const { cloud, tenant } = sessions();
+  cloud.agent.get(MAGNUM).intercept({ path: '/v1/clusters', method: 'GET' }).reply(406, unsupported('1.10')).persist();
+  const e = await rejection(listClusters(tenant, signal));
+  assert.ok(isCapiGateError(e, 'CAPI_GATE_API'));
+  assert.match(e.message, /refused microversion container-infra 1\.10 \(406\).*at most 1\.10/);
+  assert.equal(cloud.calls(MAGNUM).length, 1);
+});
+
+test('certificates before the conductor wrote the CA (404) are waited for, then read', async () => {
+  const clock = manualClock();
+  const { cloud, tenant } = sessions({ clock });
+  const pool = cloud.agent.get(MAGNUM);
+  const noCa = { errors: [{ request_id: '', code: 'client', status: 404, title: 'A key pair None could not be found', detail: 'A key pair None could not be found.', links: [] }] };
+  pool.intercept({ path: `/v1/certificates/${CLUSTER.uuid}`, method: 'GET' }).reply(404, noCa).times(2);
+  pool.intercept({ path: `/v1/certificates/${CLUSTER.uuid}`, method: 'GET' }).reply(200, { cluster_uuid: CLUSTER.uuid, pem: '-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----' });
+  const started = clock.now();
+  assert.match(await getClusterCa(tenant, CLUSTER.uuid, signal, { clock }), /CA/);
+  assert.equal(cloud.calls(MAGNUM).length, 3);
+  assert.ok(clock.now() - started >= 3_000, 'it waited between the tries');
+  pool.intercept({ path: `/v1/certificates/${CLUSTER.uuid}`, method: 'GET' }).reply(404, noCa).persist();
+  const e = await rejection(getClusterCa(tenant, CLUSTER.uuid, signal, { clock, waitMs: 20_000 }));
+  assert.ok(isCapiGateError(e, 'CAPI_GATE_API'));
+  assert.match(e.message, /404 for 20 s \(A key pair None could not be found\.\)/);
+  assert.match(e.hint ?? '', /conductor writes both after the create's 202/);
+});
+
+test('certificates refused by Magnum\'s policy (another user than the creator) say so', async () => {
+  const { cloud, tenant } = sessions();
+  const policy = (action: string) => ({ errors: [{ request_id: '', code: 'client', status: 403, title: `Policy doesn't allow certificate:${action} to be performed.`, detail: `Policy doesn't allow certificate:${action} to be performed.`, links: [] }] });
+  cloud.agent.get(MAGNUM).intercept({ path: `/v1/certificates/${CLUSTER.uuid}`, method: 'GET' }).reply(403, policy('get'));
+  cloud.agent.get(MAGNUM).intercept({ path: '/v1/certificates', method: 'POST' }).reply(403, policy('create'));
+  for (const p of [getClusterCa(tenant, CLUSTER.uuid, signal), signCertificate(tenant, CLUSTER.uuid, 'csr', signal)]) {
+    const e = await rejection(p);
+    assert.ok(isCapiGateError(e, 'CAPI_GATE_FORBIDDEN'));
+    assert.match(e.message, /only to the user who created the cluster, or an admin/);
+    assert.match(e.hint ?? '', /credential of the user who created the cluster/);
+  }
+});
+
+// The attributes of Zed's wsme API types (magnum/api/controllers/v1/cluster_template.py, cluster.py):
+// Magnum answers any other body key with 400 "Unknown attribute for argument ...".
+const ZED_TEMPLATE_ATTRIBUTES = ['apiserver_port', 'cluster_distro', 'coe', 'dns_nameserver', 'docker_storage_driver', 'docker_volume_size', 'external_network_id', 'fixed_network', 'fixed_subnet', 'flavor_id', 'floating_ip_enabled', 'hidden', 'http_proxy', 'https_proxy', 'image_id', 'insecure_registry', 'keypair_id', 'labels', 'links', 'master_flavor_id', 'master_lb_enabled', 'name', 'network_driver', 'no_proxy', 'project_id', 'public', 'registry_enabled', 'server_type', 'tags', 'tls_disabled', 'user_id', 'uuid', 'volume_driver'];
+const ZED_CLUSTER_ATTRIBUTES = ['api_address', 'cluster_template_id', 'coe_version', 'container_version', 'create_timeout', 'discovery_url', 'docker_volume_size', 'faults', 'fixed_network', 'fixed_subnet', 'flavor_id', 'floating_ip_enabled', 'health_status', 'health_status_reason', 'keypair', 'labels', 'labels_added', 'labels_overridden', 'labels_skipped', 'links', 'master_addresses', 'master_count', 'master_flavor_id', 'master_lb_enabled', 'merge_labels', 'name', 'node_addresses', 'node_count', 'project_id', 'stack_id', 'status', 'status_reason', 'user_id', 'uuid'];
+
+test('the create bodies carry only attributes Zed\'s Magnum knows', () => {
+  const tpl = templateBody({ name: 't', image: 'i', externalNetwork: 'e', masterFlavor: 'm', flavor: 'f', networkDriver: 'calico', masterLbEnabled: true, floatingIpEnabled: true, keypair: 'k', labels: { a: 'b' } });
+  assert.deepEqual(Object.keys(tpl).filter((k) => !ZED_TEMPLATE_ATTRIBUTES.includes(k)), []);
+  const cl = clusterBody({ name: 'c', template: 't', keypair: 'k', masterCount: 3, nodeCount: 2, createTimeoutMin: 90, labels: { a: 'b' }, mergeLabels: true });
+  assert.deepEqual(Object.keys(cl).filter((k) => !ZED_CLUSTER_ATTRIBUTES.includes(k)), []);
 });

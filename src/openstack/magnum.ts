@@ -3,12 +3,80 @@
 // Cluster CRUD and certificates take the tenant session (the capi-mgmt project).
 
 import { z } from 'zod';
+import type { ZodType } from 'zod';
+import { realClock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
+import { CapiGateError } from '../core/errors.js';
+import type { HttpResponse } from '../http/index.js';
 import { allPages, nextFromUrl } from './paging.js';
-import type { TenantSession } from './session.js';
+import type { ServiceCall, TenantSession } from './session.js';
 
-/** Caracal's maximum (api-notes §3.1); at 1.13+ stack_id would disappear. */
-export const MAGNUM_API_VERSION = 'container-infra 1.11';
-const HEADERS = { 'openstack-api-version': MAGNUM_API_VERSION };
+/**
+ * The microversion capi-gate asks for: 1.10 (Zed's maximum; node groups of 0 nodes, an unknown
+ * template a 404). Nothing it uses needs more, and at 1.13+ stack_id would disappear.
+ */
+export const MAGNUM_WANTED_VERSION = '1.10';
+/** The header value of the wanted microversion (what a session sends until a server says otherwise). */
+export const MAGNUM_API_VERSION = `container-infra ${MAGNUM_WANTED_VERSION}`;
+
+/** The microversion each session settled on, once a server refused the wanted one. */
+const negotiated = new WeakMap<TenantSession, string>();
+
+function minorOf(v: string): number {
+  return Number(/^1\.(\d+)$/.exec(v)?.[1] ?? Number.NaN);
+}
+
+/**
+ * The maximum a Magnum answer advertises: the 406 body's max_version (magnum.microversion-unsupported),
+ * else the OpenStack-API-Maximum-Version header every v1 answer carries.
+ */
+export function advertisedMaxVersion(res: Pick<HttpResponse, 'headers' | 'body'>): string | undefined {
+  try {
+    const body = JSON.parse(res.body.toString('utf8')) as { errors?: { max_version?: unknown }[] };
+    const v = body.errors?.[0]?.max_version;
+    if (typeof v === 'string' && Number.isFinite(minorOf(v))) return v;
+  } catch {
+    // Not JSON: the header below is the other place Magnum says it.
+  }
+  const h = /container-infra\s+(1\.\d+)/.exec(res.headers['openstack-api-maximum-version'] ?? '')?.[1];
+  return h;
+}
+
+/** min(server max, wanted): what to send to a server advertising `max`. */
+export function chooseVersion(max: string): string {
+  return minorOf(max) < minorOf(MAGNUM_WANTED_VERSION) ? max : MAGNUM_WANTED_VERSION;
+}
+
+type MagnumCall = Omit<ServiceCall, 'service' | 'headers'>;
+
+/**
+ * Every Magnum call: the session's microversion, and on a 406 (the server's range does not hold
+ * it: Magnum checks the version before it routes, so nothing was done, even for a POST) the call
+ * again at min(the server's advertised maximum, MAGNUM_WANTED_VERSION), remembered for the session.
+ */
+async function call(s: TenantSession, c: MagnumCall): Promise<HttpResponse> {
+  const version = negotiated.get(s) ?? MAGNUM_WANTED_VERSION;
+  const res = await s.request({ ...c, service: 'container-infra', headers: { 'openstack-api-version': `container-infra ${version}` }, accept: [...(c.accept ?? []), 406] });
+  if (res.status !== 406) return res;
+  const max = advertisedMaxVersion(res);
+  const next = max ? chooseVersion(max) : undefined;
+  if (!next || next === version) {
+    throw new CapiGateError('CAPI_GATE_API', `Magnum refused microversion container-infra ${version} (406) on ${c.operation}${max ? `; it advertises at most ${max}` : ' and advertised no maximum'}`, {
+      hint: 'The container-infra endpoint in the catalog may not be Magnum v1, or a proxy strips the OpenStack-API-Version headers.',
+    });
+  }
+  negotiated.set(s, next);
+  return s.request({ ...c, service: 'container-infra', headers: { 'openstack-api-version': `container-infra ${next}` } });
+}
+
+async function callJson<T>(s: TenantSession, c: MagnumCall, schema: ZodType<T>): Promise<T> {
+  return s.parseJson(await call(s, c), schema);
+}
+
+/** The microversion this session sends to Magnum (the wanted one until a server refused it). */
+export function sessionVersion(s: TenantSession): string {
+  return negotiated.get(s) ?? MAGNUM_WANTED_VERSION;
+}
 
 const labels = z.record(z.string(), z.unknown()).nullish().transform((v) => Object.fromEntries(Object.entries(v ?? {}).map(([k, x]) => [k, String(x)])));
 
@@ -158,7 +226,7 @@ function seg(s: string): string {
  * name"; the lookup then lists them and takes the oldest, the one every run picks.
  */
 export async function findTemplate(s: TenantSession, nameOrUuid: string, signal: AbortSignal): Promise<ClusterTemplate | undefined> {
-  const res = await s.request({ service: 'container-infra', method: 'GET', path: `/clustertemplates/${seg(nameOrUuid)}`, headers: HEADERS, accept: [404, 409], operation: 'get cluster template', signal });
+  const res = await call(s, { method: 'GET', path: `/clustertemplates/${seg(nameOrUuid)}`, accept: [404, 409], operation: 'get cluster template', signal });
   if (res.status === 404) return undefined;
   if (res.status === 409) return oldestTemplate(await listTemplatesNamed(s, nameOrUuid, signal));
   return s.parseJson(res, templateSchema);
@@ -170,11 +238,8 @@ export async function findTemplate(s: TenantSession, nameOrUuid: string, signal:
  */
 export async function listTemplatesNamed(s: TenantSession, name: string, signal: AbortSignal): Promise<ClusterTemplate[]> {
   const all = await allPages('cluster templates', async (next) => {
-    const res = await s.requestJson(
-      { service: 'container-infra', method: 'GET', path: '/clustertemplates/detail', headers: HEADERS, query: { ...next }, operation: 'list cluster templates', signal },
-      templatesSchema,
-    );
-    return { items: res.data.clustertemplates, next: nextFromUrl(res.data.next) };
+    const data = await callJson(s, { method: 'GET', path: '/clustertemplates/detail', query: { ...next }, operation: 'list cluster templates', signal }, templatesSchema);
+    return { items: data.clustertemplates, next: nextFromUrl(data.next) };
   });
   return all.filter((t) => t.name === name);
 }
@@ -186,16 +251,15 @@ export function oldestTemplate<T extends { readonly uuid: string; readonly creat
 }
 
 export async function getTemplate(s: TenantSession, nameOrUuid: string, signal: AbortSignal): Promise<ClusterTemplate> {
-  const res = await s.requestJson(
-    { service: 'container-infra', method: 'GET', path: `/clustertemplates/${seg(nameOrUuid)}`, headers: HEADERS, operation: 'get cluster template', signal },
-    templateSchema,
-  );
-  return res.data;
+  return callJson(s, { method: 'GET', path: `/clustertemplates/${seg(nameOrUuid)}`, operation: 'get cluster template', signal }, templateSchema);
 }
 
-/** POST /v1/clustertemplates (201); the body is the CLI's, explicit nulls included (api-notes §3.2). Never replayed. */
-export async function createTemplate(s: TenantSession, spec: TemplateSpec, signal: AbortSignal): Promise<ClusterTemplate> {
-  const json = {
+/**
+ * The keys createTemplate sends: each a field of Magnum's ClusterTemplate API type (an unknown key
+ * is a 400 there). The body is the CLI's, explicit nulls included (api-notes §3.2).
+ */
+export function templateBody(spec: TemplateSpec): Record<string, unknown> {
+  return {
     name: spec.name,
     image_id: spec.image,
     keypair_id: spec.keypair ?? null,
@@ -221,38 +285,33 @@ export async function createTemplate(s: TenantSession, spec: TemplateSpec, signa
     master_lb_enabled: spec.masterLbEnabled,
     floating_ip_enabled: spec.floatingIpEnabled,
   };
-  const res = await s.requestJson(
-    { service: 'container-infra', method: 'POST', path: '/clustertemplates', headers: HEADERS, json, operation: 'create cluster template', signal },
-    templateSchema,
-  );
-  return res.data;
+}
+
+/** POST /v1/clustertemplates (201). Never replayed. */
+export async function createTemplate(s: TenantSession, spec: TemplateSpec, signal: AbortSignal): Promise<ClusterTemplate> {
+  return callJson(s, { method: 'POST', path: '/clustertemplates', json: templateBody(spec), operation: 'create cluster template', signal }, templateSchema);
 }
 
 export async function findCluster(s: TenantSession, nameOrUuid: string, signal: AbortSignal): Promise<Cluster | undefined> {
-  return s.findJson(
-    { service: 'container-infra', method: 'GET', path: `/clusters/${seg(nameOrUuid)}`, headers: HEADERS, operation: 'get cluster', signal },
-    clusterSchema,
-  );
+  const res = await call(s, { method: 'GET', path: `/clusters/${seg(nameOrUuid)}`, accept: [404], operation: 'get cluster', signal });
+  if (res.status === 404) return undefined;
+  return s.parseJson(res, clusterSchema);
 }
 
 export async function getCluster(s: TenantSession, nameOrUuid: string, signal: AbortSignal): Promise<Cluster> {
-  const res = await s.requestJson(
-    { service: 'container-infra', method: 'GET', path: `/clusters/${seg(nameOrUuid)}`, headers: HEADERS, operation: 'get cluster', signal },
-    clusterSchema,
-  );
-  return res.data;
+  return callJson(s, { method: 'GET', path: `/clusters/${seg(nameOrUuid)}`, operation: 'get cluster', signal }, clusterSchema);
 }
 
 /** GET /v1/clusters, every page. */
 export async function listClusters(s: TenantSession, signal: AbortSignal): Promise<Cluster[]> {
   return allPages('clusters', async (next) => {
-    const res = await s.requestJson({ service: 'container-infra', method: 'GET', path: '/clusters', headers: HEADERS, query: { ...next }, operation: 'list clusters', signal }, clustersSchema);
-    return { items: res.data.clusters, next: nextFromUrl(res.data.next) };
+    const data = await callJson(s, { method: 'GET', path: '/clusters', query: { ...next }, operation: 'list clusters', signal }, clustersSchema);
+    return { items: data.clusters, next: nextFromUrl(data.next) };
   });
 }
 
-/** POST /v1/clusters → 202 {uuid}. Never replayed: on doubt, look the cluster up by name. */
-export async function createCluster(s: TenantSession, spec: ClusterSpec, signal: AbortSignal): Promise<{ uuid: string }> {
+/** The keys createCluster sends: each a field of Magnum's Cluster API type (an unknown key is a 400 there). */
+export function clusterBody(spec: ClusterSpec): Record<string, unknown> {
   const json: Record<string, unknown> = {
     name: spec.name,
     cluster_template_id: spec.template,
@@ -264,51 +323,77 @@ export async function createCluster(s: TenantSession, spec: ClusterSpec, signal:
   };
   if (spec.labels) json['labels'] = { ...spec.labels };
   if (spec.mergeLabels) json['merge_labels'] = true;
-  const res = await s.requestJson(
-    { service: 'container-infra', method: 'POST', path: '/clusters', headers: HEADERS, json, operation: 'create cluster', signal },
-    createdSchema,
-  );
-  return { uuid: res.data.uuid };
+  return json;
+}
+
+/** POST /v1/clusters → 202 {uuid}. Never replayed: on doubt, look the cluster up by name. */
+export async function createCluster(s: TenantSession, spec: ClusterSpec, signal: AbortSignal): Promise<{ uuid: string }> {
+  const data = await callJson(s, { method: 'POST', path: '/clusters', json: clusterBody(spec), operation: 'create cluster', signal }, createdSchema);
+  return { uuid: data.uuid };
 }
 
 /** DELETE /v1/clusters/{name-or-uuid} → 204. Returns false when it was already gone (404). */
 export async function deleteCluster(s: TenantSession, nameOrUuid: string, signal: AbortSignal): Promise<boolean> {
-  const res = await s.request({
-    service: 'container-infra',
-    method: 'DELETE',
-    path: `/clusters/${seg(nameOrUuid)}`,
-    headers: HEADERS,
-    accept: [404],
-    operation: 'delete cluster',
-    signal,
-  });
+  const res = await call(s, { method: 'DELETE', path: `/clusters/${seg(nameOrUuid)}`, accept: [404], operation: 'delete cluster', signal });
   return res.status !== 404;
 }
 
+export interface CertificateOptions {
+  /** How long a 404 is waited out: Magnum's conductor writes the row and the CA after the 202 (default 60 s). */
+  readonly waitMs?: number;
+  readonly clock?: Clock;
+}
+
+const CA_RETRY_MS = [1_000, 2_000, 4_000, 8_000] as const;
+
+/**
+ * A certificates call. A 404 right after the create is the conductor not having written the
+ * cluster row or its CA yet ("A key pair None could not be found."): waited out for
+ * options.waitMs. A 403 is Magnum's certificate policy: only the user who created the cluster
+ * (or an admin) may read its CA or have a CSR signed, and the tenant credential is another user.
+ */
+async function certificateCall(s: TenantSession, c: MagnumCall, clusterUuid: string, options: CertificateOptions): Promise<HttpResponse> {
+  const clock = options.clock ?? realClock;
+  const until = clock.now() + (options.waitMs ?? 60_000);
+  for (let attempt = 0; ; attempt++) {
+    const res = await call(s, { ...c, accept: [403, 404] });
+    if (res.status === 403) {
+      throw new CapiGateError('CAPI_GATE_FORBIDDEN', `Magnum refused ${c.operation} for cluster ${clusterUuid} (403): its certificate policy allows that only to the user who created the cluster, or an admin`, {
+        hint: 'Use the credential of the user who created the cluster (the site\'s tenant cloud, the one 8.1 created it with); another member of the project is refused.',
+      });
+    }
+    if (res.status !== 404) return res;
+    const delay = CA_RETRY_MS[Math.min(attempt, CA_RETRY_MS.length - 1)] ?? 8_000;
+    if (clock.now() + delay > until) {
+      throw new CapiGateError('CAPI_GATE_API', `Magnum ${c.operation} for cluster ${clusterUuid}: 404 for ${Math.round((options.waitMs ?? 60_000) / 1000)} s (${magnumMessage(res) ?? 'not found'})`, {
+        hint: 'The cluster, or its CA, does not exist: Magnum\'s conductor writes both after the create\'s 202. Check `openstack coe cluster show` and the magnum-conductor log.',
+      });
+    }
+    await clock.sleep(delay, c.signal);
+  }
+}
+
+function magnumMessage(res: HttpResponse): string | undefined {
+  try {
+    const body = JSON.parse(res.body.toString('utf8')) as { errors?: { detail?: unknown; title?: unknown }[] };
+    const e = body.errors?.[0];
+    const m = e?.detail ?? e?.title;
+    return typeof m === 'string' ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The cluster CA (PEM) that signs the workload API server and client certificates. */
-export async function getClusterCa(s: TenantSession, clusterUuid: string, signal: AbortSignal): Promise<string> {
-  const res = await s.requestJson(
-    { service: 'container-infra', method: 'GET', path: `/certificates/${seg(clusterUuid)}`, headers: HEADERS, operation: 'get cluster CA', signal },
-    certificateSchema,
-  );
-  return res.data.pem;
+export async function getClusterCa(s: TenantSession, clusterUuid: string, signal: AbortSignal, options: CertificateOptions = {}): Promise<string> {
+  const res = await certificateCall(s, { method: 'GET', path: `/certificates/${seg(clusterUuid)}`, operation: 'get cluster CA', signal }, clusterUuid, options);
+  return s.parseJson(res, certificateSchema).pem;
 }
 
 /** POST /v1/certificates {cluster_uuid, csr} → 201 {pem}: the signed client certificate. */
-export async function signCertificate(s: TenantSession, clusterUuid: string, csrPem: string, signal: AbortSignal): Promise<string> {
-  const res = await s.requestJson(
-    {
-      service: 'container-infra',
-      method: 'POST',
-      path: '/certificates',
-      headers: HEADERS,
-      json: { cluster_uuid: clusterUuid, csr: csrPem },
-      operation: 'sign certificate',
-      signal,
-    },
-    certificateSchema,
-  );
-  return res.data.pem;
+export async function signCertificate(s: TenantSession, clusterUuid: string, csrPem: string, signal: AbortSignal, options: CertificateOptions = {}): Promise<string> {
+  const res = await certificateCall(s, { method: 'POST', path: '/certificates', json: { cluster_uuid: clusterUuid, csr: csrPem }, operation: 'sign certificate', signal }, clusterUuid, options);
+  return s.parseJson(res, certificateSchema).pem;
 }
 
 export const magnum = {

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { isCapiGateError } from '../core/errors.js';
 import { ApiError } from '../http/index.js';
 import { NEUTRON, jsonBody, rejection, sessions } from './mock-cloud.test-helper.js';
 import {
@@ -11,6 +12,7 @@ import {
   listFloatingIps,
   listPorts,
   listSecurityGroups,
+  NEUTRON_LIST_FILTERS,
   removeRouterInterface,
   unsetRouterGateway,
 } from './neutron.js';
@@ -73,4 +75,26 @@ test('deletes: 204 true, 404 false, 409 an ApiError naming the NeutronError type
   const e = await rejection(deleteRouter(tenant, 'r1', signal));
   assert.ok(e instanceof ApiError && e.status === 409);
   assert.equal(e.message, 'neutron delete router: HTTP 409 RouterInUse: Router r1 still has ports');
+});
+
+// is_filter attributes in Zed's neutron_lib 3.1 definitions (plus project_id, which
+// populate_project_info adds, and the standard-attribute extensions description / tags).
+const ZED_IS_FILTER: Record<string, readonly string[]> = {
+  networks: ['admin_state_up', 'id', 'name', 'shared', 'status', 'tenant_id', 'project_id', 'router:external', 'description', 'tags'],
+  subnets: ['cidr', 'enable_dhcp', 'gateway_ip', 'id', 'ip_version', 'ipv6_address_mode', 'ipv6_ra_mode', 'name', 'network_id', 'shared', 'subnetpool_id', 'tenant_id', 'project_id', 'description', 'tags'],
+  ports: ['admin_state_up', 'device_id', 'device_owner', 'fixed_ips', 'id', 'mac_address', 'name', 'network_id', 'status', 'tenant_id', 'project_id', 'description', 'tags'],
+  routers: ['admin_state_up', 'id', 'name', 'tenant_id', 'project_id', 'description', 'tags'],
+  floatingips: ['fixed_ip_address', 'floating_ip_address', 'floating_network_id', 'id', 'port_id', 'router_id', 'status', 'tenant_id', 'project_id', 'description', 'tags'],
+  'security-groups': ['id', 'name', 'tenant_id', 'project_id', 'description', 'tags'],
+};
+
+test('the client filters only on attributes Neutron marks is_filter, and refuses any other before sending', async () => {
+  for (const [coll, keys] of Object.entries(NEUTRON_LIST_FILTERS)) {
+    assert.deepEqual(keys.filter((k) => !(ZED_IS_FILTER[coll] ?? []).includes(k)), [], coll);
+  }
+  const { cloud, tenant } = sessions();
+  const e = await rejection(listPorts(tenant, { device: 'x' }, signal));
+  assert.ok(isCapiGateError(e, 'CAPI_GATE_INTERNAL'));
+  assert.match(e.message, /device is not a Neutron filter/);
+  assert.equal(cloud.calls(NEUTRON).length, 0);
 });

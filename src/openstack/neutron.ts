@@ -4,6 +4,7 @@
 // resource was already gone; dependency-order 409s come back as ApiError with the NeutronError type.
 
 import { z } from 'zod';
+import { CapiGateError } from '../core/errors.js';
 import { allPages, nextFromLinks, pageLinks } from './paging.js';
 import type { AnySession } from './session.js';
 
@@ -135,18 +136,34 @@ interface Collection<T> {
   readonly key: string;
   readonly what: string;
   readonly schema: z.ZodType<T>;
+  /**
+   * The attributes Neutron lets a list filter on (is_filter in the neutron_lib definitions).
+   * Neutron (filter_validation, on by default since Rocky) answers any other with 400.
+   */
+  readonly filters: readonly string[];
 }
 
-const NETWORKS: Collection<Network> = { path: '/networks', key: 'networks', what: 'network', schema: networkSchema };
-const SUBNETS: Collection<Subnet> = { path: '/subnets', key: 'subnets', what: 'subnet', schema: subnetSchema };
-const ROUTERS: Collection<Router> = { path: '/routers', key: 'routers', what: 'router', schema: routerSchema };
-const FLOATING_IPS: Collection<FloatingIp> = { path: '/floatingips', key: 'floatingips', what: 'floating IP', schema: floatingIpSchema };
-const PORTS: Collection<Port> = { path: '/ports', key: 'ports', what: 'port', schema: portSchema };
+const COMMON = ['id', 'project_id', 'tenant_id', 'description', 'tags'];
+const NETWORKS: Collection<Network> = { path: '/networks', key: 'networks', what: 'network', schema: networkSchema, filters: [...COMMON, 'name', 'admin_state_up', 'shared', 'status', 'router:external'] };
+const SUBNETS: Collection<Subnet> = { path: '/subnets', key: 'subnets', what: 'subnet', schema: subnetSchema, filters: [...COMMON, 'name', 'cidr', 'gateway_ip', 'ip_version', 'network_id', 'enable_dhcp'] };
+const ROUTERS: Collection<Router> = { path: '/routers', key: 'routers', what: 'router', schema: routerSchema, filters: [...COMMON, 'name', 'admin_state_up'] };
+const FLOATING_IPS: Collection<FloatingIp> = {
+  path: '/floatingips', key: 'floatingips', what: 'floating IP', schema: floatingIpSchema,
+  filters: [...COMMON, 'fixed_ip_address', 'floating_ip_address', 'floating_network_id', 'port_id', 'router_id', 'status'],
+};
+const PORTS: Collection<Port> = { path: '/ports', key: 'ports', what: 'port', schema: portSchema, filters: [...COMMON, 'name', 'device_id', 'device_owner', 'fixed_ips', 'mac_address', 'network_id', 'status'] };
 // The URL says security-groups, the body key says security_groups.
-const SECURITY_GROUPS: Collection<SecurityGroup> = { path: '/security-groups', key: 'security_groups', what: 'security group', schema: securityGroupSchema };
+const SECURITY_GROUPS: Collection<SecurityGroup> = { path: '/security-groups', key: 'security_groups', what: 'security group', schema: securityGroupSchema, filters: [...COMMON, 'name'] };
+
+/** The filters each list accepts (exported for the tests that hold them to Neutron's). */
+export const NEUTRON_LIST_FILTERS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  [NETWORKS, SUBNETS, ROUTERS, FLOATING_IPS, PORTS, SECURITY_GROUPS].map((c) => [c.path.slice(1), c.filters]),
+);
 
 /** Every page: Neutron pages when a deployment sets pagination_max_limit (or a client sends limit). */
 async function list<T>(c: Collection<T>, s: AnySession, filters: NeutronFilters, signal: AbortSignal): Promise<T[]> {
+  const unknown = Object.entries(filters).filter(([k, v]) => v !== undefined && !c.filters.includes(k)).map(([k]) => k);
+  if (unknown.length) throw new CapiGateError('CAPI_GATE_INTERNAL', `list ${c.what}s: ${unknown.join(', ')} is not a Neutron filter (Neutron answers 400 to it)`);
   const schema = z.object({ [c.key]: z.array(c.schema), [`${c.key}_links`]: pageLinks });
   return allPages(`${c.what}s`, async (next) => {
     const res = await s.requestJson({ service: 'network', method: 'GET', path: c.path, query: { ...filters, ...next }, operation: `list ${c.what}s`, signal }, schema);

@@ -67,11 +67,21 @@ function escapeRegex(s: string): string {
 const serversSchema = z.object({ servers: z.array(serverSchema), servers_links: pageLinks });
 const flavorsSchema = z.object({ flavors: z.array(flavorSchema), flavors_links: pageLinks });
 
+export interface ServerFilter {
+  readonly name?: string;
+  /**
+   * Every project's servers (admin only): Nova shows an admin only its own project's servers
+   * unless all_tenants is set, and then narrows by project_id.
+   */
+  readonly allTenants?: boolean;
+  readonly projectId?: string;
+}
+
 /**
  * GET /servers/detail with ?name= anchored, then an exact client-side match (novaclient does the
  * same). Every page: Nova caps a list at [api] max_limit (1000) and links the next page.
  */
-export async function listServers(s: AnySession, filter: { readonly name?: string }, signal: AbortSignal): Promise<Server[]> {
+export async function listServers(s: AnySession, filter: ServerFilter, signal: AbortSignal): Promise<Server[]> {
   const servers = await allPages('servers', async (next) => {
     const res = await s.requestJson(
       {
@@ -79,7 +89,12 @@ export async function listServers(s: AnySession, filter: { readonly name?: strin
         method: 'GET',
         path: '/servers/detail',
         headers: HEADERS,
-        query: { name: filter.name !== undefined ? `^${escapeRegex(filter.name)}$` : undefined, ...next },
+        query: {
+          name: filter.name !== undefined ? `^${escapeRegex(filter.name)}$` : undefined,
+          all_tenants: filter.allTenants ? '1' : undefined,
+          project_id: filter.projectId,
+          ...next,
+        },
         operation: 'list servers',
         signal,
       },
@@ -98,9 +113,12 @@ export async function getServer(s: AnySession, id: string, signal: AbortSignal):
   return res.data.server;
 }
 
-/** The one server with this name in the session's project; CAPI_GATE_PRECONDITION when ambiguous. */
-export async function findServerByName(s: AnySession, name: string, signal: AbortSignal): Promise<Server | undefined> {
-  const list = await listServers(s, { name }, signal);
+/**
+ * The one server with this name in the session's project (or, with `scope`, in that project
+ * across tenants, admin only); CAPI_GATE_PRECONDITION when ambiguous.
+ */
+export async function findServerByName(s: AnySession, name: string, signal: AbortSignal, scope?: { readonly allTenants: true; readonly projectId?: string }): Promise<Server | undefined> {
+  const list = await listServers(s, { name, ...scope }, signal);
   if (list.length > 1) {
     throw new CapiGateError('CAPI_GATE_PRECONDITION', `${list.length} servers are named '${name}' (${list.map((x) => x.id).join(', ')})`, {
       hint: 'Name the server by id in the site file, or rename the duplicates.',

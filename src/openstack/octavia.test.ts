@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { isCapiGateError } from '../core/errors.js';
 import { ApiError } from '../http/index.js';
 import { OCTAVIA, header, rejection, sessions } from './mock-cloud.test-helper.js';
 import { deleteLoadBalancer, failoverLoadBalancer, findLoadBalancer, getLoadBalancer, listAmphorae, listLoadBalancers } from './octavia.js';
@@ -82,4 +83,62 @@ test('amphorae by loadbalancer_id', async () => {
     .reply(200, { amphorae: [{ id: 'a1', loadbalancer_id: LB.id, compute_id: 'srv', role: 'STANDALONE', status: 'ALLOCATED', ha_ip: '10.20.16.144' }], amphorae_links: [] });
   const amps = await listAmphorae(admin, { loadbalancerId: LB.id }, signal);
   assert.deepEqual(amps.map((a) => [a.role, a.status, a.haIp]), [['STANDALONE', 'ALLOCATED', '10.20.16.144']]);
+});
+
+// Octavia's LBPendingStateError, as it answers a failover or delete of an LB already PENDING_*.
+const pending = (state: string) => ({ faultcode: 'Client', faultstring: `Invalid state ${state} of loadbalancer resource ${LB.id}`, debuginfo: null });
+
+test('a failover whose 202 was lost (503, retried) and answered 409 PENDING_UPDATE is under way, not an error', async () => {
+  const { cloud, admin } = sessions();
+  const pool = cloud.agent.get(OCTAVIA);
+  pool.intercept({ path: `/v2.0/lbaas/loadbalancers/${LB.id}/failover`, method: 'PUT' }).reply(503, 'upstream timed out');
+  pool.intercept({ path: `/v2.0/lbaas/loadbalancers/${LB.id}/failover`, method: 'PUT' }).reply(409, pending('PENDING_UPDATE'));
+  assert.equal(await failoverLoadBalancer(admin, LB.id, signal), 'under-way');
+  assert.equal(cloud.calls(OCTAVIA).length, 2);
+  // A 409 on the first attempt is somebody else's change under way: not ours to count as started.
+  pool.intercept({ path: `/v2.0/lbaas/loadbalancers/${LB.id}/failover`, method: 'PUT' }).reply(409, pending('PENDING_UPDATE'));
+  const e = await rejection(failoverLoadBalancer(admin, LB.id, signal));
+  assert.ok(e instanceof ApiError && e.status === 409);
+});
+
+test('a delete answered 409 PENDING_DELETE (a lost answer replayed, or a delete already running) is under way', async () => {
+  const { cloud, tenant } = sessions();
+  const pool = cloud.agent.get(OCTAVIA);
+  pool.intercept({ path: `/v2.0/lbaas/loadbalancers/${LB.id}?cascade=true`, method: 'DELETE' }).reply(502, 'bad gateway');
+  pool.intercept({ path: `/v2.0/lbaas/loadbalancers/${LB.id}?cascade=true`, method: 'DELETE' }).reply(409, pending('PENDING_DELETE'));
+  assert.equal(await deleteLoadBalancer(tenant, LB.id, { cascade: true }, signal), true);
+  pool.intercept({ path: `/v2.0/lbaas/loadbalancers/${LB.id}?cascade=true`, method: 'DELETE' }).reply(409, pending('PENDING_UPDATE'));
+  const e = await rejection(deleteLoadBalancer(tenant, LB.id, { cascade: true }, signal));
+  assert.ok(e instanceof ApiError && e.status === 409, 'an LB being updated cannot be deleted yet: the caller must know');
+});
+
+test('another project\'s LB is a 403 in Octavia: not "absent", a clear not-ours error; a 403 for a missing role passes as is', async () => {
+  const { cloud, tenant } = sessions();
+  const pool = cloud.agent.get(OCTAVIA);
+  const denied = { faultcode: 'Client', faultstring: 'Policy does not allow this request to be performed.', debuginfo: null };
+  pool.intercept({ path: `/v2.0/lbaas/loadbalancers/${LB.id}`, method: 'GET' }).reply(403, denied);
+  pool.intercept({ path: '/v2.0/lbaas/loadbalancers', method: 'GET', query: { id: LB.id } }).reply(200, { loadbalancers: [], loadbalancers_links: [] });
+  const e = await rejection(findLoadBalancer(tenant, LB.id, signal));
+  assert.ok(isCapiGateError(e, 'CAPI_GATE_PRECONDITION'), String(e));
+  assert.match(e.message, /is not in the session's project \(Octavia answers 403, not 404, for another project's load balancer\)/);
+  pool.intercept({ path: `/v2.0/lbaas/loadbalancers/${LB.id}`, method: 'GET' }).reply(403, denied);
+  pool.intercept({ path: '/v2.0/lbaas/loadbalancers', method: 'GET', query: { id: LB.id } }).reply(403, denied);
+  const role = await rejection(findLoadBalancer(tenant, LB.id, signal));
+  assert.ok(role instanceof ApiError && role.status === 403);
+});
+
+// The filters of Zed's load balancer and amphora data models (octavia/api/common/pagination.py
+// answers any other with 400 "One or more arguments are either duplicate or invalid").
+const ZED_LB_FILTERS = ['id', 'name', 'description', 'provisioning_status', 'operating_status', 'admin_state_up', 'project_id', 'vip_address', 'vip_port_id', 'vip_subnet_id', 'vip_network_id', 'provider', 'flavor_id', 'availability_zone', 'limit', 'marker'];
+
+test('the list filters capi-gate sends are all ones Octavia knows', async () => {
+  const { cloud, admin } = sessions();
+  const pool = cloud.agent.get(OCTAVIA);
+  pool.intercept({ path: (p) => p.startsWith('/v2.0/lbaas/loadbalancers'), method: 'GET' }).reply(200, { loadbalancers: [], loadbalancers_links: [] }).persist();
+  pool.intercept({ path: (p) => p.startsWith('/v2.0/octavia/amphorae'), method: 'GET' }).reply(200, { amphorae: [], amphorae_links: [] });
+  await listLoadBalancers(admin, { id: 'i', name: 'n', projectId: 'p', provisioningStatus: 'ACTIVE' }, signal);
+  await listAmphorae(admin, { loadbalancerId: LB.id }, signal);
+  const keys = cloud.calls(OCTAVIA).map((c) => [c.path.split('?')[0], [...new URL(c.fullUrl).searchParams.keys()]] as const);
+  assert.deepEqual(keys, [['/v2.0/lbaas/loadbalancers', ['id', 'name', 'project_id', 'provisioning_status']], ['/v2.0/octavia/amphorae', ['loadbalancer_id']]]);
+  assert.deepEqual(keys[0]?.[1].filter((k) => !ZED_LB_FILTERS.includes(k)), []);
 });

@@ -3,6 +3,8 @@
 // (load-balancer:admin); a tenant session there is a compile error, and on the wire a 403.
 
 import { z } from 'zod';
+import { CapiGateError } from '../core/errors.js';
+import { ApiError } from '../http/index.js';
 import { allPages, nextFromLinks, pageLinks } from './paging.js';
 import type { AdminSession, AnySession } from './session.js';
 
@@ -87,12 +89,28 @@ export interface LoadBalancerFilter {
   readonly provisioningStatus?: string;
 }
 
+/**
+ * The LB by id; undefined when Octavia has none (404). Octavia loads an LB whatever its project
+ * and then asks the policy, so another project's LB is a 403, not a 404: the list of the
+ * session's own project tells that apart from a credential without the load-balancer role (whose
+ * 403 is passed on as is, for the D-039 diagnosis).
+ */
 export async function findLoadBalancer(s: AnySession, id: string, signal: AbortSignal): Promise<LoadBalancer | undefined> {
-  const res = await s.findJson(
-    { service: 'load-balancer', method: 'GET', path: `/lbaas/loadbalancers/${encodeURIComponent(id)}`, operation: 'get load balancer', signal },
-    lbOne,
-  );
-  return res?.loadbalancer;
+  const res = await s.request({ service: 'load-balancer', method: 'GET', path: `/lbaas/loadbalancers/${encodeURIComponent(id)}`, accept: [403, 404], operation: 'get load balancer', signal });
+  if (res.status === 404) return undefined;
+  if (res.status === 403) {
+    const own = await listLoadBalancers(s, { id }, signal);
+    const where = own[0] ? `is listed in the session's project, yet its GET is refused` : 'is not in the session\'s project (Octavia answers 403, not 404, for another project\'s load balancer)';
+    throw new CapiGateError('CAPI_GATE_PRECONDITION', `load balancer ${id} ${where}`, {
+      hint: 'It is not this project\'s to read or change: check the id (a capture from another site or project?), or look at it with the admin scope.',
+    });
+  }
+  return s.parseJson(res, lbOne).loadbalancer;
+}
+
+/** Whether a 409 says the LB is already in this pending state (Octavia's LBPendingStateError). */
+function pendingConflict(e: unknown, state: string): boolean {
+  return e instanceof ApiError && e.status === 409 && new RegExp(`\\b${state}\\b`).test(e.serverMessage ?? e.message);
 }
 
 export async function getLoadBalancer(s: AnySession, id: string, signal: AbortSignal): Promise<LoadBalancer> {
@@ -120,29 +138,50 @@ export async function listLoadBalancers(s: AnySession, filter: LoadBalancerFilte
   });
 }
 
-/** DELETE (cascade removes listeners, pools and members). False when it was already gone. */
+/**
+ * DELETE (cascade removes listeners, pools and members). False when it was already gone (404).
+ * A 409 "Invalid state PENDING_DELETE" means a delete is already under way (this call's own
+ * first attempt, whose answer was lost before the retry, or another's): true, wait as usual.
+ */
 export async function deleteLoadBalancer(s: AnySession, id: string, options: { readonly cascade?: boolean }, signal: AbortSignal): Promise<boolean> {
-  const res = await s.request({
-    service: 'load-balancer',
-    method: 'DELETE',
-    path: `/lbaas/loadbalancers/${encodeURIComponent(id)}`,
-    query: { cascade: options.cascade ? 'true' : undefined },
-    accept: [404],
-    operation: 'delete load balancer',
-    signal,
-  });
-  return res.status !== 404;
+  try {
+    const res = await s.request({
+      service: 'load-balancer',
+      method: 'DELETE',
+      path: `/lbaas/loadbalancers/${encodeURIComponent(id)}`,
+      query: { cascade: options.cascade ? 'true' : undefined },
+      accept: [404],
+      operation: 'delete load balancer',
+      signal,
+    });
+    return res.status !== 404;
+  } catch (e) {
+    if (pendingConflict(e, 'PENDING_DELETE')) return true;
+    throw e;
+  }
 }
 
-/** PUT .../failover (202): ACTIVE or ERROR → PENDING_UPDATE → ACTIVE. Admin only (appendix-A LB-failover). */
-export async function failoverLoadBalancer(admin: AdminSession, id: string, signal: AbortSignal): Promise<void> {
-  await admin.request({
-    service: 'load-balancer',
-    method: 'PUT',
-    path: `/lbaas/loadbalancers/${encodeURIComponent(id)}/failover`,
-    operation: 'failover load balancer',
-    signal,
-  });
+/**
+ * PUT .../failover (202): ACTIVE or ERROR → PENDING_UPDATE → ACTIVE. Admin only (appendix-A
+ * LB-failover). The transport retries a PUT on 502/503/504; when the first attempt went through
+ * and only its answer was lost, Octavia answers the retry 409 "Invalid state PENDING_UPDATE":
+ * the failover is under way ('under-way'), and the caller waits as usual. A 409 on the first
+ * attempt is somebody else's change and is thrown.
+ */
+export async function failoverLoadBalancer(admin: AdminSession, id: string, signal: AbortSignal): Promise<'accepted' | 'under-way'> {
+  try {
+    await admin.request({
+      service: 'load-balancer',
+      method: 'PUT',
+      path: `/lbaas/loadbalancers/${encodeURIComponent(id)}/failover`,
+      operation: 'failover load balancer',
+      signal,
+    });
+    return 'accepted';
+  } catch (e) {
+    if (pendingConflict(e, 'PENDING_UPDATE') && (e as ApiError).attempts > 1) return 'under-way';
+    throw e;
+  }
 }
 
 /** GET /v2.0/octavia/amphorae?loadbalancer_id= (admin only). */

@@ -1,7 +1,8 @@
 // 8.2 watch to CREATE_COMPLETE or CREATE_FAILED with progress; capture api_address, the API LB id,
 // VIP and FIP; gate on the API LB ACTIVE/ONLINE and health_status HEALTHY (UNHEALTHY is the D-042
 // cosmetic case). The magnum-capi-helm driver has no create timeout (a wedged create stays
-// IN_PROGRESS forever), so there is a deadline AND a stall check. When the direct evidence (API LB
+// IN_PROGRESS forever), so there is a deadline AND a stall check (on what Magnum and Octavia show
+// until the API endpoint exists). When the direct evidence (API LB
 // ACTIVE/ONLINE) says the cluster works while Magnum disagrees, that is its own finding.
 
 import { CapiGateError } from '../core/errors.js';
@@ -50,6 +51,21 @@ function lbState(lb: LoadBalancer | undefined): string {
   return lb ? `${lb.provisioningStatus}/${lb.operatingStatus}` : 'none';
 }
 
+/**
+ * What counts as progress for the stall check, from what a real cloud shows of a CAPI Helm create:
+ * Magnum's status, status_reason, updated_at (any save of the row), coe_version and api_address,
+ * and the API LB's state. Health is synced only for COMPLETE states and the driver never fills
+ * master/node addresses, so neither moves during a create. Once api_address is set, the
+ * control plane and the workers boot and the add-ons deploy with nothing more in Magnum until
+ * CREATE_COMPLETE: from there the key changes on every poll, so only the deadline governs. The
+ * stall check thus catches a create that never gets its API endpoint (the D-039 wedge).
+ */
+export function createProgressKey(p: { readonly cluster: Cluster; readonly lb: LoadBalancer | undefined }, poll: number): string {
+  const c = p.cluster;
+  if (c.apiAddress) return `api address known; poll ${poll}`;
+  return [c.status, c.statusReason, c.updatedAt, c.coeVersion, c.healthStatus, JSON.stringify(c.healthStatusReason), lbState(p.lb)].join('|');
+}
+
 export const step = defineStep<Phase08Services, Observed>({
   id: '8.2',
   title: 'Wait to CREATE_COMPLETE; capture API LB, VIP, FIP, api_address; API LB ACTIVE/ONLINE; health HEALTHY',
@@ -66,6 +82,7 @@ export const step = defineStep<Phase08Services, Observed>({
     // until it stops: the waiter fails fast on consecutive 403s (the D-039 wedge). Once the API LB
     // is found it is read by id, not listed.
     let polls = 0;
+    let seen = 0;
     const waitStarted = ctx.clock.now();
     let lb: LoadBalancer | undefined;
     let octaviaRefused = false;
@@ -74,10 +91,11 @@ export const step = defineStep<Phase08Services, Observed>({
       what: `cluster ${ctx.site.site.cluster.name} to CREATE_COMPLETE`,
       deadlineMs: ctx.deadlineMs('clusterCreate'),
       stallMs: ctx.deadlineMs('clusterStall'),
-      stallHint: 'The magnum-capi-helm driver has no create timeout: a wedged create stays IN_PROGRESS forever. Check the CAPI objects on the management cluster and the mgmt VM (capi-gate doctor).',
+      stallHint: 'The magnum-capi-helm driver has no create timeout: a create that never gets its API endpoint stays IN_PROGRESS forever. Check the CAPI objects on the management cluster, the mgmt VM and the app-cred roles (D-039) (capi-gate doctor).',
       backoff: CREATE_POLL,
       poll: async (signal) => {
         const cluster = await os.magnum.getCluster(os.tenant, name, signal);
+        seen++;
         // Once a create under way has run PREFETCH_AFTER_MS (not a cluster found complete), 8.3's
         // Kubernetes client and key are made ready in the idle wait (prefetchWorkloadAccess runs once).
         if (cluster.status === 'CREATE_IN_PROGRESS' && ctx.clock.now() - waitStarted >= PREFETCH_AFTER_MS * ctx.site.site.polling.intervalScale && !ctx.services.kube.workloadKubeconfig) prefetchWorkloadAccess();
@@ -94,7 +112,7 @@ export const step = defineStep<Phase08Services, Observed>({
         return { cluster, lb };
       },
       state: (p) => p.cluster.status,
-      progressKey: (p) => [p.cluster.status, p.cluster.statusReason, p.cluster.apiAddress, p.cluster.healthStatus, JSON.stringify(p.cluster.healthStatusReason), p.cluster.masterAddresses.length, p.cluster.nodeAddresses.length, lbState(p.lb)].join('|'),
+      progressKey: (p) => createProgressKey(p, seen),
       acceptors: [
         { state: 'success', matcher: (p) => p.cluster.status === 'CREATE_COMPLETE' },
         { state: 'failure', matcher: (p) => FORBIDDEN.test(`${p.cluster.statusReason ?? ''} ${JSON.stringify(p.cluster.healthStatusReason)}`), message: (p) => `Octavia refuses the cluster's credential: ${p.cluster.statusReason ?? JSON.stringify(p.cluster.healthStatusReason)}`, hint: D039, playbook: 'app-cred-roles' },
@@ -159,7 +177,7 @@ export const step = defineStep<Phase08Services, Observed>({
       if (settled.cluster) final = { ...final, cluster: settled.cluster };
       healthWaitMs = settled.ms;
     }
-    ctx.capture(CAPTURED.healthStatus, final.cluster.healthStatus ?? 'UNKNOWN');
+    ctx.capture(CAPTURED.healthStatus, final.cluster.healthStatus ?? 'null (not synced yet)');
     const reasons = Object.entries(final.cluster.healthStatusReason).map(([k, v]) => `${k}=${v}`).join(', ');
     if (reasons) ctx.capture(CAPTURED.healthStatusReason, reasons);
     let fip: string | undefined;

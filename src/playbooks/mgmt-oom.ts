@@ -6,13 +6,20 @@ import { runWaiter } from '../engine/waiter.js';
 import type { Server } from '../openstack/index.js';
 import type { Diagnosis, Playbook, PlaybookContext, RemediationAction } from './playbook.js';
 
-/** The mgmt VM lives in the capi-mgmt project: an admin-scoped list does not see it without all_tenants. */
+/**
+ * The mgmt VM normally lives in the capi-mgmt project (the tenant sees it). Nova shows an admin
+ * only the admin project's servers unless the list asks for all_tenants, so the admin fallback
+ * asks for it: first narrowed to the capi-mgmt project (a tenant credential that may not list
+ * servers), then across every project (a mgmt VM kept in another one).
+ */
 async function findMgmtVm(ctx: PlaybookContext): Promise<{ vm: Server | undefined; scope: 'tenant' | 'admin' }> {
   const os = await ctx.services.openstack(ctx.signal);
   const name = ctx.site.site.mgmtVm.name;
   const inProject = await os.nova.findServerByName(os.tenant, name, ctx.signal);
   if (inProject) return { vm: inProject, scope: 'tenant' };
-  return { vm: await os.nova.findServerByName(os.admin, name, ctx.signal), scope: 'admin' };
+  const inCapiProject = await os.nova.findServerByName(os.admin, name, ctx.signal, { allTenants: true, projectId: os.projectId });
+  if (inCapiProject) return { vm: inCapiProject, scope: 'admin' };
+  return { vm: await os.nova.findServerByName(os.admin, name, ctx.signal, { allTenants: true }), scope: 'admin' };
 }
 
 export const mgmtOom: Playbook = {
@@ -24,7 +31,7 @@ export const mgmtOom: Playbook = {
   async detect(ctx): Promise<Diagnosis> {
     const name = ctx.site.site.mgmtVm.name;
     const { vm } = await findMgmtVm(ctx);
-    if (!vm) return { playbook: this.id, found: false, evidence: `server ${name} not found (capi-mgmt project, nor admin scope)` };
+    if (!vm) return { playbook: this.id, found: false, evidence: `server ${name} not found (capi-mgmt project, nor any project with the admin's all_tenants list)` };
     if (vm.status !== 'SHUTOFF') return { playbook: this.id, found: false, evidence: `server ${name} is ${vm.status}` };
     return {
       playbook: this.id,
