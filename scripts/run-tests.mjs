@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the compiled tests (dist/**/*.test.js) with node's test runner and ends with the line
 // "N passed, N failed, N skipped". Usage: node scripts/run-tests.mjs [tier...] [--filter SUBSTR]
-// Tiers: unit, integ, e2e, fidelity, reliability (default: all but reliability).
+// Tiers: unit, integ, e2e, fidelity, parity, reliability (default: all but parity and reliability).
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -18,7 +18,7 @@ for (let i = 0; i < args.length; i++) {
 const wanted = tiers.length ? tiers : ['unit', 'integ', 'e2e', 'fidelity'];
 
 function tierOf(file) {
-  for (const t of ['integ', 'e2e', 'fidelity', 'reliability']) if (file.endsWith(`.${t}.test.js`)) return t;
+  for (const t of ['integ', 'e2e', 'fidelity', 'parity', 'reliability']) if (file.endsWith(`.${t}.test.js`)) return t;
   return 'unit';
 }
 

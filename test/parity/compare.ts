@@ -1,0 +1,126 @@
+// Compares a real service's answer with the simulator's to the same request: status code, field
+// names and JSON types (error bodies and paging links included), and the values of enum fields.
+// What differs is a Difference; an allow-list entry with a reason turns it into an accepted one.
+
+export interface Answer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export type DiffKind = 'status' | 'missing-in-sim' | 'extra-in-sim' | 'type' | 'enum' | 'transitions';
+
+export interface Difference {
+  /** The operation key (operations.json). */
+  readonly op: string;
+  /** Which step of the case sent it. */
+  readonly step: string;
+  readonly kind: DiffKind;
+  /** JSON path in the answer, e.g. "cluster.health_status" or "" for the status code. */
+  readonly path: string;
+  readonly real: string;
+  readonly sim: string;
+}
+
+/** Fields whose values are an enumeration the client branches on: compared by value, not only type. */
+export const ENUM_FIELDS = new Set([
+  'status', 'provisioning_status', 'operating_status', 'health_status', 'role', 'vm_state', 'power_state', 'task_state',
+  'coe', 'server_type', 'network_driver', 'disk_format', 'container_format', 'visibility', 'rel', 'device_owner',
+  'router:external', 'admin_state_up', 'ip_version', 'faultcode', 'code', 'type', 'provider',
+]);
+
+/** Keys whose children are user data (names chosen by the caller), compared as one value. */
+const MAP_FIELDS = new Set(['labels', 'metadata', 'extra_specs', 'health_status_reason', 'faults', 'properties', 'links']);
+
+function typeOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}
+
+function short(v: unknown): string {
+  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  return s === undefined ? 'undefined' : s.length > 120 ? `${s.slice(0, 117)}...` : s;
+}
+
+function walk(real: unknown, sim: unknown, path: string, key: string, out: Omit<Difference, 'op' | 'step'>[]): void {
+  const tr = typeOf(real);
+  const ts = typeOf(sim);
+  if (tr !== ts) {
+    out.push({ kind: 'type', path, real: tr === 'null' || tr === 'string' || tr === 'number' || tr === 'boolean' ? `${tr} ${short(real)}` : tr, sim: ts === 'null' || ts === 'string' || ts === 'number' || ts === 'boolean' ? `${ts} ${short(sim)}` : ts });
+    return;
+  }
+  if (tr === 'array') {
+    const a = real as unknown[];
+    const b = sim as unknown[];
+    // Items are compared with the first of the other side: lists of one resource type.
+    if (a.length && b.length) {
+      if (key.endsWith('_links') || key === 'links') walk(a[0], b[0], `${path}[]`, key, out);
+      else for (const x of a.length >= b.length ? a : b) walk(a.length >= b.length ? x : a[0], a.length >= b.length ? b[0] : x, `${path}[]`, key, out);
+    }
+    return;
+  }
+  if (tr === 'object') {
+    if (MAP_FIELDS.has(key)) return;
+    const ro = real as Record<string, unknown>;
+    const so = sim as Record<string, unknown>;
+    for (const k of Object.keys(ro)) {
+      const p = path ? `${path}.${k}` : k;
+      if (!(k in so)) out.push({ kind: 'missing-in-sim', path: p, real: short(ro[k]), sim: 'absent' });
+      else walk(ro[k], so[k], p, k, out);
+    }
+    for (const k of Object.keys(so)) if (!(k in ro)) out.push({ kind: 'extra-in-sim', path: path ? `${path}.${k}` : k, real: 'absent', sim: short(so[k]) });
+    return;
+  }
+  if (ENUM_FIELDS.has(key) && real !== sim) out.push({ kind: 'enum', path, real: short(real), sim: short(sim) });
+}
+
+/** Every difference between two answers to the same request (duplicates from list items removed). */
+export function compareAnswers(op: string, step: string, real: Answer, sim: Answer): Difference[] {
+  const out: Omit<Difference, 'op' | 'step'>[] = [];
+  if (real.status !== sim.status) out.push({ kind: 'status', path: '', real: String(real.status), sim: String(sim.status) });
+  walk(real.body, sim.body, '', '', out);
+  const seen = new Set<string>();
+  return out
+    .filter((d) => {
+      const k = `${d.kind} ${d.path}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    })
+    .map((d) => ({ op, step, ...d }));
+}
+
+/** A state sequence without consecutive repeats (what a poller sees, whatever its rate). */
+export function transitions(states: readonly string[]): string[] {
+  return states.filter((s, i) => i === 0 || s !== states[i - 1]);
+}
+
+/** Compares the states two backends went through; a sequence that differs is one difference. */
+export function compareTransitions(op: string, step: string, real: readonly string[], sim: readonly string[]): Difference[] {
+  const r = transitions(real);
+  const s = transitions(sim);
+  return r.join(' > ') === s.join(' > ') ? [] : [{ op, step, kind: 'transitions', path: '', real: r.join(' > '), sim: s.join(' > ') }];
+}
+
+export interface AllowEntry {
+  /** The operation key, or a prefix ending in "*". */
+  readonly op: string;
+  /** The JSON path, or a prefix ending in "*"; "" for the status code and transitions. */
+  readonly path: string;
+  readonly kind?: DiffKind;
+  /** When given, the difference must have exactly these values. */
+  readonly real?: string;
+  readonly sim?: string;
+  readonly reason: string;
+}
+
+function globMatch(pattern: string, s: string): boolean {
+  return pattern.endsWith('*') ? s.startsWith(pattern.slice(0, -1)) : pattern === s;
+}
+
+/** The allow-list entry that accepts this difference, if any. */
+export function allowedBy(d: Difference, list: readonly AllowEntry[]): AllowEntry | undefined {
+  return list.find(
+    (e) => globMatch(e.op, d.op) && globMatch(e.path, d.path) && (!e.kind || e.kind === d.kind) && (e.real === undefined || e.real === d.real) && (e.sim === undefined || e.sim === d.sim),
+  );
+}
