@@ -65,6 +65,10 @@ export interface Backend {
   readonly tenant: Caller;
   /** Another member of the same project (never created a cluster). */
   readonly member2: Caller;
+  /** A member of another project of the same domain (capi-other). */
+  readonly other: Caller;
+  /** How member2 logs in (the keystone cases send POST /auth/tokens themselves). */
+  readonly member2Login: Login;
   /** Real milliseconds a simulated duration takes here (the simulator's time scale). */
   readonly scale: number;
   /** What each service's version document says (real side only). */
@@ -141,8 +145,19 @@ export async function serviceVersions(c: Caller): Promise<Record<string, string>
 }
 
 /** real-openstack.json as far as the parity suite reads it. */
+interface RealUserState {
+  readonly username: string;
+  readonly password: string;
+  readonly userDomainName: string;
+  readonly projectName: string;
+  readonly projectDomainName: string;
+  readonly projectId?: string;
+}
+
 interface RealState {
   readonly keystone: string;
+  readonly member2?: RealUserState;
+  readonly other?: RealUserState;
   readonly admin: { username: string; password: string; userDomainName: string; projectName: string; projectDomainName: string };
   readonly tenant: { username: string; password: string; userDomainName: string; projectName: string; projectDomainName: string; projectId: string };
 }
@@ -167,9 +182,11 @@ export async function realAvailable(services: readonly Service[]): Promise<Avail
 }
 
 const MEMBER2 = 'capi-parity-member2';
+/** The real control plane's second member is capi-user2; the simulator's gets the same name. */
+const SIM_MEMBER2 = 'capi-user2';
 
 /** A second member of the project on the real Keystone (created once, its password reset each run). */
-async function realMember2(admin: Caller, tenantDomain: string, projectId: string, authUrl: string): Promise<Caller> {
+async function realMember2(admin: Caller, tenantDomain: string, projectId: string, authUrl: string): Promise<Caller & { how: Login }> {
   const password = randomBytes(18).toString('base64url');
   const doms = await admin.call('keystone', 'GET', `/domains?name=${encodeURIComponent(tenantDomain)}`);
   const domainId = (doms.body as { domains: { id: string }[] }).domains[0]?.id;
@@ -185,7 +202,8 @@ async function realMember2(admin: Caller, tenantDomain: string, projectId: strin
     const r = roles.roles.find((x) => x.name === name);
     if (r) await admin.call('keystone', 'PUT', `/projects/${projectId}/users/${userId}/roles/${r.id}`);
   }
-  return login({ authUrl, username: MEMBER2, password, userDomainName: tenantDomain, projectId });
+  const how: Login = { authUrl, username: MEMBER2, password, userDomainName: tenantDomain, projectId };
+  return Object.assign(await login(how), { how });
 }
 
 export async function realBackend(state: RealState & { dir: string }): Promise<Backend> {
@@ -194,8 +212,11 @@ export async function realBackend(state: RealState & { dir: string }): Promise<B
   const authUrl = state.keystone;
   const admin = await login({ authUrl, ...state.admin });
   const tenant = await login({ authUrl, ...state.tenant, projectId: state.tenant.projectId });
-  const member2 = await realMember2(admin, state.tenant.userDomainName, state.tenant.projectId, authUrl);
-  return { kind: 'real', site, admin, tenant, member2, scale: 1, versions: await serviceVersions(admin), close: () => Promise.resolve() };
+  const member2Login: Login = state.member2 ? { authUrl, ...state.member2, projectId: state.tenant.projectId } : (await realMember2(admin, state.tenant.userDomainName, state.tenant.projectId, authUrl)).how;
+  const member2 = await login(member2Login);
+  if (!state.other) throw new Error('real-openstack.json names no user of another project (other): scripts/real-openstack.sh --profile full writes it');
+  const other = await login({ authUrl, ...state.other });
+  return { kind: 'real', site, admin, tenant, member2, other, member2Login, scale: 1, versions: await serviceVersions(admin), close: () => Promise.resolve() };
 }
 
 /** The simulator in-process, seeded from the same site (names, flavors, networks, image). */
@@ -206,12 +227,19 @@ export async function simBackend(site: Site, timeScale = 0.01): Promise<Backend 
     const tenantUser = [...w.users.values()].find((u) => u.name === sim.credentials.tenant.username);
     const password = randomBytes(18).toString('base64url');
     const member2Id = 'a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5';
-    w.users.set(member2Id, { id: member2Id, name: MEMBER2, domainId: tenantUser?.domainId ?? '', password, enabled: true });
+    w.users.set(member2Id, { id: member2Id, name: SIM_MEMBER2, domainId: tenantUser?.domainId ?? '', password, enabled: true });
     for (const role of ['member', 'reader', 'load-balancer_member']) if (w.roleByName(role)) w.grant(member2Id, sim.credentials.tenant.projectId, role);
     const admin = await login(sim.credentials.admin);
     const tenant = await login({ ...sim.credentials.tenant, projectId: sim.credentials.tenant.projectId });
-    const member2 = await login({ authUrl: sim.credentials.tenant.authUrl, username: MEMBER2, password, userDomainName: sim.credentials.tenant.userDomainName, projectId: sim.credentials.tenant.projectId });
-    return { kind: 'sim', sim, site, admin, tenant, member2, scale: timeScale, versions: {}, close: () => sim.close() };
+    const otherProject = { id: 'b0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5', name: 'capi-other', domainId: tenantUser?.domainId ?? '', description: 'another project', enabled: true };
+    w.projects.set(otherProject.id, otherProject);
+    const otherId = 'c0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5';
+    w.users.set(otherId, { id: otherId, name: 'capi-other-user', domainId: tenantUser?.domainId ?? '', password, enabled: true });
+    for (const role of ['member', 'reader', 'load-balancer_member']) if (w.roleByName(role)) w.grant(otherId, otherProject.id, role);
+    const other = await login({ authUrl: sim.credentials.tenant.authUrl, username: 'capi-other-user', password, userDomainName: sim.credentials.tenant.userDomainName, projectId: otherProject.id });
+    const member2Login: Login = { authUrl: sim.credentials.tenant.authUrl, username: SIM_MEMBER2, password, userDomainName: sim.credentials.tenant.userDomainName, projectId: sim.credentials.tenant.projectId };
+    const member2 = await login(member2Login);
+    return { kind: 'sim', sim, site, admin, tenant, member2, other, member2Login, scale: timeScale, versions: {}, close: () => sim.close() };
   } catch (e) {
     await sim.close();
     throw e;

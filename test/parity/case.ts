@@ -35,6 +35,11 @@ export interface ParityCase {
   readonly name: string;
   /** The client operations (`operation:` names in src/openstack) whose requests this case sends. */
   readonly clientOps: readonly string[];
+  /**
+   * The operation keys (operations.json) the case sends to the simulator; the runner fails the
+   * case when one of them was not sent, so this list cannot claim more than the case does.
+   */
+  readonly ops: readonly string[];
   /** Whole-case time limit on the real side (ms). */
   readonly timeoutMs?: number;
   run(b: Backend, rec: Recorder, signal: AbortSignal): Promise<void>;

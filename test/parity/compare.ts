@@ -42,21 +42,68 @@ function short(v: unknown): string {
   return s === undefined ? 'undefined' : s.length > 120 ? `${s.slice(0, 117)}...` : s;
 }
 
+/** Every item of a list as one value: per field, all the values seen (types and enums as sets). */
+class Many {
+  constructor(readonly values: readonly unknown[]) {}
+}
+
+function summarise(items: readonly unknown[]): unknown {
+  if (items.length === 0) return new Many([]);
+  if (items.every((x) => x !== null && typeof x === 'object' && !Array.isArray(x))) {
+    const keys = [...new Set(items.flatMap((x) => Object.keys(x as object)))];
+    const out: Record<string, unknown> = {};
+    for (const k of keys) {
+      const vals = items.filter((x) => k in (x as object)).map((x) => (x as Record<string, unknown>)[k]);
+      out[k] = vals.every(Array.isArray) ? vals.flat() : new Many(vals);
+    }
+    return out;
+  }
+  return new Many(items);
+}
+
+function typesOf(v: unknown): Set<string> {
+  return new Set(v instanceof Many ? v.values.map(typeOf) : [typeOf(v)]);
+}
+
+function valuesOf(v: unknown): unknown[] {
+  return v instanceof Many ? [...v.values] : [v];
+}
+
 function walk(real: unknown, sim: unknown, path: string, key: string, out: Omit<Difference, 'op' | 'step'>[]): void {
+  if (real instanceof Many || sim instanceof Many) {
+    // Fields of list items: a list holds whatever else is in the project, so the two sides are
+    // compared on what they can share: types and enum values differ when the sets do not meet.
+    const rv = valuesOf(real);
+    const sv = valuesOf(sim);
+    if (rv.length === 0 || sv.length === 0) return;
+    const rt = typesOf(real);
+    const st = typesOf(sim);
+    if (![...rt].some((t) => st.has(t))) {
+      out.push({ kind: 'type', path, real: `${[...rt].sort().join('|')} ${short(rv[0])}`, sim: `${[...st].sort().join('|')} ${short(sv[0])}` });
+      return;
+    }
+    const ro = rv.filter((x) => typeOf(x) === 'object');
+    const so = sv.filter((x) => typeOf(x) === 'object');
+    if (ro.length && so.length) walk(summarise(ro), summarise(so), path, key, out);
+    const ra = rv.filter(Array.isArray).flat();
+    const sa = sv.filter(Array.isArray).flat();
+    if (ra.length && sa.length) walk(summarise(ra), summarise(sa), `${path}[]`, key, out);
+    if (ENUM_FIELDS.has(key)) {
+      const rs = new Set(rv.filter((x) => typeof x !== 'object').map(String));
+      const ss = new Set(sv.filter((x) => typeof x !== 'object').map(String));
+      if (rs.size && ss.size && ![...rs].some((x) => ss.has(x))) out.push({ kind: 'enum', path, real: [...rs].sort().join('|'), sim: [...ss].sort().join('|') });
+    }
+    return;
+  }
   const tr = typeOf(real);
   const ts = typeOf(sim);
   if (tr !== ts) {
-    out.push({ kind: 'type', path, real: tr === 'null' || tr === 'string' || tr === 'number' || tr === 'boolean' ? `${tr} ${short(real)}` : tr, sim: ts === 'null' || ts === 'string' || ts === 'number' || ts === 'boolean' ? `${ts} ${short(sim)}` : ts });
+    const scalar = (t: string, v: unknown) => (t === 'null' || t === 'string' || t === 'number' || t === 'boolean' ? `${t} ${short(v)}` : t);
+    out.push({ kind: 'type', path, real: scalar(tr, real), sim: scalar(ts, sim) });
     return;
   }
   if (tr === 'array') {
-    const a = real as unknown[];
-    const b = sim as unknown[];
-    // Items are compared with the first of the other side: lists of one resource type.
-    if (a.length && b.length) {
-      if (key.endsWith('_links') || key === 'links') walk(a[0], b[0], `${path}[]`, key, out);
-      else for (const x of a.length >= b.length ? a : b) walk(a.length >= b.length ? x : a[0], a.length >= b.length ? b[0] : x, `${path}[]`, key, out);
-    }
+    walk(summarise(real as unknown[]), summarise(sim as unknown[]), `${path}[]`, key, out);
     return;
   }
   if (tr === 'object') {
@@ -65,10 +112,10 @@ function walk(real: unknown, sim: unknown, path: string, key: string, out: Omit<
     const so = sim as Record<string, unknown>;
     for (const k of Object.keys(ro)) {
       const p = path ? `${path}.${k}` : k;
-      if (!(k in so)) out.push({ kind: 'missing-in-sim', path: p, real: short(ro[k]), sim: 'absent' });
+      if (!(k in so)) out.push({ kind: 'missing-in-sim', path: p, real: short(ro[k] instanceof Many ? (ro[k] as Many).values[0] : ro[k]), sim: 'absent' });
       else walk(ro[k], so[k], p, k, out);
     }
-    for (const k of Object.keys(so)) if (!(k in ro)) out.push({ kind: 'extra-in-sim', path: path ? `${path}.${k}` : k, real: 'absent', sim: short(so[k]) });
+    for (const k of Object.keys(so)) if (!(k in ro)) out.push({ kind: 'extra-in-sim', path: path ? `${path}.${k}` : k, real: 'absent', sim: short(so[k] instanceof Many ? (so[k] as Many).values[0] : so[k]) });
     return;
   }
   if (ENUM_FIELDS.has(key) && real !== sim) out.push({ kind: 'enum', path, real: short(real), sim: short(sim) });

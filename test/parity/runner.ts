@@ -89,6 +89,9 @@ export function parityFile(file: string, services: readonly Service[], cases: re
       else if (s.error) diffs.push({ op: '(case)', step: c.name, kind: 'extra-in-sim', path: '(error)', real: 'ok', sim: `simulator side failed: ${s.error}` });
       const judged = diffs.map((d) => ({ ...d, allowed: allowedBy(d, ALLOW_LIST)?.reason }));
       const ops = [...new Set([...r.rec.steps, ...s.rec.steps].map((x) => x.call.op).concat([...r.rec.states, ...s.rec.states].map((x) => x.op)))].filter(Boolean).sort();
+      const sentToSim = new Set([...s.rec.steps.map((x) => x.call.op), ...s.rec.states.map((x) => x.op)]);
+      if (process.env['CAPI_GATE_PARITY_PRINT_OPS']) console.log(`OPS ${JSON.stringify(c.name)} ${JSON.stringify([...sentToSim].sort())}`);
+      for (const op of c.ops) if (!sentToSim.has(op)) judged.push({ op, step: c.name, kind: 'extra-in-sim', path: '(declared op not sent)', real: '-', sim: 'not sent', allowed: undefined });
       const open = judged.filter((d) => !d.allowed);
       results.push({ case: c.name, clientOps: [...c.clientOps], ops, passed: open.length === 0, differences: judged });
       assert.deepEqual(
