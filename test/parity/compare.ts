@@ -121,11 +121,25 @@ function walk(real: unknown, sim: unknown, path: string, key: string, out: Omit<
   if (ENUM_FIELDS.has(key) && real !== sim) out.push({ kind: 'enum', path, real: short(real), sim: short(sim) });
 }
 
+/** An error body's message, whatever the service's error format; '' for a success body. */
+export function message(body: unknown): string {
+  if (typeof body === 'string') return short(body.replace(/\s+/g, ' '));
+  if (body === null || typeof body !== 'object') return '';
+  const b = body as Record<string, unknown>;
+  const inner = (b['error'] ?? b['NeutronError'] ?? b['itemNotFound'] ?? b['badRequest'] ?? b['forbidden'] ?? b['conflictingRequest'] ?? (Array.isArray(b['errors']) ? b['errors'][0] : undefined)) as Record<string, unknown> | string | undefined;
+  if (typeof inner === 'string') return short(inner);
+  const m = inner?.['message'] ?? inner?.['detail'] ?? inner?.['description'] ?? b['faultstring'] ?? b['message'];
+  return typeof m === 'string' ? short(m) : '';
+}
+
 /** Every difference between two answers to the same request (duplicates from list items removed). */
 export function compareAnswers(op: string, step: string, real: Answer, sim: Answer): Difference[] {
   const out: Omit<Difference, 'op' | 'step'>[] = [];
-  if (real.status !== sim.status) out.push({ kind: 'status', path: '', real: String(real.status), sim: String(sim.status) });
-  walk(real.body, sim.body, '', '', out);
+  if (real.status !== sim.status) {
+    // Different outcomes: the bodies are of different kinds (an error and a resource), so the
+    // status and each side's message say it all.
+    out.push({ kind: 'status', path: '', real: `${real.status} ${message(real.body)}`.trim(), sim: `${sim.status} ${message(sim.body)}`.trim() });
+  } else walk(real.body, sim.body, '', '', out);
   const seen = new Set<string>();
   return out
     .filter((d) => {

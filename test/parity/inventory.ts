@@ -23,7 +23,6 @@ export interface Operation {
   readonly body?: Shape;
   /** Which recorded runs sent it. */
   readonly seenIn: string[];
-  readonly count: number;
 }
 
 export interface Inventory {

@@ -35,7 +35,7 @@ interface Run {
 
 const RUNS: readonly Run[] = [
   { name: 'default', commands: [['run', '--site', '{site}', '--runs-dir', '{runs}']] },
-  { name: 'fresh-deploy', scenario: 'fresh-deploy', commands: [['run', '--site', '{site}', '--runs-dir', '{runs}', '--only', '8.0.prereqs,8.0.image,8.0.template']] },
+  { name: 'fresh-deploy', scenario: 'fresh-deploy', commands: [['run', '--site', '{site}', '--runs-dir', '{runs}', '--only', '8.0.prereqs,8.0.stage-and-verify,8.0.image,8.0.template']] },
   { name: 'image-no-props', scenario: 'image-no-props', commands: [['doctor', '--site', '{site}']] },
   { name: 'small-pages', scenario: 'small-pages', commands: [['run', '--site', '{site}', '--runs-dir', '{runs}']] },
   {
@@ -100,7 +100,7 @@ async function record(run: Run, work: string, timeScale: string): Promise<{ reco
       const a = args.map((x) => x.replace('{site}', sim.site).replace('{runs}', join(work, `${run.name}-runs`)));
       const t0 = Date.now();
       const r = await capiGate(a, env, 600_000);
-      console.error(`${run.name}: capi-gate ${a.slice(0, 1).join(' ')} ${a.includes('--remediate') ? '--remediate ' : ''}exit ${r.code} in ${((Date.now() - t0) / 1000).toFixed(0)} s${/^Verdict: .*/m.exec(r.out)?.[0] ? ` (${/^Verdict: .*/m.exec(r.out)?.[0]})` : ''}`);
+      process.stderr.write(`${run.name}: capi-gate ${a.slice(0, 1).join(' ')} ${a.includes('--remediate') ? '--remediate ' : ''}exit ${r.code} in ${((Date.now() - t0) / 1000).toFixed(0)} s${/^Verdict: .*/m.exec(r.out)?.[0] ? ` (${/^Verdict: .*/m.exec(r.out)?.[0]})` : ''}\n`);
     }
     const recorded = existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Recorded) : [];
     return { recorded, services: servicesByOrigin(recorded, await simLog(sim)) };
@@ -111,7 +111,6 @@ async function record(run: Run, work: string, timeScale: string): Promise<{ reco
 
 function addTo(ops: Map<string, Operation>, service: string, r: Recorded, run: string): void {
   const key = operationKey(service, r.method, r.path);
-  const version = r.headers['openstack-api-version'] ?? r.headers['x-openstack-nova-api-version'];
   const old = ops.get(key);
   const headers = Object.fromEntries(Object.entries(r.headers).filter(([k]) => k !== 'x-auth-token'));
   const op: Operation = {
@@ -120,11 +119,10 @@ function addTo(ops: Map<string, Operation>, service: string, r: Recorded, run: s
     method: r.method,
     path: pathShape(r.path),
     query: queryKeys(r.path),
-    headers: { ...old?.headers, ...headers, ...(version ? {} : {}) },
+    headers: { ...old?.headers, ...headers },
     token: r.headers['x-auth-token'] !== undefined,
     ...(r.body !== undefined || old?.body !== undefined ? { body: old?.body !== undefined && r.body !== undefined ? mergeShapes(old.body, r.body) : (r.body ?? old?.body) as Shape } : {}),
     seenIn: [...new Set([...(old?.seenIn ?? []), run])].sort(),
-    count: (old?.count ?? 0) + 1,
   };
   if (old) op.query.splice(0, op.query.length, ...new Set([...old.query, ...op.query].sort()));
   ops.set(key, op);
@@ -140,7 +138,12 @@ async function main(): Promise<void> {
   const old: Inventory | undefined = existsSync(OPERATIONS_FILE) ? (JSON.parse(readFileSync(OPERATIONS_FILE, 'utf8')) as Inventory) : undefined;
   const ops = new Map<string, Operation>();
   // A partial recording (--only) keeps what the other runs found last time.
-  if (old && only) for (const o of old.operations) if (!o.seenIn.some((r) => only.has(r))) ops.set(o.key, o);
+  if (old && only) {
+    for (const o of old.operations) {
+      const seenIn = o.seenIn.filter((r) => !only.has(r));
+      if (seenIn.length) ops.set(o.key, { ...o, query: [...o.query], seenIn });
+    }
+  }
   try {
     for (const run of RUNS) {
       if (only && !only.has(run.name)) continue;
@@ -161,7 +164,7 @@ async function main(): Promise<void> {
     operations,
   };
   writeFileSync(OPERATIONS_FILE, `${JSON.stringify(inv, null, 2)}\n`);
-  console.error(`${operations.length} operations written to ${OPERATIONS_FILE}`);
+  process.stderr.write(`${operations.length} operations written to ${OPERATIONS_FILE}\n`);
 }
 
 await main();

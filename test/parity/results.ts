@@ -15,6 +15,8 @@ export interface CaseResult {
   readonly clientOps: string[];
   /** Operation keys the case sent (on either side). */
   readonly ops: string[];
+  /** Operation keys the real services answered (what the case checked against them). */
+  readonly realOps?: string[];
   readonly passed: boolean;
   /** Every difference found; `allowed` is the allow-list reason when one accepts it. */
   readonly differences: (Difference & { readonly allowed?: string | undefined })[];

@@ -11,6 +11,7 @@ export const CASES: ParityCase[] = [
     name: 'glance: image lookups by name, hidden and by id',
     clientOps: ['find image by name', 'find hidden image by name', 'get image'],
     ops: [
+      'glance GET /v2/images/{id}',
       'glance GET /v2/images?name',
       'glance GET /v2/images?name&os_hidden',
     ],
@@ -27,6 +28,10 @@ export const CASES: ParityCase[] = [
     name: 'glance: create, stage, import (glance-direct) to active',
     clientOps: ['create image', 'stage image data', 'import image (glance-direct)', 'get image'],
     ops: [
+      'glance GET /v2/images/{id}',
+      'glance POST /v2/images',
+      'glance POST /v2/images/{id}/import',
+      'glance PUT /v2/images/{id}/stage',
     ],
     timeoutMs: 300_000,
     async run(b, rec) {
