@@ -164,9 +164,9 @@ export function compareTransitions(op: string, step: string, real: readonly stri
 }
 
 export interface AllowEntry {
-  /** The operation key, or a prefix ending in "*". */
+  /** The operation key; "*" matches any run of characters. */
   readonly op: string;
-  /** The JSON path, or a prefix ending in "*"; "" for the status code and transitions. */
+  /** The JSON path ("*" as in op); "" for the status code and transitions. */
   readonly path: string;
   readonly kind?: DiffKind;
   /** When given, the difference must have exactly these values. */
@@ -176,7 +176,9 @@ export interface AllowEntry {
 }
 
 function globMatch(pattern: string, s: string): boolean {
-  return pattern.endsWith('*') ? s.startsWith(pattern.slice(0, -1)) : pattern === s;
+  if (!pattern.includes('*')) return pattern === s;
+  const re = new RegExp(`^${pattern.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return re.test(s);
 }
 
 /** The allow-list entry that accepts this difference, if any. */
