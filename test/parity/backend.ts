@@ -8,7 +8,8 @@
 // (fail under CI).
 
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request as undiciRequest } from 'undici';
 import { versionedEndpoint } from '../../src/openstack/catalog.js';
@@ -69,6 +70,8 @@ export interface Backend {
   readonly other: Caller;
   /** How member2 logs in (the keystone cases send POST /auth/tokens themselves). */
   readonly member2Login: Login;
+  /** For the openstack CLI: its clouds.yaml and the cloud names of the admin and the tenant. */
+  readonly cli: { readonly cloudsFile: string; readonly admin: string; readonly tenant: string };
   /** Real milliseconds a simulated duration takes here (the simulator's time scale). */
   readonly scale: number;
   /** What each service's version document says (real side only). */
@@ -146,6 +149,7 @@ export async function serviceVersions(c: Caller): Promise<Record<string, string>
 
 /** real-openstack.json as far as the parity suite reads it. */
 interface RealUserState {
+  readonly cloud?: string;
   readonly username: string;
   readonly password: string;
   readonly userDomainName: string;
@@ -158,8 +162,8 @@ interface RealState {
   readonly keystone: string;
   readonly member2?: RealUserState;
   readonly other?: RealUserState;
-  readonly admin: { username: string; password: string; userDomainName: string; projectName: string; projectDomainName: string };
-  readonly tenant: { username: string; password: string; userDomainName: string; projectName: string; projectDomainName: string; projectId: string };
+  readonly admin: { cloud?: string; username: string; password: string; userDomainName: string; projectName: string; projectDomainName: string };
+  readonly tenant: { cloud?: string; username: string; password: string; userDomainName: string; projectName: string; projectDomainName: string; projectId: string };
 }
 
 export type Availability<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
@@ -216,12 +220,14 @@ export async function realBackend(state: RealState & { dir: string }): Promise<B
   const member2 = await login(member2Login);
   if (!state.other) throw new Error('real-openstack.json names no user of another project (other): scripts/real-openstack.sh --profile full writes it');
   const other = await login({ authUrl, ...state.other });
-  return { kind: 'real', site, admin, tenant, member2, other, member2Login, scale: 1, versions: await serviceVersions(admin), close: () => Promise.resolve() };
+  const cli = { cloudsFile: join(state.dir, 'clouds.yaml'), admin: state.admin.cloud ?? 'real-admin', tenant: state.tenant.cloud ?? 'real-tenant' };
+  return { kind: 'real', site, admin, tenant, member2, other, member2Login, cli, scale: 1, versions: await serviceVersions(admin), close: () => Promise.resolve() };
 }
 
 /** The simulator in-process, seeded from the same site (names, flavors, networks, image). */
 export async function simBackend(site: Site, timeScale = 0.01): Promise<Backend & { readonly sim: SimHandle }> {
-  const sim = await startSim({ site, timeScale });
+  const outDir = mkdtempSync(join(tmpdir(), 'capi-gate-parity-sim-'));
+  const sim = await startSim({ site, timeScale, outDir });
   try {
     const w = sim.world;
     const tenantUser = [...w.users.values()].find((u) => u.name === sim.credentials.tenant.username);
@@ -239,9 +245,15 @@ export async function simBackend(site: Site, timeScale = 0.01): Promise<Backend 
     const other = await login({ authUrl: sim.credentials.tenant.authUrl, username: 'capi-other-user', password, userDomainName: sim.credentials.tenant.userDomainName, projectId: otherProject.id });
     const member2Login: Login = { authUrl: sim.credentials.tenant.authUrl, username: SIM_MEMBER2, password, userDomainName: sim.credentials.tenant.userDomainName, projectId: sim.credentials.tenant.projectId };
     const member2 = await login(member2Login);
-    return { kind: 'sim', sim, site, admin, tenant, member2, other, member2Login, scale: timeScale, versions: {}, close: () => sim.close() };
+    const cli = { cloudsFile: sim.files?.clouds ?? join(outDir, 'clouds.yaml'), admin: sim.credentials.admin.cloud, tenant: sim.credentials.tenant.cloud };
+    const close = async () => {
+      await sim.close();
+      rmSync(outDir, { recursive: true, force: true });
+    };
+    return { kind: 'sim', sim, site, admin, tenant, member2, other, member2Login, cli, scale: timeScale, versions: {}, close };
   } catch (e) {
     await sim.close();
+    rmSync(outDir, { recursive: true, force: true });
     throw e;
   }
 }
