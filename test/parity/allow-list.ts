@@ -28,6 +28,7 @@ export const ALLOW_LIST: readonly AllowEntry[] = [
   },
   // Glance
   { op: 'glance GET /v2/images*', path: '*disk_format', kind: 'enum', real: 'qcow2', sim: 'raw', reason: "not fixed yet: the simulator seeds the kube image as raw whatever the site's image.diskFormat (qcow2 here); capi-gate reports it, decides nothing on it" },
+  { op: 'openstack image show', path: 'disk_format', kind: 'enum', real: 'qcow2', sim: 'raw', reason: "not fixed yet: the simulator seeds the kube image as raw whatever the site's image.diskFormat (qcow2 here); capi-gate reports it, decides nothing on it" },
   { op: 'glance GET /v2/images*', path: '*owner_specified.openstack.*', kind: 'extra-in-sim', reason: 'differs by deployment: the openstack CLI sets owner_specified.openstack.* when it uploads; the real control plane created its image through the API' },
   { op: 'glance *', path: 'os_glance_importing_to_stores', kind: 'extra-in-sim', reason: `not fixed yet: Glance adds os_glance_* import properties when an import starts, the simulator from the create; ${NOT_READ} before an import` },
   { op: 'glance *', path: 'os_glance_failed_import', kind: 'extra-in-sim', reason: 'not fixed yet: Glance adds os_glance_* import properties when an import starts, the simulator from the create; capi-gate reads it only when non-empty' },
@@ -55,6 +56,7 @@ export const ALLOW_LIST: readonly AllowEntry[] = [
     reason: 'not fixed yet: a real LB is ACTIVE/OFFLINE until its first amphora heartbeat, the simulator goes ACTIVE/ONLINE at once; 8.2 and D-011.4 wait for ONLINE, so a real run sees one more state',
   },
   // Neutron
+  { op: 'neutron GET /v2.0/networks', path: 'networks[].router:external', kind: 'enum', reason: 'differs by deployment: a page of one holds whichever network sorts first by id, here an external one on one side and a tenant one on the other' },
   { op: 'neutron *', path: '*status', kind: 'enum', real: 'DOWN', sim: 'ACTIVE', reason: 'differs by deployment: no L2/L3 agents on the loopback Neutron, so ports and floating IPs stay DOWN; capi-gate decides nothing on their status' },
   { op: 'neutron *', path: '*dns_domain', kind: 'extra-in-sim', reason: `differs by deployment: the dns extension is not loaded on the loopback Neutron; ${NOT_READ}` },
   { op: 'neutron *', path: '*dns_name', kind: 'extra-in-sim', reason: `differs by deployment: the dns extension is not loaded on the loopback Neutron; ${NOT_READ}` },
@@ -65,6 +67,7 @@ export const ALLOW_LIST: readonly AllowEntry[] = [
   { op: 'neutron *', path: '*distributed', kind: 'extra-in-sim', reason: `not fixed yet: distributed and ha are admin-only router attributes, the simulator shows them to members; ${NOT_READ}` },
   { op: 'neutron *', path: '*].ha', kind: 'extra-in-sim', reason: `not fixed yet: distributed and ha are admin-only router attributes, the simulator shows them to members; ${NOT_READ}` },
   { op: 'neutron *', path: 'router.ha', kind: 'extra-in-sim', reason: `not fixed yet: distributed and ha are admin-only router attributes, the simulator shows them to members; ${NOT_READ}` },
+  { op: 'openstack network show*', path: 'provider:*', reason: `not fixed yet: provider:* are admin-only network attributes (the CLI prints null for a member, the simulator gives them); ${NOT_READ}` },
   { op: 'neutron *', path: '*provider:*', reason: `not fixed yet: provider:* are admin-only network attributes (the simulator shows provider:network_type to members and omits the others to admins); ${NOT_READ}` },
   { op: 'neutron *', path: 'ports[].binding:vnic_type', kind: 'missing-in-sim', reason: `not fixed yet: the simulator spells binding:vnic_type binding_vnic_type; ${NOT_READ}` },
   { op: 'neutron *', path: 'ports[].binding_vnic_type', kind: 'extra-in-sim', reason: `not fixed yet: the simulator spells binding:vnic_type binding_vnic_type; ${NOT_READ}` },

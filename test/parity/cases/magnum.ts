@@ -64,6 +64,24 @@ export const CASES: ParityCase[] = [
     },
   },
   {
+    name: 'magnum: template create with an image no driver supports',
+    clientOps: ['create cluster template'],
+    ops: ['magnum POST /v1/clustertemplates'],
+    async run(b, rec) {
+      const name = uniqueName('parity-centos');
+      const img = await b.tenant.call('glance', 'POST', '/images', { name, os_distro: 'centos', kube_version: b.site.image.kubeVersion, disk_format: 'raw', container_format: 'bare' });
+      const imageId = String(field(img, 'id'));
+      let uuid = '';
+      try {
+        const t = rec.step('template on a centos image', await b.tenant.call('magnum', 'POST', '/clustertemplates', templateBody(b.site, name, { image_id: imageId }), MAGNUM()));
+        uuid = String(field(t, 'uuid') ?? '');
+      } finally {
+        if (uuid) await quietly(() => b.tenant.call('magnum', 'DELETE', `/clustertemplates/${uuid}`, undefined, MAGNUM()));
+        await quietly(() => b.tenant.call('glance', 'DELETE', `/images/${imageId}`));
+      }
+    },
+  },
+  {
     name: 'magnum: cluster create to CREATE_COMPLETE, certificates, delete',
     clientOps: ['create cluster', 'get cluster', 'list clusters', 'get cluster CA', 'sign certificate', 'delete cluster'],
     ops: [
