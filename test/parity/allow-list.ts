@@ -39,6 +39,28 @@ export const ALLOW_LIST: readonly AllowEntry[] = [
   { op: 'glance GET /v2/images/{id}', path: '', kind: 'transitions', real: 'uploading > active', sim: 'importing > active', reason: 'timing: the real import of 4 KiB ends between two polls; both end active' },
   // Magnum
   { op: 'magnum GET /v1/clusters', path: 'errors[].*', reason: "not fixed yet: Magnum's 406 body is {errors: [{code: magnum.microversion-unsupported, title, description}]}, the simulator's carries request_id, status, detail, min/max_version and code client; capi-gate reads the status and the message" },
+  // Found at container-infra 1.10 (CAPI_GATE_PARITY_MAGNUM_VERSION=1.10); at the client's 1.11
+  // every Magnum call is a 406 until the microversion is negotiated.
+  { op: 'magnum *', path: '*driver', kind: 'extra-in-sim', reason: `not fixed yet: Zed's cluster template has no driver field; ${NOT_READ}` },
+  { op: 'magnum *', path: '*merge_labels', kind: 'missing-in-sim', reason: `not fixed yet: Zed's cluster carries merge_labels (false), the simulator's does not; ${NOT_READ}` },
+  { op: 'magnum *', path: '*faults', kind: 'extra-in-sim', reason: 'not fixed yet: the simulator adds faults ({}) to the cluster, Zed omits it at this version; capi-gate reads it as optional' },
+  { op: 'magnum *', path: 'bay_uuid', kind: 'missing-in-sim', reason: `not fixed yet: Zed's certificate answer also carries the legacy bay_uuid; ${NOT_READ}` },
+  { op: 'magnum GET /v1/clusters/{id}', path: 'updated_at', kind: 'type', real: 'null null', reason: `not fixed yet: right after the 202 the conductor has not touched the row (updated_at null), the simulator has; ${NOT_READ}` },
+  {
+    op: 'magnum GET /v1/clusters/{id}',
+    path: 'stack_id',
+    kind: 'type',
+    real: 'null null',
+    reason: 'not fixed yet: right after the 202 stack_id is null until the conductor runs the driver, the simulator sets it at once; capi-gate reads stack_id after CREATE_COMPLETE (8.2, 8.5), where both have it',
+  },
+  {
+    op: 'magnum GET /v1/clusters/{id}',
+    path: '',
+    kind: 'transitions',
+    real: 'CREATE_COMPLETE > gone (404)',
+    sim: 'DELETE_IN_PROGRESS > gone (404)',
+    reason: "not fixed yet: after DELETE's 204 a real cluster stays CREATE_COMPLETE until the conductor takes it (then DELETE_IN_PROGRESS, here shorter than a poll); the simulator is DELETE_IN_PROGRESS at once; 8.5's wait accepts both",
+  },
   // Octavia
   { op: 'octavia *', path: '*vip_vnic_type', kind: 'extra-in-sim', reason: `not fixed yet: not in Zed's Octavia (a later field); ${NOT_READ}` },
   { op: 'octavia *', path: '*vip_sg_ids', kind: 'extra-in-sim', reason: `not fixed yet: not in Zed's Octavia (a later field); ${NOT_READ}` },

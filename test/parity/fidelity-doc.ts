@@ -22,6 +22,8 @@ interface Divergence {
   readonly where: string;
   readonly branch: string;
   readonly parityCases: readonly string[];
+  /** What the parity suite saw on the real services, when it saw it. */
+  readonly observed?: string;
 }
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -117,7 +119,7 @@ export function renderFidelity(): string {
   L.push('parity cases named.');
   L.push('');
   for (const d of divergences) {
-    L.push(`${d.id}. **${d.title}.** Real: ${d.real}. Was: ${d.was}. Fix: ${d.fix} (${d.where}; branch ${d.branch}). Parity: ${d.parityCases.join('; ')}.`);
+    L.push(`${d.id}. **${d.title}.** Real: ${d.real}. Was: ${d.was}. Fix: ${d.fix} (${d.where}; branch ${d.branch}). Parity: ${d.parityCases.join('; ')}.${d.observed ? ` Observed: ${d.observed}.` : ''}`);
   }
   L.push('');
   return `${L.join('\n')}\n`;
