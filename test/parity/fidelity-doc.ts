@@ -49,7 +49,8 @@ export function renderFidelity(): string {
   const withCase = ops.filter((o) => casesOf(o.key).length > 0);
   const pct = (n: number) => (ops.length ? `${Math.floor((100 * n) / ops.length)}%` : 'n/a');
   const dates = Object.values(results.files).map((f) => f.date.slice(0, 10));
-  const versions = Object.values(results.files)[0]?.versions ?? {};
+  const versions: Record<string, string> = {};
+  for (const f of Object.values(results.files).sort((a, b) => (a.date < b.date ? -1 : 1))) for (const [k, v] of Object.entries(f.versions)) if (v && !v.startsWith('unreachable')) versions[k] = v;
   const open = ran.flatMap((c) => c.differences.filter((d) => !d.allowed));
   const accepted = ran.flatMap((c) => c.differences.filter((d) => d.allowed));
 

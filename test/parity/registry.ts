@@ -6,6 +6,7 @@ import { CASES as KEYSTONE } from './cases/keystone.js';
 import { CASES as MAGNUM } from './cases/magnum.js';
 import { CASES as NEUTRON } from './cases/neutron.js';
 import { CASES as NOVA } from './cases/nova.js';
+import { CASES as OPENSTACK_CLI } from './cases/openstack-cli.js';
 import { CASES as OCTAVIA } from './cases/octavia.js';
 
-export const PARITY_CASES: readonly ParityCase[] = [...KEYSTONE, ...GLANCE, ...MAGNUM, ...OCTAVIA, ...NOVA, ...NEUTRON];
+export const PARITY_CASES: readonly ParityCase[] = [...KEYSTONE, ...GLANCE, ...MAGNUM, ...OCTAVIA, ...NOVA, ...NEUTRON, ...OPENSTACK_CLI];
