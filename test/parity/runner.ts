@@ -3,6 +3,8 @@
 // With the real services present the outcome of every case is merged into results.json, which
 // docs/fidelity.md is generated from; CAPI_GATE_PARITY_REFERENCE=sim compares the simulator with
 // a second simulator instead (a check of the suite itself, never written to results.json).
+// A cluster that completes in the simulator starts its kube-apiserver on a fixed loopback
+// address, so the tier runs as: flock /tmp/capi-gate-sim.lock node scripts/run-tests.mjs parity
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
