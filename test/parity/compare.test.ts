@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { allowedBy, compareAnswers, compareTransitions } from './compare.js';
+import { operationKey, pathShape } from './shapes.js';
+
+const cluster = (over: Record<string, unknown> = {}) => ({ uuid: 'u', status: 'CREATE_IN_PROGRESS', health_status: null, master_addresses: [], ...over });
+
+test('identical answers have no differences; differing ones name kind, path and both values', () => {
+  assert.deepEqual(compareAnswers('op', 's', { status: 200, body: cluster() }, { status: 200, body: cluster() }), []);
+  const refused = compareAnswers('op', 's', { status: 406, body: { errors: [{ code: 'magnum.microversion-unsupported', description: 'Version 1.11 was requested' }] } }, { status: 200, body: cluster() });
+  assert.deepEqual(refused.map((x) => `${x.kind} ${x.real} / ${x.sim}`), ['status 406 Version 1.11 was requested / 200']);
+  const d = compareAnswers('op', 's', { status: 200, body: cluster({ extra: 1 }) }, { status: 200, body: cluster({ health_status: 'HEALTHY', status: 'CREATE_COMPLETE', uuid: undefined }) });
+  const got = d.map((x) => `${x.kind} ${x.path} ${x.real} / ${x.sim}`);
+  assert.ok(got.includes('type health_status null null / string "HEALTHY"') || got.some((g) => g.startsWith('type health_status null')), got.join('\n'));
+  assert.ok(got.includes('enum status CREATE_IN_PROGRESS / CREATE_COMPLETE'), got.join('\n'));
+  assert.ok(got.includes('missing-in-sim extra 1 / absent'), got.join('\n'));
+});
+
+test('list items are compared as sets: a list of mixed items is no difference, disjoint enums and types are', () => {
+  const real = { ports: [{ device_owner: 'network:router_interface', id: 'a' }, { device_owner: 'network:router_gateway', id: 'b' }], ports_links: [] };
+  const sim = { ports: [{ device_owner: 'network:router_gateway', id: 'c' }] };
+  assert.deepEqual(compareAnswers('op', 's', { status: 200, body: real }, { status: 200, body: { ...sim, ports_links: [] } }), []);
+  const d = compareAnswers('op', 's', { status: 200, body: real }, { status: 200, body: { ports: [{ device_owner: 'compute:nova', id: 5 }] } });
+  assert.deepEqual(d.map((x) => `${x.kind} ${x.path}`).sort(), ['enum ports[].device_owner', 'missing-in-sim ports_links', 'type ports[].id']);
+});
+
+test('transitions collapse repeats; an allow-list entry accepts only what it names', () => {
+  assert.deepEqual(compareTransitions('op', 's', ['A', 'A', 'B'], ['A', 'B', 'B']), []);
+  const [d] = compareTransitions('op', 's', ['PENDING_CREATE', 'ACTIVE'], ['ACTIVE']);
+  assert.equal(d?.real, 'PENDING_CREATE > ACTIVE');
+  assert.ok(d && allowedBy(d, [{ op: 'op', path: '', kind: 'transitions', reason: 'r' }]));
+  assert.equal(d && allowedBy(d, [{ op: 'other*', path: '', reason: 'r' }]), undefined);
+  assert.equal(d && allowedBy(d, [{ op: 'o*', path: '', sim: 'PENDING', reason: 'r' }]), undefined);
+});
+
+test('paths are reduced to shapes; paging keys are not part of an operation', () => {
+  assert.equal(pathShape('/v1/clusters/capi-test-1'), '/v1/clusters/{id}');
+  assert.equal(pathShape('/v2.0/lbaas/loadbalancers/abc/failover'), '/v2.0/lbaas/loadbalancers/{id}/failover');
+  assert.equal(operationKey('neutron', 'GET', '/v2.0/ports?project_id=x&marker=y&limit=1'), 'neutron GET /v2.0/ports?project_id');
+});
