@@ -44,8 +44,8 @@ const RUNS: readonly Run[] = [
     commands: [
       ['run', '--site', '{site}', '--runs-dir', '{runs}', '--only', '8.0.prereqs,8.0.image,8.0.template,8.1,8.2'],
       ['doctor', '--site', '{site}'],
-      ['cleanup', '--site', '{site}'],
-      ['cleanup', '--site', '{site}', '--remediate'],
+      ['cleanup', '--site', '{site}', '--yes'],
+      ['cleanup', '--site', '{site}', '--yes', '--remediate'],
     ],
   },
   { name: 'mgmt-vm-oom', scenario: 'mgmt-vm-oom', commands: [['run', '--site', '{site}', '--runs-dir', '{runs}', '--remediate']] },
@@ -101,6 +101,8 @@ async function record(run: Run, work: string, timeScale: string): Promise<{ reco
       const t0 = Date.now();
       const r = await capiGate(a, env, 600_000);
       process.stderr.write(`${run.name}: capi-gate ${a.slice(0, 1).join(' ')} ${a.includes('--remediate') ? '--remediate ' : ''}exit ${r.code} in ${((Date.now() - t0) / 1000).toFixed(0)} s${/^Verdict: .*/m.exec(r.out)?.[0] ? ` (${/^Verdict: .*/m.exec(r.out)?.[0]})` : ''}\n`);
+      // A usage error or a kill sent nothing worth recording: the inventory would silently shrink.
+      if (r.code === null || r.code === 2) throw new Error(`${run.name}: capi-gate ${a.join(' ')} ended ${r.code === null ? 'killed' : 'with a usage error (exit 2)'}; the recording is not kept:\n${r.out}`);
     }
     const recorded = existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Recorded) : [];
     return { recorded, services: servicesByOrigin(recorded, await simLog(sim)) };
