@@ -108,3 +108,37 @@ test('abort cancels a pending backoff sleep promptly', async () => {
   setImmediate(() => ac.abort());
   await assert.rejects(p, (e: unknown) => e instanceof WaitError && e.code === 'CAPI_GATE_ABORTED');
 });
+
+test('an OpenStack API that stops answering ends the wait unevaluated (CAPI_GATE_TRANSPORT, an ERROR), never a timeout or stall of the cloud', async () => {
+  const clock = new VirtualClock();
+  const down = (e: object) => async () => {
+    if (clock.now() < 60_000) return 'CREATE_IN_PROGRESS';
+    throw Object.assign(new CapiGateError('CAPI_GATE_TRANSPORT', 'magnum getCluster: connection refused'), e);
+  };
+  for (const [label, extra, stallMs] of [
+    ['connection refused until the deadline', { service: 'magnum' }, undefined],
+    ['503 until the deadline', { service: 'magnum', code: 'CAPI_GATE_API', status: 503 }, undefined],
+    ['connection refused past the stall window', { service: 'magnum' }, 5 * 60_000],
+  ] as const) {
+    const start = clock.now();
+    const poll = down(extra);
+    const err = await runWaiter({ ...base(async () => { if (clock.now() - start < 60_000) return 'CREATE_IN_PROGRESS'; return poll(); }, 20 * 60_000), ...(stallMs ? { stallMs } : {}) }, { clock }, new AbortController().signal).catch((e: unknown) => e);
+    assert.ok(err instanceof WaitError, label);
+    assert.equal(err.code, 'CAPI_GATE_TRANSPORT', label);
+    assert.equal(err.result.outcome, 'error', label);
+    assert.match(err.message, /could not be evaluated: magnum gave no usable answer for the last /, label);
+  }
+  // A service that is not an OpenStack API (the workload cluster's apiserver) keeps the timeout.
+  const kube = await runWaiter(base(async () => { throw Object.assign(new CapiGateError('CAPI_GATE_TRANSPORT', 'kube: refused'), { service: 'kubernetes' }); }, 10 * 60_000), { clock }, new AbortController().signal).catch((e: unknown) => e);
+  assert.ok(kube instanceof WaitError);
+  assert.equal(kube.code, 'CAPI_GATE_TIMEOUT');
+  // The API answers again before the deadline: the cloud was judged, the timeout stands.
+  const back = clock.now();
+  const recovered = await runWaiter(base(async () => {
+    const t = clock.now() - back;
+    if (t > 60_000 && t < 120_000) throw Object.assign(new CapiGateError('CAPI_GATE_TRANSPORT', 'reset'), { service: 'magnum' });
+    return 'CREATE_IN_PROGRESS';
+  }, 10 * 60_000), { clock }, new AbortController().signal).catch((e: unknown) => e);
+  assert.ok(recovered instanceof WaitError);
+  assert.equal(recovered.code, 'CAPI_GATE_TIMEOUT');
+});

@@ -99,6 +99,9 @@ export async function runWaiter<T>(spec: WaiterSpec<T>, hooks: WaiterHooks, sign
   let lastProgress: string | undefined;
   let lastProgressAt = startedAt;
   let lastError: string | undefined;
+  // The last poll's error when an OpenStack API gave no usable answer (no connection, a 5xx, a
+  // body that is not what it documents): a wait that ends then was not judged by the cloud.
+  let unanswered: { since: number; error: unknown } | undefined;
 
   const finish = (outcome: WaitResult<T>['outcome']): WaitResult<T> => ({
     name: spec.name, what: spec.what, outcome, value: last, startedAt, endedAt: clock.now(), polls, histogram: { ...histogram }, timeline: [...timeline],
@@ -138,6 +141,8 @@ export async function runWaiter<T>(spec: WaiterSpec<T>, hooks: WaiterHooks, sign
     } catch (e) {
       if (isAbortError(e) || signal.aborted) fail('aborted', 'CAPI_GATE_ABORTED', `interrupted while waiting for ${spec.what}`, undefined, undefined, e);
       lastError = e instanceof Error ? e.message.split('\n')[0] : String(e);
+      if (isUnanswered(e)) unanswered ??= { since: clock.now(), error: e };
+      else unanswered = undefined;
       const status = statusOf(e);
       if (status === 403) {
         forbidden++;
@@ -159,6 +164,7 @@ export async function runWaiter<T>(spec: WaiterSpec<T>, hooks: WaiterHooks, sign
     if (value !== undefined) {
       forbidden = 0;
       lastError = undefined;
+      unanswered = undefined;
       last = value;
       const state = spec.state(value);
       observe(state);
@@ -175,6 +181,12 @@ export async function runWaiter<T>(spec: WaiterSpec<T>, hooks: WaiterHooks, sign
       }
     }
     const now = clock.now();
+    if (unanswered && ((spec.stallMs !== undefined && now - lastProgressAt >= spec.stallMs) || now >= deadline)) {
+      // "Cannot reach" is never a verdict on the cloud: the wait ends unevaluated (ERROR).
+      const u = unanswered;
+      fail('error', 'CAPI_GATE_TRANSPORT', `${spec.what}: could not be evaluated: ${serviceOf(u.error) ?? 'the API'} gave no usable answer for the last ${formatDuration(now - u.since)} of the wait (last state ${lastState ?? 'unknown'})`,
+        'The API stopped answering during the wait, so the cloud was not judged on it: check the service (its VIP, its units) and run again, or continue this run with `capi-gate run --resume`.', undefined, u.error);
+    }
     if (spec.stallMs !== undefined && now - lastProgressAt >= spec.stallMs) {
       fail('stalled', 'CAPI_GATE_STALLED', `${spec.what}: no progress for ${formatDuration(now - lastProgressAt)} (state ${lastState ?? 'unknown'})`,
         spec.stallHint ?? spec.timeoutHint ?? 'Nothing changed within the stall window: the cloud is not working on it. Check the CAPI objects on the management cluster (capi-gate doctor).',
@@ -191,4 +203,21 @@ export async function runWaiter<T>(spec: WaiterSpec<T>, hooks: WaiterHooks, sign
       fail('aborted', 'CAPI_GATE_ABORTED', `interrupted while waiting for ${spec.what}`, undefined, undefined, e);
     }
   }
+}
+
+const OPENSTACK_SERVICES = new Set(['keystone', 'glance', 'magnum', 'octavia', 'nova', 'neutron', 'placement']);
+
+function serviceOf(e: unknown): string | undefined {
+  const service = (e as { service?: unknown } | undefined)?.service;
+  return typeof service === 'string' ? service : undefined;
+}
+
+/** An OpenStack API call that got no usable answer: no connection, a 5xx, or a malformed body. */
+function isUnanswered(e: unknown): boolean {
+  const service = serviceOf(e);
+  if (!service || !OPENSTACK_SERVICES.has(service)) return false;
+  const code = (e as { code?: unknown }).code;
+  if (code === 'CAPI_GATE_TRANSPORT' || code === 'CAPI_GATE_BAD_RESPONSE') return true;
+  const status = statusOf(e);
+  return code === 'CAPI_GATE_API' && status !== undefined && status >= 500;
 }
