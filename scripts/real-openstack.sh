@@ -503,7 +503,9 @@ if [ "$PROFILE" = full ]; then
     || { cat "$F/log/objects-seed.log" >&2; exit 1; }
   echo "$SEED" > "$F/seed.json"
   MGMT_FIP=$(json_get "$F/seed.json" mgmtVm.fip)
-  echo "MGMT_FIP=$MGMT_FIP" > "$R/capi-mgmt-net.env"
+  # The FIP is an address of the fake data plane (provider-ext): nothing answers there, and an SSH
+  # probe to it would leave loopback. capi-gate's D-011.3 reads this file, so it gets 127.0.0.1.
+  printf '# the management VM capi-mgmt-v2 has the Neutron floating IP %s (fake data plane)\nMGMT_FIP=127.0.0.1\n' "$MGMT_FIP" > "$R/capi-mgmt-net.env"
   : > "$R/known_hosts"
   step_done "[full] flavors, provider-ext, keypair, management VM + FIP"
   FULL_JSON=$(cat <<EOF
