@@ -72,6 +72,8 @@ export interface SimOptions {
   pageSize?: number;
   /** Magnum's highest microversion, "1.N" (default 1.10, Zed's). */
   magnumMaxVersion?: string;
+  /** Ops of the rest of the site (the host side's juju ...): answers the op, or undefined to leave it to ops.ts. */
+  hostOp?: (op: unknown) => string | undefined;
 }
 
 export interface PasswordCredentials extends Credential {
@@ -193,7 +195,7 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
     seedCompute(c, site, ids);
     const { mgmtFip } = seedNetworks(c, site, ids, neutron, image);
 
-    const apply = (op: unknown) => applyOp(c, site, ids, driver, op);
+    const apply = (op: unknown) => opts.hostOp?.(op) ?? applyOp(c, site, ids, driver, op, neutron);
     const cdnFile = site.image.url.split('/').pop() || `${site.image.name}.qcow2`;
     const cdnData = imageBytes(site.image.name);
     const cdn = new Map([[cdnFile, cdnData]]);

@@ -180,6 +180,12 @@ export function createOctavia(ctx: SimContext, ops: OctaviaOps): (req: SimReques
   };
 
   const router = new Router()
+    // The provider drivers (octavia/api/v2/controllers/provider.py: rule load-balancer:read).
+    .on('GET', /^\/lbaas\/providers$/, (req) => {
+      const a = requireAuth(ctx, req);
+      if (!isLbAdmin(a) && !canRead(a, ctx.octaviaRbac) && !a.roles.has('load-balancer_global_observer')) forbid();
+      return ok({ providers: [{ name: 'amphora', description: 'The Octavia Amphora driver.' }, { name: 'octavia', description: 'Deprecated alias of the Octavia Amphora driver.' }] });
+    })
     .on('GET', /^\/lbaas\/loadbalancers$/, (req) => {
       const a = requireAuth(ctx, req);
       const admin = isLbAdmin(a) || a.roles.has('load-balancer_global_observer');

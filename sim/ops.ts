@@ -7,7 +7,9 @@ import { z } from 'zod';
 import type { Site } from '../src/site/schema.js';
 import type { SimContext } from './context.js';
 import type { CapiHelmDriver } from './driver.js';
+import type { NeutronOps } from './neutron.js';
 import type { Identities } from './seed.js';
+import { seedImage } from './seed.js';
 import type { Cluster, Image, LoadBalancer, User } from './state.js';
 
 export const opSchema = z.discriminatedUnion('op', [
@@ -25,7 +27,19 @@ export const opSchema = z.discriminatedUnion('op', [
   }),
   z.strictObject({ op: z.literal('role-revoke'), user: z.string(), role: z.string(), project: z.string().optional() }),
   z.strictObject({ op: z.literal('role-grant'), user: z.string(), role: z.string(), project: z.string().optional() }),
-  z.strictObject({ op: z.literal('template-create'), networkDriver: z.string().optional() }),
+  z.strictObject({
+    op: z.literal('template-create'),
+    networkDriver: z.string().optional(),
+    /** Default: the site's template, image, external network and flavors. */
+    name: z.string().optional(),
+    image: z.string().optional(),
+    externalNetwork: z.string().optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+  }),
+  /** Another image (`openstack image create` + upload, active), e.g. an older kube_version beside the site's. */
+  z.strictObject({ op: z.literal('image-create'), name: z.string(), kubeVersion: z.string().optional(), osDistro: z.string().optional() }),
+  /** Another external network with a subnet (admin-owned, router:external). */
+  z.strictObject({ op: z.literal('network-create'), name: z.string(), cidr: z.string().default('10.12.9.0/24') }),
   z.strictObject({ op: z.literal('cluster-clear-finalizer'), cluster: z.string().optional() }),
   z.strictObject({ op: z.literal('cluster-appcred-delete'), cluster: z.string().optional() }),
 ]);
@@ -34,7 +48,7 @@ export type SimOp = z.infer<typeof opSchema>;
 
 export class OpError extends Error {}
 
-export function applyOp(ctx: SimContext, site: Site, ids: Identities, driver: CapiHelmDriver, raw: unknown): string {
+export function applyOp(ctx: SimContext, site: Site, ids: Identities, driver: CapiHelmDriver, raw: unknown, neutron?: NeutronOps): string {
   const parsed = opSchema.safeParse(raw);
   if (!parsed.success) throw new OpError(`invalid op: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(op)'}: ${i.message}`).join('; ')}`);
   const op = parsed.data;
@@ -112,16 +126,28 @@ export function applyOp(ctx: SimContext, site: Site, ids: Identities, driver: Ca
       w.templates.set(uuid, {
         uuid, projectId: ids.project.id, userId: ids.admin.id, createdAt: ctx.clock.now(), updatedAt: null,
         fields: {
-          name: t.name, coe: 'kubernetes', image_id: site.image.name, keypair_id: null, external_network_id: site.externalNetwork, fixed_network: null,
+          name: op.name ?? t.name, coe: 'kubernetes', image_id: op.image ?? site.image.name, keypair_id: null, external_network_id: op.externalNetwork ?? site.externalNetwork, fixed_network: null,
           fixed_subnet: null, network_driver: op.networkDriver ?? t.networkDriver, volume_driver: null, dns_nameserver: t.dnsNameserver,
           flavor_id: site.flavors.worker.name, master_flavor_id: site.flavors.master.name, docker_volume_size: null,
-          docker_storage_driver: t.dockerStorageDriver, labels: { ...t.labels }, tls_disabled: false, public: false, registry_enabled: false,
+          docker_storage_driver: t.dockerStorageDriver, labels: { ...(op.labels ?? t.labels) }, tls_disabled: false, public: false, registry_enabled: false,
           server_type: 'vm', master_lb_enabled: t.masterLbEnabled, floating_ip_enabled: t.floatingIpEnabled, cluster_distro: site.image.osDistro,
           driver: 'k8s_capi_helm_v1', hidden: false, tags: null, apiserver_port: null, insecure_registry: null, http_proxy: null, https_proxy: null, no_proxy: null,
         },
       });
-      w.record({ kind: 'magnum.clustertemplate', id: uuid, name: t.name, from: null, to: 'created', detail: 'op' });
+      w.record({ kind: 'magnum.clustertemplate', id: uuid, name: op.name ?? t.name, from: null, to: 'created', detail: 'op' });
       return `template ${uuid}`;
+    }
+    case 'image-create': {
+      if ([...w.images.values()].some((i) => i.name === op.name)) throw new OpError(`an image named ${op.name} exists`);
+      const img = seedImage(ctx, { ...site, image: { ...site.image, name: op.name, kubeVersion: op.kubeVersion ?? site.image.kubeVersion, osDistro: op.osDistro ?? site.image.osDistro } }, ids.adminProject.id);
+      if (op.kubeVersion === undefined) delete img.props['kube_version'];
+      return `image ${img.id} ${op.name}`;
+    }
+    case 'network-create': {
+      if (!neutron) throw new OpError('network-create needs the Neutron of the simulated site');
+      const net = neutron.createNetwork(op.name, ids.adminProject.id, { external: true });
+      neutron.createSubnet(`${op.name}-subnet`, net, op.cidr, ids.adminProject.id, {});
+      return `network ${net.id} ${op.name}`;
     }
     case 'cluster-clear-finalizer': {
       const c = cluster(op.cluster);

@@ -16,6 +16,7 @@ import { KUBE_SCENARIOS } from './kube/index.js';
 import { attachManagementCluster } from './kube/management-site.js';
 import type { ManagementSite } from './kube/management-site.js';
 import { defaultSite, listScenarios, startSim } from './index.js';
+import { OpError } from './ops.js';
 import type { SimHandle, SimOptions } from './index.js';
 
 export interface SiteSimOptions extends Omit<SimOptions, 'scenario' | 'outDir'> {
@@ -56,6 +57,21 @@ function scaleDeadlines(d: Site['deadlines'], scale: number): Record<string, str
 }
 
 /**
+ * The control API's ops on the host side (POST /_sim/ops): `juju-set-config` sets a charm option
+ * (a VIP that moved: `{op: juju-set-config, application: keystone, key: vip, value: 127.12.4.70}`).
+ */
+function hostOp(hosts: HostSimHandle, raw: unknown): string | undefined {
+  if (raw === null || typeof raw !== 'object' || (raw as { op?: unknown }).op !== 'juju-set-config') return undefined;
+  const { application, key, value } = raw as { application?: unknown; key?: unknown; value?: unknown };
+  if (typeof application !== 'string' || typeof key !== 'string' || typeof value !== 'string') throw new OpError('invalid op: juju-set-config needs application, key and value (strings)');
+  const state = hosts.juju.read();
+  if (!state.applications[application]) throw new OpError(`no juju application ${application}`);
+  ((state.config ??= {})[application] ??= {})[key] = value;
+  hosts.juju.write(state);
+  return `juju config ${application} ${key}=${value}`;
+}
+
+/**
  * Starts the site on the first free loopback net from o.net (default 0): a second simulated site
  * on the machine (another test, another `capi-gate sim`) moves to the next net.
  */
@@ -86,7 +102,7 @@ async function startSiteSimOnce(o: SiteSimOptions): Promise<SiteSimHandle> {
     const image = hosts.openstack.image ?? o.image;
     // Its own folder: its mgmt env file and site.yaml must not overwrite the host side's.
     const { scenario: _named, snapshot2: _snap, net: _net, ...simOpts } = o;
-    sim = await startSim({ ...simOpts, outDir: join(o.outDir, 'openstack'), site, ...(simScenario ? { scenario: simScenario } : {}), ...(image !== undefined ? { image } : {}) });
+    sim = await startSim({ ...simOpts, hostOp: (op) => hostOp(hosts, op), outDir: join(o.outDir, 'openstack'), site, ...(simScenario ? { scenario: simScenario } : {}), ...(image !== undefined ? { image } : {}) });
   } catch (e) {
     await hosts.close();
     throw e;

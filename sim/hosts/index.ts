@@ -5,8 +5,8 @@
 // site-file keys to merge over the simulated site (image, coreVips, outOfScopeEndpoints, tls,
 // vault, juju, reservedHostMemoryMb, mgmtVm, hypervisor).
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
 import type { Site, SiteInput } from '../../src/site/schema.js';
 import { toLoopback } from '../loopback.js';
 import type { SimCdn } from './cdn.js';
@@ -89,6 +89,21 @@ function mapUrl(url: string, map: (ip: string) => string): string {
   return u.toString().replace(/\/$/, url.endsWith('/') ? '/' : '');
 }
 
+/**
+ * OUT/bin/virsh: the jumphost's virsh, whose default connection is its hypervisor (here the
+ * simulated one): real virsh with LIBVIRT_DEFAULT_URI set, so `virsh uri` and `virsh list --all`
+ * answer what they would on the jumphost. Nothing is written when virsh is not installed.
+ */
+function writeVirshStandIn(binDir: string, uri: string): void {
+  const real = (process.env['PATH'] ?? '').split(delimiter).filter((d) => d !== '' && resolve(d) !== resolve(binDir)).map((d) => join(d, 'virsh')).find((f) => existsSync(f));
+  if (!real) return;
+  mkdirSync(binDir, { recursive: true });
+  const q = (x: string): string => `'${x.replace(/'/g, `'\\''`)}'`;
+  const file = join(binDir, 'virsh');
+  writeFileSync(file, `#!/bin/sh\n# capi-gate simulated jumphost (sim/hosts/index.ts): virsh whose default connection is the simulated hypervisor.\nLIBVIRT_DEFAULT_URI="\${LIBVIRT_DEFAULT_URI:-${uri}}" LIBVIRT_LOG_OUTPUTS="\${LIBVIRT_LOG_OUTPUTS:-4:stderr}" exec ${q(real)} "$@"\n`);
+  chmodSync(file, 0o755);
+}
+
 export async function startHostSims(opts: HostSimOptions): Promise<HostSimHandle> {
   const site = opts.site;
   const outDir = resolve(opts.outDir);
@@ -134,7 +149,7 @@ export async function startHostSims(opts: HostSimOptions): Promise<HostSimHandle
     }
 
     // juju.
-    const juju = writeJujuStandIn(outDir, buildJujuState(site, scenario), { computeApplication: site.juju.computeApplication });
+    const juju = writeJujuStandIn(outDir, buildJujuState(site, scenario, map), { computeApplication: site.juju.computeApplication });
 
     // The mgmt VM.
     const mgmtVm = await startMgmtVm({ host: fip, port: opts.sshPort ?? site.mgmtVm.sshPort, user: site.mgmtVm.user, vmName: site.mgmtVm.name, outDir });
@@ -160,6 +175,7 @@ export async function startHostSims(opts: HostSimOptions): Promise<HostSimHandle
       withSnapshot2: opts.snapshot2 ?? scenario.hypervisor.snapshot2, withoutSnapshot1: [...scenario.hypervisor.withoutSnapshot1],
     };
     const libvirtUri = writeHypervisor(libvirtXml, hv);
+    writeVirshStandIn(join(outDir, 'bin'), libvirtUri);
 
     const probe = site.mgmtVm.probe.replace(/^([\d.]+):/, (_m, ip: string) => `${map(ip)}:`);
     const siteOverlay: HostSimHandle['siteOverlay'] = {

@@ -42,7 +42,15 @@ export interface JujuState {
   applications: Record<string, App>;
   /** unit -> /etc/nova/nova.conf text (compute units only). */
   novaConf: Record<string, string>;
+  /** application -> charm options that are set (`juju config APP [KEY]`): the API services' `vip`. */
+  config?: Record<string, Record<string, string>>;
 }
+
+/** The runbook's core VIP names (D-011.2) -> the charm application that holds the VIP. */
+export const VIP_APPLICATIONS: Readonly<Record<string, string>> = {
+  keystone: 'keystone', barbican: 'barbican', cinder: 'cinder', glance: 'glance', magnum: 'magnum', neutron: 'neutron-api',
+  nova: 'nova-cloud-controller', octavia: 'octavia', horizon: 'openstack-dashboard', 'horizon-2': 'openstack-dashboard', placement: 'placement',
+};
 
 const SINCE = '09 Jun 2026 10:14:02Z';
 /** The runbook's D-040 check (phase 08, 8.0), as capi-gate and the runbook's bash send it over `juju ssh`. */
@@ -78,8 +86,13 @@ function hostOf(url: string): string {
   return new URL(url).hostname;
 }
 
-/** A charmed-OpenStack model for the site: API services in LXD, hyperconverged compute + ceph. */
-export function buildJujuState(site: Site, scenario: HostScenario): JujuState {
+/**
+ * A charmed-OpenStack model for the site: API services in LXD, hyperconverged compute + ceph.
+ * `map` turns a site address into the one a client dials (the simulator's loopback): the Vault
+ * units' addresses, the VIPs in `juju config APP vip` and the gss unit are the ones a site file
+ * names, so they are what the client reaches.
+ */
+export function buildJujuState(site: Site, scenario: HostScenario, map: (ip: string) => string = (ip) => ip): JujuState {
   const apps: Record<string, App> = {};
   const machines: Record<string, unknown> = {};
   const physical = ['0', '1', '2'];
@@ -152,7 +165,7 @@ export function buildJujuState(site: Site, scenario: HostScenario): JujuState {
   api('ovn-central', 'ovn-central', 3, 46, ['6641/tcp', '6642/tcp'], 'Unit is ready (leader: ovnnb_db, ovnsb_db)');
   api('ceph-mon', 'ceph-mon', 3, 50, [], 'Unit is ready and clustered');
   app('vault', 'vault', '1.8/stable', site.vault.units.map((url, i) => ({
-    machine: container(`juju-vault-${i}`, hostOf(url)), address: hostOf(url), ports: ['8200/tcp'],
+    machine: container(`juju-vault-${i}`, map(hostOf(url))), address: map(hostOf(url)), ports: [`${new URL(url).port || '8200'}/tcp`],
     message: sealed.has(i) ? 'Unit is sealed' : 'Unit is ready (active: true, mlock: disabled)',
   })));
   for (const i of sealed) {
@@ -163,6 +176,19 @@ export function buildJujuState(site: Site, scenario: HostScenario): JujuState {
   const compute = site.juju.computeApplication;
   app(compute, 'nova-compute', '2024.1/stable', physical.map((m, i) => ({ machine: m, address: `10.12.4.${11 + i}`, message: 'Unit is ready', sub: { name: 'ovn-chassis', message: 'Unit is ready' } })));
   sub('ovn-chassis', 'ovn-chassis', compute);
+  // DOCFIX-039: glance-simplestreams-sync answers on its unit IP only (out of scope for D-011.2).
+  for (const e of site.outOfScopeEndpoints.filter((x) => x.name === 'gss')) {
+    const address = map(hostOf(e.url));
+    app('glance-simplestreams-sync', 'glance-simplestreams-sync', '2024.1/stable', [{ machine: container('juju-gss-0', address), address, ports: [`${new URL(e.url).port || '80'}/tcp`], message: 'Unit is ready' }]);
+  }
+  // The VIPs hacluster holds for each API service (`juju config APP vip`, space-separated).
+  const config: Record<string, Record<string, string>> = {};
+  for (const v of site.coreVips) {
+    const appName = VIP_APPLICATIONS[v.name] ?? v.name;
+    if (!apps[appName]) continue;
+    const c = (config[appName] ??= {});
+    c['vip'] = [c['vip'], map(hostOf(v.url))].filter(Boolean).join(' ');
+  }
 
   for (const [unitName, o] of Object.entries(scenario.juju.units)) {
     const appName = unitName.split('/')[0] ?? '';
@@ -192,6 +218,7 @@ export function buildJujuState(site: Site, scenario: HostScenario): JujuState {
     machines,
     applications: apps,
     novaConf: novaConfs,
+    config,
   };
 }
 
@@ -282,6 +309,23 @@ export function jujuAnswer(state: JujuState, argv: readonly string[]): JujuAnswe
     if (remote === 'hostname') { out(target.replace('/', '-') + '\n'); return done(); }
     return die('bash: line 1: ' + (remote.split(' ')[0] || '') + ': command not supported by the capi-gate juju stand-in', 127);
   }
+  if (cmd === 'config') {
+    // `juju config APP [KEY]`: a key prints its value (an unset one prints an empty line); no key
+    // prints the settings (yaml by default, json with --format=json).
+    const app = rest[0];
+    if (!app) return die('ERROR no application name specified', 2);
+    if (!(app in state.applications)) return die('ERROR application "' + app + '" not found (not found)');
+    const set = (state.config ?? {})[app] ?? {};
+    const key = rest[1];
+    if (key !== undefined && !key.includes('=')) { out((set[key] ?? '') + '\n'); return done(); }
+    if (key !== undefined) return die('ERROR the capi-gate juju stand-in is read only: it does not set ' + key, 2);
+    const settings: Record<string, { source: string; type: string; value: string }> = {};
+    for (const k of Object.keys(set).sort()) settings[k] = { source: 'user', type: 'string', value: set[k] ?? '' };
+    const charm = (state.applications[app] as unknown as { charm: string }).charm;
+    if (format === 'json') { out(JSON.stringify({ application: app, charm, settings }) + '\n'); return done(); }
+    out('application: ' + app + '\ncharm: ' + charm + '\nsettings:\n' + Object.keys(settings).map((k) => '  ' + k + ':\n    source: user\n    type: string\n    value: ' + (settings[k]?.value ?? '') + '\n').join(''));
+    return done();
+  }
   if (cmd === 'models') { out('Model  Cloud/Region  Type  Status\n' + m.name + '*  maas/default  iaas  available\n'); return done(); }
   if (cmd === 'whoami') { out('Controller:  ' + String(m.controller) + '\nModel:       admin/' + m.name + '\nUser:        admin\n'); return done(); }
   return die('ERROR unrecognized command: juju ' + (cmd || ''), 2);
@@ -295,6 +339,8 @@ export function commonCalls(state: JujuState, computeApplication: string): strin
   for (const unit of Object.keys(state.applications[computeApplication]?.units ?? {})) {
     calls.push(['ssh', '-m', model, unit, RESERVED_MEMORY_COMMAND], ['ssh', unit, RESERVED_MEMORY_COMMAND]);
   }
+  // What `capi-gate init` asks for each API service.
+  for (const app of Object.keys(state.config ?? {})) calls.push(['config', '-m', model, app, '--format=json']);
   return calls;
 }
 

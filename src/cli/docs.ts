@@ -5,6 +5,7 @@ import { ERROR_CODES } from '../core/errors.js';
 import { EXIT_CODES } from '../core/results.js';
 import { siteSchema } from '../site/schema.js';
 import { SITE_KEY_DESCRIPTIONS } from '../site/descriptions.js';
+import { SITE_KEY_INIT_SOURCES } from '../site/init-sources.js';
 import { renderRunbook } from './cmd-runbook.js';
 
 export function renderErrorsDoc(): string {
@@ -80,9 +81,16 @@ export function renderSiteFileDoc(): string {
     'written like `90s`, `20m`, `1h30m`. Ids that regenerate per rebuild are never stored: they are',
     'resolved by name at run time (DOCFIX-034).',
     '',
-    '| key | type | required | default | meaning |',
-    '|---|---|---|---|---|',
-    ...rows.map((r) => `| \`${r.path}\` | ${cell(r.type)} | ${r.required ? 'yes' : 'no'} | ${r.def ? `\`${cell(r.def)}\`` : ''} | ${cell(r.description)} |`),
+    '`capi-gate init --out site.yaml --admin-cloud NAME --tenant-cloud NAME` writes one from the live',
+    'cloud, read only; the last column says where it takes each key from (every value it writes carries',
+    'a `# from: ...` comment saying the same, "choice:" marks the runbook\'s value for a choice). What it',
+    'cannot discover is written as a `TODO(section): ...` value; `plan` and `run` refuse a file that',
+    'still holds one (CAPI_GATE_SITE_TODO, exit 2, each with its line). Keys without an entry keep their',
+    'default. `capi-gate init --check --site site.yaml` compares a file with the cloud (exit 1 on drift).',
+    '',
+    '| key | type | required | default | meaning | `capi-gate init` fills it from |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => `| \`${r.path}\` | ${cell(r.type)} | ${r.required ? 'yes' : 'no'} | ${r.def ? `\`${cell(r.def)}\`` : ''} | ${cell(r.description)} | ${cell(SITE_KEY_INIT_SOURCES[r.path] ?? '')} |`),
     '',
   ].join('\n');
 }

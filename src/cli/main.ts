@@ -81,6 +81,26 @@ const program = new Command()
   .configureOutput({ writeOut: (s) => out.raw(s), writeErr: (s) => process.stderr.write(s) });
 
 program
+  .command('init')
+  .description('write a site file from what the live cloud shows (read only): every value with where it came from, a TODO for what cannot be discovered; --check compares an existing one (exit 1 on drift)')
+  .option('--out <file>', 'the site file to write')
+  .option('--admin-cloud <name>', 'clouds.yaml entry scoped to the admin project (site openstack.clouds.admin)')
+  .option('--tenant-cloud <name>', 'clouds.yaml entry of the cluster creator (site openstack.clouds.tenant)')
+  .option('--juju-model <model>', 'the juju model of the cloud (default: juju\'s current model)')
+  .option('--force', 'overwrite --out when it exists')
+  .option('--check', 'compare --site with the cloud and list each difference; writes nothing')
+  .option('--site <file>', 'the site file to compare (--check)')
+  .action(async (o: { out?: string; adminCloud?: string; tenantCloud?: string; jujuModel?: string; force?: boolean; check?: boolean; site?: string }) => {
+    const ac = graceful();
+    const { initCommand } = await import('./cmd-init.js');
+    exitCode = await initCommand(out, {
+      ...(o.out ? { out: o.out } : {}), ...(o.site ? { site: o.site } : {}), ...(o.adminCloud ? { adminCloud: o.adminCloud } : {}),
+      ...(o.tenantCloud ? { tenantCloud: o.tenantCloud } : {}), ...(o.jujuModel ? { jujuModel: o.jujuModel } : {}),
+      check: o.check === true, force: o.force === true, signal: ac.signal,
+    });
+  });
+
+program
   .command('plan')
   .description('show the resolved plan: every step, its kind, dependencies and deadlines; changes nothing')
   .option('--site <file>', 'site file (see docs/site.example.yaml)')

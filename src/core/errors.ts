@@ -5,6 +5,7 @@ export const ERROR_CODES = {
   CAPI_GATE_USAGE: { exit: 2, summary: 'The command line is wrong.' },
   CAPI_GATE_SITE_INVALID: { exit: 2, summary: 'The site file does not match the schema.' },
   CAPI_GATE_SITE_UNREADABLE: { exit: 2, summary: 'The site file cannot be read or parsed.' },
+  CAPI_GATE_SITE_TODO: { exit: 2, summary: 'The site file still holds a TODO that `capi-gate init` could not discover; fill it in first.' },
   CAPI_GATE_CREDENTIALS: { exit: 2, summary: 'No usable credentials for a scope: no clouds.yaml, the cloud is not in it, or Keystone refused them (clouds.yaml / OS_* variables).' },
   CAPI_GATE_PRECONDITION: { exit: 3, summary: 'A precondition is not met; nothing was changed.' },
   CAPI_GATE_UNREACHABLE: { exit: 3, summary: 'Pre-flight: the cloud\'s Keystone cannot be reached or does not answer; nothing was run or recorded.' },

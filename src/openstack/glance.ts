@@ -26,6 +26,9 @@ const imageSchema = z
     size: z.number().nullish(),
     owner: z.string().nullish(),
     os_hidden: z.boolean().nullish(),
+    os_hash_algo: z.string().nullish(),
+    os_hash_value: z.string().nullish(),
+    created_at: z.string().nullish(),
   })
   .transform((i) => {
     const properties: Record<string, string> = {};
@@ -43,6 +46,10 @@ const imageSchema = z
       size: i.size ?? undefined,
       owner: i.owner ?? undefined,
       hidden: i.os_hidden ?? false,
+      /** The multihash of the data (Glance computes it on upload; sha512 by default). */
+      hashAlgo: i.os_hash_algo ?? undefined,
+      hashValue: i.os_hash_value ?? undefined,
+      createdAt: i.created_at ?? undefined,
       /** The driver reads the Kubernetes version from here, not from a template label. */
       kubeVersion: properties['kube_version'],
       osDistro: properties['os_distro'],
@@ -87,6 +94,15 @@ export async function listImagesByName(s: AnySession, name: string, signal: Abor
     return { items: res.data.images, next: res.data.next && last ? (nextFromUrl(res.data.next) ?? { marker: last.id }) : undefined };
   });
   return images.filter((i) => i.name === name);
+}
+
+/** Every image the session can see (follows `next` pages); what `capi-gate init` chooses from. */
+export async function listImages(s: AnySession, signal: AbortSignal): Promise<Image[]> {
+  return allPages('images', async (next) => {
+    const res = await s.requestJson({ service: 'image', method: 'GET', path: '/images', query: { ...next }, operation: 'list images', signal }, imagesSchema);
+    const last = res.data.images[res.data.images.length - 1];
+    return { items: res.data.images, next: res.data.next && last ? (nextFromUrl(res.data.next) ?? { marker: last.id }) : undefined };
+  });
 }
 
 /**
@@ -171,5 +187,5 @@ export async function getImageStatus(s: AnySession, id: string, signal: AbortSig
   return (await getImage(s, id, signal)).status;
 }
 
-export const glance = { getImage, listImagesByName, findImageByName, createImage, stageImage, importImage, getImageStatus } as const;
+export const glance = { getImage, listImages, listImagesByName, findImageByName, createImage, stageImage, importImage, getImageStatus } as const;
 export type GlanceClient = typeof glance;

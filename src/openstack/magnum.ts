@@ -244,6 +244,14 @@ export async function listTemplatesNamed(s: TenantSession, name: string, signal:
   return all.filter((t) => t.name === name);
 }
 
+/** Every cluster template the tenant sees (GET /v1/clustertemplates/detail, every page). */
+export async function listTemplates(s: TenantSession, signal: AbortSignal): Promise<ClusterTemplate[]> {
+  return allPages('cluster templates', async (next) => {
+    const data = await callJson(s, { method: 'GET', path: '/clustertemplates/detail', query: { ...next }, operation: 'list cluster templates', signal }, templatesSchema);
+    return { items: data.clustertemplates, next: nextFromUrl(data.next) };
+  });
+}
+
 /** Of duplicates, the oldest (created_at, then uuid): a run that sees a later duplicate also sees this one. */
 export function oldestTemplate<T extends { readonly uuid: string; readonly createdAt?: string | undefined }>(ts: readonly T[]): T | undefined {
   const at = (t: T) => (t.createdAt ? Date.parse(t.createdAt) : Number.POSITIVE_INFINITY);
@@ -398,6 +406,7 @@ export async function signCertificate(s: TenantSession, clusterUuid: string, csr
 
 export const magnum = {
   findTemplate,
+  listTemplates,
   listTemplatesNamed,
   getTemplate,
   createTemplate,

@@ -173,5 +173,14 @@ export async function findKeypair(s: AnySession, name: string, signal: AbortSign
   );
 }
 
-export const nova = { listServers, getServer, findServerByName, startServer, getFlavor, listFlavors, findFlavorByName, findKeypair } as const;
+/** GET /os-keypairs: the session user's keypairs (names only; Nova does not page them at 2.1). */
+export async function listKeypairs(s: AnySession, signal: AbortSignal): Promise<string[]> {
+  const res = await s.requestJson(
+    { service: 'compute', method: 'GET', path: '/os-keypairs', headers: HEADERS, operation: 'list keypairs', signal },
+    z.object({ keypairs: z.array(z.object({ keypair: z.object({ name: z.string() }) })) }),
+  );
+  return res.data.keypairs.map((k) => k.keypair.name);
+}
+
+export const nova = { listServers, getServer, findServerByName, startServer, getFlavor, listFlavors, findFlavorByName, findKeypair, listKeypairs } as const;
 export type NovaClient = typeof nova;

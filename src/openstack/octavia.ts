@@ -195,5 +195,14 @@ export async function listAmphorae(admin: AdminSession, filter: { readonly loadb
   });
 }
 
-export const octavia = { findLoadBalancer, getLoadBalancer, listLoadBalancers, deleteLoadBalancer, failoverLoadBalancer, listAmphorae } as const;
+/** GET /v2/lbaas/providers: the provider drivers this Octavia offers (amphora, ovn ...). */
+export async function listProviders(s: AnySession, signal: AbortSignal): Promise<{ name: string; description: string }[]> {
+  const res = await s.requestJson(
+    { service: 'load-balancer', method: 'GET', path: '/lbaas/providers', operation: 'list providers', signal },
+    z.object({ providers: z.array(z.object({ name: z.string(), description: z.string().nullish() })) }),
+  );
+  return res.data.providers.map((p) => ({ name: p.name, description: p.description ?? '' }));
+}
+
+export const octavia = { listProviders, findLoadBalancer, getLoadBalancer, listLoadBalancers, deleteLoadBalancer, failoverLoadBalancer, listAmphorae } as const;
 export type OctaviaClient = typeof octavia;

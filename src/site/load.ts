@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import { LineCounter, parseDocument, isNode, isPair, isScalar, isSeq, visit } from 'yaml';
+import type { Document } from 'yaml';
 import type { z } from 'zod';
 import { CapiGateError } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
@@ -61,6 +62,33 @@ function zodIssues(error: z.ZodError, raw: unknown, lineOf: (path: readonly Prop
   return out;
 }
 
+export interface SiteTodo {
+  readonly path: string;
+  readonly line: number | undefined;
+  readonly text: string;
+}
+
+/** A value `capi-gate init` could not discover: a string that starts with TODO. */
+export const TODO_PATTERN = /^TODO\b/;
+
+/** Every scalar value of the document that is still a TODO, with its line. */
+export function findTodos(doc: Document, lc: LineCounter): SiteTodo[] {
+  const out: SiteTodo[] = [];
+  visit(doc, {
+    Scalar(key, node, ancestors) {
+      if (key === 'key' || typeof node.value !== 'string' || !TODO_PATTERN.test(node.value)) return;
+      let path = '';
+      const chain = [...ancestors, node];
+      chain.forEach((a, i) => {
+        if (isPair(a) && isScalar(a.key)) path += `${path ? '.' : ''}${String(a.key.value)}`;
+        else if (isSeq(a)) path += `[${a.items.indexOf(chain[i + 1] as never)}]`;
+      });
+      out.push({ path, line: node.range ? lc.linePos(node.range[0]).line : undefined, text: node.value });
+    },
+  });
+  return out;
+}
+
 export function expandPath(p: string, relativeTo: string): string {
   const home = p === '~' || p.startsWith('~/') ? homedir() + p.slice(1) : p;
   return isAbsolute(home) ? home : resolve(relativeTo, home);
@@ -82,6 +110,13 @@ export function parseSite(text: string, file: string): LoadedSite {
   } catch (e) {
     throw new CapiGateError('CAPI_GATE_SITE_UNREADABLE', `${file}: cannot be read as YAML data: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`, {
       hint: 'A site file needs no YAML aliases or exotic tags; docs/site.example.yaml is a complete example.',
+    });
+  }
+  const todos = findTodos(doc, lc);
+  if (todos.length > 0) {
+    const list = todos.map((t) => `${file}${t.line ? `:${t.line}` : ''}: ${t.path}: ${t.text}`);
+    throw new CapiGateError('CAPI_GATE_SITE_TODO', `${file}: ${todos.length} TODO${todos.length === 1 ? '' : 's'} left in the site file\n${list.join('\n')}`, {
+      hint: 'capi-gate init could not discover these values: fill each in (the runbook section is named in it), then run again; docs/site-file.md describes every key.',
     });
   }
   const lineOf = (path: readonly PropertyKey[]): number | undefined => {
