@@ -68,6 +68,8 @@ export interface Facts {
   readonly adminProject: { readonly name: string; readonly domain: string };
   readonly project: { readonly name: string; readonly domain: string; readonly id: string };
   readonly tenantRoles: readonly string[];
+  /** The catalog's public identity endpoint (the Keystone VIP when juju cannot say). */
+  readonly identityEndpoint: string | undefined;
   readonly images: readonly Image[];
   readonly templates: Outcome<readonly ClusterTemplate[]>;
   readonly flavors: readonly Flavor[];
@@ -241,7 +243,8 @@ export async function discover(o: InitOptions): Promise<Facts> {
       const id = await resolveProjectId(adminSession, project.name, project.domain, o.signal);
       const tenantSession = narrowToProject(tenant, id, sessionOptions);
       const tt = await tenantSession.token(o.signal);
-      return { adminProject, project: { ...project, id: String(id) }, roles: tt.roles, tenantSession };
+      const identity = token.catalog.find((c) => c.type === 'identity')?.endpoints.find((e) => e.interface === 'public')?.url;
+      return { adminProject, project: { ...project, id: String(id) }, roles: tt.roles, tenantSession, identity };
     }, (v) => `project ${v.project.name} (domain ${v.project.domain}), admin ${v.adminProject.name} (${v.adminProject.domain}); creator roles: ${v.roles.join(', ')}`);
     const t = ks.tenantSession;
     const images = await timed(o, 'glance', () => glance.listImages(t, o.signal), (v) => `${v.length} images, ${v.filter((i) => i.kubeVersion).length} with kube_version`);
@@ -253,7 +256,8 @@ export async function discover(o: InitOptions): Promise<Facts> {
     }), (v) => `${v.flavors.length} flavors, ${v.keypairs.length} keypairs, ${v.servers.length} servers`);
     const net = await timed(o, 'neutron', async () => {
       const externalNetworks = await neutron.listNetworks(t, { 'router:external': true }, o.signal);
-      const externalSubnets = (await Promise.all(externalNetworks.map((n) => neutron.listSubnets(t, { network_id: n.id }, o.signal)))).flat();
+      // An external network's subnets belong to the admin project: the tenant does not see them.
+      const externalSubnets = (await Promise.all(externalNetworks.map((n) => neutron.listSubnets(adminSession, { network_id: n.id }, o.signal)))).flat();
       const floatingIps = await neutron.listFloatingIps(t, { project_id: ks.project.id }, o.signal);
       return { externalNetworks, externalSubnets, floatingIps };
     }, (v) => `${v.externalNetworks.length} external networks, ${v.floatingIps.length} floating IPs`);
@@ -286,6 +290,7 @@ export async function discover(o: InitOptions): Promise<Facts> {
       adminProject: ks.adminProject,
       project: ks.project,
       tenantRoles: ks.roles,
+      identityEndpoint: ks.identity,
       images,
       templates,
       ...computeFacts,

@@ -32,6 +32,7 @@ function facts(over: Partial<Facts> = {}): Facts {
     adminProject: { name: 'admin', domain: 'admin_domain' },
     project: { name: 'capi-mgmt', domain: 'capi', id: 'p1' },
     tenantRoles: ['member', 'reader', 'load-balancer_member'],
+    identityEndpoint: 'https://10.12.4.50:5000/v3',
     images: [img('ubuntu-jammy-kube-v1.34.8', 'v1.34.8'), img('ubuntu-jammy-kube-v1.33.2', 'v1.33.2'), img('cirros', undefined)],
     templates: { ok: true, value: [] },
     flavors: [{ id: 'f1', name: 'gp.mid', ramMb: 8192, vcpus: 2, diskGb: 40 }, { id: 'f2', name: 'capi.node', ramMb: 4096, vcpus: 2, diskGb: 40 }, { id: 'f3', name: 'tiny', ramMb: 512, vcpus: 1, diskGb: 1 }],

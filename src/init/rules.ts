@@ -149,7 +149,7 @@ export function draftSite(f: Facts, rb: RunbookDefaults, clouds: { admin: string
   const byRef = (ref: string | undefined) => f.externalNetworks.find((n) => ref !== undefined && (n.name === ref || n.id === ref));
   const ext = byRef(tpl?.externalNetworkId) ?? f.externalNetworks.find((n) => n.id === vmFipNet) ?? byRef(r.externalNetwork) ?? (f.externalNetworks.length === 1 ? f.externalNetworks[0] : undefined);
   const extWhy = ext === undefined ? '' : ext === byRef(tpl?.externalNetworkId) ? `template ${tpl?.name ?? ''} external_network_id` : ext.id === vmFipNet ? `the network of the mgmt VM's floating IP ${vmFip ?? ''}` : ext.name === r.externalNetwork ? "runbook's name ENV(ext-net)" : 'the only one';
-  const subnetsOf = (id: string) => f.externalSubnets.filter((s) => s.networkId === id).map((s) => s.cidr).join(', ');
+  const subnetsOf = (id: string) => f.externalSubnets.filter((s) => s.networkId === id).map((s) => s.cidr).join(', ') || 'none visible';
   const otherNets = f.externalNetworks.filter((n) => n !== ext).map((n) => `${n.name} (${subnetsOf(n.id)})`);
   if (ext) fact(['externalNetwork'], ext.name, `neutron network list --external: ${extWhy}; subnets ${subnetsOf(ext.id)}${otherNets.length ? `; also: ${otherNets.join(', ')}` : ''}`);
   else todo(['externalNetwork'], '8.0 prereqs, ENV(ext-net)', f.externalNetworks.length ? `one of ${f.externalNetworks.map((n) => n.name).join(', ')}` : 'no external network is visible to the tenant');
@@ -249,7 +249,16 @@ export function draftSite(f: Facts, rb: RunbookDefaults, clouds: { admin: string
   localFile('fipEnvFile', 'the env file holding MGMT_FIP (~/capi-mgmt-net.env)');
   localFile('sshKey', 'the private key for the mgmt VM (a path; the key is never copied)');
   localFile('knownHosts', 'the known_hosts holding the mgmt VM host key');
+  const catalogKs = (() => {
+    try {
+      const u = new URL(f.identityEndpoint ?? '');
+      return `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
+    } catch {
+      return undefined;
+    }
+  })();
   if (keystoneHostPort) fact(['mgmtVm', 'probe'], keystoneHostPort, 'the keystone VIP (the VM must reach it)');
+  else if (catalogKs) fact(['mgmtVm', 'probe'], catalogKs, 'keystone catalog: the public identity endpoint (the VM must reach it)');
   else todo(['mgmtVm', 'probe'], 'D-011.3', 'the Keystone VIP as HOST:PORT');
 
   // libvirt.
