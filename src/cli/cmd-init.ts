@@ -40,11 +40,17 @@ function runbookExample(): { raw: unknown; defaults: RunbookDefaults } {
   return { raw: parseDocument(readFileSync(file, 'utf8')).toJS(), defaults: { site } };
 }
 
-function progress(out: Out): (source: string, ms: number, summary: string) => void {
-  return (source, ms, summary) => {
-    const t = ms >= 1000 ? `${(ms / 1000).toFixed(1)}s` : `${ms}ms`;
-    if (out.isTTY) out.line(`  ${paint(out, 'green', '✓')} ${source.padEnd(9)} ${paint(out, 'dim', t.padStart(7))}  ${summary}`);
-    else out.line(`init: ${source} read in ${t}: ${summary}`);
+/** A terminal sees each source as it is read (a transient line) and then its time; a pipe gets one plain line per source. */
+function progress(out: Out): { onStart: (source: string) => void; onSource: (source: string, ms: number, summary: string, ok: boolean) => void } {
+  return {
+    onStart: (source) => {
+      if (out.isTTY) out.raw(`  ${paint(out, 'dim', '…')} reading ${source}`);
+    },
+    onSource: (source, ms, summary, ok) => {
+      const t = ms >= 1000 ? `${(ms / 1000).toFixed(1)}s` : `${ms}ms`;
+      if (out.isTTY) out.line(`\r\u001b[K  ${ok ? paint(out, 'green', '✓') : paint(out, 'yellow', '!')} ${source.padEnd(9)} ${paint(out, 'dim', t.padStart(7))}  ${summary}`);
+      else out.line(`init: ${source} read in ${t}: ${summary}`);
+    },
   };
 }
 
@@ -52,7 +58,7 @@ async function read(out: Out, o: InitCommandOptions, admin: string, tenant: stri
   if (out.isTTY) out.line(paint(out, 'bold', `reading the cloud (admin ${admin}, tenant ${tenant}); nothing is changed`));
   const env = o.env ?? process.env;
   return discover({
-    adminCloud: admin, tenantCloud: tenant, env, run: o.run ?? runCommand, signal: o.signal, onSource: progress(out),
+    adminCloud: admin, tenantCloud: tenant, env, run: o.run ?? runCommand, signal: o.signal, ...progress(out),
     ...(extra.jujuModel ? { jujuModel: extra.jujuModel } : {}), ...(extra.cloudsFile ? { cloudsFile: extra.cloudsFile } : {}),
   });
 }

@@ -24,7 +24,9 @@ export interface InitOptions {
   readonly run: CommandRunner;
   readonly signal: AbortSignal;
   /** Called as each source has been read (progress). */
-  readonly onSource?: (source: string, ms: number, summary: string) => void;
+  readonly onSource?: (source: string, ms: number, summary: string, ok: boolean) => void;
+  /** Called as a source starts to be read. */
+  readonly onStart?: (source: string) => void;
   /** Where clouds.yaml is looked for besides OS_CLIENT_CONFIG_FILE (tests). */
   readonly cwd?: string;
   readonly homeDir?: string;
@@ -114,8 +116,10 @@ export function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined
 
 async function timed<T>(o: InitOptions, source: string, f: () => Promise<T>, summary: (v: T) => string): Promise<T> {
   const t0 = Date.now();
+  o.onStart?.(source);
   const v = await f();
-  o.onSource?.(source, Date.now() - t0, summary(v));
+  const ok = !(v !== null && typeof v === 'object' && 'ok' in v && (v as { ok: unknown }).ok === false);
+  o.onSource?.(source, Date.now() - t0, summary(v), ok);
   return v;
 }
 
