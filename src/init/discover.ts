@@ -87,6 +87,8 @@ export interface Facts {
     readonly caBundle: LocalFile | undefined;
     readonly fipEnvFile: LocalFile | undefined;
     readonly fipValue: string | undefined;
+    /** The SSH port of a `[FIP]:PORT` known_hosts entry (the mgmt VM's sshd is not on 22). */
+    readonly sshPort: number | undefined;
     readonly sshKey: LocalFile | undefined;
     readonly knownHosts: LocalFile | undefined;
     readonly kubeconfig: LocalFile | undefined;
@@ -216,6 +218,18 @@ export function envFileValue(text: string, variable: string): string | undefined
   return undefined;
 }
 
+/** The port of a plain `[host]:port` known_hosts entry for this host (hashed entries cannot be read back). */
+export function knownHostsPort(text: string, host: string): number | undefined {
+  for (const line of text.split(/\r?\n/)) {
+    const hosts = line.trim().split(/\s+/)[0] ?? '';
+    for (const h of hosts.split(',')) {
+      const m = /^\[([^\]]+)\]:(\d+)$/.exec(h);
+      if (m && m[1] === host) return Number(m[2]);
+    }
+  }
+  return undefined;
+}
+
 export async function discover(o: InitOptions): Promise<Facts> {
   const search = { env: o.env, ...(o.cwd ? { cwd: o.cwd } : {}), ...(o.homeDir ? { homeDir: o.homeDir } : {}), ...(o.cloudsFile ? { cloudsFile: o.cloudsFile } : {}) };
   const cloudsFile = findCloudsFile(search);
@@ -277,16 +291,23 @@ export async function discover(o: InitOptions): Promise<Facts> {
         const { readFileSync } = await import('node:fs');
         fipValue = envFileValue(readFileSync(fipEnvFile.path, 'utf8'), 'MGMT_FIP');
       }
+      const knownHosts = findLocal(kit, ['known_hosts'], ['.ssh/known_hosts'], home);
+      let sshPort: number | undefined;
+      if (knownHosts && fipValue) {
+        const { readFileSync } = await import('node:fs');
+        sshPort = knownHostsPort(readFileSync(knownHosts.path, 'utf8'), fipValue);
+      }
       const ca = caPath ? { path: resolve(caPath), where: 'clouds.yaml cacert' } : findLocal(kit, ['vault-ca.pem', 'ca.pem'], ['vault-ca.pem'], home);
       return {
         caBundle: ca,
         fipEnvFile,
         fipValue,
         sshKey: findLocal(kit, ['id_ed25519'], ['.ssh/id_ed25519', '.ssh/id_rsa'], home),
-        knownHosts: findLocal(kit, ['known_hosts'], ['.ssh/known_hosts'], home),
+        knownHosts,
+        sshPort,
         kubeconfig: findLocal(kit, ['capi-mgmt.kubeconfig'], ['capi-mgmt.kubeconfig'], home),
       };
-    }, (v) => `${Object.entries(v).filter(([k, x]) => k !== 'fipValue' && x).length} of 5 local files found`);
+    }, (v) => `${[v.caBundle, v.fipEnvFile, v.sshKey, v.knownHosts, v.kubeconfig].filter(Boolean).length} of 5 local files found`);
     return {
       cloudsFile,
       admin,

@@ -6,6 +6,7 @@ import { EXAMPLE_SITE } from '../../test/helpers.js';
 import { CapiGateError } from '../core/errors.js';
 import { parseSite } from '../site/load.js';
 import type { Facts, JujuAppFact } from './discover.js';
+import { knownHostsPort } from './discover.js';
 import { drift } from './drift.js';
 import { renderSite, validateEntries } from './render.js';
 import { draftSite } from './rules.js';
@@ -59,7 +60,7 @@ function facts(over: Partial<Facts> = {}): Facts {
       },
     },
     virsh: { ok: true, value: { binary: '/usr/bin/virsh', uri: 'qemu:///system', domains: ['juju-controller', 'infra-1'] } },
-    files: { caBundle: { path: '/kit/ca.pem', where: 'beside clouds.yaml' }, fipEnvFile: { path: '/kit/capi-mgmt-net.env', where: 'beside clouds.yaml' }, fipValue: '10.12.7.41', sshKey: { path: '/kit/id_ed25519', where: 'beside clouds.yaml' }, knownHosts: { path: '/kit/known_hosts', where: 'beside clouds.yaml' }, kubeconfig: undefined },
+    files: { caBundle: { path: '/kit/ca.pem', where: 'beside clouds.yaml' }, fipEnvFile: { path: '/kit/capi-mgmt-net.env', where: 'beside clouds.yaml' }, fipValue: '10.12.7.41', sshPort: undefined, sshKey: { path: '/kit/id_ed25519', where: 'beside clouds.yaml' }, knownHosts: { path: '/kit/known_hosts', where: 'beside clouds.yaml' }, kubeconfig: undefined },
     ...over,
   };
 }
@@ -131,6 +132,14 @@ test('the rendered file carries a from comment on every value and validates', ()
   const loaded = parseSite(text, '/kit/new.yaml').site;
   assert.equal(loaded.image.name, 'ubuntu-jammy-kube-v1.34.8');
   assert.equal(loaded.hypervisor.libvirtUri, 'qemu:///system');
+});
+
+test('the mgmt VM SSH port comes from a [FIP]:PORT known_hosts entry', () => {
+  assert.equal(knownHostsPort('127.0.0.1 ssh-ed25519 AAAA\n[10.12.7.41]:2222,[other]:22 ssh-ed25519 AAAA\n', '10.12.7.41'), 2222);
+  assert.equal(knownHostsPort('10.12.7.41 ssh-ed25519 AAAA\n', '10.12.7.41'), undefined);
+  const f = facts();
+  const d = draftSite({ ...f, files: { ...f.files, sshPort: 2222 } }, { site: example }, clouds);
+  assert.equal(valueOf(d, 'mgmtVm.sshPort')?.value, 2222);
 });
 
 test('a discovered value the schema refuses becomes a TODO saying why', () => {

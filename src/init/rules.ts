@@ -247,6 +247,7 @@ export function draftSite(f: Facts, rb: RunbookDefaults, clouds: { admin: string
     else todo(['mgmtVm', key], 'D-011.3, DOCFIX-038', what);
   };
   localFile('fipEnvFile', 'the env file holding MGMT_FIP (~/capi-mgmt-net.env)');
+  if (f.files.sshPort !== undefined) fact(['mgmtVm', 'sshPort'], f.files.sshPort, `known_hosts: the entry for the env file's FIP ${f.files.fipValue ?? ''}`);
   localFile('sshKey', 'the private key for the mgmt VM (a path; the key is never copied)');
   localFile('knownHosts', 'the known_hosts holding the mgmt VM host key');
   const catalogKs = (() => {
