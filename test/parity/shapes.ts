@@ -9,7 +9,7 @@ const LITERALS = new Set([
   'auth', 'tokens', 'catalog', 'projects', 'domains', 'users', 'roles', 'role_assignments', 'application_credentials',
   'images', 'file', 'import', 'stage', 'info', 'stores',
   'clusters', 'clustertemplates', 'certificates', 'detail',
-  'lbaas', 'loadbalancers', 'status', 'failover', 'octavia', 'amphorae', 'listeners', 'pools',
+  'lbaas', 'loadbalancers', 'status', 'failover', 'octavia', 'amphorae', 'listeners', 'pools', 'providers',
   'servers', 'action', 'flavors', 'os-extra_specs', 'os-keypairs',
   'networks', 'subnets', 'routers', 'floatingips', 'ports', 'security-groups', 'add_router_interface', 'remove_router_interface',
 ]);

@@ -8,6 +8,15 @@ import { field, quietly } from '../ops.js';
 
 export const CASES: ParityCase[] = [
   {
+    name: 'glance: every image the tenant sees (capi-gate init)',
+    clientOps: ['list images'],
+    ops: ['glance GET /v2/images'],
+    async run(b, rec) {
+      rec.step('every image', await b.tenant.call('glance', 'GET', '/images'));
+      rec.step('every image, a page of one', await b.tenant.call('glance', 'GET', '/images?limit=1'));
+    },
+  },
+  {
     name: 'glance: image lookups by name, hidden and by id',
     clientOps: ['find image by name', 'find hidden image by name', 'get image'],
     ops: [

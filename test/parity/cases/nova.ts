@@ -40,6 +40,14 @@ async function serverStates(b: Backend, who: Caller, id: string, until: (s: stri
 
 export const CASES: ParityCase[] = [
   {
+    name: 'nova: the keypair list (capi-gate init)',
+    clientOps: ['list keypairs'],
+    ops: ['nova GET /v2.1/os-keypairs'],
+    async run(b, rec) {
+      rec.step('keypairs of the tenant user', await b.tenant.call('nova', 'GET', '/os-keypairs', undefined, NOVA()));
+    },
+  },
+  {
     name: 'nova: flavors and keypairs',
     clientOps: ['list flavors', 'get flavor', 'get keypair'],
     ops: [

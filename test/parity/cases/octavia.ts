@@ -31,6 +31,14 @@ const settled = (s: string) => !s.startsWith('PENDING');
 
 export const CASES: ParityCase[] = [
   {
+    name: 'octavia: the provider list as the tenant (capi-gate init)',
+    clientOps: ['list providers'],
+    ops: ['octavia GET /v2.0/lbaas/providers'],
+    async run(b, rec) {
+      rec.step('providers, tenant', await b.tenant.call('octavia', 'GET', '/lbaas/providers'));
+    },
+  },
+  {
     name: 'octavia: create to ACTIVE/ONLINE, failover, replayed failover, delete, replayed delete',
     clientOps: ['get load balancer', 'list load balancers', 'failover load balancer', 'delete load balancer'],
     ops: [
