@@ -90,6 +90,12 @@ program
   .option('--force', 'overwrite --out when it exists')
   .option('--check', 'compare --site with the cloud and list each difference; writes nothing')
   .option('--site <file>', 'the site file to compare (--check)')
+  .addHelpText('after', `
+Exit codes of init:
+  0  the file is written and complete (--check: no drift)
+  1  the file is written, but it holds TODOs or a gate will fail, each listed (--check: drift, one line each)
+  2  usage, credentials, or --out exists (pass --force); nothing written
+  4  Keystone or another API cannot be reached; nothing written`)
   .action(async (o: { out?: string; adminCloud?: string; tenantCloud?: string; jujuModel?: string; force?: boolean; check?: boolean; site?: string }) => {
     const ac = graceful();
     const { initCommand } = await import('./cmd-init.js');
