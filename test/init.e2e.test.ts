@@ -29,7 +29,7 @@ function items(runs: string): { verdict: string; items: [string, string][] } {
   return { verdict: json.verdict, items: json.items.map((i) => [i.id, i.status]) };
 }
 
-test('init against the default sim: a complete file whose run gives the same verdict and items as the sim\'s site.yaml; --check sees drift', async () => {
+test('init against the default sim: a complete file whose run gives the same verdict and items as the sim\'s site.yaml; --check sees drift', async (tc) => {
   const t = tempDir('capi-gate-init-');
   const sim = await startSimProcess(join(t.dir, 'sim'), ['--time-scale', '0.02']);
   try {
@@ -70,6 +70,7 @@ test('init against the default sim: a complete file whose run gives the same ver
     assert.equal(rb.verdict, ra.verdict);
     assert.deepEqual(rb.items, ra.items);
     assert.ok(ra.items.length >= 17 && ra.items.some(([, s]) => s === 'PASS'), JSON.stringify(ra));
+    tc.diagnostic(`both runs: ${ra.verdict}, exit ${String(a.code)}; ${ra.items.map(([id, s]) => `${id} ${s}`).join(', ')}`);
 
     // --check: no drift, then a new image and a moved VIP through the control API.
     const same = cli(['init', '--check', '--site', file], sim.env);
