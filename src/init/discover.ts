@@ -5,7 +5,7 @@
 // Keystone failing ends discovery (nothing can be written without it); juju and virsh failing
 // become a reason, and the parts they fill become TODOs.
 
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -288,13 +288,11 @@ export async function discover(o: InitOptions): Promise<Facts> {
       const fipEnvFile = findLocal(kit, ['capi-mgmt-net.env'], ['capi-mgmt-net.env'], home);
       let fipValue: string | undefined;
       if (fipEnvFile) {
-        const { readFileSync } = await import('node:fs');
         fipValue = envFileValue(readFileSync(fipEnvFile.path, 'utf8'), 'MGMT_FIP');
       }
       const knownHosts = findLocal(kit, ['known_hosts'], ['.ssh/known_hosts'], home);
       let sshPort: number | undefined;
       if (knownHosts && fipValue) {
-        const { readFileSync } = await import('node:fs');
         sshPort = knownHostsPort(readFileSync(knownHosts.path, 'utf8'), fipValue);
       }
       const ca = caPath ? { path: resolve(caPath), where: 'clouds.yaml cacert' } : findLocal(kit, ['vault-ca.pem', 'ca.pem'], ['vault-ca.pem'], home);

@@ -161,3 +161,18 @@ test('drift: a newer image, a moved VIP and an added Vault unit are reported; th
   assert.ok(msgs.some((m) => /VIP keystone moved: the site has https:\/\/10\.12\.4\.50:5000\/v3, juju now https:\/\/10\.12\.4\.70:5000\/v3/.test(m)), msgs.join('\n'));
   assert.ok(msgs.some((m) => /a Vault unit was added: https:\/\/10\.12\.4\.64:8200/.test(m)), msgs.join('\n'));
 });
+
+test('a TODO anywhere (in a list item too) is found with its path and line', () => {
+  const text = exampleText.replace('url: "https://10.12.4.51:9311/"', 'url: "TODO(D-011.2): the barbican VIP"').replace('domains: [juju-controller, infra-1, infra-2, infra-3]', 'domains: [juju-controller, "TODO(D-011.7): more"]');
+  let err: unknown;
+  try {
+    parseSite(text, 'x.yaml');
+  } catch (e) {
+    err = e;
+  }
+  assert.ok(err instanceof CapiGateError && err.code === 'CAPI_GATE_SITE_TODO');
+  const lines = text.split('\n');
+  const lineOf = (s: string) => lines.findIndex((l) => l.includes(s)) + 1;
+  assert.match(err.message, new RegExp(`x\\.yaml:${lineOf('the barbican VIP')}: coreVips\\[1\\]\\.url: TODO\\(D-011\\.2\\)`));
+  assert.match(err.message, new RegExp(`x\\.yaml:${lineOf('TODO(D-011.7)')}: hypervisor\\.domains\\[1\\]: TODO\\(D-011\\.7\\): more`));
+});
