@@ -108,7 +108,7 @@ test('init against a different site picks by the runbook rules and explains; bad
     const work = join(t.dir, 'work');
     mkdirSync(work);
     const cloudsFlags = ['--admin-cloud', 'sim-admin', '--tenant-cloud', 'sim-tenant'];
-    const r = cli(['init', '--out', 'new.yaml', ...cloudsFlags], sim.env, work);
+    const r = cli(['init', '--out', 'new.yaml', ...cloudsFlags, '--juju-model', 'cloud'], sim.env, work);
     const file = join(work, 'new.yaml');
     const text = readFileSync(file, 'utf8');
     // The image is not the runbook's: its source URL is a TODO, so init exits 1 and says so.
@@ -140,6 +140,10 @@ test('init against a different site picks by the runbook rules and explains; bad
     assert.match(nj.out, /warning: juju was not read \(juju is not on PATH\)/);
     assert.match(nj.out, /nojuju\.yaml:\d+: coreVips: TODO\(D-011\.1\/D-011\.2\/D-011\.6\/D-040\)/);
     assert.match(readFileSync(join(work, 'nojuju.yaml'), 'utf8'), /^ {2}name: k8s-tenant # from: keystone/m);
+    // A juju model that is not there: the juju parts are TODOs naming juju's answer.
+    const nm = cli(['init', '--out', 'nomodel.yaml', ...cloudsFlags, '--juju-model', 'no-such-model'], sim.env, work);
+    assert.equal(nm.code, 1);
+    assert.match(nm.out, /juju was not read \(juju status exited 1: ERROR model .*no-such-model not found/);
     // juju not logged in.
     const fakeBin = join(t.dir, 'fakebin');
     mkdirSync(fakeBin);
