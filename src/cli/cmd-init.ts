@@ -41,7 +41,7 @@ function runbookExample(): { raw: unknown; defaults: RunbookDefaults } {
 }
 
 /** A terminal sees each source as it is read (a transient line) and then its time; a pipe gets one plain line per source. */
-function progress(out: Out): { onStart: (source: string) => void; onSource: (source: string, ms: number, summary: string, ok: boolean) => void } {
+export function progress(out: Out): { onStart: (source: string) => void; onSource: (source: string, ms: number, summary: string, ok: boolean) => void } {
   return {
     onStart: (source) => {
       if (out.isTTY) out.raw(`  ${paint(out, 'dim', '…')} reading ${source}`);
