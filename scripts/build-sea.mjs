@@ -7,11 +7,11 @@
 //   assets   the files the CLI reads at run time (listed in the blob's manifest.json)
 //   binary   this node, its symbol and debug sections stripped (`strip`, binutils) when strip is
 //            there: 99 -> ~90 MB for Debian's node, whose binary carries its debug info
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { ROOT, ensureBuilt } from './build-fresh.mjs';
 
 if (process.platform !== 'linux' || process.arch !== 'x64') {
@@ -71,9 +71,17 @@ try {
 } catch {
   process.stderr.write('build:sea: `strip` (binutils) not found or failed: the executable keeps node\'s symbols\n');
 }
+// postject's CLI, in a child: its ELF library warns about the note sections strip leaves unnamed
+// ("Can't find string offset for section name '.note...'"); those lines are dropped, the rest shown.
 const require = createRequire(import.meta.url);
-const { inject } = require('postject');
-await inject(exe, 'NODE_SEA_BLOB', readFileSync(config.output), { sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2' });
-if (!existsSync(exe)) throw new Error('postject left no executable');
+const postject = join(dirname(require.resolve('postject/package.json')), 'dist', 'cli.js');
+const pj = spawnSync(process.execPath, [postject, exe, 'NODE_SEA_BLOB', config.output, '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], { encoding: 'utf8' });
+const noise = /^warning: Can't find string offset for section name '\.note[^']*'$/;
+const said = `${pj.stdout}${pj.stderr}`.replace(/\x1b\[[0-9;]*m/g, '').split('\n').filter((l) => l && !noise.test(l) && !/^(Start injection|Injection done|💉)/u.test(l));
+if (said.length) process.stderr.write(`${said.join('\n')}\n`);
+if (pj.status !== 0 || !existsSync(exe)) {
+  process.stderr.write(`build:sea: postject failed (exit ${pj.status})\n`);
+  process.exit(1);
+}
 const mb = (statSync(exe).size / 1e6).toFixed(1);
 process.stderr.write(`build:sea: ${relative(ROOT, exe)} (${mb} MB, node ${process.version}${stripped ? ', stripped' : ''}, ${files.length} files embedded) in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
