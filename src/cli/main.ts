@@ -228,6 +228,15 @@ program
     out.raw(renderRunbook());
   });
 
+program
+  .command('completion')
+  .description('print a shell completion script: commands, options, step ids for --only/--skip, run ids for report, signoff and --resume (source <(capi-gate completion bash))')
+  .argument('<shell>', 'bash or zsh')
+  .action(async (shell: string) => {
+    const { completionScript } = await import('./cmd-completion.js');
+    out.raw(completionScript(program, shell));
+  });
+
 // No top-level await: the bundle (scripts/bundle.mjs) is CommonJS, for V8's code cache.
 async function main(): Promise<void> {
   try {
