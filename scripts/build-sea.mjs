@@ -76,8 +76,9 @@ try {
 const require = createRequire(import.meta.url);
 const postject = join(dirname(require.resolve('postject/package.json')), 'dist', 'cli.js');
 const pj = spawnSync(process.execPath, [postject, exe, 'NODE_SEA_BLOB', config.output, '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], { encoding: 'utf8' });
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 const noise = /^warning: Can't find string offset for section name '\.note[^']*'$/;
-const said = `${pj.stdout}${pj.stderr}`.replace(/\x1b\[[0-9;]*m/g, '').split('\n').filter((l) => l && !noise.test(l) && !/^(Start injection|Injection done|💉)/u.test(l));
+const said = `${pj.stdout}${pj.stderr}`.replace(ANSI_COLOUR, '').split('\n').filter((l) => l && !noise.test(l) && !/^(Start injection|Injection done|💉)/u.test(l));
 if (said.length) process.stderr.write(`${said.join('\n')}\n`);
 if (pj.status !== 0 || !existsSync(exe)) {
   process.stderr.write(`build:sea: postject failed (exit ${pj.status})\n`);
