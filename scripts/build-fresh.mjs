@@ -44,6 +44,7 @@ export function staleness() {
 export function ensureBuilt(log = (s) => process.stderr.write(`${s}\n`)) {
   const why = staleness();
   if (!why) return;
+  if (!existsSync(join(ROOT, 'node_modules', 'typescript'))) throw new Error(`dist/ is not a build of this tree (${why}) and node_modules has no TypeScript: run \`npm ci\` first`);
   log(`build: ${why}; building (tsc, then scripts/bundle.mjs)`);
   execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
   execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs')], { stdio: 'inherit' });
@@ -55,8 +56,8 @@ export const PACKAGED_BUILD = ['dist/bundle/cli/main.cjs', 'dist/bundle/cli/BUIL
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
     ensureBuilt();
-  } catch {
-    process.stderr.write('build-fresh: the build failed (above); nothing packed\n');
+  } catch (e) {
+    process.stderr.write(`build-fresh: ${e instanceof Error && !('status' in e) ? e.message : 'the build failed (above)'}; nothing packed\n`);
     process.exit(1);
   }
   const missing = PACKAGED_BUILD.filter((p) => !existsSync(join(ROOT, p)));

@@ -26,7 +26,12 @@ if (major < 20 || (major === 20 && minor < 12)) {
 }
 
 const t0 = performance.now();
-ensureBuilt();
+try {
+  ensureBuilt();
+} catch (e) {
+  process.stderr.write(`build:sea: ${e instanceof Error && !('status' in e) ? e.message : 'the build failed (above)'}\n`);
+  process.exit(1);
+}
 const out = join(ROOT, 'dist', 'sea');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });

@@ -23,7 +23,11 @@ const fail = (s) => {
 const rel = join(ROOT, 'release');
 rmSync(rel, { recursive: true, force: true });
 mkdirSync(rel);
-ensureBuilt(log);
+try {
+  ensureBuilt(log);
+} catch (e) {
+  fail(e instanceof Error && !('status' in e) ? e.message : 'the build failed (above)');
+}
 const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 
 // 1. The npm package.
