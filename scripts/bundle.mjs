@@ -14,7 +14,8 @@
 // package root) are the same.
 // bin/capi-gate runs the bundle unless tsc has rebuilt dist/src since (then dist/src, unbundled).
 import { build } from 'esbuild';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, relative, sep } from 'node:path';
 import { createRequire } from 'node:module';
@@ -44,22 +45,27 @@ const undiciLite = {
 };
 
 // ssh2's native crypto binding is loaded by a path relative to ssh2's own file; bundled, that
-// path would not exist and ssh2 would quietly use its slower JS ciphers. The require is kept,
-// pointing from the bundle's folder at the binding in node_modules (checked below).
+// path would not exist and ssh2 would quietly use its slower JS ciphers. The binding is copied
+// to dist/bundle/native/ (it travels in the npm package) and the require points there. ssh2
+// loads it in a try/catch: where it cannot load (another Node.js major, another architecture,
+// the single executable, whose require knows only Node's built-in modules) ssh2 takes its
+// pure-JS ciphers (docs/install.md says what that costs).
 const require = createRequire(import.meta.url);
 const sshBinding = require.resolve('ssh2/lib/protocol/crypto/build/Release/sshcrypto.node');
+const nativeDir = join(root, 'dist', 'bundle', 'native');
+rmSync(nativeDir, { recursive: true, force: true });
+mkdirSync(nativeDir, { recursive: true });
+copyFileSync(sshBinding, join(nativeDir, 'sshcrypto.node'));
 const sshNative = {
   name: 'ssh2-native',
   setup(b) {
-    b.onResolve({ filter: /sshcrypto\.node$/ }, () => ({ path: relative(outdir, sshBinding).split(sep).join('/'), external: true }));
-    b.onEnd(() => {
-      if (!existsSync(join(outdir, relative(outdir, sshBinding)))) throw new Error(`ssh2's binding is not at ${relative(outdir, sshBinding)} from ${outdir}`);
-    });
+    b.onResolve({ filter: /sshcrypto\.node$/ }, () => ({ path: relative(outdir, join(nativeDir, 'sshcrypto.node')).split(sep).join('/'), external: true }));
   },
 };
 
+let metafile;
 try {
-  await build({
+  ({ metafile } = await build({
     entryPoints: [join(root, 'dist', 'src', 'cli', 'main.js')],
     outfile: join(outdir, 'main.cjs'),
     bundle: true,
@@ -79,7 +85,9 @@ try {
     minifyWhitespace: true,
     legalComments: 'eof',
     logLevel: 'warning',
-  });
+    // What went into the bundle: scripts/notices.mjs and the release's SBOM list its packages.
+    metafile: true,
+  }));
 } catch {
   // esbuild has printed what failed; leave no half-written bundle for bin/capi-gate to pick up.
   rmSync(outdir, { recursive: true, force: true });
@@ -92,5 +100,25 @@ try {
 const file = join(outdir, 'main.cjs');
 const text = readFileSync(file, 'utf8');
 if (/[\u0080-\uffff]/.test(text)) writeFileSync(file, text.replace(/[\u0080-\uffff]/g, "?"));
+writeFileSync(join(root, 'dist', 'bundle', 'meta.json'), JSON.stringify(metafile));
+
+// `capi-gate --version` names the commit the build was made from (src/cli/context.ts).
+const git = (...args) => {
+  try {
+    return execFileSync('git', ['-C', root, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+};
+const commit = git('rev-parse', 'HEAD');
+const dirty = commit !== undefined && git('status', '--porcelain', '--untracked-files=no') !== '';
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+writeFileSync(join(root, 'dist', 'build-info.json'), `${JSON.stringify({ version, ...(commit ? { commit, dirty } : {}), builtAt: new Date().toISOString().slice(0, 16) + 'Z' })}\n`);
+
+// The licence notices of every package the bundle holds, next to it (they travel with the package
+// and the executable).
+const { writeNotices } = await import('./notices.mjs');
+writeNotices(root, metafile, join(root, 'dist', 'THIRD-PARTY-NOTICES.txt'));
+
 // Written last: bin/capi-gate takes the bundle only when this stamp is newer than dist/src/cli/main.js.
 writeFileSync(join(outdir, 'BUILT'), `${new Date().toISOString()}\n`);

@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # time: GNU time, the benchmark's CPU and peak-RSS figures per process tree (npm run bench).
-DEBS=(tmux chromium python3-openstackclient python3-magnumclient python3-octaviaclient openssh-server openssh-client libvirt-clients curl time)
+# zsh: the completion test runs `capi-gate completion zsh` in a real zsh. iproute2 (ip), util-linux
+# (unshare) and binutils (strip) serve scripts/smoke.sh and npm run build:sea.
+DEBS=(tmux chromium zsh iproute2 util-linux binutils python3-openstackclient python3-magnumclient python3-octaviaclient openssh-server openssh-client libvirt-clients curl time)
 missing=()
 for p in "${DEBS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

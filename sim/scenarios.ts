@@ -31,7 +31,11 @@ export const scenarioSchema = z.strictObject({
 
 export type Scenario = z.output<typeof scenarioSchema>;
 
-export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
+export function packageRoot(from?: string): string {
+  // The single executable unpacks the package's files and names the folder (scripts/sea-entry.cjs).
+  const unpacked = (globalThis as { __capiGatePackageRoot?: string }).__capiGatePackageRoot;
+  if (from === undefined && unpacked) return unpacked;
+  from ??= dirname(fileURLToPath(import.meta.url));
   let dir = from;
   for (;;) {
     const pkg = join(dir, 'package.json');

@@ -225,6 +225,13 @@ test('bin/capi-gate takes the bundle only when it was built after dist/src, and 
     const none = bin();
     assert.equal(none.status, 2);
     assert.match(none.stderr, /not built yet[\s\S]*npm ci && npm run build/);
+    // The npm package: the bundle alone, no dist/src.
+    mkdirSync(join(t.dir, 'dist', 'bundle', 'cli'), { recursive: true });
+    writeFileSync(join(t.dir, 'dist', 'bundle', 'cli', 'main.cjs'), 'process.stdout.write("bundled");\n');
+    assert.equal(bin().status, 2, 'a bundle without its stamp may be half-written');
+    writeFileSync(join(t.dir, 'dist', 'bundle', 'cli', 'BUILT'), 'now\n');
+    assert.equal(bin().stdout, 'bundled', 'the package: the bundle without dist/src');
+    rmSync(join(t.dir, 'dist', 'bundle', 'cli', 'BUILT'));
     for (const [dir, file, name] of [['src', 'main.js', 'unbundled'], ['bundle', 'main.cjs', 'bundled']] as const) {
       mkdirSync(join(t.dir, 'dist', dir, 'cli'), { recursive: true });
       writeFileSync(join(t.dir, 'dist', dir, 'cli', file), `process.stdout.write(${JSON.stringify(name)});\n`);

@@ -1,4 +1,4 @@
-// Plain-text tables for the terminal (and the README): a title, aligned columns, notes below.
+// Plain-text tables for the terminal (and docs/benchmarks.md): a title, aligned columns, notes below.
 
 export function table(title: string, headers: readonly string[], rows: readonly (readonly string[])[], notes: readonly string[] = []): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

@@ -351,6 +351,15 @@ export function answerKey(argv: readonly string[]): string {
 
 const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/**
+ * How to run a CommonJS script with the node that runs capi-gate: `node FILE`, or in the single
+ * executable (which has no `node`) `capi-gate-linux-x64 --capi-gate-script FILE`
+ * (scripts/sea-entry.cjs).
+ */
+function nodeCommand(): string[] {
+  return (globalThis as { __capiGateSea?: boolean }).__capiGateSea ? [process.execPath, '--capi-gate-script'] : [process.execPath];
+}
+
 export interface JujuStandIn {
   readonly binary: string;
   readonly stateFile: string;
@@ -359,7 +368,7 @@ export interface JujuStandIn {
 }
 
 /**
- * Writes OUT/bin/juju and the state. The program that answers is node (juju-standin.mjs, built
+ * Writes OUT/bin/juju and the state. The program that answers is node (juju-standin.cjs, built
  * around jujuAnswer); bin/juju is a POSIX shell script in front of it that answers the common
  * calls (commonCalls) from files rendered, by the same jujuAnswer, each time the state is written
  * -- a node start per call cost ~0.08 CPU-s, the simulator's cost rather than the client's, and
@@ -372,7 +381,7 @@ export function writeJujuStandIn(outDir: string, state: JujuState, opts: { compu
   mkdirSync(bin, { recursive: true });
   const stateFile = join(outDir, 'juju-state.json');
   const answers = join(outDir, 'juju-answers');
-  const module = join(bin, 'juju-standin.mjs');
+  const module = join(bin, 'juju-standin.cjs');
   const binary = join(bin, 'juju');
   const computeApplication = opts.computeApplication ?? 'nova-compute';
   const write = (s: JujuState): void => {
@@ -392,7 +401,7 @@ export function writeJujuStandIn(outDir: string, state: JujuState, opts: { compu
   write(state);
   writeFileSync(module, [
     '// capi-gate simulated juju CLI (sim/hosts/juju.ts): reads the state file on every call.',
-    "import { readFileSync } from 'node:fs';",
+    "const { readFileSync } = require('node:fs');",
     `const STATE = process.env.CAPI_GATE_SIM_JUJU_STATE || ${JSON.stringify(stateFile)};`,
     `const jujuAnswer = ${jujuAnswer.toString()};`,
     "const r = jujuAnswer(JSON.parse(readFileSync(STATE, 'utf8')), process.argv.slice(2));",
@@ -414,7 +423,7 @@ export function writeJujuStandIn(outDir: string, state: JujuState, opts: { compu
     '    exit "$code"',
     '  fi',
     'fi',
-    `exec ${shq(process.execPath)} ${shq(module)} "$@"`,
+    `exec ${[...nodeCommand(), module].map(shq).join(' ')} "$@"`,
     '',
   ].join('\n'));
   chmodSync(binary, 0o755);

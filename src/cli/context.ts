@@ -56,7 +56,13 @@ function kubeServices(site: LoadedSite, openstack: (signal: AbortSignal) => Prom
 }
 import type { OpenStack } from '../openstack/index.js';
 
-export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/**
+ * The folder holding capi-gate's package.json, docs/ and the simulator's scenario files: three up
+ * from dist/src/cli/ and dist/bundle/cli/ (the clone, the npm package). The single executable has
+ * no such folder next to it: its entry (scripts/sea-entry.cjs) unpacks those files and names the
+ * folder in globalThis.__capiGatePackageRoot before the bundle runs.
+ */
+export const PACKAGE_ROOT = (globalThis as { __capiGatePackageRoot?: string }).__capiGatePackageRoot ?? resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 export function version(): string {
   try {
@@ -64,6 +70,21 @@ export function version(): string {
   } catch {
     return '0.0.0';
   }
+}
+
+/** What scripts/bundle.mjs records of the build in dist/build-info.json. */
+interface BuildInfo { readonly commit?: string; readonly dirty?: boolean; readonly builtAt?: string }
+
+/** `capi-gate --version`: the version and the commit the build was made from (dist/build-info.json). */
+export function versionLine(): string {
+  let info: BuildInfo = {};
+  try {
+    info = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'dist', 'build-info.json'), 'utf8')) as BuildInfo;
+  } catch {
+    // a bare `tsc` build: no build record
+  }
+  const commit = info.commit ? `commit ${info.commit}${info.dirty ? ' with uncommitted changes' : ''}` : 'commit unknown (no dist/build-info.json: built without scripts/bundle.mjs)';
+  return `capi-gate ${version()} (${commit}${info.builtAt ? `, built ${info.builtAt}` : ''})`;
 }
 
 export function runsDir(opt: string | undefined): string {

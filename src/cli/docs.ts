@@ -1,5 +1,6 @@
 // Generated docs (STYLE 24): docs/runbook.md, docs/errors.md and docs/site-file.md come from the
-// code; `npm run check` fails when they are stale (scripts/gen-docs.mjs --check).
+// code, and so do README.md's marked parts; `npm run check` fails when they are stale
+// (scripts/gen-docs.mjs --check).
 
 import { ERROR_CODES } from '../core/errors.js';
 import { EXIT_CODES } from '../core/results.js';
@@ -7,6 +8,11 @@ import { siteSchema } from '../site/schema.js';
 import { SITE_KEY_DESCRIPTIONS } from '../site/descriptions.js';
 import { SITE_KEY_INIT_SOURCES } from '../site/init-sources.js';
 import { renderRunbook } from './cmd-runbook.js';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 export function renderErrorsDoc(): string {
   const rows = Object.entries(ERROR_CODES).map(([code, v]) => `| \`${code}\` | ${v.exit} | ${v.summary} |`);
@@ -26,9 +32,7 @@ export function renderErrorsDoc(): string {
     '',
     'Generated from src/core/results.ts; `capi-gate --help` and the README say the same.',
     '',
-    '| exit | meaning |',
-    '|---|---|',
-    ...EXIT_CODES.map((e) => `| ${e.code} | ${e.meaning} |`),
+    exitCodesTable(),
     '',
   ].join('\n');
 }
@@ -95,10 +99,31 @@ export function renderSiteFileDoc(): string {
   ].join('\n');
 }
 
+function exitCodesTable(): string {
+  return ['| exit | meaning |', '|---|---|', ...EXIT_CODES.map((e) => `| ${e.code} | ${e.meaning} |`)].join('\n');
+}
+
+/** README.md's generated parts, each between `<!-- generated:NAME ... -->` and `<!-- /generated:NAME -->`. */
+export const README_SECTIONS: Readonly<Record<string, () => string>> = {
+  'exit-codes': exitCodesTable,
+};
+
+/** README.md (the text given) with its generated parts rendered; a part whose markers are missing is an error. */
+export function renderReadme(text: string): string {
+  let out = text;
+  for (const [name, render] of Object.entries(README_SECTIONS)) {
+    const re = new RegExp(`(<!-- generated:${name}\\b[^>]*-->\\n)[\\s\\S]*?(<!-- /generated:${name} -->)`);
+    if (!re.test(out)) throw new Error(`README.md has no <!-- generated:${name} --> ... <!-- /generated:${name} --> part`);
+    out = out.replace(re, (_m, open: string, close: string) => `${open}${render()}\n${close}`);
+  }
+  return out;
+}
+
 export const GENERATED_DOCS: Readonly<Record<string, () => string>> = {
   'docs/runbook.md': renderRunbook,
   'docs/errors.md': renderErrorsDoc,
   'docs/site-file.md': renderSiteFileDoc,
+  'README.md': () => renderReadme(readFileSync(join(ROOT, 'README.md'), 'utf8')),
 };
 
 /** Keys the schema has but the descriptions lack (a test keeps them in step). */

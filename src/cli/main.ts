@@ -11,7 +11,7 @@ import { parseTimeScale } from './time-scale.js';
 import { renderRunbook } from './cmd-runbook.js';
 import { parseList, runCommand } from './cmd-run.js';
 import { DEFAULT_NICE_AFTER_CREATE, parseNice } from './priority.js';
-import { runsDir, version } from './context.js';
+import { runsDir, versionLine } from './context.js';
 import { makeOut } from './output.js';
 import type { Out } from './output.js';
 
@@ -73,7 +73,7 @@ function graceful(): AbortController {
 const program = new Command()
   .name('capi-gate')
   .description('Executable phase-08 workload-cluster acceptance for OpenStack Magnum (CAPI Helm), Octavia and Vault.')
-  .version(version())
+  .version(versionLine())
   .addOption(new Option('--runs-dir <dir>', 'where run journals and reports live (default: $CAPI_GATE_RUNS_DIR or ./runs)'))
   .showHelpAfterError('(add --help for usage)')
   .addHelpText('after', EXIT_CODES_HELP)
@@ -252,6 +252,15 @@ program
   .description('print the runbook as markdown, rendered from the step definitions')
   .action(() => {
     out.raw(renderRunbook());
+  });
+
+program
+  .command('completion')
+  .description('print a shell completion script: commands, options, step ids for --only/--skip, run ids for report, signoff and --resume (source <(capi-gate completion bash))')
+  .argument('<shell>', 'bash or zsh')
+  .action(async (shell: string) => {
+    const { completionScript } = await import('./cmd-completion.js');
+    out.raw(completionScript(program, shell));
   });
 
 // No top-level await: the bundle (scripts/bundle.mjs) is CommonJS, for V8's code cache.

@@ -3,7 +3,7 @@
 // priority (nice), so that on a host running many acceptances at once the runs still on their way
 // to the create -- the cloud's critical path -- get the CPU first. Alone on a host it changes
 // nothing. One way only: an unprivileged process cannot raise its priority again.
-// Measured (bench fleet of 50 on 2 CPUs, README Benchmarks): the last create goes out ~1.5 s
+// Measured (bench fleet of 50 on 2 CPUs, docs/benchmarks.md): the last create goes out ~1.5 s
 // sooner, the fleet ends ~2.5 s sooner. nice 19 was tried and dropped: starved that far, a run's
 // 6-second VIP probes (D-011.2) timed out during the other runs' starts.
 
