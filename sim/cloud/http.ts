@@ -48,6 +48,8 @@ function assertLoopback(url: string): void {
   if (!isLoopback(h)) throw new Error(`the simulator's cloud port talks to loopback only, not ${url}`);
 }
 
+const VIP_PORT_DESCRIPTION = 'VIP port of an Octavia load balancer (capi-gate simulator cloud port)';
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class HttpCloud implements CloudPort {
@@ -234,7 +236,20 @@ export class HttpCloud implements CloudPort {
   }
 
   async createLoadBalancer(spec: LoadBalancerSpec): Promise<LoadBalancerState> {
-    const r = await this.call<{ loadbalancer: { id: string } }>('load-balancer', 'POST', '/v2/lbaas/loadbalancers', { loadbalancer: { name: spec.name, description: spec.description, vip_subnet_id: spec.subnet.id } });
+    // The VIP port is made in Neutron first and handed to Octavia (vip_port_id + its subnet and
+    // address): the control plane's Octavia runs the noop network driver, which would invent a
+    // port Neutron does not have; with a given port it uses that one, as a real Octavia does.
+    const port = await this.call<{ port: { id: string; fixed_ips: { subnet_id: string; ip_address: string }[] } }>('network', 'POST', '/v2.0/ports', {
+      port: { name: `octavia-lb-vip-${spec.name}`.slice(0, 255), network_id: spec.subnet.networkId, fixed_ips: [{ subnet_id: spec.subnet.id }], device_owner: 'Octavia', description: VIP_PORT_DESCRIPTION },
+    });
+    const vip = port.json.port.fixed_ips[0]?.ip_address;
+    let r: { json: { loadbalancer: { id: string } } };
+    try {
+      r = await this.call<{ loadbalancer: { id: string } }>('load-balancer', 'POST', '/v2/lbaas/loadbalancers', { loadbalancer: { name: spec.name, description: spec.description, vip_subnet_id: spec.subnet.id, vip_port_id: port.json.port.id, ...(vip ? { vip_address: vip } : {}) } });
+    } catch (e) {
+      await this.call('network', 'DELETE', `/v2.0/ports/${port.json.port.id}`, undefined, [204, 404]).catch(() => undefined);
+      throw e;
+    }
     const id = r.json.loadbalancer.id;
     await this.waitActive(id);
     for (const l of spec.listeners) {
@@ -267,6 +282,13 @@ export class HttpCloud implements CloudPort {
     if (lb.provisioningStatus.startsWith('PENDING') && lb.provisioningStatus !== 'PENDING_DELETE') await this.waitFor(`/v2/lbaas/loadbalancers/${id}`, () => this.loadBalancer(id), (v) => v === undefined || !v.provisioningStatus.startsWith('PENDING'));
     await this.call('load-balancer', 'DELETE', `/v2/lbaas/loadbalancers/${id}?cascade=true`, undefined, [204, 404, 409]);
     await this.waitFor(`/v2/lbaas/loadbalancers/${id}`, () => this.loadBalancer(id), (v) => v === undefined);
+    await this.deleteVipPort(lb.vipPortId);
+  }
+
+  /** The VIP port this port made (never another one). */
+  private async deleteVipPort(portId: string): Promise<void> {
+    const p = await this.call<{ port?: { description?: string } }>('network', 'GET', `/v2.0/ports/${portId}`, undefined, [200, 404]);
+    if (p.status === 200 && p.json.port?.description === VIP_PORT_DESCRIPTION) await this.call('network', 'DELETE', `/v2.0/ports/${portId}`, undefined, [204, 404]);
   }
 
   async createFloatingIpForLoadBalancer(external: NetRef, lb: LoadBalancerState, description: string): Promise<FloatingIpState> {
