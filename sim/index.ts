@@ -37,6 +37,7 @@ import { World } from './state.js';
 import { attachWorkloadClusters } from './kube/site.js';
 import { ccmLoadBalancerHooks } from './cloud/ccm.js';
 import { InProcessCloud } from './cloud/in-process.js';
+import type { CloudPort } from './cloud/port.js';
 import { KUBE_SCENARIOS, loadKubeScenario } from './kube/index.js';
 import type { KubeApiHandle, LoadBalancerHooks } from './kube/index.js';
 
@@ -128,6 +129,8 @@ export interface SimHandle {
    * mapped into loopback. Structurally the kube simulator's LoadBalancerHooks.
    */
   serviceLoadBalancerHooks(clusterRef: string): LoadBalancerHooks;
+  /** The in-process cloud port (what the simulated CAPO/CCM use) acting as a project. */
+  cloud(projectId: string): CloudPort;
   /** The simulated kube-apiserver of a cluster (started at its api_address once CREATE_COMPLETE). */
   kubeApi(clusterRef: string): KubeApiHandle | undefined;
   close(): Promise<void>;
@@ -288,6 +291,7 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
       world,
       faults,
       requests: log,
+      cloud: (projectId) => new InProcessCloud(c, neutron, octavia, projectId),
       clusterCa: (ref) => {
         const cl = findCluster(ref);
         return cl ? world.cas.get(cl.uuid) : undefined;

@@ -379,6 +379,7 @@ export class CapoController {
     }
     for (const key of [KCP, MD, OSMT]) for (const o of store.peekAll(key, ns)) if (o.metadata.name.startsWith(`${stack}-`)) store.remove(key, ns, o.metadata.name);
     for (const s of store.peekAll('secrets', ns)) if (s.metadata.name.startsWith(`${stack}-`)) store.remove('secrets', ns, s.metadata.name);
+    this.known.delete(`${ns}/${stack}`);
     const c = this.clouds.get(`${ns}/${stack}`);
     this.clouds.delete(`${ns}/${stack}`);
     void c?.close();

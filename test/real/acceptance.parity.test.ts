@@ -1,0 +1,160 @@
+// One full acceptance on the real control plane (issue 16): `capi-gate sim --openstack real`
+// serves only the data plane, `capi-gate run` drives the real Keystone, Glance, Magnum, Nova,
+// Neutron and Octavia (scripts/real-openstack.sh --profile full) and must end FUNCTIONALLY
+// ACCEPTED (D-011.7 OUTSTANDING without Snapshot 2, D-011.8 DEFERRED). Afterwards the REAL
+// openstack CLI must find no load balancer, floating IP, port, server, network or router the run
+// made; the services' own logs hold the requests; the simulator served none.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BIN } from '../helpers.js';
+import { controlPlaneAvailability, controlPlaneTestOptions, needControlPlane } from './control-plane.js';
+import type { RealControlPlane } from './control-plane.js';
+
+const availability = await controlPlaneAvailability();
+const opts = controlPlaneTestOptions(availability);
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err });
+    });
+  });
+}
+
+const cliEnv = (cp: RealControlPlane): NodeJS.ProcessEnv => ({ PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: process.env['HOME'] ?? '/root', OS_CLIENT_CONFIG_FILE: cp.cloudsFile, no_proxy: '127.0.0.1', NO_PROXY: '127.0.0.1' });
+
+/** What the real openstack CLI lists in the tenant project: type -> id -> name. */
+async function inventory(cp: RealControlPlane): Promise<Record<string, Map<string, string>>> {
+  const p = cp.tenant.projectId;
+  const lists: Record<string, string[]> = {
+    loadbalancer: ['loadbalancer', 'list', '--project', p, '-f', 'json', '-c', 'id', '-c', 'name'],
+    'floating ip': ['floating', 'ip', 'list', '--project', p, '-f', 'json', '-c', 'ID', '-c', 'Floating IP Address'],
+    port: ['port', 'list', '--project', p, '-f', 'json', '-c', 'ID', '-c', 'Name'],
+    server: ['server', 'list', '--all-projects', '--project', p, '-f', 'json', '-c', 'ID', '-c', 'Name'],
+    network: ['network', 'list', '--project', p, '-f', 'json', '-c', 'ID', '-c', 'Name'],
+    router: ['router', 'list', '--project', p, '-f', 'json', '-c', 'ID', '-c', 'Name'],
+  };
+  const out: Record<string, Map<string, string>> = {};
+  await Promise.all(Object.entries(lists).map(async ([type, args]) => {
+    const r = await run('/usr/bin/openstack', ['--os-cloud', 'real-admin', ...args], cliEnv(cp), 120_000);
+    assert.equal(r.code, 0, `openstack ${args.join(' ')}: ${r.err}`);
+    const rows = JSON.parse(r.out || '[]') as Record<string, string>[];
+    out[type] = new Map(rows.map((row) => [row['id'] ?? row['ID'] ?? '', row['name'] ?? row['Name'] ?? row['Floating IP Address'] ?? '']));
+  }));
+  return out;
+}
+
+function logSizes(dir: string): Map<string, number> {
+  return new Map(readdirSync(dir).filter((f) => f.endsWith('.log')).map((f) => [f, statSync(join(dir, f)).size]));
+}
+
+/** What each service log gained since `before`. */
+function logGrowth(dir: string, before: Map<string, number>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.log'))) {
+    const buf = readFileSync(join(dir, f));
+    out.set(f, buf.subarray(Math.min(before.get(f) ?? 0, buf.length)).toString('utf8'));
+  }
+  return out;
+}
+
+async function startRealSim(cp: RealControlPlane, dir: string): Promise<{ child: ChildProcess; out: () => string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [BIN, 'sim', '--openstack', 'real', '--real-clouds', cp.cloudsFile, '--out', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += String(d)));
+  child.stderr!.on('data', (d) => (out += String(d)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sim --openstack real not ready in 60 s: ${out}`)), 60_000);
+    const check = () => {
+      if (/^ready$/m.test(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`sim --openstack real exited ${code}: ${out}`));
+    });
+  });
+  return {
+    child,
+    out: () => out,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+test('capi-gate run on the real control plane with the simulated data plane: FUNCTIONALLY ACCEPTED, nothing left behind', { ...opts, timeout: 1_200_000 }, async () => {
+  const cp = needControlPlane(availability);
+  const dir = mkdtempSync(join(tmpdir(), 'capi-gate-real-accept-'));
+  const before = await inventory(cp);
+  const logsBefore = logSizes(cp.logs);
+  const sim = await startRealSim(cp, dir);
+  let report: { verdict: string; items: { id: string; status: string; summary: string }[]; captured: Record<string, string> };
+  const t0 = Date.now();
+  try {
+    const r = await run(process.execPath, [BIN, '--runs-dir', join(dir, 'runs'), 'run', '--site', join(dir, 'site.yaml'), '--plain'], { ...process.env, NO_COLOR: '1' }, 1_000_000);
+    const runDir = readdirSync(join(dir, 'runs')).map((d) => join(dir, 'runs', d)).find((d) => statSync(d).isDirectory() && readdirSync(d).includes('report.json'));
+    assert.ok(runDir, `no report: exit ${r.code}\n${r.out.slice(-3000)}\n${r.err.slice(-2000)}`);
+    report = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as typeof report;
+    const status = Object.fromEntries(report.items.map((i) => [i.id, i.status]));
+    assert.equal(report.verdict, 'FUNCTIONALLY ACCEPTED', `${JSON.stringify(status)}\n${r.out.slice(-4000)}`);
+    assert.equal(r.code, 0);
+    assert.equal(status['D-011.7'], 'OUTSTANDING');
+    assert.equal(status['D-011.8'], 'DEFERRED');
+    for (const id of ['8.0.prereqs', '8.0.image', '8.0.template', '8.1', '8.2', '8.3', 'D-011.1', 'D-011.2', 'D-011.3', 'D-011.4', 'D-011.5', 'D-011.6', '8.5']) assert.equal(status[id], 'PASS', `${id}: ${report.items.find((i) => i.id === id)?.summary ?? ''}`);
+    // The API address is the loopback mapping of the REAL floating IP of the REAL API LB.
+    const fip = report.captured['api_fip'] ?? '';
+    assert.match(fip, /^10\.12\.7\.\d+$/);
+    assert.equal(report.captured['api_address'], `https://${fip.replace(/^10\./, '127.')}:6443`);
+  } finally {
+    await sim.stop();
+  }
+  const seconds = Math.round((Date.now() - t0) / 1000);
+  process.stdout.write(`# the real-control-plane acceptance took ${seconds} s\n`);
+
+  // The simulator served no OpenStack request; the real services' logs hold the run's.
+  const served = JSON.parse(readFileSync(join(dir, 'requests.json'), 'utf8')) as { openstack: number; management: number; workload: Record<string, number>; outboundByService: Record<string, number> };
+  assert.equal(served.openstack, 0);
+  assert.ok(served.management > 0, 'the real Magnum driver wrote into the simulated management cluster');
+  assert.ok(Object.values(served.workload).some((n) => n > 0), 'capi-gate talked to the simulated workload API');
+  for (const s of ['network', 'compute', 'load-balancer']) assert.ok((served.outboundByService[s] ?? 0) > 0, `the simulated CAPO/CCM called the real ${s} service`);
+  const grown = logGrowth(cp.logs, logsBefore);
+  const has = (file: string, re: RegExp) => assert.match(grown.get(file) ?? '', re, `${file} shows ${re}`);
+  has('magnum-api-uwsgi.log', /POST \/v1\/clusters/);
+  has('magnum-api-uwsgi.log', /DELETE \/v1\/clusters\//);
+  has('neutron-server.log', /"POST \/v2\.0\/floatingips HTTP\/1\.1" status: 201/);
+  has('neutron-server.log', /"POST \/v2\.0\/routers HTTP\/1\.1" status: 201/);
+  has('octavia-api-uwsgi.log', /POST \/v2\/lbaas\/loadbalancers =>.*HTTP\/1\.1 201/);
+  has('octavia-api-uwsgi.log', /PUT \/v2(\.0)?\/lbaas\/loadbalancers\/[0-9a-f-]+\/failover/);
+  has('nova-api-uwsgi.log', /POST \/v2\.1\/servers/);
+
+  // No leftover of the cluster, by the real openstack CLI: every LB, FIP, port, server, network
+  // and router of the project is one that was there before the run.
+  const after = await inventory(cp);
+  for (const [type, now] of Object.entries(after)) {
+    const extra = [...now.entries()].filter(([id]) => !before[type]?.has(id));
+    assert.deepEqual(extra, [], `${type} left behind in the real services`);
+  }
+  const stack = report.captured['capi_suffix'] ?? '';
+  assert.ok(stack.length > 0);
+  for (const [type, now] of Object.entries(after)) for (const name of now.values()) assert.ok(!name.includes(stack) && !name.startsWith('kube_service_'), `${type} ${name}`);
+});
