@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN } from '../helpers.js';
@@ -157,4 +157,75 @@ test('capi-gate run on the real control plane with the simulated data plane: FUN
   const stack = report.captured['capi_suffix'] ?? '';
   assert.ok(stack.length > 0);
   for (const [type, now] of Object.entries(after)) for (const name of now.values()) assert.ok(!name.includes(stack) && !name.startsWith('kube_service_'), `${type} ${name}`);
+});
+
+function journal(runs: string): { t: string; step?: string; outcome?: { status: string }; verdict?: string; exitCode?: number; interrupted?: boolean }[] {
+  if (!existsSync(runs)) return [];
+  const id = readdirSync(runs).filter((d) => existsSync(join(runs, d, 'journal.jsonl'))).sort().pop();
+  if (!id) return [];
+  return readFileSync(join(runs, id, 'journal.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).flatMap((l) => {
+    try {
+      return [JSON.parse(l) as { t: string; step?: string; outcome?: { status: string }; verdict?: string; exitCode?: number; interrupted?: boolean }];
+    } catch {
+      return [];
+    }
+  });
+}
+
+test('kill -9 of capi-gate run during the real create, then --resume: one cluster in real Magnum, one API LB in real Octavia, the same verdict', { ...opts, timeout: 1_200_000 }, async () => {
+  const cp = needControlPlane(availability);
+  const dir = mkdtempSync(join(tmpdir(), 'capi-gate-real-kill-'));
+  const runs = join(dir, 'runs');
+  const before = await inventory(cp);
+  const logsBefore = logSizes(cp.logs);
+  const sim = await startRealSim(cp, dir);
+  const args = ['--runs-dir', runs, 'run', '--site', join(dir, 'site.yaml'), '--plain'];
+  try {
+    // The first run is killed once 8.1 has sent the create and 8.2 watches it converge.
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    let killedAt = '';
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        const ended8_1 = journal(runs).some((r) => r.t === 'step-end' && r.step === '8.1');
+        if (ended8_1 && /8\.2 waiting for cluster/.test(out) && !killedAt) {
+          killedAt = out.split('\n').filter(Boolean).pop() ?? '';
+          child.kill('SIGKILL');
+        }
+      }, 50);
+      child.once('exit', () => {
+        clearInterval(timer);
+        resolve();
+      });
+    });
+    assert.ok(killedAt, `the run ended before it could be killed in the create:\n${out.slice(-2000)}`);
+    assert.equal(journal(runs).some((r) => r.t === 'run-end' && !r.interrupted), false, 'the killed run has no end');
+
+    const resumed = await run(process.execPath, [BIN, '--runs-dir', runs, 'run', '--resume', '--site', join(dir, 'site.yaml'), '--plain'], { ...process.env, NO_COLOR: '1' }, 1_000_000);
+    const records = journal(runs);
+    const end = records.filter((r) => r.t === 'run-end' && !r.interrupted).pop();
+    const status: Record<string, string> = {};
+    for (const r of records) if (r.t === 'step-end' && r.step && r.outcome) status[r.step] = r.outcome.status;
+    assert.equal(end?.verdict, 'FUNCTIONALLY ACCEPTED', `${JSON.stringify(status)}\n${resumed.out.slice(-3000)}`);
+    assert.equal(resumed.code, 0);
+    for (const id of ['8.0.prereqs', '8.0.image', '8.0.template', '8.1', '8.2', '8.3', 'D-011.1', 'D-011.2', 'D-011.3', 'D-011.4', 'D-011.5', 'D-011.6', '8.5']) assert.equal(status[id], 'PASS', id);
+    assert.equal(status['D-011.7'], 'OUTSTANDING');
+    assert.equal(status['D-011.8'], 'DEFERRED');
+  } finally {
+    await sim.stop();
+  }
+  // Exactly one cluster create reached real Magnum (and its driver); exactly two load balancers
+  // were made in real Octavia: the cluster's API LB and D-011.4's Service LB.
+  const grown = logGrowth(cp.logs, logsBefore);
+  const count = (file: string, re: RegExp) => (grown.get(file) ?? '').split('\n').filter((l) => re.test(l)).length;
+  assert.equal(count('magnum-api-uwsgi.log', /POST \/v1\/clusters /), 1, 'one cluster create');
+  assert.equal(count('magnum-driver-calls.log', /"call": "create_cluster"/), 1, 'one create_cluster in the driver');
+  assert.equal(count('magnum-driver-calls.log', /"call": "capi_objects_written"/), 1, 'one set of CAPI objects');
+  assert.equal(count('octavia-api-uwsgi.log', /POST \/v2\/lbaas\/loadbalancers =>.*HTTP\/1\.1 201/), 2, 'the API LB and the rr Service LB');
+  const after = await inventory(cp);
+  for (const [type, now] of Object.entries(after)) {
+    const extra = [...now.entries()].filter(([id]) => !before[type]?.has(id));
+    assert.deepEqual(extra, [], `${type} left behind in the real services`);
+  }
 });
