@@ -65,6 +65,8 @@ export interface CapoOptions {
   /** Starts the workload cluster's API at the FIP's loopback mapping; resolves once it serves. */
   startWorkload(c: ReadyCluster): Promise<void>;
   stopWorkload(namespace: string, stackId: string): Promise<void>;
+  /** Called once the API LB and its FIP are up, just before the cluster reads Provisioned (a fault hook). */
+  beforeProvisioned?(c: { readonly namespace: string; readonly stackId: string; readonly apiLbId: string }): Promise<void>;
   /** Reconcile period (real ms; default 1000). */
   readonly periodMs?: number;
   /** After a failed reconcile, wait this long before the next try (real ms; default 10 000: CAPO's requeue). */
@@ -319,6 +321,7 @@ export class CapoController {
     });
     if (!stillThere()) return;
 
+    if (this.o.beforeProvisioned) await this.o.beforeProvisioned({ namespace: ns, stackId: stack, apiLbId: b.lb.id });
     const internalIP = b.lb.vipAddress;
     this.setOscStatus(ns, stack, {
       ready: true, failureMessage: undefined,

@@ -31,6 +31,8 @@ import type { KubeApiHandle, ManagementApiHandle } from '../kube/index.js';
 import { createTestCa, issueClientCert } from '../kube/tls.js';
 import { setLoopbackNet, toLoopback } from '../loopback.js';
 import { MgmtVmWatch } from './mgmt-vm.js';
+import type { RealFault } from './faults.js';
+import { setLoadBalancerStatus } from './faults.js';
 
 export const DEFAULT_REAL_DIR = '/tmp/capi-gate-real-openstack';
 
@@ -44,6 +46,8 @@ export interface RealSiteOptions {
   readonly snapshot2?: boolean;
   /** A host-side scenario (sim/hosts/scenarios). */
   readonly hostScenario?: string;
+  /** A fault made in the real services (sim/real/faults.ts). */
+  readonly fault?: RealFault;
   /** Progress lines (no secrets). */
   log?(line: string): void;
 }
@@ -209,6 +213,12 @@ export async function startRealSite(o: RealSiteOptions): Promise<RealSiteHandle>
       store: management.management.store,
       cloudFor: (yaml) => cloudFromClouds(yaml, onCall),
       startWorkload, stopWorkload, log,
+      ...(o.fault === 'api-lb-error' ? {
+        beforeProvisioned: async (c: { stackId: string; apiLbId: string }) => {
+          await setLoadBalancerStatus(real.dir, c.apiLbId, 'ERROR');
+          log(`fault api-lb-error: API LB ${c.apiLbId} of ${c.stackId} set to ERROR in the real Octavia's database`);
+        },
+      } : {}),
     });
     capo.start();
     closers.push(() => capo.stop());
@@ -226,6 +236,10 @@ export async function startRealSite(o: RealSiteOptions): Promise<RealSiteHandle>
         await hosts.mgmtVm.setUp(up).catch(() => undefined);
       },
     });
+    if (o.fault === 'mgmt-vm-oom') {
+      await vmWatch.stopServer();
+      log(`fault mgmt-vm-oom: ${real.site.mgmtVm.name} stopped through the real Nova`);
+    }
     vmWatch.start();
     closers.push(() => vmWatch.stop());
 

@@ -56,6 +56,27 @@ export class MgmtVmWatch {
     if (this.compute && !isLoopback(new URL(this.compute).hostname)) this.compute = undefined;
   }
 
+  /** Stops the VM through the real Nova (os-stop, as the cloud admin): the D-041 host OOM. */
+  async stopServer(): Promise<void> {
+    if (!this.token || !this.compute) await this.auth();
+    if (!this.token || !this.compute) throw new Error('no compute endpoint in the real catalog');
+    const list = await fetch(`${this.compute}/servers/detail?all_tenants=1&name=${encodeURIComponent(`^${this.o.vmName}$`)}`, { headers: { 'x-auth-token': this.token } });
+    const s = (((await list.json()) as { servers?: { id: string; name: string; status: string }[] }).servers ?? []).find((x) => x.name === this.o.vmName);
+    if (!s) throw new Error(`the real Nova has no server ${this.o.vmName}`);
+    if (s.status === 'SHUTOFF') return;
+    const t0 = Date.now();
+    const res = await fetch(`${this.compute}/servers/${s.id}/action`, { method: 'POST', headers: { 'x-auth-token': this.token, 'content-type': 'application/json' }, body: JSON.stringify({ 'os-stop': null }) });
+    this.o.onCall?.({ at: t0, service: 'compute', method: 'POST', path: '/servers/{id}/action', status: res.status, ms: Date.now() - t0 });
+    if (res.status !== 202) throw new Error(`the real Nova refused to stop ${this.o.vmName}: HTTP ${res.status}`);
+    for (let i = 0; i < 120; i++) {
+      const r = await fetch(`${this.compute}/servers/${s.id}`, { headers: { 'x-auth-token': this.token } });
+      const st = ((await r.json()) as { server?: { status?: string } }).server?.status;
+      if (st === 'SHUTOFF') return;
+      await new Promise((d) => setTimeout(d, 500));
+    }
+    throw new Error(`${this.o.vmName} did not reach SHUTOFF in 60 s`);
+  }
+
   private async poll(): Promise<void> {
     if (this.busy) return;
     this.busy = true;

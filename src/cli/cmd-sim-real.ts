@@ -9,6 +9,7 @@ import { redactor } from '../core/redact.js';
 import { ensureDir } from '../engine/index.js';
 import { DEFAULT_REAL_DIR, startRealSite } from '../../sim/real/index.js';
 import { listHostScenarios } from '../../sim/hosts/index.js';
+import { REAL_FAULTS, isRealFault } from '../../sim/real/faults.js';
 import type { Out } from './output.js';
 import { explainStartFailure } from './cmd-sim.js';
 import { waitForStop } from './wait-for-stop.js';
@@ -22,16 +23,18 @@ export interface SimRealCommandOptions {
 }
 
 export async function simRealCommand(out: Out, o: SimRealCommandOptions): Promise<number> {
-  if (o.scenario && !listHostScenarios().includes(o.scenario)) {
-    throw new CapiGateError('CAPI_GATE_USAGE', `--openstack real takes host scenarios only, not ${JSON.stringify(o.scenario)}`, {
-      hint: `The OpenStack side is real: make its faults there (docs/real-control-plane.md). Host scenarios: ${listHostScenarios().sort().join(', ')}.`,
+  if (o.scenario && !listHostScenarios().includes(o.scenario) && !isRealFault(o.scenario)) {
+    throw new CapiGateError('CAPI_GATE_USAGE', `--openstack real has no scenario ${JSON.stringify(o.scenario)}`, {
+      hint: `Faults made in the real services: ${REAL_FAULTS.join(', ')}; host scenarios: ${listHostScenarios().sort().join(', ')} (docs/real-control-plane.md).`,
     });
   }
+  const fault = o.scenario && isRealFault(o.scenario) ? o.scenario : undefined;
+  const hostScenario = o.scenario && !fault ? o.scenario : undefined;
   const outDir = resolve(o.out);
   ensureDir(outDir, { name: 'the --out directory', hint: 'Pass --out a directory this user can write (it is made if missing).' });
   const h = await startRealSite({
     outDir, timeScale: o.timeScale, ...(o.realClouds ? { realClouds: o.realClouds } : {}), ...(o.snapshot2 !== undefined ? { snapshot2: o.snapshot2 } : {}),
-    ...(o.scenario ? { hostScenario: o.scenario } : {}), log: (l) => out.line(redactor.redact(l)),
+    ...(hostScenario ? { hostScenario } : {}), ...(fault ? { fault } : {}), log: (l) => out.line(redactor.redact(l)),
   }).catch((e: unknown) => {
     const msg = e instanceof Error ? e.message : String(e);
     if (/not up|no full profile|does not exist|has no cloud/.test(msg)) {
@@ -45,6 +48,7 @@ export async function simRealCommand(out: Out, o: SimRealCommandOptions): Promis
   out.line(`clouds   ${h.cloudsFile}`);
   out.line(`requests ${resolve(outDir, 'requests.json')}`);
   out.line(`juju     ${resolve(h.hosts.binDir, 'juju')} (put ${h.hosts.binDir} first on PATH)`);
+  if (o.scenario) out.line(`scenario ${o.scenario}${fault ? ' (made in the real services)' : ''}`);
   out.line(`time scale ${o.timeScale} (the Kubernetes side; OpenStack runs in real time)`);
   out.line('ready');
   await waitForStop();

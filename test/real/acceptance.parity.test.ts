@@ -72,8 +72,8 @@ function logGrowth(dir: string, before: Map<string, number>): Map<string, string
   return out;
 }
 
-async function startRealSim(cp: RealControlPlane, dir: string): Promise<{ child: ChildProcess; out: () => string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [BIN, 'sim', '--openstack', 'real', '--real-clouds', cp.cloudsFile, '--out', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function startRealSim(cp: RealControlPlane, dir: string, extra: string[] = []): Promise<{ child: ChildProcess; out: () => string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [BIN, 'sim', '--openstack', 'real', '--real-clouds', cp.cloudsFile, ...extra, '--out', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += String(d)));
   child.stderr!.on('data', (d) => (out += String(d)));
@@ -229,3 +229,64 @@ test('kill -9 of capi-gate run during the real create, then --resume: one cluste
     assert.deepEqual(extra, [], `${type} left behind in the real services`);
   }
 });
+
+interface Outcome {
+  readonly verdict: string;
+  readonly status: Record<string, string>;
+  /** step: playbook, for every remediation carried out */
+  readonly remedies: string[];
+  readonly out: string;
+}
+
+function reportOf(runs: string, out: string): Outcome {
+  const runDir = readdirSync(runs).map((d) => join(runs, d)).find((d) => statSync(d).isDirectory() && existsSync(join(d, 'report.json')));
+  assert.ok(runDir, `no report in ${runs}:\n${out.slice(-3000)}`);
+  const r = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as { verdict: string; items: { id: string; status: string }[]; remediations: { playbook: string; step: string; ok: boolean }[] };
+  return {
+    verdict: r.verdict, out,
+    status: Object.fromEntries(r.items.map((i) => [i.id, i.status])),
+    remedies: [...new Set(r.remediations.filter((x) => x.ok).map((x) => `${x.step}: ${x.playbook}`))].sort(),
+  };
+}
+
+/** The same scenario on the pure simulator (`capi-gate demo`), the reference for the real one. */
+async function pureSim(scenario: string, dir: string): Promise<Outcome> {
+  const runs = join(dir, `pure-${scenario}`);
+  const r = await run(process.execPath, [BIN, '--runs-dir', runs, 'demo', '--scenario', scenario, '--remediate', '--plain'], { ...process.env, NO_COLOR: '1' }, 600_000);
+  return reportOf(runs, r.out + r.err);
+}
+
+async function realScenario(cp: RealControlPlane, scenario: string, dir: string): Promise<Outcome> {
+  const simDir = join(dir, `real-${scenario}`);
+  const sim = await startRealSim(cp, simDir, ['--scenario', scenario]);
+  try {
+    const r = await run(process.execPath, [BIN, '--runs-dir', join(simDir, 'runs'), 'run', '--site', join(simDir, 'site.yaml'), '--remediate', '--plain'], { ...process.env, NO_COLOR: '1' }, 1_000_000);
+    assert.match(sim.out(), /made in the real services/);
+    return reportOf(join(simDir, 'runs'), r.out + r.err);
+  } finally {
+    await sim.stop();
+    // A run that did not remedy mgmt-vm-oom leaves the shared mgmt VM stopped: start it again.
+    const vm = await run('/usr/bin/openstack', ['--os-cloud', 'real-tenant', 'server', 'show', cp.seed.mgmtVm.id, '-f', 'value', '-c', 'status'], cliEnv(cp), 60_000);
+    if (vm.out.trim() === 'SHUTOFF') await run('/usr/bin/openstack', ['--os-cloud', 'real-tenant', 'server', 'start', cp.seed.mgmtVm.id], cliEnv(cp), 60_000);
+  }
+}
+
+for (const scenario of ['api-lb-error', 'mgmt-vm-oom']) {
+  test(`real fault ${scenario}, made in the real services: --remediate recovers it with the items and diagnoses of the pure simulator`, { ...opts, timeout: 1_500_000 }, async () => {
+    const cp = needControlPlane(availability);
+    const dir = mkdtempSync(join(tmpdir(), `capi-gate-real-${scenario}-`));
+    const before = await inventory(cp);
+    const want = await pureSim(scenario, dir);
+    assert.equal(want.verdict, 'FUNCTIONALLY ACCEPTED', want.out.slice(-2000));
+    assert.ok(want.remedies.length > 0, 'the pure simulator remedied something');
+    const got = await realScenario(cp, scenario, dir);
+    assert.equal(got.verdict, want.verdict, got.out.slice(-3000));
+    assert.deepEqual(got.status, want.status);
+    assert.deepEqual(got.remedies, want.remedies);
+    const after = await inventory(cp);
+    for (const [type, now] of Object.entries(after)) {
+      const extra = [...now.entries()].filter(([id]) => !before[type]?.has(id));
+      assert.deepEqual(extra, [], `${type} left behind in the real services`);
+    }
+  });
+}

@@ -197,6 +197,14 @@ class Mgmt:
             raise exception.MagnumException(message='management cluster: DELETE %s %s: %s' % (kind, name, r.status_code))
 
 
+# While the management cluster does not answer (its VM stopped: D-041), nothing of the cluster
+# moves: the objects to write or delete wait here and go on the next status sync that reaches it
+# (the pure simulator's model of a mgmt VM outage). One conductor process: memory is enough.
+_pending_writes = {}
+_pending_deletes = set()
+UNREACHABLE = (requests.exceptions.ConnectionError, requests.exceptions.Timeout)
+
+
 def _mgmt():
     """The management cluster, while the simulator that serves it runs (its pid is beside the
     kubeconfig; a file left by a killed simulator does not count)."""
@@ -360,8 +368,14 @@ class Driver(driver.Driver):
                       'infrastructureRef': {'apiVersion': 'infrastructure.cluster.x-k8s.io/v1beta1', 'kind': 'OpenStackCluster',
                                             'name': stack, 'namespace': ns}}},
         ]
-        for o in objs:
-            mgmt.apply(o)
+        try:
+            for o in objs:
+                mgmt.apply(o)
+        except UNREACHABLE as e:
+            _pending_writes[cluster.uuid] = objs
+            LOG.warning('capi-gate test driver: management cluster unreachable, the CAPI objects of %s wait: %s', cluster.uuid, e)
+            _record('capi_objects_pending', cluster, namespace=ns, stack=stack)
+            return
         _record('capi_objects_written', cluster, namespace=ns, stack=stack)
 
     def _capi_status(self, mgmt, cluster):
@@ -373,6 +387,23 @@ class Driver(driver.Driver):
         return cl, osc, kcp, md
 
     def _update_from_capi(self, context, mgmt, cluster):
+        try:
+            self._sync_pending(mgmt, cluster)
+            self._update_from_capi_objects(context, mgmt, cluster)
+        except UNREACHABLE as e:
+            LOG.warning('capi-gate test driver: management cluster unreachable for %s: %s', cluster.uuid, e)
+
+    def _sync_pending(self, mgmt, cluster):
+        objs = _pending_writes.get(cluster.uuid)
+        if objs is not None:
+            for o in objs:
+                mgmt.apply(o)
+            _pending_writes.pop(cluster.uuid, None)
+            _record('capi_objects_written', cluster, stack=cluster.stack_id)
+        if cluster.uuid in _pending_deletes:
+            self._delete_capi_objects(mgmt, cluster)
+
+    def _update_from_capi_objects(self, context, mgmt, cluster):
         if cluster.status in (fields.ClusterStatus.CREATE_IN_PROGRESS, fields.ClusterStatus.UPDATE_IN_PROGRESS):
             cl, osc, kcp, md = self._capi_status(mgmt, cluster)
             ost = osc.get('status') or {}
@@ -417,9 +448,16 @@ class Driver(driver.Driver):
             return
         # The Helm release goes: every object gets a delete; the finalizers hold the Cluster and
         # the OpenStackCluster while CAPO deletes what it built.
-        for kind, name in [('Cluster', stack), ('OpenStackCluster', stack), ('KubeadmControlPlane', '%s-control-plane' % stack),
-                           ('MachineDeployment', '%s-default-worker' % stack)]:
-            mgmt.delete(kind, ns, name)
+        _pending_writes.pop(cluster.uuid, None)
+        try:
+            for kind, name in [('Cluster', stack), ('OpenStackCluster', stack), ('KubeadmControlPlane', '%s-control-plane' % stack),
+                               ('MachineDeployment', '%s-default-worker' % stack)]:
+                mgmt.delete(kind, ns, name)
+        except UNREACHABLE as e:
+            _pending_deletes.add(cluster.uuid)
+            LOG.warning('capi-gate test driver: management cluster unreachable, the delete of %s waits: %s', cluster.uuid, e)
+            return
+        _pending_deletes.discard(cluster.uuid)
         _record('capi_objects_deleted', cluster, namespace=ns, stack=stack)
 
     # ------------------------------------------------------------- lifecycle
