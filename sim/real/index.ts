@@ -102,6 +102,18 @@ export function readRealDir(realClouds: string): { dir: string; site: Site; site
   return { dir, site: loadSite(siteFile).site, siteText: readFileSync(siteFile, 'utf8'), clouds, magnumDir, mgmtFip };
 }
 
+/** The live pid in a kubeconfig .pid file other than ours, if any. */
+function otherHolder(pidFile: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
 function cloudFromClouds(yaml: string, onCall: (c: OutboundCall) => void): HttpCloud {
   const c = (parseYaml(yaml) as CloudsFile).clouds?.['openstack'];
   const a = c?.auth;
@@ -115,6 +127,9 @@ function cloudFromClouds(yaml: string, onCall: (c: OutboundCall) => void): HttpC
 export async function startRealSite(o: RealSiteOptions): Promise<RealSiteHandle> {
   const realClouds = resolve(o.realClouds ?? join(process.env['REAL_OPENSTACK_DIR'] ?? DEFAULT_REAL_DIR, 'clouds.yaml'));
   const real = readRealDir(realClouds);
+  // One simulated data plane per real control plane: Magnum's driver follows one kubeconfig.
+  const holder = otherHolder(join(real.magnumDir, 'capi-mgmt.kubeconfig.pid'));
+  if (holder !== undefined) throw new Error(`another capi-gate sim --openstack real (pid ${holder}) serves this real control plane: stop it first (one data plane per real control plane)`);
   const outDir = resolve(o.outDir);
   const log = (l: string) => o.log?.(l);
   // The real floating IPs map to 127.a.b.c exactly (the driver publishes api_address so).

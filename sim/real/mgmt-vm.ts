@@ -19,8 +19,11 @@ export interface MgmtVmWatchOptions {
   onCall?(c: OutboundCall): void;
 }
 
+const DOWN_POLL_MS = 150;
+
 export class MgmtVmWatch {
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
   private token: string | undefined;
   private compute: string | undefined;
   private up: boolean | undefined;
@@ -31,12 +34,20 @@ export class MgmtVmWatch {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.poll(), this.o.periodMs ?? 3000);
-    void this.poll();
+    const tick = () => {
+      if (this.stopped) return;
+      void this.poll().finally(() => {
+        // While the VM is down, look often: a `server start` must bring SSH and the management API
+        // back by the time Nova reports it ACTIVE (on the pure simulator they follow at once).
+        if (!this.stopped) this.timer = setTimeout(tick, this.up === false ? DOWN_POLL_MS : (this.o.periodMs ?? 3000));
+      });
+    };
+    tick();
   }
 
   stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
     return Promise.resolve();
   }
 
@@ -91,11 +102,12 @@ export class MgmtVmWatch {
         return;
       }
       if (res.status !== 200) return;
-      const servers = ((await res.json()) as { servers?: { name: string; status: string }[] }).servers ?? [];
+      const servers = ((await res.json()) as { servers?: { name: string; status: string; 'OS-EXT-STS:task_state'?: string | null }[] }).servers ?? [];
       const s = servers.find((x) => x.name === this.o.vmName);
       // A VM the cloud does not have leaves the simulated side as it is (the site may name another).
       if (!s) return;
-      const up = s.status === 'ACTIVE';
+      // powering-on: Nova is starting it; it answers by the time Nova reports ACTIVE.
+      const up = s.status === 'ACTIVE' || s['OS-EXT-STS:task_state'] === 'powering-on';
       if (up !== this.up) {
         const first = this.up === undefined;
         this.up = up;

@@ -37,6 +37,7 @@ export async function simRealCommand(out: Out, o: SimRealCommandOptions): Promis
     ...(hostScenario ? { hostScenario } : {}), ...(fault ? { fault } : {}), log: (l) => out.line(redactor.redact(l)),
   }).catch((e: unknown) => {
     const msg = e instanceof Error ? e.message : String(e);
+    if (/another capi-gate sim --openstack real/.test(msg)) throw new CapiGateError('CAPI_GATE_PRECONDITION', msg, { hint: 'Only one simulated data plane can serve a real control plane: the real Magnum driver writes into one management cluster.' });
     if (/not up|no full profile|does not exist|has no cloud/.test(msg)) {
       throw new CapiGateError('CAPI_GATE_PRECONDITION', msg, { hint: `Start the real control plane first: bash scripts/real-openstack.sh up --profile full (its clouds.yaml: ${DEFAULT_REAL_DIR}/clouds.yaml), or pass --real-clouds FILE.` });
     }
