@@ -7,7 +7,7 @@
 // services' calls to each other (Magnum's conductor to Keystone/Nova/Glance/Neutron, Nova to
 // Neutron) are in both sides' counts alike. Figures only: never a failing exit for a target.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -109,11 +109,30 @@ function minus(a: Record<string, number>, b: Record<string, number>): Record<str
   return out;
 }
 
+/**
+ * Both sides start without the cluster template, as a first acceptance does: the runbook's 8.0
+ * creates it unconditionally (its operator runs that block only when absent), and a second one
+ * of the same name makes every later `--cluster-template NAME` a 409 (Magnum: multiple
+ * ClusterTemplates exist with same name).
+ */
+function dropTemplates(realDir: string, name: string, log: (m: string) => void): void {
+  const env = { ...process.env, OS_CLIENT_CONFIG_FILE: join(realDir, 'clouds.yaml'), no_proxy: '127.0.0.1', NO_PROXY: '127.0.0.1' };
+  const list = spawnSync('openstack', ['--os-cloud', 'real-admin', 'coe', 'cluster', 'template', 'list', '-f', 'value', '-c', 'uuid', '-c', 'name'], { env, encoding: 'utf8', timeout: 120_000 });
+  for (const line of (list.stdout ?? '').split('\n')) {
+    const [uuid, n] = line.trim().split(/\s+/);
+    if (!uuid || n !== name) continue;
+    const r = spawnSync('openstack', ['--os-cloud', 'real-admin', 'coe', 'cluster', 'template', 'delete', uuid], { env, encoding: 'utf8', timeout: 120_000 });
+    log(`cluster template ${name} ${uuid} deleted before the side (exit ${String(r.status)})`);
+  }
+}
+
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 
 export async function realTable2(o: RealBenchOptions): Promise<{ text: string; json: Record<string, unknown> }> {
   if (!existsSync(join(o.realDir, 'full', 'magnum'))) throw new Error(`no full profile in ${o.realDir}: bash scripts/real-openstack.sh up --profile full`);
+  const templateName = (parse(readFileSync(join(o.realDir, 'site.yaml'), 'utf8')) as { template?: { name?: string } }).template?.name ?? 'capi-k8s-v1-34';
   // capi-gate
+  dropTemplates(o.realDir, templateName, o.log);
   const cgDir = join(o.work, 'real-capi-gate');
   const sim = await startRealSim(o.bin, cgDir, o.realDir);
   let cg: Side;
@@ -134,6 +153,7 @@ export async function realTable2(o: RealBenchOptions): Promise<{ text: string; j
   let rb: Side | undefined;
   let rbNote = 'skipped: runbook file not found (--runbook FILE or CAPI_GATE_RUNBOOK)';
   if (o.runbookFile) {
+    dropTemplates(o.realDir, templateName, o.log);
     const rbDir = join(o.work, 'real-runbook');
     const sim2 = await startRealSim(o.bin, rbDir, o.realDir);
     try {
