@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick]`: capi-gate against the simulated site. Four tables (overhead
+// `npm run bench [-- --quick | --real]`: capi-gate against the simulated site. Four tables (overhead
 // against the cloud's own time, side by side with the runbook's bash, detection latency, fleet)
 // printed and written to bench/results/<quick|full>.json. Figures only: never a failing exit
 // for a missed target (exit 2 only when the benchmark itself cannot run).
@@ -21,6 +21,7 @@ import type { AddonsReady } from './lib/addons.js';
 import { watchAddons } from './lib/addons.js';
 import { mb, pct, s1, s2, table, verdict, x } from './lib/table.js';
 import { POOL_MAX, caKeyPair, caKeyPoolFile } from '../sim/keys.js';
+import { realTable2 } from './real.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 // dist/bench/run.js -> repo root
@@ -51,15 +52,17 @@ interface Options {
    * noise), so the table reports the median run and lists them all.
    */
   repeat: number;
+  /** Table 2 on the real control plane (scripts/real-openstack.sh --profile full) instead of the simulator. */
+  real: boolean;
 }
 
 function usage(msg: string): never {
-  console.error(`bench: ${msg}\nusage: node dist/bench/run.js [--quick] [--time-scale F] [--core | --only IDS] [--fleet 1,10,50] [--no-runbook] [--runbook FILE] [--keep] [--out FILE] [--repeat N]`);
+  console.error(`bench: ${msg}\nusage: node dist/bench/run.js [--quick] [--time-scale F] [--core | --only IDS] [--fleet 1,10,50] [--no-runbook] [--runbook FILE] [--keep] [--out FILE] [--repeat N] [--real]`);
   process.exit(2);
 }
 
 function options(argv: string[]): Options {
-  const o: Options = { quick: false, timeScale: 0.05, only: undefined, fleet: [], runbook: true, runbookFile: undefined, keep: false, out: undefined, repeat: 3 };
+  const o: Options = { quick: false, timeScale: 0.05, only: undefined, fleet: [], runbook: true, runbookFile: undefined, keep: false, out: undefined, repeat: 3, real: false };
   let fleet: number[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -74,6 +77,7 @@ function options(argv: string[]): Options {
     else if (a === '--keep') o.keep = true;
     else if (a === '--out') o.out = resolve(val());
     else if (a === '--repeat') o.repeat = Number(val());
+    else if (a === '--real') o.real = true;
     else usage(`unknown argument ${a ?? ''}`);
   }
   if (!(o.timeScale > 0 && o.timeScale <= 1)) usage('--time-scale must be in (0, 1]');
@@ -342,6 +346,22 @@ async function main(): Promise<void> {
     timeScale: o.timeScale,
     selection: o.only ? `--only ${o.only}` : 'full run',
   };
+  if (o.real) {
+    // Table 2 on the real control plane only: the other tables need the simulator's timeline.
+    const realDir = process.env['REAL_OPENSTACK_DIR'] ?? '/tmp/capi-gate-real-openstack';
+    try {
+      const r = await realTable2({ bin: BIN, work, runbookFile: o.runbook ? findRunbook(o) : undefined, realDir, log });
+      console.log(`\n${r.text}`);
+      const dest = o.out ?? join(REPO, 'bench', 'results', 'real.json');
+      mkdirSync(dirname(dest), { recursive: true });
+      writeFileSync(dest, JSON.stringify({ ...json, mode: 'real', realDir, table2: r.json, tables: r.text, benchWallMs: Date.now() - started }, null, 2) + '\n');
+      log(`done in ${s1(Date.now() - started)}; results ${dest}`);
+    } finally {
+      if (!o.keep) rmSync(work, { recursive: true, force: true });
+      else log(`kept ${work}`);
+    }
+    return;
+  }
   try {
     // The simulated Magnum makes an RSA-2048 CA key per cluster (~0.15 CPU-s each): the cloud's
     // cost, not the client's. Simulators draw them from a pool on disk (sim/keys.ts); it is filled

@@ -35,6 +35,9 @@ import { ADMIN_USER, EXTERNAL_CIDR, TENANT_USER, imageBytes, seedCompute, seedId
 import type { TimelineListener } from './state.js';
 import { World } from './state.js';
 import { attachWorkloadClusters } from './kube/site.js';
+import { ccmLoadBalancerHooks } from './cloud/ccm.js';
+import { InProcessCloud } from './cloud/in-process.js';
+import type { CloudPort } from './cloud/port.js';
 import { KUBE_SCENARIOS, loadKubeScenario } from './kube/index.js';
 import type { KubeApiHandle, LoadBalancerHooks } from './kube/index.js';
 
@@ -128,6 +131,8 @@ export interface SimHandle {
    * mapped into loopback. Structurally the kube simulator's LoadBalancerHooks.
    */
   serviceLoadBalancerHooks(clusterRef: string): LoadBalancerHooks;
+  /** The in-process cloud port (what the simulated CAPO/CCM use) acting as a project. */
+  cloud(projectId: string): CloudPort;
   /** The simulated kube-apiserver of a cluster (started at its api_address once CREATE_COMPLETE). */
   kubeApi(clusterRef: string): KubeApiHandle | undefined;
   close(): Promise<void>;
@@ -252,45 +257,23 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
     };
     const files = opts.outDir ? writeSimFiles(opts.outDir, fileInputs) : undefined;
     const findCluster = (ref: string) => [...world.clusters.values()].find((x) => x.uuid === ref || x.name === ref);
-    const hooksFor = (ref: string): LoadBalancerHooks => ({
-        create: (req) =>
-          new Promise((resolve, reject) => {
-            try {
-              const cl = findCluster(ref);
-              const sn = cl ? world.subnets.get(cl.res.subnetId ?? '') : undefined;
-              if (!cl || !sn) throw new Error(`no cluster subnet for ${ref}`);
-              const existing = [...world.loadBalancers.values()].find((x) => x.name === req.lbName && x.provisioningStatus !== 'PENDING_DELETE');
-              if (existing) {
-                const f = [...world.floatingIps.values()].find((x) => x.portId === existing.vipPortId);
-                if (f) return resolve({ lbId: existing.id, ip: toLoopback(f.address) });
-              }
-              const tpl = world.templates.get(cl.templateId);
-              const extRef = String(tpl?.fields['external_network_id'] ?? site.externalNetwork);
-              const ext = world.networkByName(extRef) ?? world.networks.get(extRef);
-              if (!ext) throw new Error(`no external network ${extRef}`);
-              octavia.create(req.lbName, cl.projectId, sn, { description: `Kubernetes external service ${req.lbName}`, listeners: 1 }, (lb) => {
-                try {
-                  const port = world.ports.get(lb.vipPortId);
-                  const fip = neutron.createFloatingIp(ext, cl.projectId, port, undefined, `Floating IP for Kubernetes external service ${req.lbName}`);
-                  resolve({ lbId: lb.id, ip: toLoopback(fip.address) });
-                } catch (err) {
-                  reject(err instanceof Error ? err : new Error(String(err)));
-                }
-              });
-            } catch (err) {
-              reject(err instanceof Error ? err : new Error(String(err)));
-            }
-          }),
-        delete: (lbId) =>
-          new Promise((resolve) => {
-            const lb = world.loadBalancers.get(lbId);
-            if (!lb) return resolve();
-            const fips = [...world.floatingIps.values()].filter((f) => f.portId === lb.vipPortId);
-            octavia.delete(lb, () => {
-              for (const f of fips) neutron.deleteFloatingIp(f);
-              resolve();
-            });
-          }),
+    // The simulated CCM, through the in-process cloud port as the cluster's project.
+    const hooksFor = (ref: string): LoadBalancerHooks => ccmLoadBalancerHooks({
+      cloud: () => {
+        const cl = findCluster(ref);
+        return cl ? Promise.resolve(new InProcessCloud(c, neutron, octavia, cl.projectId)) : Promise.reject(new Error(`no cluster subnet for ${ref}`));
+      },
+      subnet: () => {
+        const cl = findCluster(ref);
+        const sn = cl ? world.subnets.get(cl.res.subnetId ?? '') : undefined;
+        return sn ? Promise.resolve({ id: sn.id, name: sn.name, networkId: sn.networkId, cidr: sn.cidr }) : Promise.reject(new Error(`no cluster subnet for ${ref}`));
+      },
+      get externalNetwork() {
+        const cl = findCluster(ref);
+        const tpl = cl ? world.templates.get(cl.templateId) : undefined;
+        return String(tpl?.fields['external_network_id'] ?? site.externalNetwork);
+      },
+      memberAddresses: () => [],
     });
     const kube = attachWorkloadClusters({
       world, clock, serviceLoadBalancerHooks: hooksFor,
@@ -310,6 +293,7 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
       world,
       faults,
       requests: log,
+      cloud: (projectId) => new InProcessCloud(c, neutron, octavia, projectId),
       clusterCa: (ref) => {
         const cl = findCluster(ref);
         return cl ? world.cas.get(cl.uuid) : undefined;

@@ -221,8 +221,20 @@ program
   .option('--snapshot2', 'the hypervisor holds Snapshot 2 too (D-011.7 can PASS, the verdict can reach ACCEPTED)')
   .option('--keystone <url>', 'hybrid mode: a real Keystone on loopback (the simulated services register in its catalog)')
   .option('--glance <url>', 'hybrid mode: a real Glance on loopback (images live there)')
-  .option('--real-clouds <file>', 'hybrid mode: clouds.yaml with real-admin and real-tenant (default: what scripts/real-openstack.sh writes)')
-  .action(async (o: { out: string; site?: string; timeScale: string; scenario?: string; seed?: string; snapshot2?: boolean; keystone?: string; glance?: string; realClouds?: string }) => {
+  .option('--real-clouds <file>', 'hybrid or --openstack real: clouds.yaml with real-admin and real-tenant (default: what scripts/real-openstack.sh writes)')
+  .option('--openstack <where>', 'sim: the simulated OpenStack services (default); real: the real ones of scripts/real-openstack.sh --profile full, the simulator serves only the data plane')
+  .action(async (o: { out: string; site?: string; timeScale: string; scenario?: string; seed?: string; snapshot2?: boolean; keystone?: string; glance?: string; realClouds?: string; openstack?: string }, cmd: Command) => {
+    if (o.openstack !== undefined && o.openstack !== 'sim' && o.openstack !== 'real') {
+      throw new CapiGateError('CAPI_GATE_USAGE', `--openstack must be sim or real, not ${JSON.stringify(o.openstack)}`);
+    }
+    if (o.openstack === 'real') {
+      if (o.keystone || o.glance) throw new CapiGateError('CAPI_GATE_USAGE', '--openstack real does not combine with --keystone/--glance (every OpenStack service is real already)');
+      if (o.site) throw new CapiGateError('CAPI_GATE_USAGE', '--openstack real builds its site from the real control plane; --site does not apply', { hint: 'Drop --site; pass --real-clouds FILE to point at another real control plane.' });
+      if (o.seed) throw new CapiGateError('CAPI_GATE_USAGE', '--seed does not apply to --openstack real (the real services pick their ids)');
+      const { simRealCommand } = await import('./cmd-sim-real.js');
+      exitCode = await simRealCommand(out, { out: o.out, ...(o.realClouds ? { realClouds: o.realClouds } : {}), timeScale: parseTimeScale(cmd.getOptionValueSource('timeScale') === 'default' ? '0.05' : o.timeScale), ...(o.snapshot2 ? { snapshot2: true } : {}), ...(o.scenario ? { scenario: o.scenario } : {}) });
+      return;
+    }
     if (o.keystone || o.glance) {
       if (!o.keystone || !o.glance) throw new CapiGateError('CAPI_GATE_USAGE', 'hybrid mode needs both --keystone URL and --glance URL');
       const { hybridCommand } = await import('./cmd-hybrid.js');

@@ -2,6 +2,7 @@
 // check its API LB went with it. A wedged delete (DELETE_IN_PROGRESS with CAPI objects stuck on an
 // Octavia 403 from a frozen app-cred) names the appendix-A stuck-delete playbook.
 
+import { ApiError } from '../http/errors.js';
 import { defineStep } from '../engine/index.js';
 import type { WaitResult } from '../engine/index.js';
 import type { Cluster } from '../openstack/index.js';
@@ -13,6 +14,16 @@ interface Observed {
   readonly existed: boolean;
   readonly wait?: WaitResult<Cluster | null>;
   readonly lbLeft?: string;
+}
+
+/**
+ * Real Magnum (Zed) removes a deleted cluster's node groups just before its row; a GET in between
+ * answers 400 "Invalid input for field/attribute master_count" (the count of no master node group
+ * fails its own validation). Seen on the real control plane under load: the row is going, so the
+ * wait goes on rather than ending in ERROR.
+ */
+export function magnumRowGoing(e: unknown): boolean {
+  return e instanceof ApiError && e.status === 400 && /Invalid input for field\/attribute (master|node)_count/.test(e.serverMessage ?? '');
 }
 
 const STUCK = 'appendix-A stuck-delete: clear the OpenStackCluster finalizers in magnum-<project id> (the Cluster follows), then clean up Neutron in dependency order (capi-gate cleanup --remediate).';
@@ -43,7 +54,10 @@ export const step = defineStep<Phase08Services, Observed>({
       stallMs: ctx.deadlineMs('clusterStall'),
       // A delete takes minutes: 10 s, then up to 20 s between polls (x polling.intervalScale).
       backoff: { initialMs: 10_000, maxMs: 20_000, factor: 1.5, jitter: 0.2 },
-      poll: (signal) => os.magnum.findCluster(os.tenant, found.uuid, signal).then((c) => c ?? null),
+      poll: (signal) => os.magnum.findCluster(os.tenant, found.uuid, signal).then((c) => c ?? null, (e: unknown) => {
+        if (magnumRowGoing(e)) return { ...found, status: 'DELETE_IN_PROGRESS', statusReason: 'node groups removed, the row is going (Magnum 400 on master_count)' };
+        throw e;
+      }),
       state: (c) => (c ? c.status : 'gone'),
       progressKey: (c) => (c ? `${c.status}|${c.statusReason ?? ''}` : 'gone'),
       acceptors: [
