@@ -55,6 +55,7 @@ function kubeServices(site: LoadedSite, openstack: (signal: AbortSignal) => Prom
   };
 }
 import type { OpenStack } from '../openstack/index.js';
+import type { TraceEntry } from '../http/index.js';
 
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -79,11 +80,11 @@ export interface BuiltServices {
  * The real clients, each connected lazily and once; a failed connect is retried on the next use.
  * `connected`: the connection the run's pre-flight made (its tokens are reused).
  */
-export function buildServices(site: LoadedSite, env: NodeJS.ProcessEnv, clock: Clock = realClock, connected?: OpenStack): BuiltServices {
+export function buildServices(site: LoadedSite, env: NodeJS.ProcessEnv, clock: Clock = realClock, connected?: OpenStack, onCall?: (entry: TraceEntry) => void): BuiltServices {
   let os: Promise<OpenStack> | undefined = connected ? Promise.resolve(connected) : undefined;
   const openstack = (signal: AbortSignal): Promise<OpenStack> => {
     if (!os) {
-      os = connectOpenStack({ site: site.site, env, clock, signal });
+      os = connectOpenStack({ site: site.site, env, clock, signal, ...(onCall ? { onCall } : {}) });
       os.catch(() => {
         os = undefined;
       });

@@ -101,7 +101,9 @@ program
   .option('--keep-on-failure', 'after a failure, leave what the run created in place for debugging (no teardown, no 8.5 delete)')
   .option('--nice-after-create <n>', 'once 8.1 has sent the create, lower this process\'s CPU priority to nice N (0 keeps it): the rest is waiting on the cloud, and runs still starting on the same host go first', String(DEFAULT_NICE_AFTER_CREATE))
   .option('--plain', PLAIN_HELP)
-  .action(async (o: { site?: string; only?: string; skip?: string; resume?: string | true; remediate?: boolean; keepOnFailure?: boolean; niceAfterCreate: string; plain?: boolean }) => {
+  .option('--metrics-file <path>', 'write the run\'s Prometheus metrics to this file, atomically (for node_exporter\'s textfile collector; see docs/metrics.md)')
+  .option('--pushgateway <url>', 'push the run\'s Prometheus metrics to this Pushgateway (job capi-gate, grouped by site)')
+  .action(async (o: { site?: string; only?: string; skip?: string; resume?: string | true; remediate?: boolean; keepOnFailure?: boolean; niceAfterCreate: string; plain?: boolean; metricsFile?: string; pushgateway?: string }) => {
     const niceAfterCreate = parseNice(o.niceAfterCreate);
     const ac = graceful();
     const r = await runCommand(o.plain ? plainOut(out) : out, {
@@ -114,6 +116,8 @@ program
       niceAfterCreate,
       runsDir: runsDir(program.opts<{ runsDir?: string }>().runsDir),
       signal: ac.signal,
+      ...(o.metricsFile !== undefined ? { metricsFile: o.metricsFile } : {}),
+      ...(o.pushgateway !== undefined ? { pushgateway: o.pushgateway } : {}),
     });
     exitCode = r.exitCode;
   });
