@@ -5,7 +5,6 @@ import { realClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
 import { CapiGateError, formatError, toCapiGateError } from '../core/errors.js';
 import type { TraceEntry } from '../http/index.js';
-import { clusterName } from '../site/schema.js';
 import { RequestCounter, checkMetricsFile, checkPushgatewayUrl } from './metrics-out.js';
 import { EventBus } from '../core/events.js';
 import { Journal, newRunId, runSteps } from '../engine/index.js';
@@ -18,7 +17,7 @@ import { buildReport, totalsText, writeReports } from '../report/index.js';
 import type { RunReport } from '../report/index.js';
 import { loadSite } from '../site/load.js';
 import type { LoadedSite } from '../site/load.js';
-import { buildServices, runsDir, version } from './context.js';
+import { buildServices, runsDir, version, withClusterName } from './context.js';
 import type { BuiltServices } from './context.js';
 import type { Out } from './output.js';
 import { paint, statusColor } from './output.js';
@@ -172,13 +171,6 @@ function runToResume(runsDir: string, site: string): string {
   throw new CapiGateError('CAPI_GATE_JOURNAL', `the newest run of site ${site} is ${newest.runId} (${finished}): nothing to resume`, {
     hint: `See its report: capi-gate report ${newest.runId}; start a new run without --resume.`,
   });
-}
-
-/** The site with another cluster name (checked as the site file's would be). */
-export function withClusterName(loaded: LoadedSite, name: string): LoadedSite {
-  const r = clusterName.safeParse(name);
-  if (!r.success) throw new CapiGateError('CAPI_GATE_USAGE', `cluster name ${JSON.stringify(name)}: ${r.error.issues[0]?.message ?? 'invalid'}`);
-  return { ...loaded, site: { ...loaded.site, cluster: { ...loaded.site.cluster, name } } };
 }
 
 export async function runCommand(out: Out, opts: RunCommandOptions): Promise<RunCommandResult> {

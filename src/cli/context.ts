@@ -55,6 +55,8 @@ function kubeServices(site: LoadedSite, openstack: (signal: AbortSignal) => Prom
   };
 }
 import type { OpenStack } from '../openstack/index.js';
+import { CapiGateError } from '../core/errors.js';
+import { clusterName } from '../site/schema.js';
 import type { TraceEntry } from '../http/index.js';
 
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -104,4 +106,11 @@ export function buildServices(site: LoadedSite, env: NodeJS.ProcessEnv, clock: C
       await o?.close();
     },
   };
+}
+
+/** The site with another cluster name (checked as the site file's would be). */
+export function withClusterName(loaded: LoadedSite, name: string): LoadedSite {
+  const r = clusterName.safeParse(name);
+  if (!r.success) throw new CapiGateError('CAPI_GATE_USAGE', `cluster name ${JSON.stringify(name)}: ${r.error.issues[0]?.message ?? 'invalid'}`);
+  return { ...loaded, site: { ...loaded.site, cluster: { ...loaded.site.cluster, name } } };
 }

@@ -189,6 +189,40 @@ program
   });
 
 program
+  .command('canary')
+  .description('run the acceptance on a schedule and serve the results on /metrics (Prometheus) and /healthz; one cluster name per run, leftovers of crashed runs deleted first, one canary per site at a time (a lease)')
+  .requiredOption('--site <file>', 'site file')
+  .requiredOption('--every <duration>', 'time between two scheduled runs, e.g. 6h')
+  .option('--jitter <duration>', 'add up to this much random delay to each start, e.g. 10m', '0s')
+  .option('--listen <host:port>', 'where /metrics and /healthz are served', '127.0.0.1:9464')
+  .option('--keep-runs <n>', 'run directories of the site kept (the newest)', '20')
+  .option('--lease-ttl <duration>', 'the site lease\'s lifetime, renewed while the canary runs; a crashed canary\'s lease expires after it', '2m')
+  .option('--stop-timeout <duration>', 'after SIGTERM: how long the interrupted run\'s teardown and cluster delete may take before the canary exits', '10m')
+  .option('--max-runs <n>', 'exit after this many runs (default: run until stopped)')
+  .action(async (o: { site: string; every: string; jitter: string; listen: string; keepRuns: string; leaseTtl: string; stopTimeout: string; maxRuns?: string }) => {
+    const { canaryCommand, parseInterval, parseListen } = await import('./cmd-canary.js');
+    const count = (v: string, flag: string, min: number): number => {
+      const n = Number(v);
+      if (!/^\d+$/.test(v) || n < min) throw new CapiGateError('CAPI_GATE_USAGE', `${flag} ${JSON.stringify(v)}: a whole number of at least ${min}`, { hint: `e.g. ${flag} 20` });
+      return n;
+    };
+    const opts = {
+      site: o.site,
+      everyMs: parseInterval(o.every, '--every', 1000),
+      jitterMs: o.jitter === '0' ? 0 : parseInterval(o.jitter, '--jitter', 0),
+      listen: parseListen(o.listen),
+      keepRuns: count(o.keepRuns, '--keep-runs', 1),
+      leaseTtlMs: parseInterval(o.leaseTtl, '--lease-ttl', 1000),
+      stopTimeoutMs: parseInterval(o.stopTimeout, '--stop-timeout', 1000),
+      ...(o.maxRuns !== undefined ? { maxRuns: count(o.maxRuns, '--max-runs', 1) } : {}),
+      runsDir: runsDir(program.opts<{ runsDir?: string }>().runsDir),
+      clock: realClock,
+    };
+    const ac = graceful();
+    exitCode = await canaryCommand(plainOut(out), { ...opts, signal: ac.signal });
+  });
+
+program
   .command('sim')
   .description('run the simulated site on loopback until SIGINT/SIGTERM; prints `ready` once it serves')
   .requiredOption('--out <dir>', 'write site.yaml, clouds.yaml, openrc-admin, openrc-tenant here')
