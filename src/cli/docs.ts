@@ -1,4 +1,4 @@
-// Generated docs (STYLE 24): docs/runbook.md, docs/errors.md and docs/site-file.md come from the
+// Generated docs (STYLE 24): docs/runbook.md, docs/errors.md, docs/site-file.md and docs/metrics.md come from the
 // code; `npm run check` fails when they are stale (scripts/gen-docs.mjs --check).
 
 import { ERROR_CODES } from '../core/errors.js';
@@ -6,6 +6,11 @@ import { EXIT_CODES } from '../core/results.js';
 import { siteSchema } from '../site/schema.js';
 import { SITE_KEY_DESCRIPTIONS } from '../site/descriptions.js';
 import { renderRunbook } from './cmd-runbook.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { renderMetricsDoc } from '../report/metrics.js';
+import { PACKAGE_ROOT } from './context.js';
 
 export function renderErrorsDoc(): string {
   const rows = Object.entries(ERROR_CODES).map(([code, v]) => `| \`${code}\` | ${v.exit} | ${v.summary} |`);
@@ -87,10 +92,17 @@ export function renderSiteFileDoc(): string {
   ].join('\n');
 }
 
+/** The alerts of deploy/prometheusrule.yaml: name, expression and summary. */
+export function deployAlerts(): { name: string; expr: string; summary: string }[] {
+  const rule = parseYaml(readFileSync(join(PACKAGE_ROOT, 'deploy', 'prometheusrule.yaml'), 'utf8')) as { spec: { groups: { rules: { alert?: string; expr: string; annotations?: { summary?: string } }[] }[] } };
+  return rule.spec.groups.flatMap((g) => g.rules).filter((r) => r.alert).map((r) => ({ name: r.alert ?? '', expr: String(r.expr), summary: (r.annotations?.summary ?? '').replace(/\{\{[^}]*\}\}/g, '…') }));
+}
+
 export const GENERATED_DOCS: Readonly<Record<string, () => string>> = {
   'docs/runbook.md': renderRunbook,
   'docs/errors.md': renderErrorsDoc,
   'docs/site-file.md': renderSiteFileDoc,
+  'docs/metrics.md': () => renderMetricsDoc(deployAlerts()),
 };
 
 /** Keys the schema has but the descriptions lack (a test keeps them in step). */

@@ -18,6 +18,8 @@ export interface LeaseHolder {
   readonly acquiredAt: number;
   readonly renewedAt: number;
   readonly expiresAt: number;
+  /** When the holder's process started (Linux: /proc/PID/stat), so a reused pid is not taken for it. */
+  readonly procStart?: string;
 }
 
 export type LeaseAttempt =
@@ -33,6 +35,16 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The start time of a process (clock ticks since boot, /proc/PID/stat field 22); undefined off Linux or when it is gone. */
+function procStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
 function read(path: string): LeaseHolder | undefined {
   try {
     const v = JSON.parse(readFileSync(path, 'utf8')) as Partial<LeaseHolder>;
@@ -42,6 +54,8 @@ function read(path: string): LeaseHolder | undefined {
     return undefined;
   }
 }
+
+const MY_START = procStart(process.pid);
 
 export class SiteLease {
   readonly path: string;
@@ -61,13 +75,15 @@ export class SiteLease {
   /** Why a holder no longer holds: its lease expired, or its process on this host is gone; undefined while it holds. */
   staleReason(h: LeaseHolder, now: number): string | undefined {
     if (now >= h.expiresAt) return `its lease expired at ${new Date(h.expiresAt).toISOString()}`;
-    if (h.host === this.host && h.id !== this.id && (h.pid === process.pid || !alive(h.pid))) return `its process ${h.pid} on ${h.host} is gone`;
+    // On this host a holder whose process is gone (or whose pid another process has since, as
+    // pid 1 in a restarted container) holds nothing.
+    if (h.host === this.host && h.id !== this.id && (!alive(h.pid) || (h.procStart !== undefined && procStart(h.pid) !== h.procStart))) return `its process ${h.pid} on ${h.host} is gone`;
     return undefined;
   }
 
   private write(now: number): string {
     const tmp = `${this.path}.${this.id}.tmp`;
-    const me: LeaseHolder = { id: this.id, site: this.site, pid: process.pid, host: this.host, acquiredAt: this.acquiredAt || now, renewedAt: now, expiresAt: now + this.ttlMs };
+    const me: LeaseHolder = { id: this.id, site: this.site, pid: process.pid, host: this.host, acquiredAt: this.acquiredAt || now, renewedAt: now, expiresAt: now + this.ttlMs, ...(MY_START ? { procStart: MY_START } : {}) };
     writeFileSync(tmp, JSON.stringify(me) + '\n', { mode: 0o600 });
     return tmp;
   }

@@ -40,7 +40,7 @@ export const METRICS = [
   def('capi_gate_lb_create_seconds', 'gauge', ['site'], 'D-011.4: the round-robin Service type=LoadBalancer, from its creation to an EXTERNAL-IP with the pods Ready.'),
   def('capi_gate_failover_seconds', 'gauge', ['site'], 'D-011.4: the admin failover of the API load balancer, from the request to ACTIVE.'),
   def('capi_gate_failover_blackout_seconds', 'gauge', ['site'], 'D-011.4: how long the workload API (/version on api_address) did not answer during the failover (the runbook allows 100 s).'),
-  def('capi_gate_api_requests_total', 'counter', ['site', 'service', 'status_class'], 'OpenStack API requests by service and status class (2xx, 3xx, 4xx, 5xx; "error" when no answer arrived).'),
+  def('capi_gate_api_requests_total', 'counter', ['site', 'service', 'status_class'], 'OpenStack API requests of the run by service and status class (2xx, 3xx, 4xx, 5xx; "error" when no answer arrived). On the canary each run counts afresh: increase() and rate() take that as a counter reset.'),
   def('capi_gate_last_run_timestamp_seconds', 'gauge', ['site'], 'When the site\'s newest finished run ended (Unix time).'),
   def('capi_gate_last_success_timestamp_seconds', 'gauge', ['site'], 'When the site\'s newest accepted run (ACCEPTED or FUNCTIONALLY ACCEPTED) ended (Unix time); no series before the first.'),
   def('capi_gate_consecutive_failures', 'gauge', ['site'], 'How many of the site\'s newest finished runs in a row did not pass (exit 1, 3, 4): 0 after a pass.'),
