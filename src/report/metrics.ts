@@ -71,7 +71,6 @@ export interface FinishedRun {
   readonly exitCode: number;
 }
 
-const PASSED = new Set([0, 5]);
 const FAILED = new Set([1, 3, 4]);
 
 /** Last run, last success and failures in a row, from the site's finished runs (any order). */
