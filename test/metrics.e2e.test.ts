@@ -272,10 +272,10 @@ test('canary: kill -9 mid-run, then a restart deletes the leftover cluster befor
   assert.deepEqual((await simState(sim.control)).magnum.clusters, []);
 });
 
-test('canary: two canaries on one site never run together; the second waits for the lease and says so', { timeout: 300_000 }, async () => {
+test('canary: two canaries on one site never run together (the second waits for the lease and says so); SIGTERM mid-run tears down and deletes the run\'s cluster before the canary exits', { timeout: 300_000 }, async () => {
   const runs = join(t.dir, 'runs-two');
   const seq0 = (await timeline(sim.control)).at(-1)?.seq ?? 0;
-  const a = canary(['--runs-dir', runs, 'canary', '--site', sim.site, '--every', '1h', '--listen', '127.0.0.1:19466', '--max-runs', '1'], sim.env);
+  const a = canary(['--runs-dir', runs, 'canary', '--site', sim.site, '--every', '1h', '--listen', '127.0.0.1:19466', '--max-runs', '1', '--stop-timeout', '2m'], sim.env);
   await until('the first canary runs', async () => (/run with cluster/.test(a.output()) ? true : undefined), 60_000);
   const b = canary(['--runs-dir', runs, 'canary', '--site', sim.site, '--every', '1h', '--listen', '127.0.0.1:19467', '--max-runs', '1'], sim.env);
   const waits = await until('the second canary waits', async () => {
@@ -285,12 +285,25 @@ test('canary: two canaries on one site never run together; the second waits for 
   assert.equal(waits.get('capi_gate_canary_lease_held{site="sim"}'), 0);
   assert.equal(waits.get('capi_gate_canary_running{site="sim"}'), 0);
   assert.match(b.output(), /waiting: another canary holds the site's lease/);
-  const [ea, eb] = await Promise.all([a.done, b.done]);
+
+  // SIGTERM to the first while its cluster exists: the run stops, its cluster is deleted, it exits.
+  const first = await until('the first canary\'s cluster', async () => (await simState(sim.control)).magnum.clusters.find((c) => /^sim-canary-/.test(c.name) && c.status === 'CREATE_COMPLETE'), 120_000);
+  a.child.kill('SIGTERM');
+  const ea = await a.done;
   assert.equal(ea.code, 0, a.output());
+  assert.match(a.output(), new RegExp(`the run was interrupted: deleting its cluster ${first.name} \\(at most 2m`));
+  assert.match(a.output(), new RegExp(`cluster ${first.name} deleted, nothing left`));
+  assert.match(a.output(), /canary sim: stopped/);
+
+  const eb = await b.done;
   assert.equal(eb.code, 0, b.output());
   assert.match(b.output(), /the site's lease is free: this canary runs now/);
-  const conc = concurrency((await timeline(sim.control)).filter((e) => e.seq > seq0));
+  assert.match(b.output(), /no leftover canary clusters/, 'the stopped canary left nothing');
+  const tl = (await timeline(sim.control)).filter((e) => e.seq > seq0);
+  const conc = concurrency(tl);
   assert.equal(conc.created.length, 2);
   assert.equal(conc.max, 1, 'never two at once');
+  const goneAt = tl.find((e) => e.kind === 'magnum.cluster' && e.id === first.uuid && e.to === 'gone')?.seq ?? Infinity;
+  assert.ok(tl.filter((e) => e.kind === 'magnum.cluster' && e.id !== first.uuid).every((e) => e.seq > goneAt), 'the second canary\'s cluster came after the first one was gone');
   assert.deepEqual((await simState(sim.control)).magnum.clusters, []);
 });

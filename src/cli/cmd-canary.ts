@@ -141,12 +141,16 @@ export async function canaryCommand(out: Out, o: CanaryOptions): Promise<number>
         state = 'cleaning';
         await cleanLeftovers(out, loaded, o, say, metrics);
         state = 'running';
-        const r = await oneRun(out, o, say, metrics, lease);
+        const ran = await oneRun(out, o, say, metrics, lease);
         runs++;
+        const r = typeof ran === 'number' ? undefined : ran;
+        if (typeof ran === 'number' && o.maxRuns !== undefined) exitCode = ran;
         if (r) {
           lastRun = registryOf(r.report, o.runsDir, r.requests);
           lastRunInfo = { runId: r.report.runId, verdict: r.report.finished ? r.report.verdict : 'UNFINISHED', endedAt: o.clock.now(), clusterName: r.clusterName };
           if (!r.report.finished) exitCode = await stopTeardown(out, o, say, r.clusterName);
+          // With --max-runs (a one-off check) the exit code is the last run's verdict's.
+          else if (o.maxRuns !== undefined) exitCode = r.report.exitCode;
         }
         const pruned = pruneRuns(o.runsDir, site, o.keepRuns, new Set(r ? [r.report.runId] : []));
         if (pruned.length) {
@@ -161,7 +165,8 @@ export async function canaryCommand(out: Out, o: CanaryOptions): Promise<number>
       at = n.at;
     }
   } catch (e) {
-    if (!isAbortError(e) && !(e instanceof CapiGateError && e.code === 'CAPI_GATE_ABORTED')) throw e;
+    // Stopped (SIGTERM, Ctrl+C) wherever it was: waiting, taking the lease, cleaning up, starting a run.
+    if (!o.signal.aborted && !isAbortError(e) && !(e instanceof CapiGateError && e.code === 'CAPI_GATE_ABORTED')) throw e;
   } finally {
     state = 'stopping';
     nextAt = undefined;
@@ -234,7 +239,8 @@ async function cleanLeftovers(out: Out, loaded: LoadedSite, o: CanaryOptions, sa
   }
 }
 
-async function oneRun(out: Out, o: CanaryOptions, say: (m: string) => void, metrics: CanaryMetrics, lease: SiteLease): Promise<RunCommandResult | undefined> {
+/** The run's result, or the exit code of the error that kept it from starting. */
+async function oneRun(out: Out, o: CanaryOptions, say: (m: string) => void, metrics: CanaryMetrics, lease: SiteLease): Promise<RunCommandResult | number> {
   const site = lease.site;
   const clusterName = `${canaryPrefix(site)}${randomBytes(RUN_ID_CHARS / 2).toString('hex')}`;
   // The run stops when the canary stops, or when the lease is lost (it expired and another canary took it).
@@ -259,8 +265,9 @@ async function oneRun(out: Out, o: CanaryOptions, say: (m: string) => void, metr
   } catch (e) {
     metrics.counter('capi_gate_canary_runs_total').inc({ site, verdict: 'UNFINISHED' });
     if (o.signal.aborted) throw e;
-    say(`the run could not start: ${formatError(toCapiGateError(e)).split('\n')[0] ?? ''}`);
-    return undefined;
+    const err = toCapiGateError(e);
+    say(`the run could not start: ${formatError(err).split('\n')[0] ?? ''}`);
+    return err.exitCode;
   } finally {
     clearInterval(renew);
     o.signal.removeEventListener('abort', onStop);
