@@ -13,6 +13,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { connect } from 'node:net';
 import { BIN, REPO_ROOT, tempDir } from './helpers.js';
 import { cli, resourceCounts, simState, startSim, timeline } from './reliability/harness.js';
 import type { SimProcess } from './sim-process.js';
@@ -170,6 +171,33 @@ test('run --metrics-file: promtool check metrics passes, node_exporter\'s textfi
     await stop(gw);
     await stop(ne);
   }
+});
+
+test('canary usage errors: a bad --every, a --listen address in use, an invalid site file: exit 2 with a hint, nothing created', { timeout: 60_000 }, async () => {
+  const runs = join(t.dir, 'runs-usage');
+  const every = await cli(['--runs-dir', runs, 'canary', '--site', sim.site, '--every', 'daily'], { env: sim.env, timeoutMs: 30_000 });
+  assert.equal(every.code, 2, every.stderr);
+  assert.match(every.stderr, /^CAPI_GATE_USAGE: --every "daily": not a duration\n {2}Hint: /m);
+  const busy = daemon(process.execPath, ['-e', 'require("node:net").createServer().listen(19468, "127.0.0.1", () => console.log("up"))'], join(t.dir, 'busy.log'));
+  try {
+    await until('port taken', () => new Promise<true | undefined>((resolve) => {
+      const sock = connect(19468, '127.0.0.1', () => {
+        sock.destroy();
+        resolve(true);
+      });
+      sock.once('error', () => resolve(undefined));
+    }));
+    const inUse = await cli(['--runs-dir', runs, 'canary', '--site', sim.site, '--every', '1h', '--listen', '127.0.0.1:19468'], { env: sim.env, timeoutMs: 30_000 });
+    assert.equal(inUse.code, 2, inUse.stderr);
+    assert.match(inUse.stderr, /^CAPI_GATE_USAGE: --listen 127\.0\.0\.1:19468: the address is in use\n {2}Hint: /m);
+  } finally {
+    await stop(busy);
+  }
+  writeFileSync(join(t.dir, 'bad-site.yaml'), 'site: Not Valid\n');
+  const site = await cli(['--runs-dir', runs, 'canary', '--site', join(t.dir, 'bad-site.yaml'), '--every', '1h', '--listen', '127.0.0.1:19468'], { env: sim.env, timeoutMs: 30_000 });
+  assert.equal(site.code, 2, site.stderr);
+  assert.match(site.stderr, /^CAPI_GATE_SITE_INVALID: /m);
+  assert.ok(!existsSync(runs), 'no runs directory was made');
 });
 
 test('canary: three short cycles scraped by a real Prometheus; three clusters, never two at once, nothing left; Prometheus holds the report\'s values', { timeout: 300_000 }, async () => {

@@ -97,7 +97,6 @@ export async function canaryCommand(out: Out, o: CanaryOptions): Promise<number>
   const loaded = loadSite(o.site);
   const site = loaded.site.site;
   Journal.checkRunsDir(o.runsDir);
-  ensureDir(o.runsDir);
   const random = o.random ?? Math.random;
   const say = (m: string) => out.line(`${new Date(o.clock.now()).toISOString()} canary ${site}: ${m}`);
   const metrics = new CanaryMetrics(site, o.everyMs);
@@ -120,6 +119,7 @@ export async function canaryCommand(out: Out, o: CanaryOptions): Promise<number>
     }
     return send(res, 404, 'text/plain', 'not found: /metrics and /healthz are served\n');
   });
+  ensureDir(o.runsDir);
   const addr = server.address();
   say(`serving /metrics and /healthz on http://${typeof addr === 'object' && addr ? (addr.family === 'IPv6' ? `[${addr.address}]` : addr.address) : o.listen.host}:${typeof addr === 'object' && addr ? addr.port : o.listen.port}; every ${formatDuration(o.everyMs)}${o.jitterMs ? ` (+ up to ${formatDuration(o.jitterMs)} jitter)` : ''}; runs under ${o.runsDir}, the newest ${o.keepRuns} kept`);
 
