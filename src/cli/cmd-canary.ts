@@ -248,7 +248,16 @@ async function oneRun(out: Out, o: CanaryOptions, say: (m: string) => void, metr
   const onStop = () => ac.abort(o.signal.reason);
   o.signal.addEventListener('abort', onStop, { once: true });
   const renew = setInterval(() => {
-    if (!lease.renew(o.clock.now())) {
+    let held: boolean;
+    try {
+      held = lease.renew(o.clock.now());
+    } catch (e) {
+      // The runs directory failed us for a moment (full, remounted): the lease still runs until
+      // its expiry, and the next renewal tries again.
+      say(`could not renew the site's lease: ${(e as Error).message}`);
+      return;
+    }
+    if (!held) {
       say('lost the site\'s lease (it expired and another canary took it): stopping this run');
       ac.abort(new CapiGateError('CAPI_GATE_ABORTED', 'the site\'s lease was lost'));
     }
