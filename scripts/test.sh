@@ -33,6 +33,7 @@ for t in "${args[@]}"; do [ "$t" = parity ] && PROFILE=full; done
 echo "test: what this does to this machine:"
 if [ $root = 1 ]; then
   echo "  - installs the Debian packages the real-client tests use, when missing: ${debs:-see scripts/setup.sh}"
+  echo "    (and kubernetes-client for kubectl, when no kubectl is installed)"
 else
   echo "  - installs no Debian packages (not root); the tests that need missing ones say so"
 fi
@@ -48,6 +49,9 @@ elif [ "${CAPI_GATE_REAL_OPENSTACK:-}" = off ]; then
 else
   echo "  - no real Keystone/Glance (not root): the tests that need them are skipped with the reason"
 fi
+
+echo "  - the e2e tier runs a Prometheus, a Pushgateway and a node_exporter on 127.0.0.1:19090-19100 while it tests"
+echo "    the metrics, and stops them"
 
 bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 if [ $real = 1 ]; then

@@ -7,12 +7,6 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { REPO_ROOT } from './helpers.js';
 
-/**
- * Links to what other work in progress adds (the canary's metrics and manifests): absent until
- * it is merged, checked like every other link once it is there. Remove an entry when its file
- * lands.
- */
-const AWAITING_MERGE = new Set(['docs/metrics.md', 'deploy']);
 
 const CHECKED = ['README.md', 'docs/install.md', 'docs/development.md', 'docs/benchmarks.md', 'docs/reference.md'];
 
@@ -70,7 +64,6 @@ test('every link in the README and the docs it leads to resolves in the reposito
       const inRepo = relative(REPO_ROOT, abs).replace(/\/$/, '');
       checked++;
       if (!existsSync(abs)) {
-        if (rel === 'README.md' && AWAITING_MERGE.has(inRepo)) continue;
         problems.push(`${where}: no such file or folder (${inRepo})`);
         continue;
       }

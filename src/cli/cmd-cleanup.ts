@@ -20,7 +20,7 @@ import { DELETE_WEDGED, deleteLoadBalancers, describeLeftovers, leftoverCount, l
 import type { CapiManagement, Diagnosis, Leftovers, PlaybookContext, RemediationAction } from '../playbooks/index.js';
 import { loadSite } from '../site/load.js';
 import type { BuiltServices } from './context.js';
-import { buildServices } from './context.js';
+import { buildServices, withClusterName } from './context.js';
 import type { Out } from './output.js';
 import { paint } from './output.js';
 
@@ -39,6 +39,8 @@ export interface CleanupOptions {
   readonly yes?: boolean;
   /** Show what would be deleted and change nothing. */
   readonly dryRun?: boolean;
+  /** Clean up this cluster instead of the site file's (the canary's leftovers, one name per run). */
+  readonly clusterName?: string;
   /** Asks the operator a yes/no question; absent off a terminal (then --yes is needed). */
   readonly confirm?: (question: string) => Promise<boolean>;
 }
@@ -71,7 +73,7 @@ export async function cleanupCommand(out: Out, o: CleanupOptions): Promise<numbe
       hint: `See what it would delete first: capi-gate cleanup --site ${o.site} --dry-run; then run it again with --yes.`,
     });
   }
-  const loaded = loadSite(o.site);
+  const loaded = o.clusterName ? withClusterName(loadSite(o.site), o.clusterName) : loadSite(o.site);
   const built = o.services ?? buildServices(loaded, o.env ?? process.env, o.clock);
   const name = loaded.site.cluster.name;
   const record = (playbook: string, a: RemediationAction) => {

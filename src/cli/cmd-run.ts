@@ -3,7 +3,9 @@
 
 import { realClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
-import { CapiGateError } from '../core/errors.js';
+import { CapiGateError, formatError, toCapiGateError } from '../core/errors.js';
+import type { TraceEntry } from '../http/index.js';
+import { RequestCounter, checkMetricsFile, checkPushgatewayUrl } from './metrics-out.js';
 import { EventBus } from '../core/events.js';
 import { Journal, newRunId, runSteps } from '../engine/index.js';
 import type { FailureReview, JournalRecord, StepDef, StepFailure } from '../engine/index.js';
@@ -15,7 +17,7 @@ import { buildReport, totalsText, writeReports } from '../report/index.js';
 import type { RunReport } from '../report/index.js';
 import { loadSite } from '../site/load.js';
 import type { LoadedSite } from '../site/load.js';
-import { buildServices, runsDir, version } from './context.js';
+import { buildServices, runsDir, version, withClusterName } from './context.js';
 import type { BuiltServices } from './context.js';
 import type { Out } from './output.js';
 import { paint, statusColor } from './output.js';
@@ -40,6 +42,14 @@ export interface RunCommandOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Aborted by the caller (signals are wired by main). */
   readonly signal: AbortSignal;
+  /** Run with this cluster name instead of the site file's (the canary: one name per run). */
+  readonly clusterName?: string;
+  /** Write the run's metrics here (Prometheus text format, atomically). */
+  readonly metricsFile?: string;
+  /** Push the run's metrics to this Pushgateway (job capi-gate, grouped by site). */
+  readonly pushgateway?: string;
+  /** Observes every OpenStack API call (the canary counts them across runs). */
+  readonly onCall?: (entry: TraceEntry) => void;
 }
 
 export interface RunCommandResult {
@@ -47,6 +57,10 @@ export interface RunCommandResult {
   readonly report: RunReport;
   readonly runDir: string;
   readonly files: Record<string, string>;
+  /** OpenStack API calls of this run by service and status class. */
+  readonly requests: ReadonlyMap<string, number>;
+  /** The cluster name the run used. */
+  readonly clusterName: string;
 }
 
 /**
@@ -127,7 +141,7 @@ async function preflightFor(out: Out, loaded: LoadedSite, selected: ReadonlySet<
     out.line('pre-flight: the selected steps call no OpenStack API; cloud credentials not checked');
     return undefined;
   }
-  const r = await preflight({ site: loaded.site, env: opts.env ?? process.env, clock, signal: opts.signal, services });
+  const r = await preflight({ site: loaded.site, env: opts.env ?? process.env, clock, signal: opts.signal, services, ...(opts.onCall ? { onCall: opts.onCall } : {}) });
   out.line(describePreflight(r));
   return r.openstack;
 }
@@ -161,6 +175,14 @@ function runToResume(runsDir: string, site: string): string {
 
 export async function runCommand(out: Out, opts: RunCommandOptions): Promise<RunCommandResult> {
   const clock = opts.clock ?? realClock;
+  // Where the metrics go is checked before anything runs: a typo is a usage error, not a finding at the end.
+  const metricsFile = opts.metricsFile !== undefined ? checkMetricsFile(opts.metricsFile) : undefined;
+  const pushgateway = opts.pushgateway !== undefined ? checkPushgatewayUrl(opts.pushgateway) : undefined;
+  const counter = new RequestCounter();
+  const onCall = (e: TraceEntry): void => {
+    counter.onCall(e);
+    opts.onCall?.(e);
+  };
   let journal: Journal | undefined;
   let loaded: LoadedSite;
   let resumed = false;
@@ -200,6 +222,7 @@ export async function runCommand(out: Out, opts: RunCommandOptions): Promise<Run
   } else {
     if (!opts.site) throw new CapiGateError('CAPI_GATE_USAGE', 'run needs --site FILE (or --resume RUN_ID)', { hint: 'docs/site.example.yaml is a complete example; `capi-gate demo` runs against the simulated site.' });
     loaded = loadSite(opts.site);
+    if (opts.clusterName) loaded = withClusterName(loaded, opts.clusterName);
   }
   const selection = journal ? journal.meta.selection : { only: opts.only, skip: opts.skip };
   let selected: Set<string>;
@@ -209,7 +232,7 @@ export async function runCommand(out: Out, opts: RunCommandOptions): Promise<Run
     // Nothing is recorded before the runs directory is known to work and the cloud to answer:
     // a run directory, a journal and a history entry only for a run that could start.
     Journal.checkRunsDir(opts.runsDir);
-    if (!opts.services) connected = await preflightFor(out, loaded, selected, opts, clock);
+    if (!opts.services) connected = await preflightFor(out, loaded, selected, { ...opts, onCall }, clock);
   } catch (e) {
     journal?.close();
     throw e;
@@ -237,7 +260,7 @@ export async function runCommand(out: Out, opts: RunCommandOptions): Promise<Run
   const off = bus.on((e) => reporter.onEvent(e));
   const offNice = lowerPriorityAfterCreate(bus, opts.niceAfterCreate ?? 0, clock, () => j.all());
   if (!out.isTTY) out.line(`run directory: ${j.dir}`);
-  const built = (opts.services ?? ((s) => buildServices(s, opts.env ?? process.env, clock, connected)))(loaded);
+  const built = (opts.services ?? ((s) => buildServices(s, opts.env ?? process.env, clock, connected, onCall)))(loaded);
   // After a failed step: the playbooks' detect (always), their remedies (with --remediate). Loaded
   // on the first failure: a run that passes never pays for the playbooks (and the kube client).
   let reviewer: Promise<(f: StepFailure) => Promise<FailureReview>> | undefined;
@@ -316,5 +339,22 @@ export async function runCommand(out: Out, opts: RunCommandOptions): Promise<Run
   out.line(`         ${files.json}`);
   out.line(`         ${files.junit}`);
   out.line(`         ${files.html}`);
-  return { exitCode: report.exitCode, report, runDir: j.dir, files };
+  if (metricsFile || pushgateway) {
+    const { PUSH_JOB, pushMetrics, registryOf, writeMetricsFile } = await import('./metrics-push.js');
+    const registry = registryOf(report, opts.runsDir, counter.counts);
+    if (metricsFile) {
+      await writeMetricsFile(metricsFile, registry);
+      out.line(`Metrics: ${metricsFile}`);
+    }
+    if (pushgateway) {
+      try {
+        await pushMetrics(pushgateway, registry, report.site);
+        out.line(`Metrics pushed to ${pushgateway} (job ${PUSH_JOB}, site ${report.site})`);
+      } catch (e) {
+        // The verdict stands (it is in the reports and the history); the push failure is said.
+        out.err(formatError(toCapiGateError(e)));
+      }
+    }
+  }
+  return { exitCode: report.exitCode, report, runDir: j.dir, files, requests: counter.counts, clusterName: loaded.site.cluster.name };
 }

@@ -55,6 +55,9 @@ function kubeServices(site: LoadedSite, openstack: (signal: AbortSignal) => Prom
   };
 }
 import type { OpenStack } from '../openstack/index.js';
+import { CapiGateError } from '../core/errors.js';
+import { clusterName } from '../site/schema.js';
+import type { TraceEntry } from '../http/index.js';
 
 /**
  * The folder holding capi-gate's package.json, docs/ and the simulator's scenario files: three up
@@ -100,11 +103,11 @@ export interface BuiltServices {
  * The real clients, each connected lazily and once; a failed connect is retried on the next use.
  * `connected`: the connection the run's pre-flight made (its tokens are reused).
  */
-export function buildServices(site: LoadedSite, env: NodeJS.ProcessEnv, clock: Clock = realClock, connected?: OpenStack): BuiltServices {
+export function buildServices(site: LoadedSite, env: NodeJS.ProcessEnv, clock: Clock = realClock, connected?: OpenStack, onCall?: (entry: TraceEntry) => void): BuiltServices {
   let os: Promise<OpenStack> | undefined = connected ? Promise.resolve(connected) : undefined;
   const openstack = (signal: AbortSignal): Promise<OpenStack> => {
     if (!os) {
-      os = connectOpenStack({ site: site.site, env, clock, signal });
+      os = connectOpenStack({ site: site.site, env, clock, signal, ...(onCall ? { onCall } : {}) });
       os.catch(() => {
         os = undefined;
       });
@@ -124,4 +127,11 @@ export function buildServices(site: LoadedSite, env: NodeJS.ProcessEnv, clock: C
       await o?.close();
     },
   };
+}
+
+/** The site with another cluster name (checked as the site file's would be). */
+export function withClusterName(loaded: LoadedSite, name: string): LoadedSite {
+  const r = clusterName.safeParse(name);
+  if (!r.success) throw new CapiGateError('CAPI_GATE_USAGE', `cluster name ${JSON.stringify(name)}: ${r.error.issues[0]?.message ?? 'invalid'}`);
+  return { ...loaded, site: { ...loaded.site, cluster: { ...loaded.site.cluster, name } } };
 }

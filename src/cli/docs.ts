@@ -1,5 +1,5 @@
-// Generated docs (STYLE 24): docs/runbook.md, docs/errors.md and docs/site-file.md come from the
-// code, and so do README.md's marked parts; `npm run check` fails when they are stale
+// Generated docs (STYLE 24): docs/runbook.md, docs/errors.md, docs/site-file.md and docs/metrics.md
+// come from the code, and so do README.md's marked parts; `npm run check` fails when they are stale
 // (scripts/gen-docs.mjs --check).
 
 import { ERROR_CODES } from '../core/errors.js';
@@ -11,6 +11,9 @@ import { renderRunbook } from './cmd-runbook.js';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { renderMetricsDoc } from '../report/metrics.js';
+import { PACKAGE_ROOT } from './context.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -117,6 +120,10 @@ export function renderReadme(text: string): string {
     out = out.replace(re, (_m, open: string, close: string) => `${open}${render()}\n${close}`);
   }
   return out;
+/** The alerts of deploy/prometheusrule.yaml: name, expression and summary. */
+export function deployAlerts(): { name: string; expr: string; summary: string }[] {
+  const rule = parseYaml(readFileSync(join(PACKAGE_ROOT, 'deploy', 'prometheusrule.yaml'), 'utf8')) as { spec: { groups: { rules: { alert?: string; expr: string; annotations?: { summary?: string } }[] }[] } };
+  return rule.spec.groups.flatMap((g) => g.rules).filter((r) => r.alert).map((r) => ({ name: r.alert ?? '', expr: String(r.expr), summary: (r.annotations?.summary ?? '').replace(/\{\{[^}]*\}\}/g, '…') }));
 }
 
 export const GENERATED_DOCS: Readonly<Record<string, () => string>> = {
@@ -124,6 +131,7 @@ export const GENERATED_DOCS: Readonly<Record<string, () => string>> = {
   'docs/errors.md': renderErrorsDoc,
   'docs/site-file.md': renderSiteFileDoc,
   'README.md': () => renderReadme(readFileSync(join(ROOT, 'README.md'), 'utf8')),
+  'docs/metrics.md': () => renderMetricsDoc(deployAlerts()),
 };
 
 /** Keys the schema has but the descriptions lack (a test keeps them in step). */

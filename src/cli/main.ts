@@ -127,7 +127,9 @@ program
   .option('--keep-on-failure', 'after a failure, leave what the run created in place for debugging (no teardown, no 8.5 delete)')
   .option('--nice-after-create <n>', 'once 8.1 has sent the create, lower this process\'s CPU priority to nice N (0 keeps it): the rest is waiting on the cloud, and runs still starting on the same host go first', String(DEFAULT_NICE_AFTER_CREATE))
   .option('--plain', PLAIN_HELP)
-  .action(async (o: { site?: string; only?: string; skip?: string; resume?: string | true; remediate?: boolean; keepOnFailure?: boolean; niceAfterCreate: string; plain?: boolean }) => {
+  .option('--metrics-file <path>', 'write the run\'s Prometheus metrics to this file, atomically (for node_exporter\'s textfile collector; see docs/metrics.md)')
+  .option('--pushgateway <url>', 'push the run\'s Prometheus metrics to this Pushgateway (job capi-gate, grouped by site)')
+  .action(async (o: { site?: string; only?: string; skip?: string; resume?: string | true; remediate?: boolean; keepOnFailure?: boolean; niceAfterCreate: string; plain?: boolean; metricsFile?: string; pushgateway?: string }) => {
     const niceAfterCreate = parseNice(o.niceAfterCreate);
     const ac = graceful();
     const r = await runCommand(o.plain ? plainOut(out) : out, {
@@ -140,6 +142,8 @@ program
       niceAfterCreate,
       runsDir: runsDir(program.opts<{ runsDir?: string }>().runsDir),
       signal: ac.signal,
+      ...(o.metricsFile !== undefined ? { metricsFile: o.metricsFile } : {}),
+      ...(o.pushgateway !== undefined ? { pushgateway: o.pushgateway } : {}),
     });
     exitCode = r.exitCode;
   });
@@ -208,6 +212,40 @@ program
         appendFileSync(join(logDir, 'cleanup.jsonl'), redactor.redact(JSON.stringify({ t: 'remediation', playbook, action: a.action, ok: a.ok, at: Date.now() })) + '\n');
       },
     });
+  });
+
+program
+  .command('canary')
+  .description('run the acceptance on a schedule and serve the results on /metrics (Prometheus) and /healthz; one cluster name per run, leftovers of crashed runs deleted first, one canary per site at a time (a lease)')
+  .requiredOption('--site <file>', 'site file')
+  .requiredOption('--every <duration>', 'time between two scheduled runs, e.g. 6h')
+  .option('--jitter <duration>', 'add up to this much random delay to each start, e.g. 10m', '0s')
+  .option('--listen <host:port>', 'where /metrics and /healthz are served', '127.0.0.1:9464')
+  .option('--keep-runs <n>', 'run directories of the site kept (the newest)', '20')
+  .option('--lease-ttl <duration>', 'the site lease\'s lifetime, renewed while the canary runs; a crashed canary\'s lease expires after it', '2m')
+  .option('--stop-timeout <duration>', 'after SIGTERM: how long the interrupted run\'s teardown and cluster delete may take before the canary exits', '10m')
+  .option('--max-runs <n>', 'exit after this many runs (default: run until stopped)')
+  .action(async (o: { site: string; every: string; jitter: string; listen: string; keepRuns: string; leaseTtl: string; stopTimeout: string; maxRuns?: string }) => {
+    const { canaryCommand, parseInterval, parseListen } = await import('./cmd-canary.js');
+    const count = (v: string, flag: string, min: number): number => {
+      const n = Number(v);
+      if (!/^\d+$/.test(v) || n < min) throw new CapiGateError('CAPI_GATE_USAGE', `${flag} ${JSON.stringify(v)}: a whole number of at least ${min}`, { hint: `e.g. ${flag} 20` });
+      return n;
+    };
+    const opts = {
+      site: o.site,
+      everyMs: parseInterval(o.every, '--every', 1000),
+      jitterMs: o.jitter === '0' ? 0 : parseInterval(o.jitter, '--jitter', 0),
+      listen: parseListen(o.listen),
+      keepRuns: count(o.keepRuns, '--keep-runs', 1),
+      leaseTtlMs: parseInterval(o.leaseTtl, '--lease-ttl', 1000),
+      stopTimeoutMs: parseInterval(o.stopTimeout, '--stop-timeout', 1000),
+      ...(o.maxRuns !== undefined ? { maxRuns: count(o.maxRuns, '--max-runs', 1) } : {}),
+      runsDir: runsDir(program.opts<{ runsDir?: string }>().runsDir),
+      clock: realClock,
+    };
+    const ac = graceful();
+    exitCode = await canaryCommand(plainOut(out), { ...opts, signal: ac.signal });
   });
 
 program

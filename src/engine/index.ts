@@ -7,3 +7,6 @@ export type { DirRole, JournalRecord, RunMeta, RunListing } from './journal.js';
 export { EvidenceStore } from './evidence.js';
 export { runSteps, outcomeFromError } from './runner.js';
 export type { RunOptions, RunResult, StepFailure, FailureReview } from './runner.js';
+export { SiteLease } from './lease.js';
+export type { LeaseHolder, LeaseAttempt } from './lease.js';
+export { pruneRuns } from './prune.js';

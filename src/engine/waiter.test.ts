@@ -142,3 +142,13 @@ test('an OpenStack API that stops answering ends the wait unevaluated (CAPI_GATE
   assert.ok(recovered instanceof WaitError);
   assert.equal(recovered.code, 'CAPI_GATE_TIMEOUT');
 });
+
+test('a wait records its deadline and its detection window: the time between its last two answers', async () => {
+  const clock = new VirtualClock();
+  const r = await runWaiter({ ...base(statusSequence(['CREATE_IN_PROGRESS', 'CREATE_IN_PROGRESS', 'CREATE_COMPLETE'])), backoff: { initialMs: 1000, maxMs: 4000, factor: 2, jitter: 0 } }, { clock, random: () => 0 }, new AbortController().signal);
+  assert.equal(r.deadlineMs, 20 * 60_000);
+  // Polls at 0, 1000 and 3000 ms: the final state arrived within the last 2000 ms.
+  assert.equal(r.detectionWindowMs, 2000);
+  const once = await runWaiter(base(statusSequence(['CREATE_COMPLETE'])), { clock, random: () => 0 }, new AbortController().signal);
+  assert.equal(once.detectionWindowMs, undefined, 'one answer bounds nothing');
+});

@@ -59,6 +59,13 @@ export interface WaitResult<T> {
   readonly timeline: readonly Transition[];
   /** The message of the last failed poll, if any (what a transport error actually said). */
   readonly lastError?: string;
+  /** The deadline the wait ran against. */
+  readonly deadlineMs?: number;
+  /**
+   * The time between the answer before the last one and the last answer: the final state arrived
+   * within it, so it bounds how late the wait noticed (its detection lag). Absent after one poll.
+   */
+  readonly detectionWindowMs?: number;
 }
 
 export interface WaiterHooks {
@@ -102,10 +109,14 @@ export async function runWaiter<T>(spec: WaiterSpec<T>, hooks: WaiterHooks, sign
   // The last poll's error when an OpenStack API gave no usable answer (no connection, a 5xx, a
   // body that is not what it documents): a wait that ends then was not judged by the cloud.
   let unanswered: { since: number; error: unknown } | undefined;
+  let answeredAt: number | undefined;
+  let window: number | undefined;
 
   const finish = (outcome: WaitResult<T>['outcome']): WaitResult<T> => ({
     name: spec.name, what: spec.what, outcome, value: last, startedAt, endedAt: clock.now(), polls, histogram: { ...histogram }, timeline: [...timeline],
     ...(lastError ? { lastError } : {}),
+    deadlineMs: spec.deadlineMs,
+    ...(window !== undefined ? { detectionWindowMs: window } : {}),
   });
   const fail = (outcome: WaitResult<T>['outcome'], code: ConstructorParameters<typeof CapiGateError>[0], message: string, hint?: string, playbook?: string, cause?: unknown): never => {
     const err = new WaitError(code, message, {
@@ -166,6 +177,9 @@ export async function runWaiter<T>(spec: WaiterSpec<T>, hooks: WaiterHooks, sign
       lastError = undefined;
       unanswered = undefined;
       last = value;
+      const at = clock.now();
+      if (answeredAt !== undefined) window = at - answeredAt;
+      answeredAt = at;
       const state = spec.state(value);
       observe(state);
       const key = spec.progressKey ? spec.progressKey(value) : state;

@@ -33,6 +33,10 @@ export interface WaitSummary {
   readonly polls: number;
   readonly histogram: Readonly<Record<string, number>>;
   readonly timeline: readonly Transition[];
+  /** The deadline the wait ran against (absent in journals written before it was recorded). */
+  readonly deadlineMs?: number;
+  /** Bounds how late the wait saw its final state: the time between its last two answers. */
+  readonly detectionWindowMs?: number;
 }
 
 export interface Signoff {
@@ -292,7 +296,8 @@ export function buildReport(meta: RunMeta, records: readonly JournalRecord[], st
       ...(end ? { startedAt: end.startedAt, endedAt: end.at } : {}),
       attempts: attempts.get(s.id) ?? 0,
       ...(o?.details ? { details: o.details } : {}),
-      waits: (end?.waits ?? []).map((w) => ({ name: w.name, what: w.what, outcome: w.outcome, startedAt: w.startedAt, endedAt: w.endedAt, polls: w.polls, histogram: w.histogram, timeline: w.timeline })),
+      waits: (end?.waits ?? []).map((w) => ({ name: w.name, what: w.what, outcome: w.outcome, startedAt: w.startedAt, endedAt: w.endedAt, polls: w.polls, histogram: w.histogram, timeline: w.timeline,
+        ...(w.deadlineMs !== undefined ? { deadlineMs: w.deadlineMs } : {}), ...(w.detectionWindowMs !== undefined ? { detectionWindowMs: w.detectionWindowMs } : {}) })),
       signoffs: so,
     };
   });

@@ -31,7 +31,7 @@ const hostPort = z.string().regex(/^[A-Za-z0-9.:[\]-]+:\d{1,5}$/, 'must be HOST:
 // fails before 8.0 has changed the cloud. The CAPI Helm driver derives the Kubernetes names (the
 // Helm release, CAPI objects, hostnames) from it: lowercased, every run of other characters made
 // '-', the first 30 characters; a name that starts with a letter always gives a valid one.
-const clusterName = z
+export const clusterName = z
   .string()
   .min(1, 'must not be empty')
   .max(242, 'must be at most 242 characters (Magnum\'s limit)')
