@@ -120,6 +120,8 @@ export function renderReadme(text: string): string {
     out = out.replace(re, (_m, open: string, close: string) => `${open}${render()}\n${close}`);
   }
   return out;
+}
+
 /** The alerts of deploy/prometheusrule.yaml: name, expression and summary. */
 export function deployAlerts(): { name: string; expr: string; summary: string }[] {
   const rule = parseYaml(readFileSync(join(PACKAGE_ROOT, 'deploy', 'prometheusrule.yaml'), 'utf8')) as { spec: { groups: { rules: { alert?: string; expr: string; annotations?: { summary?: string } }[] }[] } };
