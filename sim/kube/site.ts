@@ -62,6 +62,8 @@ export function attachWorkloadClusters(o: KubeSiteOptions): KubeSite {
       hooks: o.serviceLoadBalancerHooks(uuid),
       model: {
         clusterName: stack, masterCount: c.masterCount, nodeCount: c.nodeCount, kubeVersion: c.res.kubeVersion ?? o.defaultKubeVersion,
+        // Pod names and uids follow the site's seed: fresh at every start, the same with --seed.
+        seed: w.rng.int(1, 0x7ffffffe),
         nodeNetwork: o.workloadCidr.split('/')[0]!.split('.').slice(0, 3).join('.'),
         ...(cps.length === c.masterCount && workers.length === c.nodeCount ? { nodes: { controlPlane: cps, workers } } : {}),
       },

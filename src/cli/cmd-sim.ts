@@ -55,6 +55,7 @@ export async function simCommand(out: Out, o: SimCommandOptions): Promise<number
   out.line(`juju     ${join(s.hosts.binDir, 'juju')} (put ${s.hosts.binDir} first on PATH)`);
   out.line(`mgmt     ${s.management.api.url} (management cluster; kubeconfig ${s.management.kubeconfigPath})`);
   if (o.scenario) out.line(`scenario ${o.scenario}`);
+  out.line(`seed     ${s.sim.seed} (--seed ${s.sim.seed} starts the same ids again)`);
   out.line(`time scale ${o.timeScale}`);
   out.line('ready');
   await waitForStop();
