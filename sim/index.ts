@@ -26,6 +26,7 @@ import { createMagnum } from './magnum.js';
 import { NeutronOps, createNeutron } from './neutron.js';
 import { createNova } from './nova.js';
 import { OctaviaOps, createOctavia } from './octavia.js';
+import { followControlPlaneMembers, occmServiceListener } from './octavia-children.js';
 import { applyOp } from './ops.js';
 import { Rng, freshSeed } from './rand.js';
 import { RequestLog } from './request-log.js';
@@ -196,6 +197,7 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
     const octavia = new OctaviaOps(c, neutron);
     const driver = new CapiHelmDriver(c, neutron, octavia);
 
+    const offMembers = followControlPlaneMembers(c);
     const ids = seedIdentities(c, site);
     const image = (opts.image ?? scenario?.image ?? true) ? seedImage(c, site, ids.adminProject.id) : undefined;
     seedCompute(c, site, ids);
@@ -274,7 +276,13 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
               const extRef = String(tpl?.fields['external_network_id'] ?? site.externalNetwork);
               const ext = world.networkByName(extRef) ?? world.networks.get(extRef);
               if (!ext) throw new Error(`no external network ${extRef}`);
-              octavia.create(req.lbName, cl.projectId, sn, { description: `Kubernetes external service ${req.lbName}`, listeners: 1 }, (lb) => {
+              // The CCM's fully populated create: per Service port a listener and a ROUND_ROBIN pool
+              // with a member per node on the NodePort.
+              // kubeadm labels control-plane nodes node.kubernetes.io/exclude-from-external-load-balancers: workers only.
+              const nodes = cl.res.serverIds.map((id) => world.servers.get(id)).filter((x): x is NonNullable<typeof x> => x !== undefined && !x.name.includes('-control-plane-'))
+                .map((x) => ({ name: x.name, address: x.addresses.find((a) => a.type === 'fixed')?.addr ?? '', subnetId: sn.id })).filter((n) => n.address !== '');
+              const listeners = req.ports.map((p, i) => occmServiceListener(req.lbName, i, p, nodes));
+              octavia.create(req.lbName, cl.projectId, sn, { description: `Kubernetes external service ${req.namespace}/${req.name} from cluster ${req.clusterName}`, listeners }, (lb) => {
                 try {
                   const port = world.ports.get(lb.vipPortId);
                   const fip = neutron.createFloatingIp(ext, cl.projectId, port, undefined, `Floating IP for Kubernetes external service ${req.lbName}`);
@@ -335,6 +343,7 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
       close: async () => {
         if (closed) return;
         closed = true;
+        offMembers();
         await kube.close().catch(() => undefined);
         clock.close();
         await Promise.all(running.map((s) => s.close()));

@@ -134,7 +134,7 @@ export async function startHostSims(opts: HostSimOptions): Promise<HostSimHandle
     }
 
     // juju.
-    const juju = writeJujuStandIn(outDir, buildJujuState(site, scenario), { computeApplication: site.juju.computeApplication });
+    const juju = writeJujuStandIn(outDir, buildJujuState(site, scenario, map), { computeApplication: site.juju.computeApplication });
 
     // The mgmt VM.
     const mgmtVm = await startMgmtVm({ host: fip, port: opts.sshPort ?? site.mgmtVm.sshPort, user: site.mgmtVm.user, vmName: site.mgmtVm.name, outDir });

@@ -79,14 +79,14 @@ function hostOf(url: string): string {
 }
 
 /** A charmed-OpenStack model for the site: API services in LXD, hyperconverged compute + ceph. */
-export function buildJujuState(site: Site, scenario: HostScenario): JujuState {
+export function buildJujuState(site: Site, scenario: HostScenario, map: (ip: string) => string = (ip) => ip): JujuState {
   const apps: Record<string, App> = {};
   const machines: Record<string, unknown> = {};
   const physical = ['0', '1', '2'];
   physical.forEach((m, i) => {
     machines[m] = {
       'juju-status': { current: 'started', since: SINCE, version: JUJU_VERSION },
-      hostname: `node-${i + 1}`, 'dns-name': `10.12.4.${11 + i}`, 'ip-addresses': [`10.12.4.${11 + i}`], 'instance-id': `maas-${i + 1}`,
+      hostname: `node-${i + 1}`, 'dns-name': map(`10.12.4.${11 + i}`), 'ip-addresses': [map(`10.12.4.${11 + i}`)], 'instance-id': `maas-${i + 1}`,
       'machine-status': { current: 'running', message: 'Deployed', since: SINCE },
       'modification-status': { current: 'idle', since: SINCE },
       base: { name: 'ubuntu', channel: '22.04' }, hardware: 'arch=amd64 cores=32 mem=262144M', containers: {},
@@ -132,7 +132,7 @@ export function buildJujuState(site: Site, scenario: HostScenario): JujuState {
   };
   const api = (name: string, charm: string, count: number, base: number, ports: string[], message = 'Unit is ready', hacluster = false) => {
     app(name, charm, '2024.1/stable', Array.from({ length: count }, (_, i) => {
-      const address = `10.12.5.${base + i}`;
+      const address = map(`10.12.5.${base + i}`);
       return { machine: container(`juju-${name}-${i}`, address), address, ports, message, ...(hacluster ? { sub: { name: `${name}-hacluster`, message: 'Unit is ready and clustered' } } : {}) };
     }));
     if (hacluster) sub(`${name}-hacluster`, 'hacluster', name);
@@ -152,16 +152,16 @@ export function buildJujuState(site: Site, scenario: HostScenario): JujuState {
   api('ovn-central', 'ovn-central', 3, 46, ['6641/tcp', '6642/tcp'], 'Unit is ready (leader: ovnnb_db, ovnsb_db)');
   api('ceph-mon', 'ceph-mon', 3, 50, [], 'Unit is ready and clustered');
   app('vault', 'vault', '1.8/stable', site.vault.units.map((url, i) => ({
-    machine: container(`juju-vault-${i}`, hostOf(url)), address: hostOf(url), ports: ['8200/tcp'],
+    machine: container(`juju-vault-${i}`, map(hostOf(url))), address: map(hostOf(url)), ports: ['8200/tcp'],
     message: sealed.has(i) ? 'Unit is sealed' : 'Unit is ready (active: true, mlock: disabled)',
   })));
   for (const i of sealed) {
     const u = apps['vault']?.units?.[`vault/${i}`];
     if (u) u['workload-status'] = st('blocked', 'Unit is sealed');
   }
-  app('ceph-osd', 'ceph-osd', 'reef/stable', physical.map((m, i) => ({ machine: m, address: `10.12.4.${11 + i}`, message: 'Unit is ready (2 OSD)' })));
+  app('ceph-osd', 'ceph-osd', 'reef/stable', physical.map((m, i) => ({ machine: m, address: map(`10.12.4.${11 + i}`), message: 'Unit is ready (2 OSD)' })));
   const compute = site.juju.computeApplication;
-  app(compute, 'nova-compute', '2024.1/stable', physical.map((m, i) => ({ machine: m, address: `10.12.4.${11 + i}`, message: 'Unit is ready', sub: { name: 'ovn-chassis', message: 'Unit is ready' } })));
+  app(compute, 'nova-compute', '2024.1/stable', physical.map((m, i) => ({ machine: m, address: map(`10.12.4.${11 + i}`), message: 'Unit is ready', sub: { name: 'ovn-chassis', message: 'Unit is ready' } })));
   sub('ovn-chassis', 'ovn-chassis', compute);
 
   for (const [unitName, o] of Object.entries(scenario.juju.units)) {
