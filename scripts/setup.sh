@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # time: GNU time, the benchmark's CPU and peak-RSS figures per process tree (npm run bench).
-DEBS=(tmux chromium python3-openstackclient python3-magnumclient python3-octaviaclient openssh-server openssh-client libvirt-clients curl time)
+# openssh-server + netcat-openbsd: the simulated mgmt VM is a real sshd with a real shell (nc, curl, bash on its PATH).
+DEBS=(tmux chromium python3-openstackclient python3-magnumclient python3-octaviaclient openssh-server openssh-client netcat-openbsd libvirt-clients curl time)
 missing=()
 for p in "${DEBS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

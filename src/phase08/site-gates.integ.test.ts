@@ -51,6 +51,9 @@ test('default simulated site: D-040 and D-011.1/.2/.3/.6 all PASS over the real 
       // gss is listed but never contacted, and the VM ran the runbook's probe.
       assert.ok([...h.vips.values()].every((v) => v.requests.every((r) => !r.path.includes('10.12.8.196'))));
       assert.match(h.mgmtVm.commands[0] ?? '', /^timeout 6 bash -c 'exec 3<>\/dev\/tcp\/127\.212\.4\.50\/5000'/);
+      // The evidence names the sshd that answered: Debian's OpenSSH when the simulator can run it (root), else the stand-in.
+      assert.match(run.evidence('D-011.3', 'tenant-vip.txt'), h.mgmtVm.kind === 'openssh' ? /^server: SSH-2\.0-OpenSSH_/m : /^server: SSH-2\.0-capi-gate-sim-standin$/m);
+      if (process.getuid?.() === 0) assert.equal(h.mgmtVm.kind, 'openssh', `as root the mgmt VM is a real sshd (${h.mgmtVm.fallbackReason ?? ''})`);
       assert.ok(h.vault.every((u) => u.requests.some((r) => r.path === '/v1/sys/seal-status')));
       assert.ok(h.vault.every((u) => u.requests.every((r) => r.method === 'GET')), 'read-only: never PUT /v1/sys/unseal');
       assert.match(run.evidence('D-011.1', 'juju-status-short.txt'), /^- vault\/0: 127\.212\.4\.61 \(agent:idle, workload:active\)$/m);
