@@ -66,7 +66,7 @@ test('juju stand-in: status JSON (api-notes §10 keys), short format, reserved m
     const ex = await run(j.binary, ['exec', '--unit', 'nova-compute/0', '--', 'sudo', 'grep', '-i', 'reserved_host_memory', '/etc/nova/nova.conf']);
     assert.equal(ex.stdout, 'reserved_host_memory_mb = 8192\n');
     const exAll = await run(j.binary, ['exec', '--application', 'nova-compute', 'hostname']);
-    assert.match(exAll.stdout, /^nova-compute\/0:\n  id: "\d+"\n  output: \|\n    juju-nova-compute-0\n  status: completed\nnova-compute\/1:/);
+    assert.match(exAll.stdout, /^nova-compute\/0:\n {2}id: "\d+"\n {2}output: \|\n {4}juju-nova-compute-0\n {2}status: completed\nnova-compute\/1:/);
     const other = await run(j.binary, ['ssh', 'keystone/0', 'uptime']);
     assert.equal(other.code, 127);
 
