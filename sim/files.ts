@@ -63,7 +63,8 @@ export function simSiteInput(x: FileInputs): SiteInput {
     adminProject: s.adminProject,
     clusterCreatorRoles: s.clusterCreatorRoles,
     image: { ...s.image, url: x.cdnUrl, sha512: x.cdnSha512, stageDir: './stage' },
-    template: s.template,
+    // fixed_subnet_cidr is the cluster subnet, which lives in the loopback mapping like workloadCidr.
+    template: { ...s.template, labels: Object.fromEntries(Object.entries(s.template.labels).map(([k, v]) => [k, k === 'fixed_subnet_cidr' && /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(String(v)) ? cidrToLoopback(String(v)) : v])) },
     externalNetwork: s.externalNetwork,
     keypair: s.keypair,
     cluster: s.cluster,

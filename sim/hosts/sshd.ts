@@ -43,7 +43,12 @@ function ensureToolsDir(): string {
   chmodSync(BIN, 0o755);
   for (const t of TOOLS) {
     const target = toolPath(t);
-    if (target && !existsSync(join(BIN, t))) symlinkSync(target, join(BIN, t));
+    try {
+      if (target && !existsSync(join(BIN, t))) symlinkSync(target, join(BIN, t));
+    } catch (e) {
+      // Another simulator starting at the same moment linked it first.
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
   }
   // `hostname` answers the VM's name (from the session environment), not this machine's.
   writeFileSync(join(BIN, 'hostname'), '#!/bin/sh\necho "${CAPI_GATE_SIM_VM_NAME:-localhost}"\n', { mode: 0o755 });
@@ -71,7 +76,8 @@ function ensureUser(user: string): string | undefined {
   const home = join(STATE, 'home', user);
   mkdirSync(join(STATE, 'home'), { recursive: true, mode: 0o755 });
   const r = spawnSync('useradd', ['--system', '--user-group', '--create-home', '--home-dir', home, '--shell', '/bin/bash', user], { encoding: 'utf8' });
-  if (r.status !== 0) return `useradd ${user} failed: ${(r.stderr || r.error?.message || '').trim()}`;
+  // Another simulator starting at the same moment may have made it first.
+  if (r.status !== 0 && spawnSync('getent', ['passwd', user]).status !== 0) return `useradd ${user} failed: ${(r.stderr || r.error?.message || '').trim()}`;
   // No password, but not locked: key login only, as a cloud image's default user.
   const p = spawnSync('usermod', ['-p', '*', user], { encoding: 'utf8' });
   return p.status === 0 ? undefined : `usermod -p '*' ${user} failed: ${(p.stderr || '').trim()}`;
