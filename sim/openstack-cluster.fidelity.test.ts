@@ -126,9 +126,14 @@ test('D-011.4: loadbalancer show / failover (admin only; tenant 403) -> PENDING_
 
 test('the operator\'s follow-ups: listener/pool/member/healthmonitor lists of the API LB, and LB -> VIP -> FIP -> api_address correlate', { skip: SKIP }, async () => {
   const lbId = [...s.h.world.loadBalancers.keys()][0] ?? '';
-  const listeners = await s.os('sim-tenant', 'loadbalancer', 'listener', 'list', '--loadbalancer', lbId, '-f', 'value', '-c', 'name', '-c', 'protocol', '-c', 'protocol_port', '-c', 'provisioning_status');
+  // The listener list has no status column (the client's choice); `listener show` has it.
+  const listeners = await s.os('sim-tenant', 'loadbalancer', 'listener', 'list', '--loadbalancer', lbId, '-f', 'value', '-c', 'id', '-c', 'name', '-c', 'protocol', '-c', 'protocol_port');
   assert.equal(listeners.code, 0, listeners.stderr);
-  assert.match(listeners.stdout, /^k8s-clusterapi-cluster-\S+-kubeapi-6443 TCP 6443 ACTIVE$/m);
+  assert.match(listeners.stdout, /^[0-9a-f-]{36} k8s-clusterapi-cluster-\S+-kubeapi-6443 TCP 6443$/m);
+  const listenerId = (lines(listeners.stdout)[0] ?? '').split(' ')[0] ?? '';
+  const lshow = await s.os('sim-tenant', 'loadbalancer', 'listener', 'show', listenerId, '-f', 'value', '-c', 'provisioning_status', '-c', 'operating_status');
+  assert.equal(lshow.code, 0, lshow.stderr);
+  assert.deepEqual(lines(lshow.stdout).sort(), ['ACTIVE', 'ONLINE']);
   const pools = await s.os('sim-tenant', 'loadbalancer', 'pool', 'list', '--loadbalancer', lbId, '-f', 'value', '-c', 'id', '-c', 'lb_algorithm', '-c', 'protocol');
   assert.equal(pools.code, 0, pools.stderr);
   const [poolId, proto, algo] = (lines(pools.stdout)[0] ?? '').split(' ');

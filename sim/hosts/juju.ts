@@ -277,10 +277,7 @@ export function jujuAnswer(state: JujuState, argv: readonly string[]): JujuAnswe
       }
     }
     // Subordinate applications follow their principals.
-    for (const [app, a] of Object.entries(apps)) if ((a['subordinate-to'] ?? []).some((p) => keepApp.has(p)) && rest.length === 0) keepApp.add(app);
-    if (rest.length > 0 && keepUnit.size === 0 && keepApp.size === 0) {
-      // juju prints the empty model header and nothing else for a filter that matches nothing.
-    }
+    for (const [app, a] of Object.entries(apps)) if ((a['subordinate-to'] ?? []).some((p) => keepApp.has(p))) keepApp.add(app);
     const appNames = Object.keys(apps).filter((a) => keepApp.has(a)).sort(nat);
     const unitsOf = (app: string): [string, U][] => Object.entries(apps[app]?.units ?? {}).filter(([u]) => keepUnit.has(u)).sort((x, y) => nat(x[0], y[0]));
     const hostMachines = new Set<string>();
@@ -341,7 +338,9 @@ export function jujuAnswer(state: JujuState, argv: readonly string[]): JujuAnswe
         const rows = [['App', 'Version', 'Status', 'Scale', 'Charm', 'Channel', 'Rev', 'Exposed', 'Message']];
         for (const app of appNames) {
           const a = apps[app] as A;
-          rows.push([app, a.version ?? '', a['application-status'].current, a['subordinate-to'] ? '' : String(Object.keys(a.units ?? {}).length), a['charm-name'] ?? a.charm, a['charm-channel'] ?? '', String(a['charm-rev'] ?? ''), a.exposed ? 'yes' : 'no', trunc(a['application-status'].message)]);
+          // A subordinate's scale is the number of its units, which live under their principals.
+          const subUnits = units.reduce((n, [, x]) => n + Object.keys(x.subordinates ?? {}).filter((k) => k.startsWith(app + '/')).length, 0);
+          rows.push([app, a.version ?? '', a['application-status'].current, String(a['subordinate-to'] ? subUnits : Object.keys(a.units ?? {}).length), a['charm-name'] ?? a.charm, a['charm-channel'] ?? '', String(a['charm-rev'] ?? ''), a.exposed ? 'yes' : 'no', trunc(a['application-status'].message)]);
         }
         out('\n' + table(rows, [3, 6]));
         const urows = [['Unit', 'Workload', 'Agent', 'Machine', 'Public address', 'Ports', 'Message']];
