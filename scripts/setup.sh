@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 # zsh: the completion test runs `capi-gate completion zsh` in a real zsh. iproute2 (ip), util-linux
 # (unshare) and binutils (strip) serve scripts/smoke.sh and npm run build:sea.
 # prometheus (promtool), prometheus-pushgateway, prometheus-node-exporter: the metrics and deploy tests.
-DEBS=(tmux chromium zsh iproute2 util-linux binutils python3-openstackclient python3-magnumclient python3-octaviaclient openssh-server openssh-client libvirt-clients curl time prometheus prometheus-pushgateway prometheus-node-exporter)
+# openssh-server + netcat-openbsd: the simulated mgmt VM is a real sshd with a real shell (nc, curl, bash on its PATH).
+DEBS=(tmux chromium zsh iproute2 util-linux binutils python3-openstackclient python3-magnumclient python3-octaviaclient openssh-server openssh-client netcat-openbsd libvirt-clients curl time prometheus prometheus-pushgateway prometheus-node-exporter)
 missing=()
 for p in "${DEBS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 # kubectl (its kustomize renders deploy/): Debian 12's kubernetes-client, unless a kubectl is

@@ -15,6 +15,7 @@ import type { NeutronOps } from './neutron.js';
 import { findFlavor } from './nova.js';
 import type { OctaviaOps } from './octavia.js';
 import { canRead, canWrite } from './octavia.js';
+import { capoApiListener } from './octavia-children.js';
 import type { SimTimer } from './clock.js';
 import type { Cluster, LoadBalancer, Server, Token } from './state.js';
 
@@ -141,7 +142,7 @@ export class CapiHelmDriver {
     const net = this.neutron.createNetwork(base, c.projectId);
     const dns = tpl?.fields['dns_nameserver'];
     const sn = this.neutron.createSubnet(base, net, cidr, c.projectId, { dns: typeof dns === 'string' ? [dns] : [] });
-    sn.nextIp = parseCidr(cidr).base + 10;
+    sn.nextIp = parseCidr(sn.cidr).base + 10;
     const router = this.neutron.createRouter(base, c.projectId);
     if (ext) this.neutron.setGateway(router, ext);
     this.neutron.addInterface(router, sn);
@@ -166,9 +167,10 @@ export class CapiHelmDriver {
     delete c.res.lastError;
     const ns = clusterNamespace(c.projectId);
     const vip = parseCidr(sn.cidr).base + this.ctx.rng.int(100, 200);
-    const lb = this.octavia.create(`k8s-clusterapi-cluster-${ns}-${c.stackId ?? ''}-kubeapi`, c.projectId, sn, {
+    const lbName = `k8s-clusterapi-cluster-${ns}-${c.stackId ?? ''}-kubeapi`;
+    const lb = this.octavia.create(lbName, c.projectId, sn, {
       description: `Created by cluster-api-provider-openstack cluster ${ns}-${c.stackId ?? ''}`,
-      vipAddress: [24, 16, 8, 0].map((s) => Math.floor(vip / 2 ** s) % 256).join('.'), listeners: 1,
+      vipAddress: [24, 16, 8, 0].map((s) => Math.floor(vip / 2 ** s) % 256).join('.'), listeners: [capoApiListener(lbName, API_PORT)],
     }, (active) => this.after(c, 1_000, 'floating ip', () => this.attachFip(c, active)));
     c.res.lbId = lb.id;
     this.note(c, `api load balancer ${lb.id} requested (vip ${lb.vipAddress})`);

@@ -7,7 +7,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Site, SiteInput } from '../src/site/schema.js';
-import { urlToLoopback } from './loopback.js';
+import { cidrToLoopback, urlToLoopback } from './loopback.js';
 
 export interface Credential {
   readonly authUrl: string;
@@ -63,11 +63,13 @@ export function simSiteInput(x: FileInputs): SiteInput {
     adminProject: s.adminProject,
     clusterCreatorRoles: s.clusterCreatorRoles,
     image: { ...s.image, url: x.cdnUrl, sha512: x.cdnSha512, stageDir: './stage' },
-    template: s.template,
+    // fixed_subnet_cidr is the cluster subnet, which lives in the loopback mapping like workloadCidr.
+    template: { ...s.template, labels: Object.fromEntries(Object.entries(s.template.labels).map(([k, v]) => [k, k === 'fixed_subnet_cidr' && /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(String(v)) ? cidrToLoopback(String(v)) : v])) },
     externalNetwork: s.externalNetwork,
     keypair: s.keypair,
     cluster: s.cluster,
-    workloadCidr: s.workloadCidr,
+    // The cluster subnet lives in the loopback mapping too (sim/neutron.ts createSubnet).
+    workloadCidr: cidrToLoopback(s.workloadCidr),
     flavors: s.flavors,
     coreVips: s.coreVips.map((v) => ({ name: v.name, url: own[v.name] ?? `${x.urls.vip}/${encodeURIComponent(v.name)}/` })),
     outOfScopeEndpoints: s.outOfScopeEndpoints.map((e) => ({ ...e, url: urlToLoopback(e.url) })),

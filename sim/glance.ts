@@ -10,6 +10,7 @@ import { requireAuth } from './auth.js';
 import type { SimContext } from './context.js';
 import type { Reply, SimRequest } from './http.js';
 import { Router, dispatch, fail, noContent, objectBody, ok } from './http.js';
+import { qcow2VirtualSize, rawConversion } from './image-format.js';
 import { isUuid } from './rand.js';
 import type { Image } from './state.js';
 import { zTime } from './timefmt.js';
@@ -59,11 +60,12 @@ export function createGlance(ctx: SimContext): (req: SimRequest) => Promise<Repl
   };
 
   const land = (img: Image, data: Buffer, diskFormat: string | null) => {
-    img.size = data.length;
-    img.virtualSize = data.length;
-    img.checksum = createHash('md5').update(data).digest('hex');
+    const raw = diskFormat === 'raw' ? rawConversion(data) : undefined;
+    img.size = raw?.size ?? data.length;
+    img.virtualSize = raw?.size ?? qcow2VirtualSize(data) ?? data.length;
+    img.checksum = raw?.md5 ?? createHash('md5').update(data).digest('hex');
     img.hashAlgo = 'sha512';
-    img.hashValue = createHash('sha512').update(data).digest('hex');
+    img.hashValue = raw?.sha512 ?? createHash('sha512').update(data).digest('hex');
     img.diskFormat = diskFormat;
     img.props['stores'] = 'fs';
     delete img.staged;

@@ -26,8 +26,9 @@ import { createMagnum } from './magnum.js';
 import { NeutronOps, createNeutron } from './neutron.js';
 import { createNova } from './nova.js';
 import { OctaviaOps, createOctavia } from './octavia.js';
+import { followControlPlaneMembers } from './octavia-children.js';
 import { applyOp } from './ops.js';
-import { Rng } from './rand.js';
+import { Rng, freshSeed } from './rand.js';
 import { RequestLog } from './request-log.js';
 import type { Scenario } from './scenarios.js';
 import { loadScenario } from './scenarios.js';
@@ -59,7 +60,11 @@ export interface SimOptions {
   timeScale?: number;
   /** A scenario name (sim/scenarios/NAME.yaml) or a path to a scenario file. */
   scenario?: string;
-  /** Seeds ids, names and rule probabilities. Default: the scenario's seed, else 1. */
+  /**
+   * Seeds ids and names (and, unless the scenario has its own seed, fault-rule probabilities).
+   * Default: a fresh random seed at every start, as a rebuilt site has fresh ids (DOCFIX-034);
+   * the seed in use is SimHandle.seed, and passing it again reproduces the run.
+   */
   seed?: number;
   /** Where to write site.yaml, clouds.yaml, openrc-admin, openrc-tenant. */
   outDir?: string;
@@ -106,6 +111,8 @@ export interface SimUrls {
 }
 
 export interface SimHandle {
+  /** The seed of ids and names: `capi-gate sim --seed N` with it starts the same world again. */
+  readonly seed: number;
   readonly urls: SimUrls;
   readonly files?: SimFiles;
   readonly credentials: SimCredentials;
@@ -147,9 +154,11 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
   const kubeScenario = opts.scenario && (KUBE_SCENARIOS as readonly string[]).includes(opts.scenario) ? loadKubeScenario(opts.scenario) : undefined;
   const scenario = opts.scenario && !kubeScenario ? loadScenario(opts.scenario) : undefined;
   const site = opts.site ?? defaultSite();
-  const rng = new Rng(opts.seed ?? scenario?.seed ?? 1);
+  const seed = opts.seed ?? freshSeed();
+  const rng = new Rng(seed);
   const clock = new SimClock(opts.timeScale ?? 1);
-  const faults = new FaultEngine(rng, () => clock.timeScale);
+  // A scenario's seed keeps its fault rules' dice the same while the ids change from start to start.
+  const faults = new FaultEngine(new Rng(opts.seed ?? scenario?.seed ?? seed), () => clock.timeScale);
   const log = new RequestLog();
   const world = new World(clock, rng);
   const handlers = new Map<ServiceName, (req: SimRequest) => Promise<Reply>>();
@@ -195,6 +204,7 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
     const octavia = new OctaviaOps(c, neutron);
     const driver = new CapiHelmDriver(c, neutron, octavia);
 
+    const offMembers = followControlPlaneMembers(c);
     const ids = seedIdentities(c, site);
     const image = (opts.image ?? scenario?.image ?? true) ? seedImage(c, site, ids.adminProject.id) : undefined;
     seedCompute(c, site, ids);
@@ -273,7 +283,13 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
         const tpl = cl ? world.templates.get(cl.templateId) : undefined;
         return String(tpl?.fields['external_network_id'] ?? site.externalNetwork);
       },
-      memberAddresses: () => [],
+      // The CCM's pool members: per node its fixed address (kubeadm labels control-plane nodes
+      // node.kubernetes.io/exclude-from-external-load-balancers: workers only).
+      members: () => {
+        const cl = findCluster(ref);
+        return (cl?.res.serverIds ?? []).map((id) => world.servers.get(id)).filter((x): x is NonNullable<typeof x> => x !== undefined && !x.name.includes('-control-plane-'))
+          .map((x) => ({ name: x.name, address: x.addresses.find((ad) => ad.type === 'fixed')?.addr ?? '' })).filter((n) => n.address !== '');
+      },
     });
     const kube = attachWorkloadClusters({
       world, clock, serviceLoadBalancerHooks: hooksFor,
@@ -283,6 +299,7 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
     let closed = false;
 
     return {
+      seed,
       urls: { keystone: authUrl, control: control.url, magnum: urls.magnum, glance: urls.glance, octavia: urls.octavia, nova: urls.nova, neutron: urls.neutron, vip: vip.url, cdnImage },
       ...(files ? { files } : {}),
       credentials,
@@ -312,6 +329,7 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
       close: async () => {
         if (closed) return;
         closed = true;
+        offMembers();
         await kube.close().catch(() => undefined);
         clock.close();
         await Promise.all(running.map((s) => s.close()));

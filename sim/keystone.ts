@@ -152,7 +152,9 @@ export function createKeystone(ctx: SimContext): (req: SimRequest) => Promise<Re
 
   const issue = (userId: string, methods: string[], scope: { projectId?: string; domainId?: string; system?: boolean }, roleIds: string[], appCredId?: string, limit?: number | null): Token => {
     const now = ctx.clock.now();
-    let expiresAt = now + ctx.durations.tokenTtl;
+    // A token lives tokenTtl of real time whatever the time scale (an hour is an hour for the
+    // client holding it): in simulated time that is tokenTtl / timeScale.
+    let expiresAt = now + ctx.durations.tokenTtl / ctx.clock.timeScale;
     if (limit !== undefined && limit !== null) expiresAt = Math.min(expiresAt, limit);
     const t: Token = {
       value: `gAAAAAB${secret(96)}`, userId, methods, ...scope, roleIds, ...(appCredId ? { appCredId } : {}),

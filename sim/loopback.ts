@@ -37,6 +37,12 @@ export function urlToLoopback(url: string): string {
   return u.toString();
 }
 
+/** Maps the network address of an IPv4 CIDR into loopback: 10.20.16.0/24 -> 127.20.16.0/24. */
+export function cidrToLoopback(cidr: string): string {
+  const [addr, len] = cidr.split('/');
+  return `${toLoopback(addr ?? '')}/${len ?? ''}`;
+}
+
 export function isLoopback(ip: string): boolean {
   return ip.startsWith('127.') || ip === '::1' || ip === 'localhost';
 }

@@ -8,7 +8,7 @@ import { requireAuth } from './auth.js';
 import type { SimContext } from './context.js';
 import type { Reply, SimRequest } from './http.js';
 import { Router, dispatch, fail, noContent, objectBody, ok } from './http.js';
-import { parseCidr, intToIp } from './loopback.js';
+import { cidrToLoopback, parseCidr, intToIp, toLoopback } from './loopback.js';
 import { page } from './paging.js';
 import type { FloatingIp, Network, Port, Router as NRouter, SecurityGroup, Subnet, World } from './state.js';
 import { zTime } from './timefmt.js';
@@ -102,11 +102,19 @@ export class NeutronOps {
     return n;
   }
 
-  createSubnet(name: string, network: Network, cidr: string, projectId: string, opts: { poolStart?: string; poolEnd?: string; dns?: string[]; gateway?: string } = {}): Subnet {
+  /**
+   * A subnet the simulated site itself makes (the seeded networks, CAPO's cluster network) lives
+   * in the loopback mapping (10.20.16.0/24 -> 127.20.16.0/24), so every address Neutron, Nova,
+   * Octavia and Magnum hand out for it is one a client here can reach, and the FIP, the VIP and
+   * api_address correlate as on a real site. A subnet a client POSTs keeps its CIDR (`asGiven`).
+   */
+  createSubnet(name: string, network: Network, cidrIn: string, projectId: string, opts: { poolStart?: string; poolEnd?: string; dns?: string[]; gateway?: string; asGiven?: boolean } = {}): Subnet {
+    const map = (ip: string): string => (opts.asGiven ? ip : toLoopback(ip));
+    const cidr = opts.asGiven ? cidrIn : cidrToLoopback(cidrIn);
     const c = parseCidr(cidr);
     const s: Subnet = {
-      id: this.ctx.rng.uuid(), name, networkId: network.id, projectId, cidr, gatewayIp: opts.gateway ?? c.gateway,
-      poolStart: opts.poolStart ?? intToIp(c.first), poolEnd: opts.poolEnd ?? intToIp(c.last), dns: opts.dns ?? [], enableDhcp: !network.external,
+      id: this.ctx.rng.uuid(), name, networkId: network.id, projectId, cidr, gatewayIp: opts.gateway ? map(opts.gateway) : c.gateway,
+      poolStart: opts.poolStart ? map(opts.poolStart) : intToIp(c.first), poolEnd: opts.poolEnd ? map(opts.poolEnd) : intToIp(c.last), dns: opts.dns ?? [], enableDhcp: !network.external,
       createdAt: this.ctx.clock.now(), nextIp: 0, description: '',
     };
     this.w.subnets.set(s.id, s);
@@ -377,7 +385,7 @@ export function createNeutron(ctx: SimContext, ops: NeutronOps): (req: SimReques
       return ok({ subnet: renderSubnet(ops.createSubnet(String(b['name'] ?? ''), net, b['cidr'], projectOf(a, b), {
         ...(pools[0]?.start ? { poolStart: pools[0].start } : {}), ...(pools[0]?.end ? { poolEnd: pools[0].end } : {}),
         ...(Array.isArray(b['dns_nameservers']) ? { dns: (b['dns_nameservers'] as unknown[]).map(String) } : {}),
-        ...(typeof b['gateway_ip'] === 'string' ? { gateway: b['gateway_ip'] } : {}),
+        ...(typeof b['gateway_ip'] === 'string' ? { gateway: b['gateway_ip'] } : {}), asGiven: true,
       })) }, 201);
     })
     .on('POST', /^\/v2\.0\/routers$/, (req) => {

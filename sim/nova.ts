@@ -65,7 +65,11 @@ export function createNova(ctx: SimContext): (req: SimRequest) => Promise<Reply>
 
   const listServers = (req: SimRequest, detail: boolean): Reply => {
     const a = requireAuth(ctx, req);
-    const all = a.isAdmin && ['1', 'true', 'True'].includes(req.query.get('all_tenants') ?? '');
+    const asked = req.query.get('all_tenants');
+    const all = asked !== null && !['0', 'false', 'False', 'off', 'no'].includes(asked);
+    // Zed's default policy: listing every project's servers is for admins; a member gets a 403
+    // (`openstack server list --all-projects` as the tenant).
+    if (all && !a.isAdmin) fail('nova', 403, `Policy doesn't allow os_compute_api:servers:${detail ? 'detail' : 'index'}:get_all_tenants to be performed.`);
     let list = [...w.servers.values()].filter((s) => visible(a, s, all));
     // Nova narrows by project only with all_tenants; without it the caller's project wins.
     const project = all ? req.query.get('project_id') ?? req.query.get('tenant_id') : null;

@@ -104,3 +104,48 @@ test('another project\'s LB: GET is 403 (not 404), a list narrowed to that proje
   assert.deepEqual(mine.loadbalancers, []);
   assert.equal((await ops.call('load-balancer', 'DELETE', `/v2.0/lbaas/loadbalancers/${lbId}`)).status, 403);
 });
+
+test('the API LB carries what CAPO builds: listener, ROUND_ROBIN pool and TCP monitor named <lb>-6443, the control plane as member', async () => {
+  const lb = h.world.loadBalancers.get(lbId)!;
+  const listeners = (await tenant.call('load-balancer', 'GET', `/v2.0/lbaas/listeners?loadbalancer_id=${lbId}`)).json as { listeners: Record<string, unknown>[] };
+  assert.equal(listeners.listeners.length, 1);
+  assert.equal(listeners.listeners[0]?.['name'], `${lb.name}-6443`);
+  assert.equal(listeners.listeners[0]?.['protocol_port'], 6443);
+  assert.equal(listeners.listeners[0]?.['provisioning_status'], 'ACTIVE');
+  const pools = (await tenant.call('load-balancer', 'GET', `/v2.0/lbaas/pools?loadbalancer_id=${lbId}`)).json as { pools: Record<string, unknown>[] };
+  assert.equal(pools.pools[0]?.['lb_algorithm'], 'ROUND_ROBIN');
+  const poolId = String(pools.pools[0]?.['id']);
+  const members = (await tenant.call('load-balancer', 'GET', `/v2.0/lbaas/pools/${poolId}/members`)).json as { members: Record<string, unknown>[] };
+  const cp = [...h.world.servers.values()].find((s) => s.name.includes('-control-plane-'))!;
+  assert.deepEqual(members.members.map((m) => [m['name'], m['address'], m['protocol_port'], m['operating_status']]), [[`${lb.name}-6443-${cp.name}`, cp.addresses[0]?.addr, 6443, 'ONLINE']]);
+  assert.match(String(members.members[0]?.['address']), /^127\.20\.16\./, 'node addresses are in the loopback mapping');
+  const hm = (await tenant.call('load-balancer', 'GET', `/v2.0/lbaas/healthmonitors/${String(pools.pools[0]?.['healthmonitor_id'])}`)).json as { healthmonitor: Record<string, unknown> };
+  assert.equal(hm.healthmonitor['type'], 'TCP');
+  const tree = (await tenant.call('load-balancer', 'GET', `/v2.0/lbaas/loadbalancers/${lbId}/status`)).json as { statuses: { loadbalancer: { listeners: { pools: { members: unknown[] }[] }[] } } };
+  assert.equal(tree.statuses.loadbalancer.listeners[0]?.pools[0]?.members.length, 1);
+  assert.equal((await tenant.call('load-balancer', 'GET', '/v2.0/lbaas/pools/not-a-uuid')).status, 404);
+  assert.equal((await tenant.call('load-balancer', 'GET', '/v2.0/lbaas/pools?bogus=1')).status, 400);
+});
+
+test('a Service LB (the CCM\'s hooks): listener_0/pool_0 ROUND_ROBIN, a member per worker on the NodePort; the FIP is the EXTERNAL-IP; cascade-deleted with the LB', async () => {
+  const hooks = h.serviceLoadBalancerHooks('capi-test-1');
+  const lbName = 'kube_service_capi-test-1-x_default_rr';
+  const made = hooks.create({ clusterName: 'capi-test-1-x', namespace: 'default', name: 'rr', uid: 'u', lbName, ports: [{ port: 80, nodePort: 31080, protocol: 'TCP' }] });
+  h.clock.advance(120_000);
+  const { lbId: svcLb, ip } = await made;
+  const pools = (await tenant.call('load-balancer', 'GET', `/v2.0/lbaas/pools?loadbalancer_id=${svcLb}`)).json as { pools: Record<string, unknown>[] };
+  assert.equal(pools.pools[0]?.['name'], `pool_0_${lbName}`);
+  assert.equal(pools.pools[0]?.['lb_algorithm'], 'ROUND_ROBIN');
+  const members = (await tenant.call('load-balancer', 'GET', `/v2.0/lbaas/pools/${String(pools.pools[0]?.['id'])}/members`)).json as { members: Record<string, unknown>[] };
+  const workers = [...h.world.servers.values()].filter((s) => s.name.includes('-default-worker-')).map((s) => s.name).sort();
+  assert.deepEqual(members.members.map((m) => m['name']).sort(), workers);
+  assert.ok(members.members.every((m) => m['protocol_port'] === 31080 && m['operating_status'] === 'ONLINE'));
+  const vip = h.world.loadBalancers.get(svcLb)!.vipAddress;
+  const fip = [...h.world.floatingIps.values()].find((f) => f.fixedIp === vip);
+  assert.equal(fip?.address, ip, 'one address: the Neutron FIP is the Service EXTERNAL-IP');
+  const gone = hooks.delete(svcLb);
+  h.clock.advance(60_000);
+  await gone;
+  assert.equal([...h.world.pools.values()].filter((p) => p.lbId === svcLb).length, 0);
+  assert.equal([...h.world.members.values()].filter((m) => m.lbId === svcLb).length, 0);
+});

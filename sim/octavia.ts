@@ -12,6 +12,8 @@ import type { NeutronOps } from './neutron.js';
 import { page } from './paging.js';
 import { isUuid } from './rand.js';
 import type { Amphora, LoadBalancer, Subnet } from './state.js';
+import type { ListenerSpec } from './octavia-children.js';
+import { activateChildren, addChildRoutes, buildChildren, deleteChildren, statusTree } from './octavia-children.js';
 import { octaviaTime } from './timefmt.js';
 
 export const POLICY_DENIED = 'Policy does not allow this request to be performed.';
@@ -78,7 +80,8 @@ export class OctaviaOps {
     return amp;
   }
 
-  create(name: string, projectId: string, subnet: Subnet, opts: { description?: string; vipAddress?: string; tags?: string[]; listeners?: number } = {}, onActive?: (lb: LoadBalancer) => void): LoadBalancer {
+  /** A fully populated create (what CAPO and the CCM send): `listeners` with their pools, members and monitors. */
+  create(name: string, projectId: string, subnet: Subnet, opts: { description?: string; vipAddress?: string; tags?: string[]; listeners?: readonly ListenerSpec[] } = {}, onActive?: (lb: LoadBalancer) => void): LoadBalancer {
     const w = this.ctx.world;
     const net = w.networks.get(subnet.networkId);
     if (!net) fail('octavia', 400, `Validation failure: network ${subnet.networkId} not found.`);
@@ -87,16 +90,17 @@ export class OctaviaOps {
     const lb: LoadBalancer = {
       id, name, description: opts.description ?? '', projectId, provisioningStatus: 'PENDING_CREATE', operatingStatus: 'OFFLINE', adminStateUp: true,
       vipAddress: port.fixedIps[0]?.ip ?? '', vipPortId: port.id, vipSubnetId: subnet.id, vipNetworkId: net.id, provider: 'amphora',
-      listenerIds: Array.from({ length: opts.listeners ?? 0 }, () => this.ctx.rng.uuid()), poolIds: [], createdAt: this.ctx.clock.now(), updatedAt: null, tags: opts.tags ?? [],
+      listenerIds: [], poolIds: [], createdAt: this.ctx.clock.now(), updatedAt: null, tags: opts.tags ?? [],
     };
-    lb.poolIds = lb.listenerIds.map(() => this.ctx.rng.uuid());
     w.loadBalancers.set(id, lb);
+    buildChildren(this.ctx, lb, opts.listeners ?? []);
     w.record({ kind: 'octavia.loadbalancer', id, name, from: null, to: 'PENDING_CREATE/OFFLINE', detail: `vip ${lb.vipAddress}` });
     const amp = this.newAmphora(lb, 'BOOTING');
     this.ctx.clock.after(this.ctx.durations.lbCreate, `lb ${id} create`, () => {
       if (w.loadBalancers.get(id) !== lb || lb.provisioningStatus !== 'PENDING_CREATE') return;
       amp.status = 'ALLOCATED';
       amp.updatedAt = this.ctx.clock.now();
+      activateChildren(this.ctx, lb);
       this.setStatus(lb, 'ACTIVE', 'ONLINE');
       onActive?.(lb);
     });
@@ -110,6 +114,7 @@ export class OctaviaOps {
     this.ctx.clock.after(this.ctx.durations.lbDelete, `lb ${lb.id} delete`, () => {
       if (w.loadBalancers.get(lb.id) !== lb) return;
       w.loadBalancers.delete(lb.id);
+      deleteChildren(w, lb.id);
       for (const [id, amp] of w.amphorae) if (amp.lbId === lb.id) w.amphorae.delete(id);
       for (const f of w.floatingIps.values()) if (f.portId === lb.vipPortId) this.neutron.associate(f, null);
       w.ports.delete(lb.vipPortId);
@@ -242,17 +247,7 @@ export function createOctavia(ctx: SimContext, ops: OctaviaOps): (req: SimReques
     })
     .on('GET', /^\/lbaas\/loadbalancers\/([^/]+)\/status$/, (req, [id]) => {
       const { lb } = lbOf(req, id ?? '', 'read');
-      return ok({
-        statuses: {
-          loadbalancer: {
-            id: lb.id, name: lb.name, provisioning_status: lb.provisioningStatus, operating_status: lb.operatingStatus,
-            listeners: lb.listenerIds.map((lid, i) => ({
-              id: lid, name: '', provisioning_status: 'ACTIVE', operating_status: lb.operatingStatus,
-              pools: [{ id: lb.poolIds[i] ?? '', name: '', provisioning_status: 'ACTIVE', operating_status: lb.operatingStatus, members: [] }],
-            })),
-          },
-        },
-      });
+      return ok({ statuses: statusTree(w, lb) });
     })
     .on('GET', /^\/octavia\/amphorae$/, (req) => {
       const a = requireAuth(ctx, req);
@@ -275,6 +270,16 @@ export function createOctavia(ctx: SimContext, ops: OctaviaOps): (req: SimReques
       if (lb) ops.failover(lb);
       return { status: 202, text: '' };
     });
+
+  addChildRoutes(router, ctx, {
+    pageSize: ctx.pageSize,
+    reader: (req) => {
+      const a = requireAuth(ctx, req);
+      if (isLbAdmin(a) || a.roles.has('load-balancer_global_observer')) return { projectId: undefined };
+      if (!canRead(a, ctx.octaviaRbac)) forbid();
+      return { projectId: a.projectId };
+    },
+  });
 
   return (req) => {
     if (req.path === '/' && req.method === 'GET') {

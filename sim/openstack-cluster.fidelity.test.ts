@@ -124,6 +124,34 @@ test('D-011.4: loadbalancer show / failover (admin only; tenant 403) -> PENDING_
   assert.ok(calls.includes('GET /v2.0/lbaas/loadbalancers?id=ID 200') && calls.includes('PUT /v2.0/lbaas/loadbalancers/ID/failover 202'), calls.join('\n'));
 });
 
+test('the operator\'s follow-ups: listener/pool/member/healthmonitor lists of the API LB, and LB -> VIP -> FIP -> api_address correlate', { skip: SKIP }, async () => {
+  const lbId = [...s.h.world.loadBalancers.keys()][0] ?? '';
+  // The listener list has no status column (the client's choice); `listener show` has it.
+  const listeners = await s.os('sim-tenant', 'loadbalancer', 'listener', 'list', '--loadbalancer', lbId, '-f', 'value', '-c', 'id', '-c', 'name', '-c', 'protocol', '-c', 'protocol_port');
+  assert.equal(listeners.code, 0, listeners.stderr);
+  assert.match(listeners.stdout, /^[0-9a-f-]{36} k8s-clusterapi-cluster-\S+-kubeapi-6443 TCP 6443$/m);
+  const listenerId = (lines(listeners.stdout)[0] ?? '').split(' ')[0] ?? '';
+  const lshow = await s.os('sim-tenant', 'loadbalancer', 'listener', 'show', listenerId, '-f', 'value', '-c', 'provisioning_status', '-c', 'operating_status');
+  assert.equal(lshow.code, 0, lshow.stderr);
+  assert.deepEqual(lines(lshow.stdout).sort(), ['ACTIVE', 'ONLINE']);
+  const pools = await s.os('sim-tenant', 'loadbalancer', 'pool', 'list', '--loadbalancer', lbId, '-f', 'value', '-c', 'id', '-c', 'lb_algorithm', '-c', 'protocol');
+  assert.equal(pools.code, 0, pools.stderr);
+  const [poolId, proto, algo] = (lines(pools.stdout)[0] ?? '').split(' ');
+  assert.deepEqual([proto, algo], ['TCP', 'ROUND_ROBIN']);
+  const members = await s.os('sim-tenant', 'loadbalancer', 'member', 'list', poolId ?? '', '-f', 'value', '-c', 'address', '-c', 'protocol_port', '-c', 'operating_status');
+  assert.equal(members.code, 0, members.stderr);
+  assert.match(members.stdout, /^127\.20\.16\.\d+ 6443 ONLINE$/m);
+  const hm = await s.os('sim-tenant', 'loadbalancer', 'healthmonitor', 'list', '-f', 'value', '-c', 'type');
+  assert.equal(hm.code, 0, hm.stderr);
+  assert.match(hm.stdout, /^TCP$/m);
+  // The runbook's capture: the LB's VIP, the FIP on it, and api_address name one address.
+  const vip = (await s.os('sim-tenant', 'loadbalancer', 'show', lbId, '-f', 'value', '-c', 'vip_address')).stdout.trim();
+  const fip = (await s.os('sim-tenant', 'floating', 'ip', 'list', '--fixed-ip-address', vip, '-f', 'value', '-c', 'Floating IP Address')).stdout.trim();
+  const api = (await s.os('sim-tenant', 'coe', 'cluster', 'show', 'capi-test-1', '-f', 'value', '-c', 'api_address')).stdout.trim();
+  assert.match(vip, /^127\./);
+  assert.equal(api, `https://${fip}:6443`);
+});
+
 test('8.5: coe cluster delete, watch the list to gone, then show is a 404', { skip: SKIP }, async () => {
   const d = await s.os('sim-tenant', 'coe', 'cluster', 'delete', 'capi-test-1');
   assert.equal(d.code, 0, d.stderr);

@@ -47,6 +47,11 @@ export class Rng {
   }
 }
 
+/** A random seed in 1..2^31-1 for a run that was given none. */
+export function freshSeed(): number {
+  return (randomBytes(4).readUInt32BE(0) % 0x7ffffffe) + 1;
+}
+
 /** A secret: urlsafe base64 without padding, as Keystone generates app-cred secrets. */
 export function secret(bytes = 24): string {
   return randomBytes(bytes).toString('base64url');

@@ -14,7 +14,7 @@ import { opSchema } from './ops.js';
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().default(''),
-  /** Seeds ids and rule probabilities unless startSim gets its own seed. */
+  /** Seeds the rule probabilities (ids are fresh at every start) unless startSim gets its own seed. */
   seed: z.number().int().optional(),
   octaviaRbac: z.enum(['legacy', 'new', 'either']).optional(),
   /** The driver's health sync (D-042): `cosmetic-unhealthy` is the pre-1.4.0 driver. */

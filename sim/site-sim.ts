@@ -142,7 +142,7 @@ async function startSiteSimOnce(o: SiteSimOptions): Promise<SiteSimHandle> {
     chmodSync(join(o.outDir, f), 0o600);
   }
   const siteFile = join(o.outDir, 'site.yaml');
-  writeFileSync(siteFile, `# capi-gate simulated site: addresses are loopback (10.a.b.c -> 127.a.b.c); control API ${sim.urls.control}/_sim/\n# time scale ${scale}: deadlines and poll intervals are scaled with it\n${stringify(composed)}`);
+  writeFileSync(siteFile, `# capi-gate simulated site: addresses are loopback (10.a.b.c -> 127.a.b.c); control API ${sim.urls.control}/_sim/\n# time scale ${scale}: deadlines and poll intervals are scaled with it; seed ${sim.seed} (capi-gate sim --seed ${sim.seed} reproduces the ids)\n${stringify(composed)}`);
   const cloudsFile = join(o.outDir, 'clouds.yaml');
   return {
     sim,

@@ -5,6 +5,7 @@ import type { SimContext } from './context.js';
 import { renderImage } from './glance.js';
 import { renderFip, renderNetwork, renderPort, renderRouter, renderSecurityGroup, renderSubnet } from './neutron.js';
 import { renderAmphora, renderLb } from './octavia.js';
+import { renderHealthMonitor, renderListener, renderMember, renderPool } from './octavia-children.js';
 
 export function snapshot(ctx: SimContext): Record<string, unknown> {
   const w = ctx.world;
@@ -34,7 +35,11 @@ export function snapshot(ctx: SimContext): Record<string, unknown> {
       floatingips: [...w.floatingIps.values()].map((f) => renderFip(w, f)),
       securityGroups: [...w.securityGroups.values()].map(renderSecurityGroup),
     },
-    octavia: { loadbalancers: [...w.loadBalancers.values()].map(renderLb), amphorae: [...w.amphorae.values()].map(renderAmphora) },
+    octavia: {
+      loadbalancers: [...w.loadBalancers.values()].map(renderLb), amphorae: [...w.amphorae.values()].map(renderAmphora),
+      listeners: [...w.lbListeners.values()].map(renderListener), pools: [...w.pools.values()].map(renderPool),
+      members: [...w.members.values()].map(renderMember), healthmonitors: [...w.healthMonitors.values()].map(renderHealthMonitor),
+    },
     magnum: {
       clustertemplates: [...w.templates.values()].map((t) => ({ uuid: t.uuid, projectId: t.projectId, ...t.fields })),
       clusters: [...w.clusters.values()].map((c) => ({ ...c, ca: w.cas.get(c.uuid)?.subject ?? null })),

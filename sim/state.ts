@@ -73,6 +73,19 @@ export interface LoadBalancer {
   listenerIds: string[]; poolIds: string[]; createdAt: number; updatedAt: number | null; tags: string[];
 }
 
+/** An Octavia listener, pool, member or health monitor: provisioning/operating status like the LB's. */
+interface LbChild {
+  id: string; name: string; description: string; projectId: string; lbId: string; provisioningStatus: string; operatingStatus: string;
+  adminStateUp: boolean; createdAt: number; updatedAt: number | null; tags: string[];
+}
+export interface Listener extends LbChild { protocol: string; protocolPort: number; defaultPoolId: string | null; connectionLimit: number }
+export interface Pool extends LbChild { listenerId: string | null; protocol: string; lbAlgorithm: string; memberIds: string[]; healthMonitorId: string | null }
+export interface Member extends LbChild { poolId: string; address: string; protocolPort: number; subnetId: string | null; weight: number; backup: boolean }
+export interface HealthMonitor extends LbChild {
+  poolId: string; type: string; delay: number; timeout: number; maxRetries: number; maxRetriesDown: number;
+  httpMethod: string | null; urlPath: string | null; expectedCodes: string | null;
+}
+
 export interface Template {
   uuid: string; projectId: string; userId: string; createdAt: number; updatedAt: number | null;
   fields: Record<string, unknown>;
@@ -127,6 +140,10 @@ export class World {
   readonly securityGroups = new Map<string, SecurityGroup>();
   readonly loadBalancers = new Map<string, LoadBalancer>();
   readonly amphorae = new Map<string, Amphora>();
+  readonly lbListeners = new Map<string, Listener>();
+  readonly pools = new Map<string, Pool>();
+  readonly members = new Map<string, Member>();
+  readonly healthMonitors = new Map<string, HealthMonitor>();
   readonly templates = new Map<string, Template>();
   readonly clusters = new Map<string, Cluster>();
   readonly cas = new Map<string, ClusterCa>();

@@ -15,8 +15,8 @@ export interface CcmCluster {
   subnet(): Promise<SubnetRef>;
   /** The external network's name or id (floating IPs come from it). */
   readonly externalNetwork: string;
-  /** The addresses of the nodes that back a Service (the pool members). */
-  memberAddresses(): readonly string[];
+  /** The nodes that back a Service (the pool members): their names where known, their fixed addresses. */
+  members(): readonly { readonly name?: string; readonly address: string }[];
 }
 
 export function ccmLoadBalancerHooks(c: CcmCluster): LoadBalancerHooks {
@@ -30,10 +30,10 @@ export function ccmLoadBalancerHooks(c: CcmCluster): LoadBalancerHooks {
         if (f) return { lbId: existing.id, ip: toLoopback(f.address) };
       }
       const ext = await cloud.externalNetwork(c.externalNetwork);
-      const members = c.memberAddresses();
+      const members = c.members();
       const lb = await cloud.createLoadBalancer({
-        name: req.lbName, description: `Kubernetes external service ${req.lbName}`, subnet,
-        listeners: req.ports.map((p) => ({ protocol: 'TCP' as const, port: p.port, members: members.map((address) => ({ address, port: p.nodePort })) })),
+        name: req.lbName, description: `Kubernetes external service ${req.namespace}/${req.name} from cluster ${req.clusterName}`, subnet,
+        listeners: req.ports.map((p) => ({ protocol: 'TCP' as const, port: p.port, members: members.map((n) => ({ ...(n.name ? { name: n.name } : {}), address: n.address, port: p.nodePort })) })),
       });
       const fip = await cloud.createFloatingIpForLoadBalancer(ext, lb, `Floating IP for Kubernetes external service ${req.lbName}`);
       return { lbId: lb.id, ip: toLoopback(fip.address) };

@@ -4,6 +4,7 @@
 
 import type { SimContext } from '../context.js';
 import { HttpError } from '../http.js';
+import { occmServiceListener } from '../octavia-children.js';
 import type { NeutronOps } from '../neutron.js';
 import type { OctaviaOps } from '../octavia.js';
 import type { LoadBalancer, Server } from '../state.js';
@@ -135,8 +136,12 @@ export class InProcessCloud implements CloudPort {
       try {
         const sn = this.w.subnets.get(spec.subnet.id);
         if (!sn) throw new CloudError('octavia', 'POST', '/v2/lbaas/loadbalancers', 400, `subnet ${spec.subnet.id} not found`);
-        // The simulated Octavia keeps listeners (and their pools) as a count on the LB.
-        guard('octavia', 'POST', '/v2/lbaas/loadbalancers', () => this.octavia.create(spec.name, this.projectId, sn, { description: spec.description, listeners: spec.listeners.length }, (lb) => resolve(lbState(lb))));
+        // As the OpenStack CCM builds them: per listener a ROUND_ROBIN pool, its members and a TCP monitor.
+        const listeners = spec.listeners.map((l, i) => {
+          const built = occmServiceListener(spec.name, i, { port: l.port, nodePort: l.port, protocol: l.protocol }, []);
+          return { ...built, pool: { ...built.pool, members: l.members.map((m) => ({ name: m.name ?? m.address, address: m.address, port: m.port, subnetId: sn.id })) } };
+        });
+        guard('octavia', 'POST', '/v2/lbaas/loadbalancers', () => this.octavia.create(spec.name, this.projectId, sn, { description: spec.description, listeners }, (lb) => resolve(lbState(lb))));
       } catch (e) {
         reject(e instanceof Error ? e : new Error(String(e)));
       }

@@ -38,7 +38,7 @@ export interface ServerState {
 export interface ListenerSpec {
   readonly protocol: 'TCP' | 'HTTP' | 'HTTPS';
   readonly port: number;
-  readonly members: readonly { readonly address: string; readonly port: number }[];
+  readonly members: readonly { readonly name?: string; readonly address: string; readonly port: number }[];
 }
 
 export interface LoadBalancerSpec {

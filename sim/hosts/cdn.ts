@@ -31,6 +31,9 @@ export interface SimCdn {
   close(): Promise<void>;
 }
 
+/** The virtual size the blob's qcow2 header declares. */
+export const QCOW2_VIRTUAL_SIZE = 64 * 1024 * 1024;
+
 /** A deterministic qcow2-looking blob: the QFI magic + a v3 header, then pseudo-random clusters. */
 export function qcow2Blob(sizeBytes: number, seed = 'capi-gate'): Buffer {
   const out = Buffer.alloc(sizeBytes);
@@ -43,7 +46,8 @@ export function qcow2Blob(sizeBytes: number, seed = 'capi-gate'): Buffer {
   header.write('QFI\xfb', 0, 'latin1');
   header.writeUInt32BE(3, 4); // version 3
   header.writeUInt32BE(16, 20); // cluster_bits: 64 KiB clusters
-  header.writeBigUInt64BE(BigInt(64 * 1024 * 1024 * 1024), 24); // virtual size 64 GiB
+  // virtual size 64 MiB: what Glance's qcow2 -> raw conversion lands (sim/glance.ts rawConversion)
+  header.writeBigUInt64BE(BigInt(QCOW2_VIRTUAL_SIZE), 24);
   header.writeUInt32BE(104, 100); // header_length
   header.copy(out, 0, 0, Math.min(104, sizeBytes));
   return out;

@@ -21,7 +21,7 @@ import type { HostScenario, HostScenarioInput } from './scenario.js';
 import { loadHostScenario } from './scenario.js';
 import { createSimPki } from './tls.js';
 import type { SimVaultUnit } from './vault.js';
-import { startVaultUnit } from './vault.js';
+import { VaultCluster, startVaultUnit } from './vault.js';
 import type { SimVip } from './vips.js';
 import { startVip } from './vips.js';
 
@@ -83,6 +83,29 @@ export interface HostSimHandle {
   close(): Promise<void>;
 }
 
+/**
+ * The vault charm's unit status follows its Vault: blocked "Unit is sealed", or ready with
+ * `active: true` on the active node and `active: false` on the standbys; `vault status` on each
+ * unit shows the same. Units a scenario overrides keep the scenario's status.
+ */
+function syncVault(s: JujuState, cluster: VaultCluster, scenario?: HostScenario): void {
+  const app = s.applications['vault'];
+  if (!app?.units) return;
+  s.vault = {};
+  for (const [i] of cluster.members.entries()) {
+    const name = `vault/${i}`;
+    const u = app.units[name];
+    const v = cluster.view(i);
+    s.vault[name] = v;
+    if (!u || scenario?.juju.units[name]) continue;
+    u['workload-status'] = v.sealed
+      ? { current: 'blocked', message: 'Unit is sealed', since: u['workload-status'].since }
+      : { current: 'active', message: `Unit is ready (active: ${v.active}, mlock: disabled)`, since: u['workload-status'].since };
+  }
+  const worst = Object.values(app.units).map((u) => u['workload-status']).sort((x, y) => (x.current === 'active' ? 1 : 0) - (y.current === 'active' ? 1 : 0))[0];
+  if (worst) app['application-status'] = { current: worst.current, ...(worst.message ? { message: worst.message } : {}), since: app['application-status'].since };
+}
+
 function mapUrl(url: string, map: (ip: string) => string): string {
   const u = new URL(url);
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(u.hostname)) u.hostname = map(u.hostname);
@@ -138,18 +161,21 @@ export async function startHostSims(opts: HostSimOptions): Promise<HostSimHandle
       for (const d of scenario.vips.down) if (!vips.has(d)) throw new Error(`host scenario ${scenario.name}: no core VIP named ${d}`);
     }
 
-    // Vault units.
+    // Vault units: one HA cluster.
     const sealed = new Set(scenario.vault.sealed);
     const vault: SimVaultUnit[] = [];
+    const vaultCluster = new VaultCluster();
     for (const [i, url] of vaultUrls.entries()) {
       const u = new URL(url);
-      const unit = await startVaultUnit(u.hostname, Number(u.port || 8200), pki, { sealed: sealed.has(i), progress: scenario.vault.progress, initialized: true });
+      const unit = await startVaultUnit(u.hostname, Number(u.port || 8200), pki, { sealed: sealed.has(i), progress: scenario.vault.progress, initialized: true }, vaultCluster);
       closers.push(() => unit.close());
       vault.push(unit);
     }
 
     // juju.
-    const juju = writeJujuStandIn(outDir, buildJujuState(site, scenario, map), { computeApplication: site.juju.computeApplication });
+    const jujuState = buildJujuState(site, scenario, map);
+    syncVault(jujuState, vaultCluster, scenario);
+    const juju = writeJujuStandIn(outDir, jujuState, { computeApplication: site.juju.computeApplication });
 
     // The mgmt VM.
     const mgmtVm = await startMgmtVm({ host: fip, port: opts.sshPort ?? site.mgmtVm.sshPort, user: site.mgmtVm.user, vmName: site.mgmtVm.name, outDir });
@@ -204,10 +230,7 @@ export async function startHostSims(opts: HostSimOptions): Promise<HostSimHandle
         const unit = vault[index];
         if (!unit) throw new Error(`no vault unit ${index}`);
         unit.state.sealed = isSealed;
-        editJuju((s) => {
-          const u = s.applications['vault']?.units?.[`vault/${index}`];
-          if (u) u['workload-status'] = { current: isSealed ? 'blocked' : 'active', message: isSealed ? 'Unit is sealed' : 'Unit is ready (active: true, mlock: disabled)', since: u['workload-status'].since };
-        });
+        editJuju((s) => syncVault(s, vaultCluster));
       },
       async setVipUp(name, up) {
         const v = vips.get(name);

@@ -38,12 +38,37 @@ test('juju stand-in: status JSON (api-notes §10 keys), short format, reserved m
 
     const grep = await run(j.binary, ['ssh', '-m', 'openstack', 'nova-compute/0', 'sudo grep -i reserved_host_memory /etc/nova/nova.conf']);
     assert.equal(grep.code, 0);
-    assert.equal(grep.stdout, '# reserved_host_memory_mb = 512  (nova default; D-040 raises it to 8192)\nreserved_host_memory_mb = 8192\n');
+    assert.equal(grep.stdout, 'reserved_host_memory_mb = 8192\n', 'only what the charm writes: no comment line');
+    // Without sudo the ubuntu user cannot read nova.conf (root:nova 0640).
+    const noSudo = await run(j.binary, ['ssh', 'nova-compute/0', 'grep -i reserved_host_memory /etc/nova/nova.conf']);
+    assert.equal(noSudo.code, 2);
+    assert.match(noSudo.stderr, /grep: \/etc\/nova\/nova.conf: Permission denied/);
     const unset = await run(j.binary, ['ssh', '-m', 'openstack', 'nova-compute/2', 'sudo', 'grep', '-i', 'reserved_host_memory_mb =', '/etc/nova/nova.conf']);
     assert.notEqual(unset.code, 0);
     const noConf = await run(j.binary, ['ssh', 'keystone/0', 'sudo grep -i reserved_host_memory /etc/nova/nova.conf']);
     assert.equal(noConf.code, 2);
     assert.match(noConf.stderr, /No such file or directory/);
+
+    // Filters, juju 3.x tabular, exec, vault status on the HA units, one ovn-central leader.
+    const tab = await run(j.binary, ['status', 'vault']);
+    assert.equal(tab.code, 0, tab.stderr);
+    assert.match(tab.stdout, /^Model +Controller +Cloud\/Region +Version +Timestamp\nopenstack +maas-controller +maas\/default +3\.6\.4 +10:14:02Z\n\nApp +Version +Status +Scale +Charm +Channel +Rev +Exposed +Message\nvault +blocked +3 +vault +1\.8\/stable +\d+ +no +Unit is sealed\n\nUnit +Workload/);
+    assert.match(tab.stdout, /^vault\/0\* +blocked +idle +\S+ +10\.12\.4\.61 +8200\/tcp +Unit is sealed$/m);
+    assert.match(tab.stdout, /^vault\/1 +active +idle +\S+ +10\.12\.4\.62 +8200\/tcp +Unit is ready \(active: true, mlock: disabled\)$/m);
+    assert.match(tab.stdout, /^vault\/2 +active +idle .*\(active: false, mlock: disabled\)$/m);
+    assert.doesNotMatch(tab.stdout, /keystone|nova-compute/, 'the filter keeps only vault');
+    assert.match(tab.stdout, /\nMachine +State +Address +Inst id +Base +AZ +Message\n/);
+    const ovn = JSON.parse((await run(j.binary, ['status', 'ovn-central', '--format', 'json'])).stdout) as { applications: Record<string, { units: Record<string, { leader?: boolean; 'workload-status': { message: string } }> }> };
+    const ovnUnits = Object.values(ovn.applications['ovn-central']?.units ?? {});
+    assert.equal(ovnUnits.filter((u) => u.leader).length, 1);
+    assert.equal(ovnUnits.filter((u) => /leader:/.test(u['workload-status'].message)).length, 1);
+    assert.deepEqual(Object.keys(ovn.applications), ['ovn-central']);
+    const ex = await run(j.binary, ['exec', '--unit', 'nova-compute/0', '--', 'sudo', 'grep', '-i', 'reserved_host_memory', '/etc/nova/nova.conf']);
+    assert.equal(ex.stdout, 'reserved_host_memory_mb = 8192\n');
+    const exAll = await run(j.binary, ['exec', '--application', 'nova-compute', 'hostname']);
+    assert.match(exAll.stdout, /^nova-compute\/0:\n {2}id: "\d+"\n {2}output: \|\n {4}juju-nova-compute-0\n {2}status: completed\nnova-compute\/1:/);
+    const other = await run(j.binary, ['ssh', 'keystone/0', 'uptime']);
+    assert.equal(other.code, 127);
 
     const badModel = await run(j.binary, ['status', '--format=json', '-m', 'openstak']);
     assert.equal(badModel.code, 1);

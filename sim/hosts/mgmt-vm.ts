@@ -1,4 +1,5 @@
-// The tenant mgmt VM (D-011.3) as an SSH endpoint (ssh2 Server) on its mapped FIP: public-key
+// The tenant mgmt VM (D-011.3) on its mapped FIP: a real OpenSSH sshd with a real shell where it
+// can run (sshd.ts), else this stand-in, an SSH endpoint (ssh2 Server): public-key
 // auth for the site's user only (signature verified), `exec` of the runbook's probe
 // `timeout N bash -c 'exec 3<>/dev/tcp/H/P' && echo VIP-OK || echo VIP-FAIL` (a real TCP connect
 // from here, loopback targets only, with bash's error text on failure), and direct-tcpip
@@ -11,6 +12,8 @@ import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import type { Connection, Server as SshServer, ServerChannel } from 'ssh2';
 import { closeServer, listen } from './net.js';
+import type { RealSshd } from './sshd.js';
+import { startRealSshd } from './sshd.js';
 
 // ssh2 is CommonJS: its classes come from the default export.
 const { Server, utils } = ssh2;
@@ -21,6 +24,12 @@ export interface SimMgmtVm {
   readonly user: string;
   readonly files: { readonly privateKey: string; readonly publicKey: string; readonly knownHosts: string };
   readonly hostPublicKey: string;
+  /** Who answers SSH: Debian's OpenSSH sshd with a real bash (sim/hosts/sshd.ts), or the in-process stand-in. */
+  readonly kind: 'openssh' | 'stand-in';
+  /** The server's version string as a client sees it (SSH-2.0-OpenSSH_9.2p1 ... or SSH-2.0-capi-gate-sim-standin). */
+  readonly server: string;
+  /** Why the stand-in answers instead of a real sshd (undefined for openssh). */
+  readonly fallbackReason: string | undefined;
   readonly commands: string[];
   up: boolean;
   setUp(up: boolean): Promise<void>;
@@ -89,9 +98,55 @@ export function ed25519KeyPair(): { private: string; public: string } {
   throw new Error('ssh2 produced 20 unreadable ed25519 keys in a row');
 }
 
-export async function startMgmtVm(opts: { host: string; port: number; user: string; vmName: string; outDir: string }): Promise<SimMgmtVm> {
+export const STAND_IN_IDENT = 'capi-gate-sim-standin';
+
+/**
+ * The mgmt VM on its FIP: a real sshd (root, Debian's openssh-server) unless that cannot start
+ * here, then the in-process stand-in (`realSshd: false` asks for the stand-in).
+ */
+export async function startMgmtVm(opts: { host: string; port: number; user: string; vmName: string; outDir: string; realSshd?: boolean }): Promise<SimMgmtVm> {
   const hostKey = ed25519KeyPair();
   const userKey = ed25519KeyPair();
+  const writeClientFiles = (port: number) => {
+    const privateKey = join(opts.outDir, 'id_ed25519');
+    const publicKey = `${privateKey}.pub`;
+    const knownHosts = join(opts.outDir, 'known_hosts');
+    writeFileSync(privateKey, userKey.private, { mode: 0o600 });
+    chmodSync(privateKey, 0o600);
+    writeFileSync(publicKey, `${userKey.public} capi-gate-sim\n`);
+    writeFileSync(knownHosts, `${port === 22 ? opts.host : `[${opts.host}]:${port}`} ${hostKey.public}\n`);
+    return { privateKey, publicKey, knownHosts };
+  };
+  const real = opts.realSshd === false ? { reason: 'the stand-in was asked for' } : await startRealSshd({
+    host: opts.host, port: opts.port, user: opts.user, vmName: opts.vmName, dir: join(opts.outDir, 'mgmt-vm'), hostKeyPem: hostKey.private, authorizedKey: userKey.public,
+  });
+  if (!('reason' in real)) {
+    let daemon: RealSshd | undefined = real;
+    const files = writeClientFiles(real.port);
+    const seen: string[] = [];
+    const vm: SimMgmtVm = {
+      host: opts.host, port: real.port, user: opts.user, files, hostPublicKey: hostKey.public, kind: 'openssh', server: real.server, fallbackReason: undefined,
+      get commands() { return [...seen, ...(daemon?.commands() ?? [])]; },
+      up: true,
+      async setUp(up) {
+        if (up && !daemon) {
+          const again = await startRealSshd({ host: opts.host, port: real.port, user: opts.user, vmName: opts.vmName, dir: join(opts.outDir, 'mgmt-vm'), hostKeyPem: hostKey.private, authorizedKey: userKey.public });
+          if ('reason' in again) throw new Error(`the mgmt VM's sshd did not come back: ${again.reason}`);
+          daemon = again;
+        }
+        if (!up && daemon) {
+          seen.push(...daemon.commands());
+          const d = daemon;
+          daemon = undefined;
+          await d.stop();
+        }
+        vm.up = up;
+      },
+      close: async () => { await daemon?.stop(); },
+    };
+    return vm;
+  }
+  const fallbackReason = real.reason;
   const allowed = utils.parseKey(userKey.public);
   if (allowed instanceof Error) throw allowed;
   const commands: string[] = [];
@@ -132,23 +187,17 @@ export async function startMgmtVm(opts: { host: string; port: number; user: stri
   let server: SshServer | undefined;
   let port = opts.port;
   const open = async (fallback: boolean) => {
-    const s = new Server({ hostKeys: [hostKey.private] }, onClient);
+    const s = new Server({ hostKeys: [hostKey.private], ident: STAND_IN_IDENT }, onClient);
     port = await listen(s as unknown as NetServer, opts.host, port, fallback);
     server = s;
   };
   await open(true);
 
-  const privateKey = join(opts.outDir, 'id_ed25519');
-  const publicKey = `${privateKey}.pub`;
-  const knownHosts = join(opts.outDir, 'known_hosts');
-  writeFileSync(privateKey, userKey.private, { mode: 0o600 });
-  chmodSync(privateKey, 0o600);
-  writeFileSync(publicKey, `${userKey.public} capi-gate-sim\n`);
-  const entry = port === 22 ? opts.host : `[${opts.host}]:${port}`;
-  writeFileSync(knownHosts, `${entry} ${hostKey.public}\n`);
+  const files = writeClientFiles(port);
 
   const vm: SimMgmtVm = {
-    host: opts.host, get port() { return port; }, user: opts.user, files: { privateKey, publicKey, knownHosts }, hostPublicKey: hostKey.public, commands, up: true,
+    host: opts.host, get port() { return port; }, user: opts.user, files, hostPublicKey: hostKey.public, commands, up: true,
+    kind: 'stand-in', server: `SSH-2.0-${STAND_IN_IDENT}`, fallbackReason,
     async setUp(up) {
       if (up && !server) await open(false);
       if (!up && server) {

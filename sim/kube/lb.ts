@@ -81,11 +81,15 @@ export function memoryLoadBalancers(opts: { clock: SimClock; firstIp?: string; c
 export class ServiceEndpoint {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
-  private rr = 0;
   /** Every answer given, by pod name (for tests and /_sim state). */
   readonly served = new Map<string, number>();
 
-  constructor(readonly ip: string, readonly port: number, private readonly backends: () => string[]) {}
+  /**
+   * `random` picks the pod: the amphora round-robins over the member nodes, and kube-proxy on
+   * the node then picks a ready endpoint at random (iptables `--mode random --probability`), so a
+   * client sees an irregular mix, not a strict alternation.
+   */
+  constructor(readonly ip: string, readonly port: number, private readonly backends: () => string[], private readonly random: () => number = Math.random) {}
 
   async start(): Promise<void> {
     const server = createServer((req, res) => this.handle(req, res));
@@ -111,7 +115,7 @@ export class ServiceEndpoint {
       res.end('<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle this request.\n</body></html>\n');
       return;
     }
-    const pod = pods[this.rr++ % pods.length]!;
+    const pod = pods[Math.min(pods.length - 1, Math.floor(this.random() * pods.length))]!;
     this.served.set(pod, (this.served.get(pod) ?? 0) + 1);
     const url = new URL(req.url ?? '/', 'http://x');
     const send = (status: number, body: string) => {

@@ -10,6 +10,7 @@
 
 import type { SimClock } from '../clock.js';
 import type { World } from '../state.js';
+import { toLoopback } from '../loopback.js';
 import { startKubeApi } from './index.js';
 import type { KubeApiHandle } from './index.js';
 import type { LoadBalancerHooks } from './lb.js';
@@ -62,7 +63,9 @@ export function attachWorkloadClusters(o: KubeSiteOptions): KubeSite {
       hooks: o.serviceLoadBalancerHooks(uuid),
       model: {
         clusterName: stack, masterCount: c.masterCount, nodeCount: c.nodeCount, kubeVersion: c.res.kubeVersion ?? o.defaultKubeVersion,
-        nodeNetwork: o.workloadCidr.split('/')[0]!.split('.').slice(0, 3).join('.'),
+        // Pod names and uids follow the site's seed: fresh at every start, the same with --seed.
+        seed: w.rng.int(1, 0x7ffffffe),
+        nodeNetwork: toLoopback(o.workloadCidr.split('/')[0]!).split('.').slice(0, 3).join('.'),
         ...(cps.length === c.masterCount && workers.length === c.nodeCount ? { nodes: { controlPlane: cps, workers } } : {}),
       },
       ...(o.durations ? { durations: o.durations } : {}),

@@ -759,7 +759,7 @@ export class WorkloadCluster {
       const live = this.store.peek('services', ns, name);
       if (this.closed || !live || live.metadata.uid !== svc.metadata.uid || live.metadata.deletionTimestamp) return;
       const port = ports[0]?.port ?? 80;
-      const endpoint = new ServiceEndpoint(ip, port, () => this.backends(ns, name));
+      const endpoint = new ServiceEndpoint(ip, port, () => this.backends(ns, name), () => this.rng.next());
       try {
         await endpoint.start();
         st.endpoint = endpoint;

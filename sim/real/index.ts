@@ -197,7 +197,7 @@ export async function startRealSite(o: RealSiteOptions): Promise<RealSiteHandle>
         const nodeIps = [...c.controlPlane, ...c.workers].map((n) => n.ip).filter((x): x is string => !!x);
         p = startKubeApi({
           host: toLoopback(c.fip), port: 6443, caCertPem: c.caCertPem, caKeyPem: c.caKeyPem, clock,
-          hooks: ccmLoadBalancerHooks({ cloud: () => Promise.resolve(c.cloud), subnet: () => Promise.resolve(c.subnet), externalNetwork: c.externalNetwork, memberAddresses: () => nodeIps }),
+          hooks: ccmLoadBalancerHooks({ cloud: () => Promise.resolve(c.cloud), subnet: () => Promise.resolve(c.subnet), externalNetwork: c.externalNetwork, members: () => nodeIps.map((address) => ({ address })) }),
           model: {
             clusterName: c.stackId, masterCount: c.masterCount, nodeCount: c.nodeCount, kubeVersion: c.kubeVersion,
             nodeNetwork: c.subnet.cidr.split('/')[0]?.split('.').slice(0, 3).join('.') ?? '10.20.16',

@@ -54,7 +54,10 @@ export async function simCommand(out: Out, o: SimCommandOptions): Promise<number
   out.line(`clouds   ${s.cloudsFile}`);
   out.line(`juju     ${join(s.hosts.binDir, 'juju')} (put ${s.hosts.binDir} first on PATH)`);
   out.line(`mgmt     ${s.management.api.url} (management cluster; kubeconfig ${s.management.kubeconfigPath})`);
+  const vm = s.hosts.mgmtVm;
+  out.line(`mgmt VM  ssh ${vm.user}@${vm.host}${vm.port === 22 ? '' : ` -p ${vm.port}`}: ${vm.kind === 'openssh' ? `${vm.server} (a real sshd and shell)` : `the in-process stand-in (${vm.fallbackReason ?? 'asked for'})`}`);
   if (o.scenario) out.line(`scenario ${o.scenario}`);
+  out.line(`seed     ${s.sim.seed} (--seed ${s.sim.seed} starts the same ids again)`);
   out.line(`time scale ${o.timeScale}`);
   out.line('ready');
   await waitForStop();

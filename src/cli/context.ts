@@ -51,6 +51,14 @@ function kubeServices(site: LoadedSite, openstack: (signal: AbortSignal) => Prom
         const lb = await os.octavia.findLoadBalancer(os.admin, id, signal);
         return lb ? lbState(lb) : undefined;
       },
+      pools: async (id, signal) => {
+        const os = await openstack(signal);
+        const pools = await os.octavia.listPools(os.tenant, { loadbalancerId: id }, signal);
+        return Promise.all(pools.map(async (p) => ({
+          id: p.id, name: p.name, lbAlgorithm: p.lbAlgorithm, protocol: p.protocol, operatingStatus: p.operatingStatus,
+          members: (await os.octavia.listMembers(os.tenant, p.id, signal)).map((m) => ({ name: m.name, address: m.address, protocolPort: m.protocolPort, operatingStatus: m.operatingStatus })),
+        })));
+      },
     },
   };
 }

@@ -7,7 +7,7 @@ import { realClock } from '../core/clock.js';
 import { CapiGateError, formatError, toCapiGateError } from '../core/errors.js';
 import { historyCommand, reportCommand, signoffCommand } from './cmd-report.js';
 import { planCommand } from './cmd-plan.js';
-import { parseTimeScale } from './time-scale.js';
+import { parseSeed, parseTimeScale } from './time-scale.js';
 import { renderRunbook } from './cmd-runbook.js';
 import { parseList, runCommand } from './cmd-run.js';
 import { DEFAULT_NICE_AFTER_CREATE, parseNice } from './priority.js';
@@ -255,7 +255,7 @@ program
   .option('--site <file>', 'build the simulated site from this site file (default: the runbook values)')
   .option('--time-scale <factor>', 'multiply every simulated duration', '1')
   .option('--scenario <name>', 'a named fault scenario (sim/scenarios) or a scenario file')
-  .option('--seed <n>', 'seed for ids and fault rules')
+  .option('--seed <n>', 'seed for ids and names (default: fresh ids at every start; the seed used is printed)')
   .option('--snapshot2', 'the hypervisor holds Snapshot 2 too (D-011.7 can PASS, the verdict can reach ACCEPTED)')
   .option('--keystone <url>', 'hybrid mode: a real Keystone on loopback (the simulated services register in its catalog)')
   .option('--glance <url>', 'hybrid mode: a real Glance on loopback (images live there)')
@@ -280,7 +280,7 @@ program
       return;
     }
     const { simCommand } = await import('./cmd-sim.js');
-    exitCode = await simCommand(out, { out: o.out, ...(o.site ? { site: o.site } : {}), timeScale: parseTimeScale(o.timeScale), ...(o.scenario ? { scenario: o.scenario } : {}), ...(o.seed ? { seed: Number(o.seed) } : {}), ...(o.snapshot2 ? { snapshot2: true } : {}) });
+    exitCode = await simCommand(out, { out: o.out, ...(o.site ? { site: o.site } : {}), timeScale: parseTimeScale(o.timeScale), ...(o.scenario ? { scenario: o.scenario } : {}), ...(o.seed !== undefined ? { seed: parseSeed(o.seed) } : {}), ...(o.snapshot2 ? { snapshot2: true } : {}) });
   });
 
 program

@@ -41,6 +41,8 @@ export interface VipFromVmResult {
   readonly user: string;
   readonly target: string;
   readonly hostKeyFingerprint: string;
+  /** The SSH server's identification line (SSH-2.0-OpenSSH_9.2p1 ...): which sshd answered. */
+  readonly server?: string;
   readonly method: 'exec' | 'direct-tcpip';
   readonly command: string | undefined;
   readonly outcome: 'VIP-OK' | 'VIP-FAIL';
@@ -122,6 +124,7 @@ export function createMgmtVmClient(o: { settings: MgmtVmSettings; env: NodeJS.Pr
       const types = [...new Set(known.filter((k) => !k.revoked).map((k) => k.type))];
       let verdict: HostKeyVerdict | undefined;
       let presentedType = '';
+      let server: string | undefined;
       const conn = new Client();
       const config: ConnectConfig = {
         host: fip,
@@ -130,6 +133,11 @@ export function createMgmtVmClient(o: { settings: MgmtVmSettings; env: NodeJS.Pr
         ...(keyUsable ? { privateKey: keyText } : {}),
         ...(agent ? { agent } : {}),
         readyTimeout: o.connectTimeoutMs,
+        // ssh2 reports the server's identification line only through its debug hook.
+        debug: (msg: string) => {
+          const m = /^Remote ident: '(.*)'$/.exec(msg);
+          if (m) server = m[1];
+        },
         algorithms: { serverHostKey: types.flatMap(algorithmsFor) as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] },
         hostVerifier: (key: Buffer) => {
           verdict = verifyHostKey(known, key);
@@ -173,7 +181,7 @@ export function createMgmtVmClient(o: { settings: MgmtVmSettings; env: NodeJS.Pr
         const command = probeCommand(tHost, tPort, timeoutS);
         const ex = await execOnce(conn, command, o.probeTimeoutMs + 5000);
         const read = interpretProbe(ex.stdout, ex.stderr, timeoutS);
-        const base = { fip, sshPort: s.sshPort, user: s.user, target: `${tHost}:${tPort}`, hostKeyFingerprint: fp };
+        const base = { fip, sshPort: s.sshPort, user: s.user, target: `${tHost}:${tPort}`, hostKeyFingerprint: fp, ...(server ? { server } : {}) };
         if (read && !/rc=127/.test(ex.stdout)) {
           return { ...base, method: 'exec', command, ...read, stdout: ex.stdout, stderr: ex.stderr, elapsedMs: Date.now() - started };
         }

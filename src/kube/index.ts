@@ -6,7 +6,7 @@ export type { ListOptions } from './client.js';
 export { generateClientKey, renderKubeconfig, kubeconfigFromMagnum, checkApiAddress } from './kubeconfig.js';
 export type { CertificateSigner, ClientKey, KubeconfigParts, MagnumKubeconfigRequest } from './kubeconfig.js';
 export { DEFAULT_KUBE_TUNING, occmLoadBalancerName, serviceLoadBalancerMatches } from './services.js';
-export type { KubeServices, KubeOctavia, KubeTuning, LoadBalancerState, MagnumAccess, ServiceRef } from './services.js';
+export type { KubeServices, KubeOctavia, KubeTuning, LoadBalancerState, MagnumAccess, PoolState, ServiceRef } from './services.js';
 export { evaluateAddons, addonsState, ccmRunning, ccmCrashLooping, nodeRow, podRow, podStatusText, nodesTable, podsTable, ADDON_PATTERNS, CRASH_LOOP_RESTARTS, UNINITIALIZED_TAINT } from './addons.js';
 export type { AddonsObservation, AddonsVerdict, AddonResult, AddonName, AddonExpectation, NodeRow, PodRow } from './addons.js';
 export { RR, rrDeployment, rrService, getHostname, tallyHostnames, distributionText } from './roundrobin.js';

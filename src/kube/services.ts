@@ -12,6 +12,16 @@ export interface LoadBalancerState {
   readonly operatingStatus: string;
 }
 
+/** A pool of a Service LB as the CCM built it: its algorithm and members (node address : NodePort). */
+export interface PoolState {
+  readonly id: string;
+  readonly name: string;
+  readonly lbAlgorithm: string;
+  readonly protocol: string;
+  readonly operatingStatus: string;
+  readonly members: readonly { readonly name: string; readonly address: string; readonly protocolPort: number; readonly operatingStatus: string }[];
+}
+
 /** Magnum, as the workload kubeconfig needs it. */
 export interface MagnumAccess extends CertificateSigner {
   /** GET /v1/clusters/{name}: uuid and api_address, for when 8.2 did not capture them in this run. */
@@ -39,6 +49,8 @@ export interface KubeOctavia {
   failover(lbId: string, signal: AbortSignal): Promise<void>;
   /** GET /v2.0/lbaas/loadbalancers/{id}; undefined on 404. */
   getLoadBalancer(lbId: string, signal: AbortSignal): Promise<LoadBalancerState | undefined>;
+  /** Tenant scope: the LB's pools with their members (`openstack loadbalancer pool list` / `member list`). */
+  pools?(lbId: string, signal: AbortSignal): Promise<readonly PoolState[]>;
 }
 
 export interface KubeTuning {

@@ -19,7 +19,7 @@ export type { MagnumClient, Cluster, ClusterTemplate, ClusterSpec, TemplateSpec 
 export { glance } from './glance.js';
 export type { GlanceClient, Image, ImageSpec, CreatedImage } from './glance.js';
 export { octavia } from './octavia.js';
-export type { OctaviaClient, LoadBalancer, LoadBalancerFilter, Amphora } from './octavia.js';
+export type { OctaviaClient, LoadBalancer, LoadBalancerFilter, Amphora, Pool, PoolMember } from './octavia.js';
 export { nova } from './nova.js';
 export type { NovaClient, Server, Flavor, Keypair } from './nova.js';
 export { neutron } from './neutron.js';

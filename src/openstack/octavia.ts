@@ -204,5 +204,39 @@ export async function listProviders(s: AnySession, signal: AbortSignal): Promise
   return res.data.providers.map((p) => ({ name: p.name, description: p.description ?? '' }));
 }
 
-export const octavia = { listProviders, findLoadBalancer, getLoadBalancer, listLoadBalancers, deleteLoadBalancer, failoverLoadBalancer, listAmphorae } as const;
+const memberSchema = z
+  .object({ id: z.string(), name: z.string().nullish(), address: z.string(), protocol_port: z.number(), operating_status: z.string(), provisioning_status: z.string(), weight: z.number().nullish() })
+  .transform((m) => ({ id: m.id, name: m.name ?? '', address: m.address, protocolPort: m.protocol_port, operatingStatus: m.operating_status, provisioningStatus: m.provisioning_status, weight: m.weight ?? 1 }));
+export type PoolMember = z.output<typeof memberSchema>;
+const membersSchema = z.object({ members: z.array(memberSchema), members_links: pageLinks });
+
+const poolSchema = z
+  .object({ id: z.string(), name: z.string().nullish(), lb_algorithm: z.string(), protocol: z.string(), operating_status: z.string(), provisioning_status: z.string(), healthmonitor_id: z.string().nullish() })
+  .transform((p) => ({ id: p.id, name: p.name ?? '', lbAlgorithm: p.lb_algorithm, protocol: p.protocol, operatingStatus: p.operating_status, provisioningStatus: p.provisioning_status, healthMonitorId: p.healthmonitor_id ?? undefined }));
+export type Pool = z.output<typeof poolSchema>;
+const poolsSchema = z.object({ pools: z.array(poolSchema), pools_links: pageLinks });
+
+/** GET /v2.0/lbaas/pools?loadbalancer_id= : the LB's pools (ROUND_ROBIN, LEAST_CONNECTIONS, ...). */
+export async function listPools(s: AnySession, filter: { readonly loadbalancerId: string }, signal: AbortSignal): Promise<Pool[]> {
+  return allPages('pools', async (next) => {
+    const res = await s.requestJson(
+      { service: 'load-balancer', method: 'GET', path: '/lbaas/pools', query: { loadbalancer_id: filter.loadbalancerId, ...next }, operation: 'list pools', signal },
+      poolsSchema,
+    );
+    return { items: res.data.pools, next: nextFromLinks(res.data.pools_links) };
+  });
+}
+
+/** GET /v2.0/lbaas/pools/{id}/members. */
+export async function listMembers(s: AnySession, poolId: string, signal: AbortSignal): Promise<PoolMember[]> {
+  return allPages('members', async (next) => {
+    const res = await s.requestJson(
+      { service: 'load-balancer', method: 'GET', path: `/lbaas/pools/${encodeURIComponent(poolId)}/members`, query: { ...next }, operation: 'list pool members', signal },
+      membersSchema,
+    );
+    return { items: res.data.members, next: nextFromLinks(res.data.members_links) };
+  });
+}
+
+export const octavia = { listProviders, findLoadBalancer, getLoadBalancer, listLoadBalancers, deleteLoadBalancer, failoverLoadBalancer, listAmphorae, listPools, listMembers } as const;
 export type OctaviaClient = typeof octavia;

@@ -23,6 +23,7 @@ export const step = defineStep<Phase08Services, VipFromVmResult>({
     ctx.capture('mgmt.fip', r.fip);
     ctx.evidence.write('tenant-vip.txt', [
       `ssh ${r.user}@${r.fip} -p ${r.sshPort} (host key ${r.hostKeyFingerprint}, from known_hosts)`,
+      `server: ${r.server ?? 'unknown'}`,
       r.method === 'exec' ? `$ ${r.command ?? ''}` : `direct-tcpip channel to ${r.target} (no bash/timeout on the VM)`,
       r.stdout.trim(),
       r.stderr.trim() ? `stderr: ${r.stderr.trim()}` : '',
@@ -31,7 +32,7 @@ export const step = defineStep<Phase08Services, VipFromVmResult>({
     return r;
   },
   gate: (r) => {
-    const details = { fip: r.fip, sshPort: r.sshPort, user: r.user, target: r.target, method: r.method, outcome: r.outcome, error: r.error ?? null, hostKey: r.hostKeyFingerprint };
+    const details = { fip: r.fip, sshPort: r.sshPort, user: r.user, target: r.target, method: r.method, outcome: r.outcome, error: r.error ?? null, hostKey: r.hostKeyFingerprint, server: r.server ?? null };
     if (r.outcome === 'VIP-OK') {
       return { status: 'PASS', summary: `VIP-OK: the mgmt VM (${r.fip}) reaches ${r.target} (shared-L2 Option B path)`, details };
     }

@@ -15,7 +15,7 @@ import { RR, distributionText, rrDeployment, rrService, tallyHostnames } from '.
 import { DEFAULT_KUBE_TUNING } from '../kube/services.js';
 import { openKubeClient } from '../kube/open.js';
 import type { KubeClient } from '../kube/client.js';
-import type { BlackoutReport, HostnameTally, LoadBalancerState, ProbeResult } from '../kube/index.js';
+import type { BlackoutReport, HostnameTally, LoadBalancerState, PoolState, ProbeResult } from '../kube/index.js';
 import { CAPTURED } from '../report/captured-keys.js';
 import type { Phase08Services } from './services.js';
 import { D_011_4 } from './runbook-text.js';
@@ -26,6 +26,8 @@ export interface RoundRobinObserved {
   readonly externalIp?: string;
   readonly pods: readonly string[];
   readonly tally?: HostnameTally;
+  /** The Octavia LB the CCM built for the Service, with its pools (algorithm, members): what spread the requests. */
+  readonly lb?: { readonly id: string; readonly name: string; readonly pools: readonly PoolState[] | null; readonly poolsError?: string };
   readonly error?: string;
   readonly cleanup: { readonly ok: boolean; readonly ms: number; readonly error?: string };
 }
@@ -142,7 +144,35 @@ async function roundRobin(ctx: Ctx, client: KubeClient): Promise<Omit<RoundRobin
     .filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata?.name ?? '?').sort();
   const tally = await tallyHostnames(ip!, RR.port, t.rrRequests, ctx.signal, t.requestTimeoutMs);
   ctx.log(`round-robin over ${t.rrRequests} requests: ${distributionText(tally)}`);
-  return { externalIp: ip!, pods, tally };
+  const lb = await serviceLbPools(ctx);
+  if (lb?.pools) ctx.log(`service LB ${lb.name}: ${poolsText(lb.pools)}`);
+  return { externalIp: ip!, pods, tally, ...(lb ? { lb } : {}) };
+}
+
+/** "pool_0_x ROUND_ROBIN TCP ONLINE: node-a 127.20.16.12:31080 ONLINE, node-b ..." */
+export function poolsText(pools: readonly PoolState[]): string {
+  if (pools.length === 0) return 'no pools';
+  return pools.map((p) => `${p.name || p.id} ${p.lbAlgorithm} ${p.protocol} ${p.operatingStatus}: ${p.members.map((m) => `${m.name} ${m.address}:${m.protocolPort} ${m.operatingStatus}`).join(', ') || 'no members'}`).join('; ');
+}
+
+/** The rr Service's Octavia LB and its pools; what could not be read is said, never fatal to the round-robin. */
+async function serviceLbPools(ctx: Ctx): Promise<RoundRobinObserved['lb']> {
+  const octavia = ctx.services.kube.octavia;
+  try {
+    const lbs = await octavia.serviceLoadBalancers({ namespace: RR.namespace, name: RR.name, ...(ctx.captured(CAPTURED.capiSuffix) ? { capiCluster: ctx.captured(CAPTURED.capiSuffix)! } : {}) }, ctx.signal);
+    const lb = lbs[0];
+    if (!lb) return undefined;
+    if (!octavia.pools) return { id: lb.id, name: lb.name, pools: null, poolsError: 'pools not read (no Octavia pool access configured)' };
+    try {
+      return { id: lb.id, name: lb.name, pools: await octavia.pools(lb.id, ctx.signal) };
+    } catch (e) {
+      if (isAbortError(e)) throw e;
+      return { id: lb.id, name: lb.name, pools: null, poolsError: message(e) };
+    }
+  } catch (e) {
+    if (isAbortError(e)) throw e;
+    return undefined;
+  }
 }
 
 /**
@@ -301,6 +331,7 @@ export const step = defineStep<Phase08Services, OctaviaObserved>({
           : `round-robin: no pod answered on http://${rr.externalIp ?? '?'}/hostname (${rr.tally.failures[0] ?? 'no answers'})`);
         hints.push('The Service LB does not spread across both members: check the pool members (openstack loadbalancer member list POOL) and their operating_status, and the security group for the NodePort.');
       } else notes.push(`round-robin ${dist}`);
+      if (rr.lb?.pools) notes.push(`Service LB pool ${poolsText(rr.lb.pools)}`);
       if (rr.tally.failures.length && answered.length >= 2) notes.push(`${rr.tally.failures.length} requests failed`);
     }
     if (!rr.cleanup.ok) fails.push(`teardown: ${rr.cleanup.error ?? 'the rr Service LB was not deleted'}`);
@@ -337,6 +368,7 @@ export const step = defineStep<Phase08Services, OctaviaObserved>({
       requests: rr.tally?.requests ?? 0,
       externalIp: rr.externalIp ?? null,
       pods: rr.pods,
+      serviceLb: rr.lb ?? null,
       failoverDurationMs: f.durationMs ?? null,
       failoverExpectedMs: o.expectedMs,
       failoverSlowAfterMs: slowAfterMs,

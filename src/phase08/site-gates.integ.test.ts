@@ -51,10 +51,30 @@ test('default simulated site: D-040 and D-011.1/.2/.3/.6 all PASS over the real 
       // gss is listed but never contacted, and the VM ran the runbook's probe.
       assert.ok([...h.vips.values()].every((v) => v.requests.every((r) => !r.path.includes('10.12.8.196'))));
       assert.match(h.mgmtVm.commands[0] ?? '', /^timeout 6 bash -c 'exec 3<>\/dev\/tcp\/127\.212\.4\.50\/5000'/);
+      // The evidence names the sshd that answered: Debian's OpenSSH when the simulator can run it (root), else the stand-in.
+      assert.match(run.evidence('D-011.3', 'tenant-vip.txt'), h.mgmtVm.kind === 'openssh' ? /^server: SSH-2\.0-OpenSSH_/m : /^server: SSH-2\.0-capi-gate-sim-standin$/m);
+      if (process.getuid?.() === 0) assert.equal(h.mgmtVm.kind, 'openssh', `as root the mgmt VM is a real sshd (${h.mgmtVm.fallbackReason ?? ''})`);
       assert.ok(h.vault.every((u) => u.requests.some((r) => r.path === '/v1/sys/seal-status')));
       assert.ok(h.vault.every((u) => u.requests.every((r) => r.method === 'GET')), 'read-only: never PUT /v1/sys/unseal');
       // The Vault units' addresses are the ones the site file names (what the client dials: loopback here).
       assert.match(run.evidence('D-011.1', 'juju-status-short.txt'), /^- vault\/0: 127\.212\.4\.61 \(agent:idle, workload:active\)$/m);
+    } finally {
+      run.cleanup();
+    }
+  });
+});
+
+test('scenario vault-standby-sealed: the active node serves, the sealed standby fails D-011.6 and D-011.1; the charm names the active and standby units', async () => {
+  await withSim('vault-standby-sealed', async (h, site) => {
+    const run = await runGateSteps(site, [vault, charms], servicesWith(createHostServices(site, process.env)));
+    try {
+      assert.equal(run.rec('D-011.6').status, 'FAIL');
+      assert.match(run.rec('D-011.6').summary, /Vault sealed on 1 of 3 units: https:\/\/127\.212\.4\.63:8200 \(sealed, unseal progress 0\/3\)/);
+      assert.match(run.rec('D-011.1').summary, /vault\/2 \(workload:blocked, agent:idle\): "Unit is sealed"/);
+      assert.deepEqual(h.vault.map((u) => u.state.sealed), [false, false, true]);
+      const status = run.evidence('D-011.1', 'juju-status.json');
+      assert.match(status, /"vault\/0"[^}]*"Unit is ready \(active: true, mlock: disabled\)"/s);
+      assert.match(status, /"vault\/1"[^}]*"Unit is ready \(active: false, mlock: disabled\)"/s);
     } finally {
       run.cleanup();
     }

@@ -1,6 +1,6 @@
 // Octavia v2 on both sides: a load balancer's provisioning/operating status through create,
 // failover and delete, the replayed failover and delete, lookups by id, name and project, paging,
-// another project's load balancer, unknown filters and the amphorae list.
+// another project's load balancer, unknown filters, the amphorae list and the pool/member lists.
 
 import type { Backend, Caller, Service } from '../backend.js';
 import type { Recorder } from '../case.js';
@@ -101,7 +101,7 @@ export const CASES: ParityCase[] = [
   },
   {
     name: 'octavia: unknown list filter, missing load balancer',
-    clientOps: ['list load balancers', 'get load balancer', 'list amphorae'],
+    clientOps: ['list load balancers', 'get load balancer', 'list amphorae', 'list pools', 'list pool members'],
     ops: [
       'octavia GET /v2.0/lbaas/loadbalancers/{id}',
     ],
@@ -110,6 +110,8 @@ export const CASES: ParityCase[] = [
       rec.step('get missing', await b.tenant.call('octavia', 'GET', '/lbaas/loadbalancers/00000000-0000-4000-8000-000000000000'));
       rec.step('amphorae as the tenant', await b.tenant.call('octavia', 'GET', '/octavia/amphorae?loadbalancer_id=00000000-0000-4000-8000-000000000000'));
       rec.step('amphorae of no LB (admin)', await b.admin.call('octavia', 'GET', '/octavia/amphorae?loadbalancer_id=00000000-0000-4000-8000-000000000000'));
+      rec.step('pools of no LB', await b.tenant.call('octavia', 'GET', '/lbaas/pools?loadbalancer_id=00000000-0000-4000-8000-000000000000'));
+      rec.step('members of a missing pool', await b.tenant.call('octavia', 'GET', '/lbaas/pools/00000000-0000-4000-8000-000000000000/members'));
     },
   },
 ];
