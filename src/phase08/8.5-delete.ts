@@ -2,6 +2,7 @@
 // check its API LB went with it. A wedged delete (DELETE_IN_PROGRESS with CAPI objects stuck on an
 // Octavia 403 from a frozen app-cred) names the appendix-A stuck-delete playbook.
 
+import { EXPECT, shapeFor } from './expectations.js';
 import { defineStep } from '../engine/index.js';
 import type { WaitResult } from '../engine/index.js';
 import type { Cluster } from '../openstack/index.js';
@@ -41,8 +42,8 @@ export const step = defineStep<Phase08Services, Observed>({
       what: `cluster ${found.name} to be gone`,
       deadlineMs: ctx.deadlineMs('clusterDelete'),
       stallMs: ctx.deadlineMs('clusterStall'),
-      // A delete takes minutes: 10 s, then up to 20 s between polls (x polling.intervalScale).
-      backoff: { initialMs: 10_000, maxMs: 20_000, factor: 1.5, jitter: 0.2 },
+      // A delete takes minutes: polls shaped by its expected end (this site's history, else ~3 min).
+      shape: shapeFor(ctx, 'cluster-delete', EXPECT['cluster-delete']),
       poll: (signal) => os.magnum.findCluster(os.tenant, found.uuid, signal).then((c) => c ?? null),
       state: (c) => (c ? c.status : 'gone'),
       progressKey: (c) => (c ? `${c.status}|${c.statusReason ?? ''}` : 'gone'),

@@ -33,6 +33,12 @@ export interface WaitSummary {
   readonly polls: number;
   readonly histogram: Readonly<Record<string, number>>;
   readonly timeline: readonly Transition[];
+  /** API requests the wait made; a shaped poll's budget, expected end (ms from its start) and schedule; watch or poll. */
+  readonly requests?: number;
+  readonly budget?: number;
+  readonly expectedMs?: number;
+  readonly schedule?: string;
+  readonly mode?: string;
 }
 
 export interface Signoff {
@@ -292,7 +298,8 @@ export function buildReport(meta: RunMeta, records: readonly JournalRecord[], st
       ...(end ? { startedAt: end.startedAt, endedAt: end.at } : {}),
       attempts: attempts.get(s.id) ?? 0,
       ...(o?.details ? { details: o.details } : {}),
-      waits: (end?.waits ?? []).map((w) => ({ name: w.name, what: w.what, outcome: w.outcome, startedAt: w.startedAt, endedAt: w.endedAt, polls: w.polls, histogram: w.histogram, timeline: w.timeline })),
+      waits: (end?.waits ?? []).map((w) => ({ name: w.name, what: w.what, outcome: w.outcome, startedAt: w.startedAt, endedAt: w.endedAt, polls: w.polls, histogram: w.histogram, timeline: w.timeline,
+        ...(w.requests !== undefined ? { requests: w.requests } : {}), ...(w.budget !== undefined ? { budget: w.budget } : {}), ...(w.expectedMs !== undefined ? { expectedMs: w.expectedMs } : {}), ...(w.schedule ? { schedule: w.schedule } : {}), ...(w.mode ? { mode: w.mode } : {}) })),
       signoffs: so,
     };
   });

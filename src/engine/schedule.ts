@@ -1,0 +1,68 @@
+// Poll schedules shaped by what is expected of a wait (issue 20): where no watch exists (Magnum,
+// Octavia, Nova), sparse early, dense from just before the expected end, never denser than a
+// floor that protects the API, and a request budget per wait.
+//
+//   t < S = expected x (1 - EARLY):  every `sparseMs` (landing exactly on S): a failure state
+//                                    still shows within one sparse interval
+//   t >= S:                          every lagFraction x t (floored at floorMs, capped at
+//                                    sparseMs): a change at t is seen at most lagFraction x t
+//                                    late, the detection-lag target (2 % of the elapsed wait)
+//   budget spent:                    every sparseMs (the API is protected; the report says so)
+//
+// The budget is what the schedule plans up to expected x (1 + LATE), plus BUDGET_SLACK.
+
+export interface PollShape {
+  /** When the awaited state is expected, ms from the start of the wait (already at the run's time scale). */
+  readonly expectedMs: number;
+  /** Where the expectation comes from ("runbook: ~100s", "site history: median of 3 runs"). */
+  readonly from: string;
+  /** The densest polling allowed (ms between requests). */
+  readonly floorMs: number;
+  /** The interval far from the expected end (ms). */
+  readonly sparseMs: number;
+  /** Detection-lag target as a fraction of the elapsed wait (default 0.02). */
+  readonly lagFraction?: number;
+  /** Requests the wait's poll makes each time (default 1). */
+  readonly requestsPerPoll?: number;
+}
+
+/** The dense phase starts this fraction before the expected end. */
+export const EARLY = 0.15;
+/** The budget covers the dense phase up to this fraction after the expected end. */
+export const LATE = 0.5;
+export const BUDGET_SLACK = 3;
+
+export function denseStartMs(s: PollShape): number {
+  return Math.max(0, s.expectedMs * (1 - EARLY));
+}
+
+/** The delay before the next poll, made at `elapsedMs` into the wait after `polls` polls. */
+export function shapedDelay(s: PollShape, elapsedMs: number, polls: number, budget = pollBudget(s)): number {
+  const sparse = Math.max(s.floorMs, s.sparseMs);
+  if (polls >= budget) return sparse;
+  const start = denseStartMs(s);
+  if (elapsedMs < start) return Math.max(s.floorMs, Math.min(sparse, start - elapsedMs));
+  const frac = s.lagFraction ?? 0.02;
+  return Math.max(s.floorMs, Math.min(sparse, frac * elapsedMs));
+}
+
+/** The polls the schedule plans from 0 to expected x (1 + LATE), with the slack. */
+export function pollBudget(s: PollShape): number {
+  const until = s.expectedMs * (1 + LATE);
+  let t = 0;
+  let n = 0;
+  for (; t <= until && n < 10_000; n++) t += shapedDelay(s, t, n, Infinity);
+  return n + BUDGET_SLACK;
+}
+
+/** The schedule in words, for the live view and the report. */
+export function describeShape(s: PollShape): string {
+  const sec = (ms: number) => (ms >= 10_000 ? `${Math.round(ms / 1000)}s` : `${(ms / 1000).toFixed(1)}s`);
+  const frac = s.lagFraction ?? 0.02;
+  return `every ${sec(Math.max(s.floorMs, s.sparseMs))} until ${sec(denseStartMs(s))}, then ${Math.round(frac * 100)}% of the elapsed (floor ${sec(s.floorMs)}); expected end ${sec(s.expectedMs)} (${s.from})`;
+}
+
+/** The polls a fixed interval makes over `ms` (the runbook's `watch -n 15/30`). */
+export function fixedPolls(ms: number, everyMs: number): number {
+  return Math.floor(ms / everyMs) + 1;
+}
