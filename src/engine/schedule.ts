@@ -7,7 +7,8 @@
 //   t >= S:                          every lagFraction x t (floored at floorMs, capped at
 //                                    sparseMs): a change at t is seen at most lagFraction x t
 //                                    late, the detection-lag target (2 % of the elapsed wait)
-//   budget spent:                    every sparseMs (the API is protected; the report says so)
+//   budget spent:                    every 2 x lagFraction x t (the cloud is late: the API is
+//                                    protected, the lag may reach twice the target)
 //
 // The budget is what the schedule plans up to expected x (1 + LATE), plus BUDGET_SLACK.
 
@@ -29,7 +30,7 @@ export interface PollShape {
 /** The dense phase starts this fraction before the expected end. */
 export const EARLY = 0.15;
 /** The budget covers the dense phase up to this fraction after the expected end. */
-export const LATE = 0.5;
+export const LATE = 0.2;
 export const BUDGET_SLACK = 3;
 
 export function denseStartMs(s: PollShape): number {
@@ -39,10 +40,11 @@ export function denseStartMs(s: PollShape): number {
 /** The delay before the next poll, made at `elapsedMs` into the wait after `polls` polls. */
 export function shapedDelay(s: PollShape, elapsedMs: number, polls: number, budget = pollBudget(s)): number {
   const sparse = Math.max(s.floorMs, s.sparseMs);
-  if (polls >= budget) return sparse;
   const start = denseStartMs(s);
   if (elapsedMs < start) return Math.max(s.floorMs, Math.min(sparse, start - elapsedMs));
-  const frac = s.lagFraction ?? 0.02;
+  // Once the budget is spent (the cloud is later than expected), twice as sparse: the lag may
+  // reach twice the target, the request count grows only with the log of the overrun.
+  const frac = (s.lagFraction ?? 0.02) * (polls >= budget ? 2 : 1);
   return Math.max(s.floorMs, Math.min(sparse, frac * elapsedMs));
 }
 
