@@ -29,7 +29,13 @@ export const EXPECT = {
 export function shapeFor(ctx: StepContext<Phase08Services>, waitName: string, fallback: Expectation, requestsPerPoll = 1): PollShape {
   const h = waitHistory(ctx.runDir, ctx.site.site.site, waitName);
   const scale = ctx.site.site.polling.intervalScale;
-  const base = { floorMs: fallback.floorMs, sparseMs: fallback.sparseMs, requestsPerPoll };
-  if (h.medianMs !== undefined) return { ...base, expectedMs: h.medianMs, from: `site history: median of ${h.durationsMs.length} earlier run${h.durationsMs.length === 1 ? '' : 's'}` };
-  return { ...base, expectedMs: fallback.siteScaled ? fallback.ms : fallback.ms * scale, from: fallback.from };
+  const expectedMs = h.medianMs ?? (fallback.siteScaled ? fallback.ms : fallback.ms * scale);
+  const from = h.medianMs !== undefined ? `site history: median of ${h.durationsMs.length} earlier run${h.durationsMs.length === 1 ? '' : 's'}` : fallback.from;
+  // ctx.wait multiplies floor and sparse interval by the scale: keep them, so scaled, within 2 %
+  // and a third of the expectation (a site whose deadlines are scaled but not its polling).
+  return {
+    expectedMs, from, requestsPerPoll,
+    floorMs: Math.min(fallback.floorMs, (expectedMs * 0.02) / scale),
+    sparseMs: Math.min(fallback.sparseMs, expectedMs / 3 / scale),
+  };
 }
