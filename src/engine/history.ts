@@ -45,9 +45,10 @@ export function waitHistory(runDir: string, site: string, waitName: string): Wai
     for (const line of text.split('\n')) {
       if (!line.includes('"step-end"') || !line.includes(`"${waitName}"`)) continue;
       try {
-        const rec = JSON.parse(line) as { t?: string; waits?: { name?: string; outcome?: string; startedAt?: number; endedAt?: number }[] };
+        const rec = JSON.parse(line) as { t?: string; waits?: { name?: string; outcome?: string; startedAt?: number; endedAt?: number; polls?: number }[] };
         for (const w of rec.waits ?? []) {
-          if (w.name === waitName && w.outcome === 'success' && typeof w.startedAt === 'number' && typeof w.endedAt === 'number' && w.endedAt > w.startedAt) {
+          // A wait that succeeded on its first poll found the state already there (a resumed run): no measure.
+          if (w.name === waitName && w.outcome === 'success' && (w.polls ?? 2) > 1 && typeof w.startedAt === 'number' && typeof w.endedAt === 'number' && w.endedAt > w.startedAt) {
             durations.push(w.endedAt - w.startedAt);
           }
         }
