@@ -111,13 +111,21 @@ export class Reflector<T extends KubeObjectLike> {
   /** Starts the list + watch loop (idempotent); resolves once the first list is in. */
   start(signal: AbortSignal): Promise<void> {
     if (!this.firstList) {
-      const onAbort = () => this.close();
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.firstList = this.relist(signal);
-      this.loop = this.firstList.then(() => this.run(), () => undefined);
+      if (!this.abortHooked) {
+        this.abortHooked = true;
+        signal.addEventListener('abort', () => this.close(), { once: true });
+      }
+      const first = this.relist(signal);
+      this.firstList = first;
+      // A first list that fails (the API not answering yet) is tried again by the next read, as a poll would be.
+      this.loop = first.then(() => this.run(), () => {
+        if (this.firstList === first) this.firstList = undefined;
+      });
     }
     return this.firstList;
   }
+
+  private abortHooked = false;
 
   /** The objects as last seen: the watch's cache, or a fresh list in the poll fallback. */
   async items(signal: AbortSignal): Promise<T[]> {
