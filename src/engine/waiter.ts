@@ -122,6 +122,8 @@ export async function runWaiter<T>(spec: WaiterSpec<T>, hooks: WaiterHooks, sign
   let unanswered: { since: number; error: unknown } | undefined;
 
   const shape = spec.shape;
+  /** How long the last polls took to answer (a shaped poll leaves room for them in its lag target). */
+  const answers: number[] = [];
   const budget = shape ? pollBudget(shape) : undefined;
   const schedule = shape ? describeShape(shape) : undefined;
   const requests = (): number => (spec.requests ? spec.requests() : polls * (shape?.requestsPerPoll ?? 1));
@@ -162,8 +164,11 @@ export async function runWaiter<T>(spec: WaiterSpec<T>, hooks: WaiterHooks, sign
     if (signal.aborted) fail('aborted', 'CAPI_GATE_ABORTED', `interrupted while waiting for ${spec.what}`);
     polls++;
     let value: T | undefined;
+    const askedAt = clock.now();
     try {
       value = await spec.poll(signal);
+      answers.push(clock.now() - askedAt);
+      if (answers.length > 5) answers.shift();
     } catch (e) {
       if (isAbortError(e) || signal.aborted) fail('aborted', 'CAPI_GATE_ABORTED', `interrupted while waiting for ${spec.what}`, undefined, undefined, e);
       lastError = e instanceof Error ? e.message.split('\n')[0] : String(e);
@@ -222,7 +227,7 @@ export async function runWaiter<T>(spec: WaiterSpec<T>, hooks: WaiterHooks, sign
       fail('timeout', 'CAPI_GATE_TIMEOUT', `${spec.what}: not reached within ${formatDuration(spec.deadlineMs)} (last state ${lastState ?? 'unknown'})`,
         spec.timeoutHint ?? 'Raise the deadline in the site file only if the cloud is known to be slow; otherwise see the diagnosis.', spec.timeoutPlaybook);
     }
-    const planned = shape ? shapedDelay(shape, now - startedAt, polls, budget) : backoffDelay(policy, attempt, hooks.random);
+    const planned = shape ? shapedDelay(shape, now - startedAt, polls, budget, answers.length ? Math.max(...answers) : 0) : backoffDelay(policy, attempt, hooks.random);
     const delay = Math.min(planned, deadline - now);
     try {
       if (spec.wake) {

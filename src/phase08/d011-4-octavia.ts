@@ -236,7 +236,7 @@ async function failover(ctx: Ctx, client: KubeClient): Promise<FailoverObserved>
         ],
         deadlineMs: ctx.deadlineMs('failover'),
         backoff: failoverPoll(ctx),
-        shape: shapeFor(ctx, 'api-lb-failover', { ms: ctx.deadlineMs('failoverExpected'), siteScaled: true, from: 'runbook: ACTIVE ~100s (site deadline failoverExpected)', floorMs: 2_000, sparseMs: 30_000 }),
+        shape: shapeFor(ctx, 'api-lb-failover', { ms: ctx.deadlineMs('failoverExpected'), siteScaled: true, from: 'runbook: ACTIVE ~100s (site deadline failoverExpected)', floorMs: 1_000, sparseMs: 30_000 }),
         timeoutHint: N_PLUS_ONE,
       });
     } catch (e) {

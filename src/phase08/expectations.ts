@@ -20,9 +20,9 @@ export interface Expectation {
 
 export const EXPECT = {
   /** The CAPI Helm driver's create takes 10-40 minutes: the dense polling starts before the earliest. */
-  cluster: { ms: 10 * 60_000, from: 'runbook: a CAPI Helm create takes 10-40 min', floorMs: 5_000, sparseMs: 60_000 },
+  cluster: { ms: 10 * 60_000, from: 'runbook: a CAPI Helm create takes 10-40 min', floorMs: 5_000, sparseMs: 120_000 },
   /** No runbook figure for the delete: magnum-capi-helm deletes in ~3 min (measured on Zed). */
-  'cluster-delete': { ms: 3 * 60_000, from: 'capi-gate default: a delete takes ~3 min', floorMs: 2_000, sparseMs: 30_000 },
+  'cluster-delete': { ms: 3 * 60_000, from: 'capi-gate default: a delete takes ~3 min', floorMs: 1_000, sparseMs: 60_000 },
 } satisfies Record<string, Expectation>;
 
 /** The shape of a wait: the median of this site's earlier runs when there are any, else `fallback`. */
@@ -31,11 +31,11 @@ export function shapeFor(ctx: StepContext<Phase08Services>, waitName: string, fa
   const scale = ctx.site.site.polling.intervalScale;
   const expectedMs = h.medianMs ?? (fallback.siteScaled ? fallback.ms : fallback.ms * scale);
   const from = h.medianMs !== undefined ? `site history: median of ${h.durationsMs.length} earlier run${h.durationsMs.length === 1 ? '' : 's'}` : fallback.from;
-  // ctx.wait multiplies floor and sparse interval by the scale: keep them, so scaled, within 2 %
+  // ctx.wait multiplies floor and sparse interval by the scale: keep them, so scaled, within 1 %
   // and a third of the expectation (a site whose deadlines are scaled but not its polling).
   return {
     expectedMs, from, requestsPerPoll,
-    floorMs: Math.min(fallback.floorMs, (expectedMs * 0.02) / scale),
+    floorMs: Math.min(fallback.floorMs, (expectedMs * 0.01) / scale),
     sparseMs: Math.min(fallback.sparseMs, expectedMs / 3 / scale),
   };
 }
