@@ -26,7 +26,10 @@ test('site history: the median of the successful waits of that name in earlier r
     assert.deepEqual(h.durationsMs, [32_000, 30_000]);
     assert.equal(h.medianMs, 30_000);
     assert.equal(waitHistory(mine, 'lab', 'cluster-delete').medianMs, 9_000);
-    assert.equal(waitHistory(mine, 'lab', 'api-lb-failover').medianMs, undefined);
+    // a wait that recorded an offset (its process began before it) counts from the process's start
+    run(root, 'r6', 'lab', 6, []);
+    writeFileSync(join(root, 'r6', 'journal.jsonl'), `${JSON.stringify({ t: 'step-end', step: '8.5', waits: [{ name: 'api-lb-failover', outcome: 'success', startedAt: 0, endedAt: 60_000, polls: 9, offsetMs: 40_000 }] })}\n`);
+    assert.equal(waitHistory(mine, 'lab', 'api-lb-failover').medianMs, 100_000);
     assert.equal(waitHistory(join(root, 'missing', 'x'), 'lab', 'cluster').medianMs, undefined);
   } finally {
     rmSync(root, { recursive: true, force: true });

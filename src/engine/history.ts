@@ -6,7 +6,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export interface WaitHistory {
-  /** Durations (ms) of the wait in earlier runs, newest first. */
+  /** Durations (ms) of the wait in earlier runs, newest first (from the start of the awaited process when the wait recorded an offset). */
   readonly durationsMs: readonly number[];
   readonly medianMs: number | undefined;
 }
@@ -45,11 +45,11 @@ export function waitHistory(runDir: string, site: string, waitName: string): Wai
     for (const line of text.split('\n')) {
       if (!line.includes('"step-end"') || !line.includes(`"${waitName}"`)) continue;
       try {
-        const rec = JSON.parse(line) as { t?: string; waits?: { name?: string; outcome?: string; startedAt?: number; endedAt?: number; polls?: number }[] };
+        const rec = JSON.parse(line) as { t?: string; waits?: { name?: string; outcome?: string; startedAt?: number; endedAt?: number; polls?: number; offsetMs?: number }[] };
         for (const w of rec.waits ?? []) {
           // A wait that succeeded on its first poll found the state already there (a resumed run): no measure.
           if (w.name === waitName && w.outcome === 'success' && (w.polls ?? 2) > 1 && typeof w.startedAt === 'number' && typeof w.endedAt === 'number' && w.endedAt > w.startedAt) {
-            durations.push(w.endedAt - w.startedAt);
+            durations.push(w.endedAt - w.startedAt + (typeof w.offsetMs === 'number' ? w.offsetMs : 0));
           }
         }
       } catch {

@@ -106,3 +106,12 @@ test('a wake (a watch saw a change) ends the sleep at once; requests come from t
   assert.equal(r.requests, 2);
   assert.equal(r.mode, 'watch (1 events)');
 });
+
+test('an offset (the process began before the wait: 8.1 sent the create) moves the dense phase earlier in the wait', () => {
+  const late: PollShape = { ...failover, offsetMs: 50_000 };
+  assert.equal(shapedDelay(late, 40_000, 3), shapedDelay(failover, 90_000, 3), '40 s into the wait is 90 s into the failover');
+  assert.equal(shapedDelay(late, 0, 1), 30_000);
+  assert.equal(shapedDelay(late, 30_000, 2), 10_000, 'the sparse phase still lands on 90 % of the expected end');
+  assert.ok(pollBudget(late) < pollBudget(failover), 'fewer polls to plan for the rest of it');
+  assert.match(describeShape(late), /counted from 50s before the wait/);
+});

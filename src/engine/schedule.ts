@@ -27,6 +27,11 @@ export interface PollShape {
   readonly lagFraction?: number;
   /** Requests the wait's poll makes each time (default 1). */
   readonly requestsPerPoll?: number;
+  /**
+   * How far into the awaited process the wait starts (ms): the expected end counts from the
+   * process's start (8.1's create request), not the wait's, which a busy host may delay.
+   */
+  readonly offsetMs?: number;
 }
 
 /** The dense phase starts this fraction before the expected end. */
@@ -42,7 +47,8 @@ export function denseStartMs(s: PollShape): number {
 }
 
 /** The delay before the next poll, made at `elapsedMs` into the wait after `polls` polls. */
-export function shapedDelay(s: PollShape, elapsedMs: number, polls: number, budget = pollBudget(s), answerMs = 0): number {
+export function shapedDelay(s: PollShape, waitedMs: number, polls: number, budget = pollBudget(s), answerMs = 0): number {
+  const elapsedMs = waitedMs + (s.offsetMs ?? 0);
   const sparse = Math.max(s.floorMs, s.sparseMs);
   const start = denseStartMs(s);
   if (elapsedMs < start) return Math.max(s.floorMs, Math.min(sparse, start - elapsedMs));
@@ -55,10 +61,11 @@ export function shapedDelay(s: PollShape, elapsedMs: number, polls: number, budg
 /** The polls the schedule plans from 0 to expected x (1 + LATE), with the slack. */
 export function pollBudget(s: PollShape): number {
   // (with answers taking a fifth of the target: the budget holds for a slow API too)
-  const until = s.expectedMs * (1 + LATE);
+  const off = s.offsetMs ?? 0;
+  const until = s.expectedMs * (1 + LATE) - off;
   let t = 0;
   let n = 0;
-  for (; t <= until && n < 10_000; n++) t += shapedDelay(s, t, n, Infinity, 0.2 * (s.lagFraction ?? LAG_FRACTION) * t / 2);
+  for (; t <= until && n < 10_000; n++) t += shapedDelay(s, t, n, Infinity, 0.2 * (s.lagFraction ?? LAG_FRACTION) * (t + off) / 2);
   return n + BUDGET_SLACK;
 }
 
@@ -66,7 +73,7 @@ export function pollBudget(s: PollShape): number {
 export function describeShape(s: PollShape): string {
   const sec = (ms: number) => (ms >= 10_000 ? `${Math.round(ms / 1000)}s` : `${(ms / 1000).toFixed(1)}s`);
   const frac = s.lagFraction ?? LAG_FRACTION;
-  return `every ${sec(Math.max(s.floorMs, s.sparseMs))} until ${sec(denseStartMs(s))}, then ${Math.round(frac * 100)}% of the elapsed less the answer's latency (floor ${sec(s.floorMs)}); expected end ${sec(s.expectedMs)} (${s.from})`;
+  return `every ${sec(Math.max(s.floorMs, s.sparseMs))} until ${sec(denseStartMs(s))}, then ${Math.round(frac * 100)}% of the elapsed less the answer's latency (floor ${sec(s.floorMs)}); expected end ${sec(s.expectedMs)} (${s.from})${s.offsetMs ? `, counted from ${sec(s.offsetMs)} before the wait` : ''}`;
 }
 
 /** The polls a fixed interval makes over `ms` (the runbook's `watch -n 15/30`). */

@@ -76,6 +76,8 @@ export interface WaitResult<T> {
   /** The expected end (ms from the start) and the schedule, of a shaped poll. */
   readonly expectedMs?: number;
   readonly schedule?: string;
+  /** A shaped poll's offset: the awaited process began this long before the wait. */
+  readonly offsetMs?: number;
   readonly mode?: string;
 }
 
@@ -131,7 +133,7 @@ export async function runWaiter<T>(spec: WaiterSpec<T>, hooks: WaiterHooks, sign
     name: spec.name, what: spec.what, outcome, value: last, startedAt, endedAt: clock.now(), polls, histogram: { ...histogram }, timeline: [...timeline],
     ...(lastError ? { lastError } : {}),
     requests: requests(),
-    ...(shape ? { budget: budget! * (shape.requestsPerPoll ?? 1), expectedMs: shape.expectedMs, schedule: schedule! } : {}),
+    ...(shape ? { budget: budget! * (shape.requestsPerPoll ?? 1), expectedMs: shape.expectedMs, schedule: schedule!, ...(shape.offsetMs ? { offsetMs: shape.offsetMs } : {}) } : {}),
     ...(spec.mode ? { mode: spec.mode() } : {}),
   });
   const fail = (outcome: WaitResult<T>['outcome'], code: ConstructorParameters<typeof CapiGateError>[0], message: string, hint?: string, playbook?: string, cause?: unknown): never => {

@@ -46,6 +46,12 @@ const CREATE_POLL = { initialMs: 10_000, maxMs: 30_000, factor: 1.5, jitter: 0.2
  * work, done on the second poll, landed among the other runs' starts).
  */
 const PREFETCH_AFTER_MS = 5 * 60_000;
+/** How long ago (ms) 8.1 of this run sent the create: 0 when it did not run here. */
+function createdInThisRun(ctx: { result(id: string): { endedAt: number; reused: boolean } | undefined; clock: { now(): number } }): number {
+  const r = ctx.result('8.1');
+  return r && !r.reused ? Math.max(0, ctx.clock.now() - r.endedAt) : 0;
+}
+
 /** Octavia is asked on one cluster poll in this many (see the poll). */
 const OCTAVIA_EVERY = 6;
 
@@ -96,7 +102,8 @@ export const step = defineStep<Phase08Services, Observed>({
       stallMs: ctx.deadlineMs('clusterStall'),
       stallHint: 'The magnum-capi-helm driver has no create timeout: a create that never gets its API endpoint stays IN_PROGRESS forever. Check the CAPI objects on the management cluster, the mgmt VM and the app-cred roles (D-039) (capi-gate doctor).',
       backoff: CREATE_POLL,
-      shape: shapeFor(ctx, 'cluster', EXPECT.cluster),
+      // The create's expected end counts from 8.1's create request (when 8.1 ran in this run).
+      shape: shapeFor(ctx, 'cluster', EXPECT.cluster, 1, createdInThisRun(ctx)),
       requests: () => requests,
       poll: async (signal) => {
         requests++;

@@ -26,7 +26,7 @@ export const EXPECT = {
 } satisfies Record<string, Expectation>;
 
 /** The shape of a wait: the median of this site's earlier runs when there are any, else `fallback`. */
-export function shapeFor(ctx: StepContext<Phase08Services>, waitName: string, fallback: Expectation, requestsPerPoll = 1): PollShape {
+export function shapeFor(ctx: StepContext<Phase08Services>, waitName: string, fallback: Expectation, requestsPerPoll = 1, offsetMs = 0): PollShape {
   const h = waitHistory(ctx.runDir, ctx.site.site.site, waitName);
   const scale = ctx.site.site.polling.intervalScale;
   const expectedMs = h.medianMs ?? (fallback.siteScaled ? fallback.ms : fallback.ms * scale);
@@ -34,7 +34,7 @@ export function shapeFor(ctx: StepContext<Phase08Services>, waitName: string, fa
   // ctx.wait multiplies floor and sparse interval by the scale: keep them, so scaled, within 1 %
   // and a third of the expectation (a site whose deadlines are scaled but not its polling).
   return {
-    expectedMs, from, requestsPerPoll,
+    expectedMs, from, requestsPerPoll, ...(offsetMs > 0 ? { offsetMs } : {}),
     floorMs: Math.min(fallback.floorMs, (expectedMs * 0.01) / scale),
     sparseMs: Math.min(fallback.sparseMs, expectedMs / 3 / scale),
   };
