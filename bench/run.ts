@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, parseDocument } from 'yaml';
 import type { Detection, Report } from './lib/analysis.js';
-import { criticalPath, detections, measuredSteps, median, percentile } from './lib/analysis.js';
+import { criticalPath, detections, measuredSteps, median, percentile, requestsPerWait } from './lib/analysis.js';
 import type { Measured } from './lib/proc.js';
 import { haveGnuTime, measure } from './lib/proc.js';
 import { runbookParts, runbookScript, stepTimes } from './lib/runbook.js';
@@ -170,7 +170,7 @@ async function single(o: Options, work: string, name = 'single'): Promise<Single
       simCpuS,
       critical: criticalPath(sim.timeline, cluster, o.timeScale, ready?.readyAt),
       addons: ready,
-      detection: report ? detections(report, sim.timeline, cluster, toReal) : { samples: [], unmatched: [] },
+      detection: report ? detections(report, sim.timeline, cluster, toReal, ready?.readyAt) : { samples: [], unmatched: [] },
     };
   } finally {
     await sim.stop();
@@ -234,6 +234,7 @@ interface FleetResult {
   itemStatuses: Record<string, Record<string, number>>;
   /** CPU seconds the simulator used while the runs ran. */
   simCpuS: number;
+  reports?: (Report | undefined)[];
   /**
    * The wall time no fleet can beat on this machine: all the CPU it used (every run's process
    * tree and the simulator) spread over every core.
@@ -315,6 +316,7 @@ async function fleet(o: Options, work: string, n: number): Promise<FleetResult> 
       templatesCreated: sim.timeline.filter((e) => e.kind === 'magnum.clustertemplate' && e.to === 'created').length,
       itemStatuses: itemStatuses(reports),
       simCpuS,
+      reports,
       cpuFloorMs: ((ms.reduce((a, m) => a + (m.cpuS ?? NaN), 0) + simCpuS) / cpus().length) * 1000,
     };
   } finally {
@@ -457,7 +459,7 @@ async function main(): Promise<void> {
       `         one run <= 150 MB peak RSS: ${verdict(peakRss <= 150)} (max ${mb(peakRss)} over every single and fleet run)`,
       `         simulator holding 50 clusters <= 400 MB: ${fleets.some((f) => f.n === 50) ? verdict(fleets.find((f) => f.n === 50)!.simPeakMb <= 400) : `not measured (N=${largest?.n ?? 0}: ${mb(largest?.simPeakMb ?? NaN)})`}`,
     ]));
-    json['fleet'] = fleets;
+    json['fleet'] = fleets.map(({ reports: _reports, ...f }) => f);
     // 3: detection latency.
     const d = one.detection.samples;
     const lat = d.map((s) => s.latencyMs);
@@ -468,13 +470,27 @@ async function main(): Promise<void> {
       const f = ds.map((s) => s.fraction);
       return [label, s1(percentile(l, 50)), s1(percentile(l, 95)), pct(percentile(f, 50)), pct(percentile(f, 95)), String(ds.length)];
     };
-    out.push(table('3. Detection latency: simulated state change -> capi-gate observes it (fraction: of the elapsed wait)', ['', 'latency p50', 'latency p95', 'fraction p50', 'fraction p95', 'n'], [
-      row('one run', d),
-      ...many.map((f) => row(`fleet N=${f.n} (every run)`, f.detection)),
+    const perWait = requestsPerWait([one.report]);
+    const fleetPerWait = many.length ? requestsPerWait(many.at(-1)!.reports ?? []) : undefined;
+    const waitRows = [...perWait].map(([name, e]) => {
+      const ds = d.filter((s) => s.wait === name);
+      const fd = many.at(-1)?.detection.filter((s) => s.wait === name) ?? [];
+      const fr = fleetPerWait?.get(name);
+      return [`  ${name} (${e.mode ?? 'poll'})`, ds.length ? s1(percentile(ds.map((s) => s.latencyMs), 50)) : '-', ds.length ? s1(percentile(ds.map((s) => s.latencyMs), 95)) : '-', ds.length ? pct(percentile(ds.map((s) => s.fraction), 50)) : '-', ds.length ? pct(percentile(ds.map((s) => s.fraction), 95)) : 'unmeasured', String(ds.length),
+        `${median(e.requests)}${e.budget !== undefined ? `/${e.budget}` : ''}`, fr ? `${median(fr.requests)} (p95 ${percentile(fr.requests, 95)}); lag p95 ${fd.length ? pct(percentile(fd.map((s) => s.fraction), 95)) : '-'}` : ''];
+    });
+    const reqTotal = [...perWait.values()].reduce((a, e) => a + e.requests.reduce((x, y) => x + y, 0), 0);
+    out.push(table('3. Detection latency: simulated state change -> capi-gate observes it (fraction: of the elapsed wait), and API requests per wait', ['', 'latency p50', 'latency p95', 'fraction p50', 'fraction p95', 'n', 'requests (/budget)', `fleet N=${many.at(-1)?.n ?? '-'}: requests median, lag`], [
+      [...row('one run', d), String(reqTotal), ''],
+      ...many.map((f) => [...row(`fleet N=${f.n} (every run)`, f.detection), '', '']),
+      ...waitRows,
     ], [
+      'per wait: one run (the median single run); Kubernetes waits (nodes-and-addons, rr-external-ip, rr-teardown) by their end against the simulated moment their condition held',
+      'requests: what the wait itself sent (a watch: its lists and watch connections; a poll: its GETs), from the report; /budget: a shaped poll\'s request budget',
       ...d.map((s) => `${s.item} ${s.wait} -> ${s.state}: ${s.latencyMs.toFixed(0)} ms late of a ${s1(s.waitMs)} wait (${pct(s.fraction)})`),
       ...(one.detection.unmatched.length ? [`no counterpart in the sim timeline: ${one.detection.unmatched.join('; ')}`] : []),
     ]));
+    json['requestsPerWait'] = Object.fromEntries([...perWait].map(([k, v]) => [k, { ...v, fleet: fleetPerWait?.get(k)?.requests ?? null }]));
     json['detection'] = { fleet: many.map((f) => ({ n: f.n, p50Ms: percentile(f.detection.map((x) => x.latencyMs), 50), p95Ms: percentile(f.detection.map((x) => x.latencyMs), 95), p50Fraction: percentile(f.detection.map((x) => x.fraction), 50), p95Fraction: percentile(f.detection.map((x) => x.fraction), 95), samples: f.detection.length })), p50Ms: percentile(lat, 50), p95Ms: percentile(lat, 95), p50Fraction: percentile(fr, 50), p95Fraction: percentile(fr, 95), samples: d, unmatched: one.detection.unmatched };
 
   } finally {

@@ -52,7 +52,7 @@ test('on a TTY the live view shows the step tree and the wait (what, state, elap
     const colored = await screenWhileWaiting(`cg-live-${process.pid}-a`, join(dir.dir, 'tmux-a'), false, sim.dir, join(dir.dir, 'runs-a'), clouds);
     assert.match(colored.plain, /PASS\s+M?\s*8\.1\s/, 'finished steps show their status in the tree');
     assert.match(colored.plain, /running\s+8\.2\s/, 'the running step is marked');
-    assert.match(colored.plain, /waiting for cluster capi-test-1 to CREATE_COMPLETE: CREATE_IN_PROGRESS\s+\S+ \/ \d+m\d\ds\s+poll \d+/, 'what, state, elapsed / deadline');
+    assert.match(colored.plain, /waiting for cluster capi-test-1 to CREATE_COMPLETE: CREATE_IN_PROGRESS\s+\S+ \/ \d+m\d\ds \(expected ~\S+\)\s+poll \d+, \d+\/\d+ requests/, 'what, state, elapsed / deadline, the expected end, polls and requests against the budget');
     assert.match(colored.escaped, COLOR, 'colour on a TTY');
     assert.doesNotMatch(colored.plain, /^\d\d:\d\d:\d\d /m, 'not the plain timestamped lines');
 

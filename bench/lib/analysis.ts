@@ -11,6 +11,9 @@ export interface ReportWait {
   readonly endedAt: number;
   readonly polls: number;
   readonly timeline: readonly { readonly at: number; readonly from: string | null; readonly to: string }[];
+  readonly requests?: number;
+  readonly budget?: number;
+  readonly mode?: string;
 }
 
 export interface ReportItem {
@@ -147,13 +150,24 @@ function sameState(simTo: string, observed: string): boolean {
  * the detection latency. Changes with no counterpart in the sim timeline (e.g. Kubernetes states
  * when the kube simulator does not record them) are counted as unmatched.
  */
-export function detections(report: Report, timeline: readonly TimelineEntry[], clusterName: string, toReal: (simMs: number) => number): { samples: Detection[]; unmatched: string[] } {
+export function detections(report: Report, timeline: readonly TimelineEntry[], clusterName: string, toReal: (simMs: number) => number, addonsReadyAt?: number): { samples: Detection[]; unmatched: string[] } {
   const es = aboutCluster(timeline, clusterName).map((e) => ({ e, real: toReal(e.at) }));
   const samples: Detection[] = [];
   const unmatched: string[] = [];
   const slackMs = 25;
   for (const item of report.items) {
     for (const w of item.waits ?? []) {
+      const kube = kubeEnd(w, es, addonsReadyAt === undefined ? undefined : toReal(addonsReadyAt));
+      if (kube !== undefined) {
+        // A Kubernetes wait: its states are not in the sim timeline; its end is measured against
+        // the simulated moment its condition became true.
+        if (kube !== null) {
+          const latencyMs = Math.max(0, w.endedAt - kube);
+          const waitMs = Math.max(1, w.endedAt - w.startedAt);
+          samples.push({ item: item.id, wait: w.name, state: 'done', latencyMs, waitMs, fraction: latencyMs / waitMs });
+        } else unmatched.push(`${item.id} ${w.name} (no reference in the sim)`);
+        continue;
+      }
       for (const t of w.timeline) {
         if (t.from === null) continue;
         const cands = es.filter(({ e, real }) => e.to !== undefined && sameState(e.to, t.to) && real <= t.at + slackMs && real >= w.startedAt - slackMs);
@@ -169,6 +183,39 @@ export function detections(report: Report, timeline: readonly TimelineEntry[], c
     }
   }
   return { samples, unmatched };
+}
+
+/**
+ * The simulated moment a Kubernetes wait's condition became true (real ms): the add-ons Ready
+ * (the apiserver's own transition times), the rr Service LB ACTIVE (the CCM sets the EXTERNAL-IP
+ * then: a little earlier than the IP, so the lag is if anything overstated), the rr LB gone.
+ * undefined: not a Kubernetes wait; null: one without a reference in this run.
+ */
+function kubeEnd(w: ReportWait, es: readonly { e: TimelineEntry; real: number }[], addonsReal: number | undefined): number | null | undefined {
+  if (w.outcome !== 'success' && ['nodes-and-addons', 'rr-external-ip', 'rr-teardown'].includes(w.name)) return null;
+  const rrLb = es.filter(({ e, real }) => e.kind === 'octavia.loadbalancer' && !(e.name ?? '').endsWith('-kubeapi') && real >= w.startedAt - 25);
+  if (w.name === 'nodes-and-addons') return addonsReal !== undefined && addonsReal <= w.endedAt + 25 ? Math.max(addonsReal, w.startedAt) : null;
+  if (w.name === 'rr-external-ip') return rrLb.filter(({ e, real }) => (e.to ?? '').startsWith('ACTIVE') && real <= w.endedAt + 25).at(-1)?.real ?? null;
+  if (w.name === 'rr-teardown') return rrLb.filter(({ e, real }) => /^(DELETED|gone|deleted)/.test(e.to ?? '') && real <= w.endedAt + 25).at(-1)?.real ?? null;
+  return undefined;
+}
+
+/** Per wait name: the requests each run's wait made (from the report). */
+export function requestsPerWait(reports: readonly (Report | undefined)[]): Map<string, { requests: number[]; budget?: number; mode?: string }> {
+  const out = new Map<string, { requests: number[]; budget?: number; mode?: string }>();
+  for (const r of reports) {
+    for (const i of r?.items ?? []) {
+      for (const w of i.waits ?? []) {
+        const e = out.get(w.name) ?? { requests: [] };
+        e.requests.push(w.requests ?? w.polls);
+        if (w.budget !== undefined) e.budget = w.budget;
+        if (w.mode) e.mode = w.mode.startsWith('watch,') ? 'watch, then poll' : w.mode.split(' ')[0];
+        else e.mode ??= w.budget !== undefined ? 'shaped poll' : 'poll';
+        out.set(w.name, e);
+      }
+    }
+  }
+  return out;
 }
 
 /** Nearest-rank percentile. */

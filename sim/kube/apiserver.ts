@@ -1,8 +1,8 @@
 // A Kubernetes API server over a KubeStore, complete enough for kubectl and
 // @kubernetes/client-node (api-notes §8): HTTPS with a certificate from the cluster CA and
 // client-certificate authentication against it (CN = user, O = groups; system:masters may do
-// anything), discovery, server-side Tables, field and label selectors, watch (with the
-// synthetic ADDED events kubectl's `get NAME -w` expects), create from JSON or from the
+// anything), discovery, server-side Tables, field and label selectors, watch (sim/kube/watch.ts:
+// synthetic ADDED first, resume from a resourceVersion, BOOKMARKs, 410 after compaction), create from JSON or from the
 // protobuf `kubectl create deployment` sends, update, merge/JSON patch, delete with finalizers,
 // and the status/scale/log subresources.
 
@@ -15,7 +15,8 @@ import { decodeK8sProtobuf, ProtobufError } from './protobuf.js';
 import { apiResourceList, parseFieldSelector, parseLabelSelector, SelectorError, toTable } from './resources.js';
 import type { ObjectFilter } from './resources.js';
 import { groupVersion, resourceKey } from './store.js';
-import type { Json, KObject, KubeStore, ResourceDef, WatchEvent } from './store.js';
+import type { Json, KObject, KubeStore, ResourceDef } from './store.js';
+import { WatchServer } from './watch.js';
 
 export interface ApiBackend {
   readonly store: KubeStore;
@@ -49,6 +50,8 @@ export interface ApiServerOptions {
   readonly servingCertPem: string;
   readonly servingKeyPem: string;
   readonly backend: ApiBackend;
+  /** Real ms between watch BOOKMARKs (sim/kube/watch.ts; default 3 s). */
+  readonly bookmarkEveryMs?: number;
 }
 
 export interface ApiServerHandle {
@@ -60,6 +63,8 @@ export interface ApiServerHandle {
   /** False: every connection is dropped (an API LB failover blip); true: serving again. */
   setAvailable(up: boolean): void;
   readonly available: boolean;
+  /** The watches being served: dropAll() cuts them mid-stream, stats counts them (sim/kube/watch.ts). */
+  readonly watches: WatchServer;
   close(): Promise<void>;
 }
 
@@ -144,7 +149,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServerH
   const requests: ApiRequestRecord[] = [];
   const sockets = new Set<Socket>();
   let available = true;
-  const watches = new Set<() => void>();
+  const watches = new WatchServer({ store, now: () => backend.now(), ...(opts.bookmarkEveryMs ? { bookmarkEveryMs: opts.bookmarkEveryMs } : {}) });
 
   const defsByGv = (): Map<string, ResourceDef[]> => {
     const m = new Map<string, ResourceDef[]>();
@@ -258,7 +263,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServerH
       }
       const matches = (o: KObject) => (ns === undefined || o.metadata.namespace === ns) && fieldFilter(o) && labelFilter(o);
       if (verb === 'watch') {
-        watch(req, res, key, def, matches, url, wantsTable, includeObject);
+        const answer = watches.serve(req, res, { key, def, matches, url, table: wantsTable, includeObject });
+        if (answer.status !== 200) throw new HttpError(answer.status, 'NotAcceptable', answer.message);
         return { status: 200, user };
       }
       const items = store.list(key, ns).filter(matches);
@@ -397,66 +403,6 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServerH
     status: { replicas: (o.status as { replicas?: number } | undefined)?.replicas ?? 0 },
   });
 
-  const watch = (req: IncomingMessage, res: ServerResponse, key: string, def: ResourceDef, matches: (o: KObject) => boolean, url: URL, table: boolean, includeObject: string): void => {
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
-    const wire = (type: string, o: KObject): void => {
-      const object = table ? toTable(def.plural, [o], backend.now(), o.metadata.resourceVersion, includeObject) : o;
-      res.write(`${JSON.stringify({ type, object })}\n`);
-    };
-    const inSet = new Set<string>();
-    const onEvent = (e: WatchEvent): void => {
-      if (e.resource !== key) return;
-      const uid = e.object.metadata.uid;
-      const prev = inSet.has(uid);
-      if (e.type === 'DELETED') {
-        if (prev || matches(e.object)) wire('DELETED', e.object);
-        inSet.delete(uid);
-        return;
-      }
-      const now = matches(e.object);
-      if (now && prev) wire('MODIFIED', e.object);
-      else if (now) {
-        inSet.add(uid);
-        wire('ADDED', e.object);
-      } else if (prev) {
-        inSet.delete(uid);
-        wire('DELETED', e.object);
-      }
-    };
-    const rvParam = url.searchParams.get('resourceVersion') ?? '';
-    if (rvParam === '' || rvParam === '0') {
-      for (const o of store.list(key).filter(matches)) {
-        inSet.add(o.metadata.uid);
-        wire('ADDED', o);
-      }
-    } else {
-      for (const o of store.list(key).filter(matches)) inSet.add(o.metadata.uid);
-      const missed = store.since(Number(rvParam));
-      if (missed === undefined) {
-        res.write(`${JSON.stringify({ type: 'ERROR', object: status(410, 'Expired', `too old resource version: ${rvParam} (${store.resourceVersion})`) })}\n`);
-        res.end();
-        return;
-      }
-      // replay without touching inSet twice: start from what matched at rvParam
-      inSet.clear();
-      for (const e of missed) onEvent(e);
-      for (const o of store.list(key).filter(matches)) inSet.add(o.metadata.uid);
-    }
-    const unsubscribe = store.subscribe(onEvent);
-    const timeoutS = Number(url.searchParams.get('timeoutSeconds') ?? '1800');
-    const timer = setTimeout(() => stop(), Math.max(1, timeoutS) * 1000);
-    timer.unref?.();
-    const stop = (): void => {
-      clearTimeout(timer);
-      unsubscribe();
-      watches.delete(stop);
-      if (!res.writableEnded) res.end();
-    };
-    watches.add(stop);
-    req.on('close', stop);
-    res.on('close', stop);
-  };
-
   const server: Server = createServer({ cert: opts.servingCertPem, key: opts.servingKeyPem, ca: opts.caCertPem, requestCert: true, rejectUnauthorized: false }, (req, res) => {
     const started = { method: req.method ?? 'GET', path: req.url ?? '/', accept: req.headers.accept ?? '', contentType: req.headers['content-type'] ?? '', userAgent: req.headers['user-agent'] ?? '' };
     handle(req, res).then(
@@ -507,12 +453,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServerH
     setAvailable(up: boolean) {
       available = up;
       if (!up) {
-        for (const stop of [...watches]) stop();
+        watches.stopAll();
         for (const s of sockets) s.destroy();
       }
     },
+    watches,
     async close() {
-      for (const stop of [...watches]) stop();
+      watches.stopAll();
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

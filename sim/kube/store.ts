@@ -62,6 +62,8 @@ const clone = <T>(v: T): T => structuredClone(v);
 
 export class KubeStore {
   private rv = 1000;
+  /** The resourceVersion of the last compact(): older ones are gone. */
+  private compactedAt = 0;
   private readonly objects = new Map<string, Map<string, KObject>>();
   private readonly defs = new Map<string, ResourceDef>();
   private readonly history: WatchEvent[] = [];
@@ -181,9 +183,19 @@ export class KubeStore {
 
   /** Events newer than rv (for a watch that resumes), oldest first; undefined when the history is too short. */
   since(rv: number): WatchEvent[] | undefined {
+    if (rv < this.compactedAt) return undefined;
     const first = this.history[0];
     if (first && first.rv > rv + 1 && rv < this.rv) return undefined;
     return this.history.filter((e) => e.rv > rv);
+  }
+
+  /**
+   * Drops the event history up to now, as etcd's compaction does: a watch that resumes from an
+   * older resourceVersion is then answered 410 Expired (sim/kube/watch.ts).
+   */
+  compact(): void {
+    this.history.length = 0;
+    this.compactedAt = this.rv;
   }
 
   subscribe(l: (e: WatchEvent) => void): () => void {

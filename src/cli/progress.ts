@@ -31,6 +31,7 @@ export interface ProgressReporter {
 export function plainReporter(out: Out, now: () => number = Date.now): ProgressReporter {
   const ts = () => new Date(now()).toISOString().slice(11, 19);
   const lastState = new Map<string, string>();
+  const scheduled = new Set<string>();
   const lastPrinted = new Map<string, number>();
   return {
     onEvent(e) {
@@ -45,7 +46,11 @@ export function plainReporter(out: Out, now: () => number = Date.now): ProgressR
           if (lastState.get(key) !== p.state || now() - (lastPrinted.get(key) ?? 0) >= 30_000) {
             lastState.set(key, p.state);
             lastPrinted.set(key, now());
-            out.line(`${ts()} ${p.stepId} waiting for ${p.what}: ${p.state} (${formatDuration(p.elapsedMs)} of ${formatDuration(p.deadlineMs)}, poll ${p.polls})`);
+            out.line(`${ts()} ${p.stepId} waiting for ${p.what}: ${p.state} (${formatDuration(p.elapsedMs)} of ${formatDuration(p.deadlineMs)}, poll ${p.polls}${requestsText(p)})`);
+            if (p.schedule && !scheduled.has(key)) {
+              scheduled.add(key);
+              out.line(`${ts()} ${p.stepId} ${p.waiter}: expected end ${formatDuration(p.expectedMs ?? 0)} into the wait; polls ${p.schedule}`);
+            }
           }
           break;
         }
@@ -127,7 +132,7 @@ export function renderFrame(m: LiveModel, size: TermSize, s: FrameStyle): string
     const lines = [squeeze(head, oneLine(r.title), r.startedAt !== undefined ? s.paint('dim', ` (${formatDuration(s.now - r.startedAt)})`) : '', width, s.ellipsis)];
     if (r.wait) {
       const w = r.wait;
-      lines.push(squeeze(`    ${s.paint('dim', 'waiting for')} `, oneLine(w.what), `: ${s.paint('bold', oneLine(w.state))}  ${formatDuration(w.elapsedMs)} / ${formatDuration(w.deadlineMs)}  poll ${w.polls}`, width, s.ellipsis));
+      lines.push(squeeze(`    ${s.paint('dim', 'waiting for')} `, oneLine(w.what), `: ${s.paint('bold', oneLine(w.state))}  ${formatDuration(w.elapsedMs)} / ${formatDuration(w.deadlineMs)}${w.expectedMs !== undefined ? ` (expected ~${formatDuration(w.expectedMs)})` : ''}  poll ${w.polls}${requestsText(w)}`, width, s.ellipsis));
     }
     return lines;
   };
@@ -262,4 +267,10 @@ export function liveReporter(out: Out, steps: readonly { id: string; title: stri
       process.off('exit', showCursor);
     },
   };
+}
+
+/** ", 12/40 requests" (a shaped poll's budget), ", 4 requests, by watch" or ''. */
+function requestsText(p: { requests?: number; budget?: number; mode?: string }): string {
+  if (p.requests === undefined) return '';
+  return `, ${p.requests}${p.budget !== undefined ? `/${p.budget}` : ''} requests${p.mode?.startsWith('watch') ? `, by ${p.mode.startsWith('watch,') ? 'poll (watch lost)' : 'watch'}` : ''}`;
 }

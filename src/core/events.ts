@@ -11,6 +11,12 @@ export interface WaitProgress {
   readonly elapsedMs: number;
   readonly deadlineMs: number;
   readonly polls: number;
+  /** API requests so far; a shaped poll's budget, expected end and schedule; how it observes. */
+  readonly requests?: number;
+  readonly budget?: number;
+  readonly expectedMs?: number;
+  readonly schedule?: string;
+  readonly mode?: string;
 }
 
 export type RunEvent =

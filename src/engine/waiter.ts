@@ -8,6 +8,8 @@ import type { BackoffPolicy } from '../core/backoff.js';
 import { CapiGateError, isAbortError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
 import type { WaitProgress } from '../core/events.js';
+import { describeShape, pollBudget, shapedDelay } from './schedule.js';
+import type { PollShape } from './schedule.js';
 
 export type AcceptorState = 'success' | 'failure' | 'retry';
 
@@ -39,6 +41,14 @@ export interface WaiterSpec<T> {
   readonly forbiddenLimit?: number;
   readonly timeoutHint?: string;
   readonly timeoutPlaybook?: string;
+  /** A poll schedule shaped by the expected end, with a request budget (schedule.ts); replaces backoff. */
+  readonly shape?: PollShape;
+  /** Resolves when polling again is worth it (a watch saw a change): the wait does not sleep out its delay. */
+  wake?(signal: AbortSignal): Promise<void>;
+  /** API requests the wait has made so far (default: one per poll, or shape.requestsPerPoll). */
+  requests?(): number;
+  /** How the wait observes ("watch", "poll", "watch, then poll: ..."), for the report. */
+  mode?(): string;
 }
 
 export interface Transition {
@@ -66,6 +76,16 @@ export interface WaitResult<T> {
    * within it, so it bounds how late the wait noticed (its detection lag). Absent after one poll.
    */
   readonly detectionWindowMs?: number;
+  /** API requests the wait made (lists and watches for a watch, GETs for a poll). */
+  readonly requests?: number;
+  /** The request budget of a shaped poll. */
+  readonly budget?: number;
+  /** The expected end (ms from the start) and the schedule, of a shaped poll. */
+  readonly expectedMs?: number;
+  readonly schedule?: string;
+  /** A shaped poll's offset: the awaited process began this long before the wait. */
+  readonly offsetMs?: number;
+  readonly mode?: string;
 }
 
 export interface WaiterHooks {
@@ -112,11 +132,20 @@ export async function runWaiter<T>(spec: WaiterSpec<T>, hooks: WaiterHooks, sign
   let answeredAt: number | undefined;
   let window: number | undefined;
 
+  const shape = spec.shape;
+  /** How long the last polls took to answer (a shaped poll leaves room for them in its lag target). */
+  const answers: number[] = [];
+  const budget = shape ? pollBudget(shape) : undefined;
+  const schedule = shape ? describeShape(shape) : undefined;
+  const requests = (): number => (spec.requests ? spec.requests() : polls * (shape?.requestsPerPoll ?? 1));
   const finish = (outcome: WaitResult<T>['outcome']): WaitResult<T> => ({
     name: spec.name, what: spec.what, outcome, value: last, startedAt, endedAt: clock.now(), polls, histogram: { ...histogram }, timeline: [...timeline],
     ...(lastError ? { lastError } : {}),
     deadlineMs: spec.deadlineMs,
     ...(window !== undefined ? { detectionWindowMs: window } : {}),
+    requests: requests(),
+    ...(shape ? { budget: budget! * (shape.requestsPerPoll ?? 1), expectedMs: shape.expectedMs, schedule: schedule!, ...(shape.offsetMs ? { offsetMs: shape.offsetMs } : {}) } : {}),
+    ...(spec.mode ? { mode: spec.mode() } : {}),
   });
   const fail = (outcome: WaitResult<T>['outcome'], code: ConstructorParameters<typeof CapiGateError>[0], message: string, hint?: string, playbook?: string, cause?: unknown): never => {
     const err = new WaitError(code, message, {
@@ -124,7 +153,7 @@ export async function runWaiter<T>(spec: WaiterSpec<T>, hooks: WaiterHooks, sign
       ...(playbook ? { playbook } : {}),
       ...(cause ? { cause } : {}),
       blocks: {
-        Observed: `${histogramText(histogram) || 'nothing'} over ${formatDuration(clock.now() - startedAt)} (${polls} polls)`,
+        Observed: `${histogramText(histogram) || 'nothing'} over ${formatDuration(clock.now() - startedAt)} (${polls} polls, ${requests()} requests${budget !== undefined ? ` of a budget of ${budget * (shape?.requestsPerPoll ?? 1)}` : ''}${spec.mode ? `; by ${spec.mode()}` : ''})`,
         ...(timeline.length ? { Timeline: timeline.map((t) => `+${formatDuration(t.at - startedAt)} ${t.from ?? '(start)'} -> ${t.to}`).join('\n') } : {}),
         ...(lastError ? { 'Last error': lastError } : {}),
       },
@@ -140,15 +169,19 @@ export async function runWaiter<T>(spec: WaiterSpec<T>, hooks: WaiterHooks, sign
       hooks.onTransition?.(t, spec.name);
       lastState = state;
     }
-    hooks.onProgress?.({ waiter: spec.name, what: spec.what, state, elapsedMs: clock.now() - startedAt, deadlineMs: spec.deadlineMs, polls });
+    hooks.onProgress?.({ waiter: spec.name, what: spec.what, state, elapsedMs: clock.now() - startedAt, deadlineMs: spec.deadlineMs, polls, requests: requests(),
+      ...(shape ? { expectedMs: shape.expectedMs, schedule: schedule!, budget: budget! * (shape.requestsPerPoll ?? 1) } : {}), ...(spec.mode ? { mode: spec.mode() } : {}) });
   };
 
   for (let attempt = 0; ; attempt++) {
     if (signal.aborted) fail('aborted', 'CAPI_GATE_ABORTED', `interrupted while waiting for ${spec.what}`);
     polls++;
     let value: T | undefined;
+    const askedAt = clock.now();
     try {
       value = await spec.poll(signal);
+      answers.push(clock.now() - askedAt);
+      if (answers.length > 5) answers.shift();
     } catch (e) {
       if (isAbortError(e) || signal.aborted) fail('aborted', 'CAPI_GATE_ABORTED', `interrupted while waiting for ${spec.what}`, undefined, undefined, e);
       lastError = e instanceof Error ? e.message.split('\n')[0] : String(e);
@@ -210,9 +243,20 @@ export async function runWaiter<T>(spec: WaiterSpec<T>, hooks: WaiterHooks, sign
       fail('timeout', 'CAPI_GATE_TIMEOUT', `${spec.what}: not reached within ${formatDuration(spec.deadlineMs)} (last state ${lastState ?? 'unknown'})`,
         spec.timeoutHint ?? 'Raise the deadline in the site file only if the cloud is known to be slow; otherwise see the diagnosis.', spec.timeoutPlaybook);
     }
-    const delay = Math.min(backoffDelay(policy, attempt, hooks.random), deadline - now);
+    const planned = shape ? shapedDelay(shape, now - startedAt, polls, budget, answers.length ? Math.max(...answers) : 0) : backoffDelay(policy, attempt, hooks.random);
+    const delay = Math.min(planned, deadline - now);
     try {
-      await clock.sleep(Math.max(0, delay), signal);
+      if (spec.wake) {
+        // Whichever comes first: the delay (a safety net) or the watch's next change.
+        const done = new AbortController();
+        const both = AbortSignal.any([signal, done.signal]);
+        try {
+          await Promise.race([clock.sleep(Math.max(0, delay), both).catch(() => undefined), spec.wake(both).catch(() => undefined)]);
+        } finally {
+          done.abort();
+        }
+        if (signal.aborted) throw signal.reason;
+      } else await clock.sleep(Math.max(0, delay), signal);
     } catch (e) {
       fail('aborted', 'CAPI_GATE_ABORTED', `interrupted while waiting for ${spec.what}`, undefined, undefined, e);
     }

@@ -12,6 +12,8 @@ import type { ConfigurationOptions, CoreV1Event, RequestContext, V1Deployment, V
 import { CapiGateError, isAbortError } from '../core/errors.js';
 import type { ErrorCode } from '../core/errors.js';
 import { CLIENT_KEY_MARKER, keptKubeconfig, kubeconfigUsable } from './kubeconfig-evidence.js';
+import { Reflector } from './watch.js';
+import type { KubeObjectLike, ListResult, ReflectorOptions } from './watch.js';
 
 /** A Kubernetes API error: code + the HTTP status the waiter reads (403 counting, retryable). */
 export class KubeApiError extends CapiGateError {
@@ -243,6 +245,36 @@ export class KubeClient {
   mergePatchCustom(group: string, version: string, plural: string, namespace: string, name: string, patch: object, signal: AbortSignal): Promise<Record<string, unknown>> {
     const mergePatch = middleware((ctx) => ctx.setHeaderParam('Content-Type', 'application/merge-patch+json'));
     return this.call(`patch ${plural}.${group} ${namespace}/${name}`, signal, (o) => this.custom.patchNamespacedCustomObject({ group, version, namespace, plural, name, body: patch }, o), [mergePatch]) as Promise<Record<string, unknown>>;
+  }
+
+  /**
+   * A list + watch of one collection (src/kube/watch.ts): the waits of 8.3 and D-011.4 read its
+   * cache and wake on its changes instead of polling. Call start(), and close() when done.
+   */
+  private reflect<T extends KubeObjectLike>(what: string, path: string, list: (o: ConfigurationOptions, signal: AbortSignal) => Promise<ListResult<T>>, opts: ReflectorOptions, sel: { labelSelector?: string; fieldSelector?: string } = {}): Reflector<T> {
+    return new Reflector<T>(this.kc, { path, ...sel, list: (signal) => this.call(what, signal, (o) => list(o, signal)) }, opts);
+  }
+
+  reflectNodes(opts: ReflectorOptions): Reflector<V1Node> {
+    return this.reflect('list nodes', '/api/v1/nodes', (o) => this.core.listNode({}, o), opts);
+  }
+
+  reflectPods(opts: ReflectorOptions, list: ListOptions = {}): Reflector<V1Pod> {
+    const sel = { ...(list.fieldSelector ? { fieldSelector: list.fieldSelector } : {}), ...(list.labelSelector ? { labelSelector: list.labelSelector } : {}) };
+    return list.namespace
+      ? this.reflect(`list pods in ${list.namespace}`, `/api/v1/namespaces/${list.namespace}/pods`, (o) => this.core.listNamespacedPod({ namespace: list.namespace!, ...sel }, o), opts, sel)
+      : this.reflect('list pods (all namespaces)', '/api/v1/pods', (o) => this.core.listPodForAllNamespaces(sel, o), opts, sel);
+  }
+
+  /** One Service by name (fieldSelector metadata.name, as `kubectl get svc NAME -w`). */
+  reflectService(namespace: string, name: string, opts: ReflectorOptions): Reflector<V1Service> {
+    const fieldSelector = `metadata.name=${name}`;
+    return this.reflect(`list services in ${namespace}`, `/api/v1/namespaces/${namespace}/services`, (o) => this.core.listNamespacedService({ namespace, fieldSelector }, o), opts, { fieldSelector });
+  }
+
+  reflectDeployment(namespace: string, name: string, opts: ReflectorOptions): Reflector<V1Deployment> {
+    const fieldSelector = `metadata.name=${name}`;
+    return this.reflect(`list deployments in ${namespace}`, `/apis/apps/v1/namespaces/${namespace}/deployments`, (o) => this.apps.listNamespacedDeployment({ namespace, fieldSelector }, o), opts, { fieldSelector });
   }
 
   private probeContext: SecureContext | undefined;

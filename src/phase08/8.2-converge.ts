@@ -9,6 +9,7 @@ import { CapiGateError } from '../core/errors.js';
 import { WaitError, defineStep } from '../engine/index.js';
 import type { StepOutcome, WaitResult } from '../engine/index.js';
 import type { Cluster, LoadBalancer } from '../openstack/index.js';
+import { EXPECT, shapeFor } from './expectations.js';
 import { CAPTURED } from '../report/captured-keys.js';
 import { apiFloatingIp, findApiLoadBalancer } from './api-lb.js';
 import { prefetchWorkloadAccess } from './kube-access.js';
@@ -32,8 +33,9 @@ const FORBIDDEN = /\b403\b|Forbidden|Policy does not allow|not authorized/i;
 const D039 = 'D-039: the cluster\'s application credential lacks load-balancer_member, so Octavia answers 403 and the create wedges. Grant the role to the creator, then DELETE and recreate the cluster (the app-cred is frozen at create time).';
 
 /**
- * A create takes 10-40 minutes: 10 s, then up to the runbook's own 30 s between polls (x
- * polling.intervalScale; jitter only shortens them), ~2-3 requests a minute.
+ * The backoff of a create is replaced by a poll shaped by its expected end (expectations.ts:
+ * every 60 s until shortly before the earliest create the runbook knows, or this site's own
+ * median, then 2 % of the elapsed wait); kept for the waiter's defaults.
  */
 const CREATE_POLL = { initialMs: 10_000, maxMs: 30_000, factor: 1.5, jitter: 0.2 } as const;
 /**
@@ -44,6 +46,12 @@ const CREATE_POLL = { initialMs: 10_000, maxMs: 30_000, factor: 1.5, jitter: 0.2
  * work, done on the second poll, landed among the other runs' starts).
  */
 const PREFETCH_AFTER_MS = 5 * 60_000;
+/** How long ago (ms) 8.1 of this run sent the create: 0 when it did not run here. */
+function createdInThisRun(ctx: { result(id: string): { endedAt: number; reused: boolean } | undefined; clock: { now(): number } }): number {
+  const r = ctx.result('8.1');
+  return r && !r.reused ? Math.max(0, ctx.clock.now() - r.endedAt) : 0;
+}
+
 /** Octavia is asked on one cluster poll in this many (see the poll). */
 const OCTAVIA_EVERY = 6;
 
@@ -83,6 +91,7 @@ export const step = defineStep<Phase08Services, Observed>({
     // is found it is read by id, not listed.
     let polls = 0;
     let seen = 0;
+    let requests = 0;
     const waitStarted = ctx.clock.now();
     let lb: LoadBalancer | undefined;
     let octaviaRefused = false;
@@ -93,7 +102,11 @@ export const step = defineStep<Phase08Services, Observed>({
       stallMs: ctx.deadlineMs('clusterStall'),
       stallHint: 'The magnum-capi-helm driver has no create timeout: a create that never gets its API endpoint stays IN_PROGRESS forever. Check the CAPI objects on the management cluster, the mgmt VM and the app-cred roles (D-039) (capi-gate doctor).',
       backoff: CREATE_POLL,
+      // The create's expected end counts from 8.1's create request (when 8.1 ran in this run).
+      shape: shapeFor(ctx, 'cluster', EXPECT.cluster, 1, createdInThisRun(ctx)),
+      requests: () => requests,
       poll: async (signal) => {
+        requests++;
         const cluster = await os.magnum.getCluster(os.tenant, name, signal);
         seen++;
         // Once a create under way has run PREFETCH_AFTER_MS (not a cluster found complete), 8.3's
@@ -101,6 +114,7 @@ export const step = defineStep<Phase08Services, Observed>({
         if (cluster.status === 'CREATE_IN_PROGRESS' && ctx.clock.now() - waitStarted >= PREFETCH_AFTER_MS * ctx.site.site.polling.intervalScale && !ctx.services.kube.workloadKubeconfig) prefetchWorkloadAccess();
         const ask = cluster.stackId !== undefined && (polls++ % OCTAVIA_EVERY === 0 || octaviaRefused || cluster.status === 'CREATE_COMPLETE');
         if (ask) {
+          requests++;
           try {
             lb = (lb ? await os.octavia.findLoadBalancer(os.tenant, lb.id, signal) : undefined) ?? await findApiLoadBalancer(os, cluster, signal);
             octaviaRefused = false;

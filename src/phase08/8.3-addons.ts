@@ -6,6 +6,7 @@ import { WaitError, defineStep } from '../engine/index.js';
 import type { StepContext } from '../engine/index.js';
 import { obtainWorkloadKubeconfig } from './kube-access.js';
 import { kubeWaitBackoff } from './kube-poll.js';
+import { watchedWait } from '../kube/watch-wait.js';
 import { addonsState, ccmCrashLooping, ccmRunning, evaluateAddons, nodeRow, nodesTable, podRow, podsTable } from '../kube/addons.js';
 import { DEFAULT_KUBE_TUNING } from '../kube/services.js';
 import { openKubeClient } from '../kube/open.js';
@@ -31,9 +32,19 @@ function describe(p: PodRow): string {
   return `${p.namespace}/${p.name} ${p.status}, ${p.restarts} restarts`;
 }
 
-async function observe(client: KubeClient, ctx: StepContext<Phase08Services>, signal: AbortSignal): Promise<AddonsObservation> {
-  const [nodes, pods] = await Promise.all([client.listNodes(signal), client.listPods(signal)]);
-  return { at: ctx.clock.now(), nodes: nodes.map(nodeRow), pods: pods.map(podRow) };
+/** Nodes and pods by watch (list once, then the API's events): the wait wakes on every change. */
+function observer(client: KubeClient, ctx: StepContext<Phase08Services>) {
+  const nodes = client.reflectNodes({ clock: ctx.clock });
+  const pods = client.reflectPods({ clock: ctx.clock });
+  const watched = watchedWait([nodes, pods]);
+  return {
+    ...watched,
+    observe: async (signal: AbortSignal): Promise<AddonsObservation> => {
+      const [n, p] = await Promise.all([nodes.items(signal), pods.items(signal)]);
+      const byName = <T extends { metadata?: { name?: string; namespace?: string } }>(a: T, b: T) => `${a.metadata?.namespace ?? ''}/${a.metadata?.name ?? ''}`.localeCompare(`${b.metadata?.namespace ?? ''}/${b.metadata?.name ?? ''}`);
+      return { at: ctx.clock.now(), nodes: n.sort(byName).map(nodeRow), pods: p.sort(byName).map(podRow) };
+    },
+  };
 }
 
 export const step = defineStep<Phase08Services, AddonsObserved>({
@@ -66,12 +77,16 @@ export const step = defineStep<Phase08Services, AddonsObserved>({
     let last: AddonsObservation | undefined;
     let outcome: AddonsObserved['outcome'] = 'success';
     const started = ctx.clock.now();
+    const watch = observer(client, ctx);
     try {
       await ctx.wait<AddonsObservation>({
         name: 'nodes-and-addons',
         what: `${expect.masterCount + expect.nodeCount} nodes Ready at ${expect.kubeVersion} and Calico, CCM, Cinder CSI, CoreDNS Running`,
+        wake: watch.wake,
+        requests: watch.requests,
+        mode: watch.mode,
         poll: async (signal) => {
-          const o = await observe(client, ctx, signal);
+          const o = await watch.observe(signal);
           if (!baseline && ccmRunning(o)) baseline = o;
           last = o;
           return o;
@@ -88,6 +103,8 @@ export const step = defineStep<Phase08Services, AddonsObserved>({
     } catch (e) {
       if (!(e instanceof WaitError) || (e.result.outcome !== 'timeout' && e.result.outcome !== 'failure') || !last) throw e;
       outcome = e.result.outcome;
+    } finally {
+      watch.close();
     }
     const final = last!;
     const now = ctx.clock.now();

@@ -3,6 +3,7 @@
 // Octavia 403 from a frozen app-cred) names the appendix-A stuck-delete playbook.
 
 import { ApiError } from '../http/errors.js';
+import { EXPECT, shapeFor } from './expectations.js';
 import { defineStep } from '../engine/index.js';
 import type { WaitResult } from '../engine/index.js';
 import type { Cluster } from '../openstack/index.js';
@@ -52,8 +53,8 @@ export const step = defineStep<Phase08Services, Observed>({
       what: `cluster ${found.name} to be gone`,
       deadlineMs: ctx.deadlineMs('clusterDelete'),
       stallMs: ctx.deadlineMs('clusterStall'),
-      // A delete takes minutes: 10 s, then up to 20 s between polls (x polling.intervalScale).
-      backoff: { initialMs: 10_000, maxMs: 20_000, factor: 1.5, jitter: 0.2 },
+      // A delete takes minutes: polls shaped by its expected end (this site's history, else ~3 min).
+      shape: shapeFor(ctx, 'cluster-delete', EXPECT['cluster-delete']),
       poll: (signal) => os.magnum.findCluster(os.tenant, found.uuid, signal).then((c) => c ?? null, (e: unknown) => {
         if (magnumRowGoing(e)) return { ...found, status: 'DELETE_IN_PROGRESS', statusReason: 'node groups removed, the row is going (Magnum 400 on master_count)' };
         throw e;

@@ -10,6 +10,8 @@ import { CapiGateError, isAbortError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
 import { obtainWorkloadKubeconfig } from './kube-access.js';
 import { kubeWaitBackoff } from './kube-poll.js';
+import { shapeFor } from './expectations.js';
+import { watchedWait } from '../kube/watch-wait.js';
 import { probeUntil, summarizeProbes } from '../kube/failover.js';
 import { RR, distributionText, rrDeployment, rrService, tallyHostnames } from '../kube/roundrobin.js';
 import { DEFAULT_KUBE_TUNING } from '../kube/services.js';
@@ -78,6 +80,9 @@ async function workloadClient(ctx: Ctx): Promise<KubeClient> {
   return await openKubeClient(access.path);
 }
 
+/** How often the teardown asks Octavia while the rr Service is still there (real-site ms). */
+const OCTAVIA_EVERY_MS = 25_000;
+
 const tuningOf = (ctx: Ctx) => ({ ...DEFAULT_KUBE_TUNING, ...ctx.services.kube.tuning });
 
 /** Idempotent: delete the rr Service and Deployment if present, then wait until the Service and its Octavia LB are gone. */
@@ -86,16 +91,27 @@ async function teardownRoundRobin(ctx: Ctx, client: KubeClient): Promise<void> {
   const dep = await client.deleteDeployment(RR.namespace, RR.name, ctx.signal);
   if (svc || dep) ctx.log(`deleted${svc ? ' service/rr' : ''}${dep ? ' deployment.apps/rr' : ''}; waiting for the Octavia LB to go`);
   const t = tuningOf(ctx);
-  let polls = 0;
+  // The Service by watch; Octavia (no watch) once the Service is gone, and while it is there at
+  // most every OCTAVIA_EVERY_MS (x polling.intervalScale), enough to see an LB gone to ERROR.
+  const octaviaEvery = OCTAVIA_EVERY_MS * ctx.site.site.polling.intervalScale;
+  const svcWatch = client.reflectService(RR.namespace, RR.name, { clock: ctx.clock });
+  const watch = watchedWait([svcWatch]);
+  let octaviaCalls = 0;
+  let askedAt = -Infinity;
   let lastLbs: readonly LoadBalancerState[] = [];
-  await ctx.wait<{ service: boolean; lbs: readonly LoadBalancerState[] }>({
+  try {
+    await ctx.wait<{ service: boolean; lbs: readonly LoadBalancerState[] }>({
     name: 'rr-teardown',
     what: 'the rr Service and its Octavia LB gone',
-    // The CCM drops the Service's finalizer only once its Octavia LB is deleted: while the Service
-    // is there, Octavia is asked on one poll in five (enough to see an LB gone to ERROR).
+    wake: watch.wake,
+    requests: () => watch.requests() + octaviaCalls,
+    mode: () => `${watch.mode()}; Octavia polled ${octaviaCalls}x`,
+    // The CCM drops the Service's finalizer only once its Octavia LB is deleted.
     poll: async (signal) => {
-      const service = (await client.getService(RR.namespace, RR.name, signal)) !== undefined;
-      if (service && polls++ % 5 !== 0) return { service, lbs: lastLbs };
+      const service = (await svcWatch.items(signal)).some((o) => o.metadata?.name === RR.name);
+      if (service && ctx.clock.now() - askedAt < octaviaEvery) return { service, lbs: lastLbs };
+      askedAt = ctx.clock.now();
+      octaviaCalls++;
       lastLbs = await ctx.services.kube.octavia.serviceLoadBalancers({ namespace: RR.namespace, name: RR.name, ...(ctx.captured(CAPTURED.capiSuffix) ? { capiCluster: ctx.captured(CAPTURED.capiSuffix)! } : {}) }, signal);
       return { service, lbs: lastLbs };
     },
@@ -107,7 +123,10 @@ async function teardownRoundRobin(ctx: Ctx, client: KubeClient): Promise<void> {
     deadlineMs: ctx.deadlineMs('teardown'),
     backoff: kubeWaitBackoff(t),
     timeoutHint: 'The CCM did not delete the Service LB: delete it by hand (openstack loadbalancer delete --cascade ID) so nothing leaks.',
-  });
+    });
+  } finally {
+    watch.close();
+  }
 }
 
 async function roundRobin(ctx: Ctx, client: KubeClient): Promise<Omit<RoundRobinObserved, 'cleanup'>> {
@@ -117,12 +136,20 @@ async function roundRobin(ctx: Ctx, client: KubeClient): Promise<Omit<RoundRobin
   ctx.log('deployment.apps/rr created; service/rr exposed (type=LoadBalancer); waiting for EXTERNAL-IP');
   let ip: string | undefined;
   let ready = 0;
+  const services = client.reflectService(RR.namespace, RR.name, { clock: ctx.clock });
+  const deployments = client.reflectDeployment(RR.namespace, RR.name, { clock: ctx.clock });
+  const watch = watchedWait([services, deployments]);
   try {
     await ctx.wait<{ ip?: string; ready: number }>({
       name: 'rr-external-ip',
       what: 'service/rr EXTERNAL-IP (the CCM builds the Octavia LB + FIP) and 2/2 rr pods Ready',
+      wake: watch.wake,
+      requests: watch.requests,
+      mode: watch.mode,
       poll: async (signal) => {
-        const [svc, dep] = await Promise.all([client.getService(RR.namespace, RR.name, signal), client.getDeployment(RR.namespace, RR.name, signal)]);
+        const [svcs, deps] = await Promise.all([services.items(signal), deployments.items(signal)]);
+        const svc = svcs.find((o) => o.metadata?.name === RR.name);
+        const dep = deps.find((o) => o.metadata?.name === RR.name);
         const ing = svc?.status?.loadBalancer?.ingress?.[0];
         ip = ing?.ip ?? ing?.hostname;
         ready = dep?.status?.readyReplicas ?? 0;
@@ -139,6 +166,8 @@ async function roundRobin(ctx: Ctx, client: KubeClient): Promise<Omit<RoundRobin
       return { ...(ip ? { externalIp: ip } : {}), pods: [], error: `${ip ? `EXTERNAL-IP ${ip} but only ${ready}/${RR.replicas} rr pods Ready` : 'no EXTERNAL-IP'} within ${formatDuration(ctx.deadlineMs('loadBalancerIp'))}` };
     }
     throw e;
+  } finally {
+    watch.close();
   }
   const pods = (await client.listPods(ctx.signal, { namespace: RR.namespace, labelSelector: `app=${RR.name}` }))
     .filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata?.name ?? '?').sort();
@@ -237,6 +266,7 @@ async function failover(ctx: Ctx, client: KubeClient): Promise<FailoverObserved>
         ],
         deadlineMs: ctx.deadlineMs('failover'),
         backoff: failoverPoll(ctx),
+        shape: shapeFor(ctx, 'api-lb-failover', { ms: ctx.deadlineMs('failoverExpected'), siteScaled: true, from: 'runbook: ACTIVE ~100s (site deadline failoverExpected)', floorMs: 1_000, sparseMs: 30_000 }),
         timeoutHint: N_PLUS_ONE,
       });
     } catch (e) {

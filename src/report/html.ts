@@ -5,7 +5,7 @@
 
 import { formatDuration } from '../core/duration.js';
 import { CAPTURED } from './captured-keys.js';
-import { ITEM_LABELS, totalsText } from './markdown.js';
+import { ITEM_LABELS, totalsText, waitHow } from './markdown.js';
 import type { ReportItem, RunReport, WaitSummary } from './model.js';
 
 const esc = (s: unknown): string =>
@@ -118,7 +118,7 @@ function eventsList(report: RunReport): string {
 function waitBlock(w: WaitSummary): string {
   const hist = Object.entries(w.histogram).map(([k, v]) => `${esc(k)} ×${v}`).join(', ');
   const tl = w.timeline.map((t) => `<li>+${esc(formatDuration(t.at - w.startedAt))}: ${esc(t.from ?? '(start)')} → <b>${esc(t.to)}</b></li>`).join('');
-  return `<div class="wait"><div><b>Waited for</b> ${esc(w.what)}: <b>${esc(w.outcome)}</b> after ${esc(formatDuration(w.endedAt - w.startedAt))} (${w.polls} polls)</div><div class="muted">Seen: ${hist || 'nothing'}</div>${tl ? `<ol class="transitions">${tl}</ol>` : ''}</div>`;
+  return `<div class="wait"><div><b>Waited for</b> ${esc(w.what)}: <b>${esc(w.outcome)}</b> after ${esc(formatDuration(w.endedAt - w.startedAt))} (${w.polls} polls)</div>${waitHow(w) ? `<div class="muted">${esc(waitHow(w))}</div>` : ''}<div class="muted">Seen: ${hist || 'nothing'}</div>${tl ? `<ol class="transitions">${tl}</ol>` : ''}</div>`;
 }
 
 function itemBlock(i: ReportItem): string {

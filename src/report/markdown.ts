@@ -103,6 +103,8 @@ export function renderMarkdown(report: RunReport): string {
       if (i.code) out.push(`- Code: \`${i.code}\``);
       for (const w of i.waits) {
         out.push(`- Waited for ${w.what}: ${w.outcome} after ${formatDuration(w.endedAt - w.startedAt)}, ${w.polls} polls; seen: ${Object.entries(w.histogram).map(([k, v]) => `${k} x${v}`).join(', ')}`);
+        const how = waitHow(w);
+        if (how) out.push(`  - ${how}`);
       }
       out.push('');
     }
@@ -140,4 +142,13 @@ export function renderMarkdown(report: RunReport): string {
   }
   out.push('');
   return out.join('\n');
+}
+
+/** Requests, budget, expected end and schedule of a wait (issue 20), one line; '' when none is known. */
+export function waitHow(w: { requests?: number; budget?: number; expectedMs?: number; schedule?: string; mode?: string }): string {
+  const parts: string[] = [];
+  if (w.requests !== undefined) parts.push(`${w.requests} API requests${w.budget !== undefined ? ` (budget ${w.budget})` : ''}`);
+  if (w.mode) parts.push(`by ${w.mode}`);
+  if (w.schedule) parts.push(`poll schedule: ${w.schedule}`);
+  return parts.join('; ');
 }

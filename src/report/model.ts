@@ -37,6 +37,12 @@ export interface WaitSummary {
   readonly deadlineMs?: number;
   /** Bounds how late the wait saw its final state: the time between its last two answers. */
   readonly detectionWindowMs?: number;
+  /** API requests the wait made; a shaped poll's budget, expected end (ms from its start) and schedule; watch or poll. */
+  readonly requests?: number;
+  readonly budget?: number;
+  readonly expectedMs?: number;
+  readonly schedule?: string;
+  readonly mode?: string;
 }
 
 export interface Signoff {
@@ -297,7 +303,7 @@ export function buildReport(meta: RunMeta, records: readonly JournalRecord[], st
       attempts: attempts.get(s.id) ?? 0,
       ...(o?.details ? { details: o.details } : {}),
       waits: (end?.waits ?? []).map((w) => ({ name: w.name, what: w.what, outcome: w.outcome, startedAt: w.startedAt, endedAt: w.endedAt, polls: w.polls, histogram: w.histogram, timeline: w.timeline,
-        ...(w.deadlineMs !== undefined ? { deadlineMs: w.deadlineMs } : {}), ...(w.detectionWindowMs !== undefined ? { detectionWindowMs: w.detectionWindowMs } : {}) })),
+        ...(w.deadlineMs !== undefined ? { deadlineMs: w.deadlineMs } : {}), ...(w.detectionWindowMs !== undefined ? { detectionWindowMs: w.detectionWindowMs } : {}), ...(w.requests !== undefined ? { requests: w.requests } : {}), ...(w.budget !== undefined ? { budget: w.budget } : {}), ...(w.expectedMs !== undefined ? { expectedMs: w.expectedMs } : {}), ...(w.schedule ? { schedule: w.schedule } : {}), ...(w.mode ? { mode: w.mode } : {}) })),
       signoffs: so,
     };
   });

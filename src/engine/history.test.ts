@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { waitHistory } from './history.js';
+
+function run(root: string, id: string, site: string, createdAt: number, waits: { name: string; outcome: string; ms: number }[]): string {
+  const dir = join(root, id);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'run.json'), JSON.stringify({ schema: 'capi-gate/run@1', runId: id, site, createdAt }));
+  writeFileSync(join(dir, 'journal.jsonl'), `${JSON.stringify({ t: 'run-start', at: createdAt })}\n${JSON.stringify({ t: 'step-end', step: '8.2', at: createdAt + 1, startedAt: createdAt, outcome: {}, waits: waits.map((w) => ({ name: w.name, outcome: w.outcome, startedAt: 1000, endedAt: 1000 + w.ms, polls: w.ms > 5_000 ? 7 : 1 })) })}\n{"t":"step-end", torn`);
+  return dir;
+}
+
+test('site history: the median of the successful waits of that name in earlier runs of the same site, never this run', () => {
+  const root = mkdtempSync(join(tmpdir(), 'capi-gate-history-'));
+  try {
+    run(root, 'r1', 'lab', 1, [{ name: 'cluster', outcome: 'success', ms: 30_000 }]);
+    run(root, 'r2', 'lab', 2, [{ name: 'cluster', outcome: 'success', ms: 32_000 }, { name: 'cluster-delete', outcome: 'success', ms: 9_000 }]);
+    run(root, 'r3', 'lab', 3, [{ name: 'cluster', outcome: 'timeout', ms: 99_000 }]);
+    run(root, 'r3b', 'lab', 3, [{ name: 'cluster', outcome: 'success', ms: 100 }]); // found complete on its first poll
+    run(root, 'r4', 'other', 4, [{ name: 'cluster', outcome: 'success', ms: 1_000 }]);
+    const mine = run(root, 'r5', 'lab', 5, [{ name: 'cluster', outcome: 'success', ms: 50_000 }]);
+    const h = waitHistory(mine, 'lab', 'cluster');
+    assert.deepEqual(h.durationsMs, [32_000, 30_000]);
+    assert.equal(h.medianMs, 30_000);
+    assert.equal(waitHistory(mine, 'lab', 'cluster-delete').medianMs, 9_000);
+    // a wait that recorded an offset (its process began before it) counts from the process's start
+    run(root, 'r6', 'lab', 6, []);
+    writeFileSync(join(root, 'r6', 'journal.jsonl'), `${JSON.stringify({ t: 'step-end', step: '8.5', waits: [{ name: 'api-lb-failover', outcome: 'success', startedAt: 0, endedAt: 60_000, polls: 9, offsetMs: 40_000 }] })}\n`);
+    assert.equal(waitHistory(mine, 'lab', 'api-lb-failover').medianMs, 100_000);
+    assert.equal(waitHistory(join(root, 'missing', 'x'), 'lab', 'cluster').medianMs, undefined);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

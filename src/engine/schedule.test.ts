@@ -1,0 +1,117 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BUDGET_SLACK, denseStartMs, describeShape, fixedPolls, pollBudget, shapedDelay } from './schedule.js';
+import type { PollShape } from './schedule.js';
+import { runWaiter } from './waiter.js';
+import { VirtualClock, realClock } from '../core/clock.js';
+
+const failover: PollShape = { expectedMs: 100_000, from: 'runbook: ~100s', floorMs: 1_000, sparseMs: 30_000 };
+
+/** Poll times of a wait whose state arrives at `endMs`, and the detection lag. */
+function simulate(s: PollShape, endMs: number): { polls: number[]; lagMs: number } {
+  const polls: number[] = [];
+  let t = 0;
+  const budget = pollBudget(s);
+  for (;;) {
+    polls.push(t);
+    if (t >= endMs) return { polls, lagMs: t - endMs };
+    t += shapedDelay(s, t, polls.length, budget);
+  }
+}
+
+test('sparse early: one sparse interval apart, landing on the start of the dense phase', () => {
+  assert.equal(denseStartMs(failover), 90_000);
+  assert.equal(shapedDelay(failover, 0, 1), 30_000);
+  assert.equal(shapedDelay(failover, 60_000, 3), 30_000, 'the last sparse delay lands on 90 s');
+  assert.equal(shapedDelay(failover, 80_000, 3), 10_000);
+});
+
+test('dense around the expected end: 2 % of the elapsed wait less twice the answer time, never below the floor, never above the sparse interval', () => {
+  assert.equal(shapedDelay(failover, 90_000, 5), 1_800);
+  assert.equal(shapedDelay(failover, 100_000, 5, pollBudget(failover), 400), 1_200, 'an answer taking 0.4 s: 2 s less 0.8 s');
+  assert.equal(shapedDelay(failover, 100_000, 5, pollBudget(failover), 900), 1_000, 'the floor wins');
+  assert.equal(shapedDelay(failover, 200_000, 8), 4_000);
+  assert.equal(shapedDelay(failover, 10_000_000, 9), 30_000, 'capped at the sparse interval');
+  const create: PollShape = { expectedMs: 600_000, from: 'runbook', floorMs: 5_000, sparseMs: 120_000 };
+  assert.equal(shapedDelay(create, 600_000, 12), 12_000);
+});
+
+test('the lag of a change at or after the expected end stays within 2 % of the elapsed wait (or the floor), 4 % once the budget is spent', () => {
+  for (const end of [90_000, 100_000, 104_000, 115_000]) {
+    const { lagMs } = simulate(failover, end);
+    assert.ok(lagMs <= Math.max(1_000, 0.02 * (end + lagMs)) + 1, `end ${end}: lag ${lagMs}`);
+  }
+  // later than the budget covers: within twice that
+  for (const end of [140_000, 250_000]) {
+    const { lagMs } = simulate(failover, end);
+    assert.ok(lagMs <= 0.04 * (end + lagMs) + 1, `end ${end}: lag ${lagMs}`);
+  }
+  const create: PollShape = { expectedMs: 600_000, from: 'runbook', floorMs: 5_000, sparseMs: 120_000 };
+  const { lagMs, polls } = simulate(create, 600_000);
+  assert.ok(lagMs <= 12_000, `create: lag ${lagMs}`);
+  assert.ok(polls.length <= fixedPolls(600_000, 30_000), `create: ${polls.length} polls, no more than the runbook's fixed 30 s (${fixedPolls(600_000, 30_000)})`);
+});
+
+test('the request budget: what the schedule plans to 1.2x the expected end, plus slack; once spent, polls go sparse', () => {
+  const b = pollBudget(failover);
+  const planned = simulate(failover, 120_000).polls.length;
+  // the budget assumes slow answers (a fifth of the target): it covers the planned polls with room
+  assert.ok(b >= planned && b <= 2 * planned + BUDGET_SLACK, `budget ${b} vs planned ${planned}`);
+  assert.ok(b <= fixedPolls(120_000, 5_000), `budget ${b}: no more than a fixed 5 s poll`);
+  assert.equal(shapedDelay(failover, 110_000, b), 4_400, 'budget spent: twice as sparse');
+  assert.match(describeShape(failover), /every 30s until 90s, then 2% of the elapsed less the answer's latency \(floor 1\.0s\); expected end 100s \(runbook: ~100s\)/);
+});
+
+test('runWaiter follows the shape and reports requests, budget, expected end and schedule', async () => {
+  const clock = new VirtualClock();
+  const start = clock.now();
+  const seen: number[] = [];
+  const r = await runWaiter({
+    name: 'lb', what: 'lb ACTIVE', deadlineMs: 300_000, shape: failover,
+    poll: async () => {
+      seen.push(clock.now() - start);
+      return clock.now() - start >= 101_000 ? 'ACTIVE' : 'PENDING_UPDATE';
+    },
+    state: (v) => v,
+    acceptors: [{ state: 'success', matcher: (v) => v === 'ACTIVE' }],
+  }, { clock }, new AbortController().signal);
+  assert.deepEqual(seen.slice(0, 4), [0, 30_000, 60_000, 90_000]);
+  assert.ok(r.endedAt - start - 101_000 <= 2_100, `lag ${r.endedAt - start - 101_000}`);
+  assert.equal(r.requests, r.polls);
+  assert.equal(r.budget, pollBudget(failover));
+  assert.equal(r.expectedMs, 100_000);
+  assert.match(r.schedule ?? '', /expected end 100s/);
+});
+
+test('a wake (a watch saw a change) ends the sleep at once; requests come from the spec', async () => {
+  const clock = realClock;
+  const start = clock.now();
+  let state = 'pending';
+  let wakeUp: (() => void) | undefined;
+  setTimeout(() => {
+    state = 'ready';
+    wakeUp?.();
+  }, 20);
+  const r = await runWaiter({
+    name: 'w', what: 'ready', deadlineMs: 3_600_000, backoff: { initialMs: 600_000, maxMs: 600_000, factor: 1, jitter: 0 },
+    poll: async () => state,
+    wake: () => new Promise<void>((resolve) => { wakeUp = resolve; }),
+    requests: () => 2,
+    mode: () => 'watch (1 events)',
+    state: (v) => v,
+    acceptors: [{ state: 'success', matcher: (v) => v === 'ready' }],
+  }, { clock }, new AbortController().signal);
+  assert.equal(r.polls, 2);
+  assert.ok(r.endedAt - start < 600_000, 'did not sleep out the 10 min delay');
+  assert.equal(r.requests, 2);
+  assert.equal(r.mode, 'watch (1 events)');
+});
+
+test('an offset (the process began before the wait: 8.1 sent the create) moves the dense phase earlier in the wait', () => {
+  const late: PollShape = { ...failover, offsetMs: 50_000 };
+  assert.equal(shapedDelay(late, 40_000, 3), shapedDelay(failover, 90_000, 3), '40 s into the wait is 90 s into the failover');
+  assert.equal(shapedDelay(late, 0, 1), 30_000);
+  assert.equal(shapedDelay(late, 30_000, 2), 10_000, 'the sparse phase still lands on 90 % of the expected end');
+  assert.ok(pollBudget(late) < pollBudget(failover), 'fewer polls to plan for the rest of it');
+  assert.match(describeShape(late), /counted from 50s before the wait/);
+});

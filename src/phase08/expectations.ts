@@ -1,0 +1,41 @@
+// What each OpenStack wait of phase 08 expects (issue 20): the runbook's figure, or this site's
+// own history from earlier runs' journals when there is one (src/engine/history.ts), for the
+// shaped polls of src/engine/schedule.ts. Figures are at the site's time (x polling.intervalScale);
+// floors and sparse intervals are real-site ms (ctx.wait scales them).
+
+import { waitHistory } from '../engine/history.js';
+import type { PollShape } from '../engine/schedule.js';
+import type { StepContext } from '../engine/index.js';
+import type { Phase08Services } from './services.js';
+
+export interface Expectation {
+  /** The runbook's (or the code's) figure at real-site time, and where it comes from. */
+  readonly ms: number;
+  readonly from: string;
+  readonly floorMs: number;
+  readonly sparseMs: number;
+  /** A figure given by the site (already at its time scale), not scaled again. */
+  readonly siteScaled?: boolean;
+}
+
+export const EXPECT = {
+  /** The CAPI Helm driver's create takes 10-40 minutes: the dense polling starts before the earliest. */
+  cluster: { ms: 10 * 60_000, from: 'runbook: a CAPI Helm create takes 10-40 min', floorMs: 5_000, sparseMs: 120_000 },
+  /** No runbook figure for the delete: magnum-capi-helm deletes in ~3 min (measured on Zed). */
+  'cluster-delete': { ms: 3 * 60_000, from: 'capi-gate default: a delete takes ~3 min', floorMs: 1_000, sparseMs: 60_000 },
+} satisfies Record<string, Expectation>;
+
+/** The shape of a wait: the median of this site's earlier runs when there are any, else `fallback`. */
+export function shapeFor(ctx: StepContext<Phase08Services>, waitName: string, fallback: Expectation, requestsPerPoll = 1, offsetMs = 0): PollShape {
+  const h = waitHistory(ctx.runDir, ctx.site.site.site, waitName);
+  const scale = ctx.site.site.polling.intervalScale;
+  const expectedMs = h.medianMs ?? (fallback.siteScaled ? fallback.ms : fallback.ms * scale);
+  const from = h.medianMs !== undefined ? `site history: median of ${h.durationsMs.length} earlier run${h.durationsMs.length === 1 ? '' : 's'}` : fallback.from;
+  // ctx.wait multiplies floor and sparse interval by the scale: keep them, so scaled, within 1 %
+  // and a third of the expectation (a site whose deadlines are scaled but not its polling).
+  return {
+    expectedMs, from, requestsPerPoll, ...(offsetMs > 0 ? { offsetMs } : {}),
+    floorMs: Math.min(fallback.floorMs, (expectedMs * 0.01) / scale),
+    sparseMs: Math.min(fallback.sparseMs, expectedMs / 3 / scale),
+  };
+}
