@@ -85,7 +85,8 @@ export class ServiceEndpoint {
   /** Every answer given, by pod name (for tests and /_sim state). */
   readonly served = new Map<string, number>();
 
-  constructor(readonly ip: string, readonly port: number, private readonly backends: () => string[]) {}
+  /** onServe: a pod answered a request (its container logs the access, as agnhost netexec does). */
+  constructor(readonly ip: string, readonly port: number, private readonly backends: () => string[], private readonly onServe?: (pod: string, method: string, path: string) => void) {}
 
   async start(): Promise<void> {
     const server = createServer((req, res) => this.handle(req, res));
@@ -114,6 +115,7 @@ export class ServiceEndpoint {
     const pod = pods[this.rr++ % pods.length]!;
     this.served.set(pod, (this.served.get(pod) ?? 0) + 1);
     const url = new URL(req.url ?? '/', 'http://x');
+    this.onServe?.(pod, req.method ?? 'GET', url.pathname);
     const send = (status: number, body: string) => {
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
       res.end(body);
