@@ -185,15 +185,15 @@ export class WorkloadCluster {
     this.nodeNames.push(...this.controlPlaneNodes, ...this.workerNodes);
     this.nodeNames.forEach((n, i) => {
       const node = s.create('nodes', this.node(n, i, this.controlPlaneNodes.includes(n)));
-      s.create('leases', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { ...this.meta(n, 'kube-node-lease'), ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: n, uid: node.metadata.uid }] }, spec: { holderIdentity: n, leaseDurationSeconds: 40, renewTime: new Date(this.clock.now()).toISOString() } });
-      const ref = { kind: 'Node', name: n, uid: n };
+      s.create('coordination.k8s.io/leases', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { ...this.meta(n, 'kube-node-lease'), ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: n, uid: node.metadata.uid }] }, spec: { holderIdentity: n, leaseDurationSeconds: 40, renewTime: new Date(this.clock.now()).toISOString() } });
+      const ref = { kind: 'Node', name: n, uid: node.metadata.uid };
       this.recordEvent('default', ref, 'Normal', 'Starting', 'Starting kubelet.', { component: 'kubelet', host: n });
       this.recordEvent('default', ref, 'Normal', 'NodeHasSufficientMemory', `Node ${n} status is now: NodeHasSufficientMemory`, { component: 'kubelet', host: n });
       this.recordEvent('default', ref, 'Normal', 'RegisteredNode', `Node ${n} event: Registered Node ${n} in Controller`, { component: 'node-controller' });
     });
     for (const lease of ['kube-controller-manager', 'kube-scheduler', 'cloud-controller-manager']) {
       const holder = `${this.controlPlaneNodes[0] ?? 'node'}_${this.rng.uuid()}`;
-      s.create('leases', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: this.meta(lease, 'kube-system'), spec: { holderIdentity: holder, leaseDurationSeconds: 15, leaseTransitions: 0 } });
+      s.create('coordination.k8s.io/leases', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: this.meta(lease, 'kube-system'), spec: { holderIdentity: holder, leaseDurationSeconds: 15, leaseTransitions: 0 } });
     }
 
     s.create('services', this.svc('default', 'kubernetes', KUBERNETES_SERVICE_IP, [{ name: 'https', port: 443, targetPort: 6443, protocol: 'TCP' }], undefined, { component: 'apiserver', provider: 'kubernetes' }));
@@ -223,12 +223,12 @@ export class WorkloadCluster {
     const s = this.store;
     const helmMeta = (release: string, ns: string) => ({ labels: { 'app.kubernetes.io/managed-by': 'Helm' }, annotations: { 'meta.helm.sh/release-name': release, 'meta.helm.sh/release-namespace': ns } });
     const sc = helmMeta('csi-cinder-storageclass', OPENSTACK_NS);
-    s.create('storageclasses', {
+    s.create('storage.k8s.io/storageclasses', {
       apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { ...this.meta('csi-cinder'), labels: sc.labels, annotations: { ...sc.annotations, 'storageclass.kubernetes.io/is-default-class': 'true' } },
       provisioner: 'cinder.csi.openstack.org', parameters: { availability: 'nova' }, reclaimPolicy: 'Delete', allowVolumeExpansion: true, volumeBindingMode: 'WaitForFirstConsumer',
     });
     const drv = helmMeta('csi-cinder', OPENSTACK_NS);
-    s.create('csidrivers', { apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', metadata: { ...this.meta('cinder.csi.openstack.org'), ...drv }, spec: { attachRequired: true, podInfoOnMount: true, volumeLifecycleModes: ['Persistent', 'Ephemeral'], fsGroupPolicy: 'ReadWriteOnceWithFSType', requiresRepublish: false, storageCapacity: false, seLinuxMount: false } });
+    s.create('storage.k8s.io/csidrivers', { apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', metadata: { ...this.meta('cinder.csi.openstack.org'), ...drv }, spec: { attachRequired: true, podInfoOnMount: true, volumeLifecycleModes: ['Persistent', 'Ephemeral'], fsGroupPolicy: 'ReadWriteOnceWithFSType', requiresRepublish: false, storageCapacity: false, seLinuxMount: false } });
     const cc = helmMeta('cloud-config', OPENSTACK_NS);
     const b64 = (t: string) => Buffer.from(t).toString('base64');
     s.create('secrets', {
@@ -244,7 +244,7 @@ export class WorkloadCluster {
     cm('kube-system', 'kube-proxy', { 'config.conf': `apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nclusterCIDR: ${POD_CIDR}\nmode: ""\n` });
     cm('kube-system', 'kubelet-config', { kubelet: 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nclusterDNS:\n- 172.24.0.10\nclusterDomain: cluster.local\n' });
     const ed = helmMeta('etcd-defrag', 'kube-system');
-    s.create('cronjobs', {
+    s.create('batch/cronjobs', {
       apiVersion: 'batch/v1', kind: 'CronJob', metadata: { ...this.meta('etcd-defrag', 'kube-system'), ...ed },
       spec: { schedule: '0 0 * * *', startingDeadlineSeconds: 43200, concurrencyPolicy: 'Forbid', suspend: false, jobTemplate: { spec: { backoffLimit: 3, activeDeadlineSeconds: 3600, template: { spec: { serviceAccountName: 'etcd-defrag', restartPolicy: 'OnFailure', containers: [{ name: 'etcd-defrag', image: 'bitnami/kubectl:latest' }] } } } } },
       status: {},
@@ -604,7 +604,7 @@ export class WorkloadCluster {
       const spec = node.spec as { taints?: { key: string }[] };
       spec.taints = (spec.taints ?? []).filter((t) => t.key !== NOT_READY_TAINT);
       this.store.update('nodes', node);
-      this.recordEvent('default', { kind: 'Node', name: n, uid: n }, 'Normal', 'NodeReady', `Node ${n} status is now: NodeReady`, { component: 'kubelet', host: n });
+      this.recordEvent('default', { kind: 'Node', name: n, uid: node.metadata.uid }, 'Normal', 'NodeReady', `Node ${n} status is now: NodeReady`, { component: 'kubelet', host: n });
     }
     this.nodesReady = true;
     this.afterInit();
@@ -623,7 +623,7 @@ export class WorkloadCluster {
       node.metadata.labels = labels;
       this.store.update('nodes', node);
       this.ccmLog(`Successfully initialized node ${n} with cloud provider`, 'I', 'node_controller.go:431');
-      this.recordEvent('default', { kind: 'Node', name: n, uid: n }, 'Normal', 'Synced', 'Node synced successfully', { component: 'cloud-node-controller' });
+      this.recordEvent('default', { kind: 'Node', name: n, uid: node.metadata.uid }, 'Normal', 'Synced', 'Node synced successfully', { component: 'cloud-node-controller' });
     });
     this.nodesInitialized = true;
     this.afterInit();
@@ -682,23 +682,23 @@ export class WorkloadCluster {
       }
       const sliceName = `${svc.metadata.name}-${this.hash10(svc.metadata.uid).slice(0, 5)}`;
       const endpoints = addrs.map((a) => ({ addresses: [a.ip], conditions: { ready: true, serving: true, terminating: false }, ...(a.nodeName ? { nodeName: a.nodeName } : {}), ...(a.pod ? { targetRef: { kind: 'Pod', namespace: ns, name: a.pod } } : {}) }));
-      const slice = this.store.peek('endpointslices', ns, sliceName);
+      const slice = this.store.peek('discovery.k8s.io/endpointslices', ns, sliceName);
       if (!slice) {
-        this.store.create('endpointslices', {
+        this.store.create('discovery.k8s.io/endpointslices', {
           apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
           metadata: { ...this.meta(sliceName, ns, { 'kubernetes.io/service-name': svc.metadata.name, 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' }), generateName: `${svc.metadata.name}-`, ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: svc.metadata.name, uid: svc.metadata.uid, controller: true, blockOwnerDeletion: true }] },
           addressType: 'IPv4', endpoints, ports,
         } as unknown as KObject);
       } else if (JSON.stringify(slice.endpoints ?? []) !== JSON.stringify(endpoints)) {
         slice.endpoints = endpoints;
-        this.store.update('endpointslices', slice);
+        this.store.update('discovery.k8s.io/endpointslices', slice);
       }
     }
     // a Service's Endpoints and slices go with it
     for (const ep of this.store.peekAll('endpoints')) if (!this.store.peek('services', ep.metadata.namespace, ep.metadata.name)) this.store.remove('endpoints', ep.metadata.namespace, ep.metadata.name);
-    for (const sl of this.store.peekAll('endpointslices')) {
+    for (const sl of this.store.peekAll('discovery.k8s.io/endpointslices')) {
       const owner = sl.metadata.ownerReferences?.[0];
-      if (owner && !this.store.peekAll('services', sl.metadata.namespace).some((s) => s.metadata.uid === owner.uid)) this.store.remove('endpointslices', sl.metadata.namespace, sl.metadata.name);
+      if (owner && !this.store.peekAll('services', sl.metadata.namespace).some((s) => s.metadata.uid === owner.uid)) this.store.remove('discovery.k8s.io/endpointslices', sl.metadata.namespace, sl.metadata.name);
     }
   }
 
