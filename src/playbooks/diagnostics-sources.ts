@@ -1,7 +1,9 @@
 // The sources of the failure diagnostics bundle (src/report/diagnostics.ts), read-only, from the
 // clients: Magnum status_reason / health_status_reason, the cluster's load balancers and their
-// amphorae (admin scope), the CAPI objects on the management cluster when it is configured, and
-// the workload cluster's kube-system events and failing pods' logs once it has a kubeconfig.
+// amphorae (admin scope), the CAPI objects on the management cluster (Cluster, OpenStackCluster,
+// Machines) when it is configured, and the workload cluster's events of every namespace and the
+// failing pods' log tails (the previous container's too, for a restarting one) once it has a
+// kubeconfig.
 
 import { KubeClient, kubeconfigUsable, podRow } from '../kube/index.js';
 import type { DiagnosticsSources } from '../report/diagnostics.js';
