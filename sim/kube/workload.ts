@@ -687,7 +687,8 @@ export class WorkloadCluster {
         this.store.create('discovery.k8s.io/endpointslices', {
           apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
           metadata: { ...this.meta(sliceName, ns, { 'kubernetes.io/service-name': svc.metadata.name, 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' }), generateName: `${svc.metadata.name}-`, ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: svc.metadata.name, uid: svc.metadata.uid, controller: true, blockOwnerDeletion: true }] },
-          addressType: 'IPv4', endpoints, ports,
+          // the endpointslice controller names every port, "" when the Service's port has no name (kubectl describe dereferences it)
+          addressType: 'IPv4', endpoints, ports: ports.map((p) => ({ name: p.name ?? '', port: p.port, protocol: p.protocol })),
         } as unknown as KObject);
       } else if (JSON.stringify(slice.endpoints ?? []) !== JSON.stringify(endpoints)) {
         slice.endpoints = endpoints;
