@@ -293,7 +293,7 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
     });
     const kube = attachWorkloadClusters({
       world, clock, serviceLoadBalancerHooks: hooksFor,
-      defaultKubeVersion: site.image.kubeVersion, workloadCidr: site.workloadCidr,
+      defaultKubeVersion: site.image.kubeVersion, workloadCidr: site.workloadCidr, authUrl,
       ...(kubeScenario ? { scenario: kubeScenario } : {}), errors: log.errors,
     });
     let closed = false;

@@ -28,8 +28,8 @@ export interface ApiBackend {
   requestDelete?(key: string, ns: string | undefined, name: string): { deleted: KObject | undefined; pending: KObject | undefined };
   /** Called after an object is gone for good (e.g. the CAPI Cluster following its OpenStackCluster). */
   onRemoved?(key: string, obj: KObject): void;
-  /** GET pods/NAME/log (text/plain); '' when absent. */
-  podLog?(ns: string, name: string): string;
+  /** GET pods/NAME/log (text/plain): the container's log, or why there is none (400, as the kubelet says). */
+  podLog?(ns: string, name: string, opts: { container?: string; previous?: boolean }): string | { readonly error: string };
   now(): number;
 }
 
@@ -302,7 +302,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServerH
       if (!current) throw notFound(name);
       if (sub === 'log') {
         const tail = Number(url.searchParams.get('tailLines') ?? '');
-        let text = backend.podLog?.(ns ?? 'default', name) ?? '';
+        const container = url.searchParams.get('container') ?? undefined;
+        const previous = url.searchParams.get('previous') === 'true';
+        const got = backend.podLog?.(ns ?? 'default', name, { ...(container ? { container } : {}), previous }) ?? '';
+        if (typeof got !== 'string') throw new HttpError(400, 'BadRequest', got.error);
+        let text = got;
         if (Number.isInteger(tail) && tail > 0) text = text.split('\n').filter(Boolean).slice(-tail).map((l) => `${l}\n`).join('');
         return { status: send(res, 200, text, 'text/plain'), user };
       }

@@ -18,6 +18,7 @@ import type { LoadBalancerHooks } from './lb.js';
 import { ManagementCluster } from './management.js';
 import type { KubeFaults, KubeScenario } from './scenarios.js';
 import { issueServingCert } from './tls.js';
+import { KUBERNETES_SERVICE_IP } from './chart.js';
 import { DEFAULT_KUBE_DURATIONS, WorkloadCluster } from './workload.js';
 import type { KubeDurations, WorkloadClusterSpec } from './workload.js';
 
@@ -54,19 +55,21 @@ export async function startKubeApi(opts: StartKubeApiOptions): Promise<KubeApiHa
   const ownClock = opts.clock === undefined;
   const clock = opts.clock ?? new SimClock(opts.timeScale ?? 1);
   const hooks = opts.hooks ?? memoryLoadBalancers({ clock });
-  const cluster = new WorkloadCluster(opts.model, clock, hooks, { ...DEFAULT_KUBE_DURATIONS, ...opts.durations }, opts.faults ?? {});
+  const cluster = new WorkloadCluster({ ...opts.model, caCertPem: opts.model.caCertPem ?? opts.caCertPem }, clock, hooks, { ...DEFAULT_KUBE_DURATIONS, ...opts.durations }, opts.faults ?? {});
   const backend: ApiBackend = {
     store: cluster.store,
     kubeVersion: opts.model.kubeVersion,
     admit: (key, obj) => cluster.admit(key, obj),
     requestDelete: (key, ns, name) => cluster.requestDelete(key, ns, name),
-    podLog: (ns, name) => cluster.podLog(ns, name),
+    podLog: (ns, name, o) => cluster.podLog(ns, name, o),
     now: () => clock.now(),
   };
   const serving = await issueServingCert(opts.caCertPem, opts.caKeyPem, {
     commonName: 'kube-apiserver',
-    ips: [opts.host, ...(opts.sans?.ips ?? []), '10.96.0.1'],
-    dns: ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', 'localhost', ...(opts.sans?.dns ?? [])],
+    // kubeadm's apiserver certificate: the controlPlaneEndpoint (the API FIP), the control-plane
+    // nodes' addresses, the `kubernetes` Service IP (first of the chart's 172.24.0.0/13) and names
+    ips: [...new Set([opts.host, ...(opts.sans?.ips ?? []), ...cluster.controlPlaneNodes.map((n) => cluster.nodeAddress(n)), KUBERNETES_SERVICE_IP])],
+    dns: [...new Set(['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', 'localhost', ...cluster.controlPlaneNodes, ...(opts.sans?.dns ?? [])])],
     nowMs: Math.min(Date.now(), clock.now()),
   });
   const server = await startApiServer({ host: opts.host, port: opts.port ?? 6443, caCertPem: opts.caCertPem, servingCertPem: serving.certPem, servingKeyPem: serving.keyPem, backend });

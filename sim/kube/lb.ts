@@ -87,9 +87,10 @@ export class ServiceEndpoint {
   /**
    * `random` picks the pod: the amphora round-robins over the member nodes, and kube-proxy on
    * the node then picks a ready endpoint at random (iptables `--mode random --probability`), so a
-   * client sees an irregular mix, not a strict alternation.
+   * client sees an irregular mix, not a strict alternation. onServe: a pod answered a request (its
+   * container logs the access, as agnhost netexec does).
    */
-  constructor(readonly ip: string, readonly port: number, private readonly backends: () => string[], private readonly random: () => number = Math.random) {}
+  constructor(readonly ip: string, readonly port: number, private readonly backends: () => string[], private readonly random: () => number = Math.random, private readonly onServe?: (pod: string, method: string, path: string) => void) {}
 
   async start(): Promise<void> {
     const server = createServer((req, res) => this.handle(req, res));
@@ -118,6 +119,7 @@ export class ServiceEndpoint {
     const pod = pods[Math.min(pods.length - 1, Math.floor(this.random() * pods.length))]!;
     this.served.set(pod, (this.served.get(pod) ?? 0) + 1);
     const url = new URL(req.url ?? '/', 'http://x');
+    this.onServe?.(pod, req.method ?? 'GET', url.pathname);
     const send = (status: number, body: string) => {
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
       res.end(body);

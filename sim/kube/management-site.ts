@@ -1,7 +1,9 @@
 // The management cluster of the simulated site (the CAPI cluster on the mgmt VM that the
 // magnum-capi-helm driver talks to), wired to the simulated OpenStack: a cluster Magnum built
-// gets its Cluster / OpenStackCluster / ... objects in magnum-<project id>; Magnum's delete marks
-// them Deleting; they go when Magnum's row goes. Clearing the OpenStackCluster finalizers through
+// gets its Cluster / OpenStackCluster / KubeadmControlPlane / MachineDeployment objects, one
+// Machine per Nova server CAPO created, and the `<cluster>-kubeconfig` Secret (a client
+// certificate from the cluster CA, as CAPI writes it) in magnum-<project id>; Magnum's delete
+// marks them Deleting, worker Machines go with their servers; the rest go when Magnum's row goes. Clearing the OpenStackCluster finalizers through
 // the API (the appendix-A stuck-delete remedy) lets a wedged Magnum delete finish. The API is down
 // while the mgmt VM is not ACTIVE in Nova (D-041: a host OOM SHUTOFF takes it away).
 //
@@ -18,6 +20,7 @@ import type { World } from '../state.js';
 import { startManagementApi } from './index.js';
 import type { ManagementApiHandle } from './index.js';
 import { capiNamespace } from './management.js';
+import type { MachineSeed } from './management.js';
 import { createTestCa, issueClientCert } from './tls.js';
 
 export interface ManagementSiteOptions {
@@ -58,16 +61,39 @@ export async function attachManagementCluster(o: ManagementSiteOptions): Promise
   }), { mode: 0o600 });
   chmodSync(kubeconfigPath, 0o600);
 
+  const machinesOf = (stackId: string): MachineSeed[] => [...w.servers.values()]
+    .filter((s) => s.metadata['k8s-cluster'] === stackId)
+    .map((s) => ({ name: s.name, role: s.name.includes('-control-plane-') ? 'control-plane' : 'worker', serverId: s.id, serverStatus: s.status, ...(s.addresses.find((a) => a.type === 'fixed') ? { ip: s.addresses.find((a) => a.type === 'fixed')!.addr } : {}) }));
   const add = (uuid: string): void => {
     const c = w.clusters.get(uuid);
     if (!c?.stackId || m.has(c.projectId, c.stackId)) return;
     const lb = c.res.lbId ? w.loadBalancers.get(c.res.lbId) : undefined;
     const fip = c.apiAddress ? new URL(c.apiAddress).hostname : c.res.fipAddress;
+    const net = c.res.networkId ? w.networks.get(c.res.networkId) : undefined;
     m.addCluster({
       projectId: c.projectId, userId: c.userId, clusterUuid: c.uuid, stackId: c.stackId, kubeVersion: c.res.kubeVersion ?? 'v0.0.0',
       masterCount: c.masterCount, nodeCount: c.nodeCount,
       ...(lb ? { apiLb: { id: lb.id, ip: fip ?? lb.vipAddress, internalIP: lb.vipAddress } } : {}),
+      ...(net ? { network: { id: net.id, name: net.name } } : {}),
+      machines: machinesOf(c.stackId),
     });
+    void writeKubeconfig(uuid);
+  };
+  // CAPI's <cluster>-kubeconfig: the cluster CA, and a client certificate it signs for <cluster>-admin
+  const writeKubeconfig = async (uuid: string): Promise<void> => {
+    const c = w.clusters.get(uuid);
+    const ca = w.cas.get(uuid);
+    if (!c?.stackId || !ca || !c.apiAddress) return;
+    const stack = c.stackId;
+    const cert = await issueClientCert(ca.certPem, ca.keyPem, { commonName: 'kubernetes-admin', organization: 'system:masters', nowMs: Math.min(Date.now(), o.clock.now()) });
+    const user = `${stack}-admin`;
+    const text = stringify({
+      apiVersion: 'v1', kind: 'Config', preferences: {}, 'current-context': `${user}@${stack}`,
+      clusters: [{ name: stack, cluster: { server: c.apiAddress, 'certificate-authority-data': b64(`${ca.certPem.trim()}\n`) } }],
+      contexts: [{ name: `${user}@${stack}`, context: { cluster: stack, user } }],
+      users: [{ name: user, user: { 'client-certificate-data': b64(cert.certPem), 'client-key-data': b64(cert.keyPem) } }],
+    });
+    if (m.has(c.projectId, stack)) m.setKubeconfig(c.projectId, stack, text);
   };
   // Magnum stack ids are per cluster; remember them for the row's removal.
   const stacks = new Map<string, { projectId: string; stackId: string }>();
@@ -91,6 +117,17 @@ export async function attachManagementCluster(o: ManagementSiteOptions): Promise
       return;
     }
     if (e.kind === 'nova.server' && e.name === o.mgmtVmName) api.setAvailable(mgmtUp());
+    if (e.kind === 'nova.server' && e.name) {
+      // CAPO's servers: a Machine follows its server; a deleted control-plane server's Machine
+      // stays Deleting until CAPO has removed its API LB member (the OpenStackCluster goes)
+      const c = [...w.clusters.values()].find((x) => x.stackId && e.name!.startsWith(`${x.stackId}-`));
+      if (!c?.stackId || !m.has(c.projectId, c.stackId)) return;
+      if (e.to === 'DELETED') m.serverGone(c.projectId, c.stackId, e.name, { stuck: true });
+      else {
+        const seed = machinesOf(c.stackId).find((x) => x.name === e.name);
+        if (seed) m.upsertMachine(c.projectId, c.stackId, seed);
+      }
+    }
   });
   api.setAvailable(mgmtUp());
 

@@ -16,13 +16,27 @@ export const CORE_RESOURCES: readonly ResourceDef[] = [
   { group: '', version: 'v1', plural: 'configmaps', singular: 'configmap', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'] },
   { group: 'apps', version: 'v1', plural: 'deployments', singular: 'deployment', kind: 'Deployment', namespaced: true, shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] },
   { group: 'apps', version: 'v1', plural: 'replicasets', singular: 'replicaset', kind: 'ReplicaSet', namespaced: true, shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'] },
+  { group: 'apps', version: 'v1', plural: 'daemonsets', singular: 'daemonset', kind: 'DaemonSet', namespaced: true, shortNames: ['ds'], categories: ['all'], subresources: ['status'] },
+  { group: 'apps', version: 'v1', plural: 'statefulsets', singular: 'statefulset', kind: 'StatefulSet', namespaced: true, shortNames: ['sts'], categories: ['all'], subresources: ['status', 'scale'] },
+  { group: '', version: 'v1', plural: 'endpoints', singular: 'endpoints', kind: 'Endpoints', namespaced: true, shortNames: ['ep'] },
+  { group: '', version: 'v1', plural: 'serviceaccounts', singular: 'serviceaccount', kind: 'ServiceAccount', namespaced: true, shortNames: ['sa'] },
+  { group: '', version: 'v1', plural: 'persistentvolumeclaims', singular: 'persistentvolumeclaim', kind: 'PersistentVolumeClaim', namespaced: true, shortNames: ['pvc'], subresources: ['status'] },
+  { group: '', version: 'v1', plural: 'persistentvolumes', singular: 'persistentvolume', kind: 'PersistentVolume', namespaced: false, shortNames: ['pv'], subresources: ['status'] },
+  { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', singular: 'endpointslice', kind: 'EndpointSlice', namespaced: true, shortNames: [] },
+  { group: 'storage.k8s.io', version: 'v1', plural: 'storageclasses', singular: 'storageclass', kind: 'StorageClass', namespaced: false, shortNames: ['sc'] },
+  { group: 'storage.k8s.io', version: 'v1', plural: 'csidrivers', singular: 'csidriver', kind: 'CSIDriver', namespaced: false, shortNames: [] },
+  { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', singular: 'lease', kind: 'Lease', namespaced: true, shortNames: [] },
+  { group: 'batch', version: 'v1', plural: 'jobs', singular: 'job', kind: 'Job', namespaced: true, shortNames: [], categories: ['all'], subresources: ['status'] },
+  { group: 'batch', version: 'v1', plural: 'cronjobs', singular: 'cronjob', kind: 'CronJob', namespaced: true, shortNames: ['cj'], categories: ['all'], subresources: ['status'] },
 ];
 
 /** The CAPI objects the delete path touches (api-notes §3.5), for the management cluster. */
 export const CAPI_RESOURCES: readonly ResourceDef[] = [
   { group: 'cluster.x-k8s.io', version: 'v1beta1', plural: 'clusters', singular: 'cluster', kind: 'Cluster', namespaced: true, shortNames: ['cl'], categories: ['cluster-api'], subresources: ['status'] },
   { group: 'cluster.x-k8s.io', version: 'v1beta1', plural: 'machinedeployments', singular: 'machinedeployment', kind: 'MachineDeployment', namespaced: true, shortNames: ['md'], categories: ['cluster-api'], subresources: ['status', 'scale'] },
+  { group: 'cluster.x-k8s.io', version: 'v1beta1', plural: 'machinesets', singular: 'machineset', kind: 'MachineSet', namespaced: true, shortNames: ['ms'], categories: ['cluster-api'], subresources: ['status', 'scale'] },
   { group: 'cluster.x-k8s.io', version: 'v1beta1', plural: 'machines', singular: 'machine', kind: 'Machine', namespaced: true, shortNames: ['ma'], categories: ['cluster-api'], subresources: ['status'] },
+  { group: 'infrastructure.cluster.x-k8s.io', version: 'v1beta1', plural: 'openstackmachines', singular: 'openstackmachine', kind: 'OpenStackMachine', namespaced: true, shortNames: ['osm'], categories: ['cluster-api'], subresources: ['status'] },
   { group: 'infrastructure.cluster.x-k8s.io', version: 'v1beta1', plural: 'openstackclusters', singular: 'openstackcluster', kind: 'OpenStackCluster', namespaced: true, shortNames: ['osc'], categories: ['cluster-api'], subresources: ['status'] },
   { group: 'controlplane.cluster.x-k8s.io', version: 'v1beta1', plural: 'kubeadmcontrolplanes', singular: 'kubeadmcontrolplane', kind: 'KubeadmControlPlane', namespaced: true, shortNames: ['kcp'], categories: ['cluster-api'], subresources: ['status', 'scale'] },
   { group: 'addons.stackhpc.com', version: 'v1alpha1', plural: 'helmreleases', singular: 'helmrelease', kind: 'HelmRelease', namespaced: true, shortNames: [], subresources: ['status'] },
@@ -223,10 +237,151 @@ const PRINTERS: Record<string, Printer> = {
   },
 };
 
+const list = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
+const str = (v: unknown, dflt = ''): string => (v === undefined || v === null ? dflt : String(v));
+const get = (o: unknown, path: string): unknown => path.split('.').reduce<unknown>((cur, k) => (cur && typeof cur === 'object' ? (cur as Json)[k] : undefined), o);
+const since = (ts: unknown, now: number): string => {
+  const t = typeof ts === 'string' ? Date.parse(ts) : NaN;
+  return Number.isFinite(t) ? humanDuration(now - t) : '<unknown>';
+};
+const containersOf = (tpl: unknown): { name: string; image?: string }[] => list(get(tpl, 'spec.containers')) as unknown as { name: string; image?: string }[];
+
+/** Endpoints' ENDPOINTS column: ip:port, at most three, then " + N more..." (printers.go formatEndpoints). */
+function endpointsText(o: KObject): string {
+  const out: string[] = [];
+  for (const ss of list(o.subsets)) {
+    const ports = list(ss.ports);
+    for (const a of list(ss.addresses)) {
+      if (ports.length === 0) out.push(str(a.ip));
+      for (const p of ports) out.push(`${str(a.ip)}:${str(p.port)}`);
+    }
+  }
+  if (out.length === 0) return '<none>';
+  return out.length > 3 ? `${out.slice(0, 3).join(',')} + ${out.length - 3} more...` : out.join(',');
+}
+
+/** The cluster-api CRDs' additionalPrinterColumns (v1beta1), the way the apiserver prints a CRD's Table. */
+const CAPI_PRINTERS: Record<string, Printer> = {
+  clusters: {
+    columns: [col('Name', 0, 'string', 'name'), col('ClusterClass'), col('Phase'), col('Age', 0, 'date'), col('Version')],
+    cells: (o, now) => [o.metadata.name, str(get(o, 'spec.topology.class')), str(get(o, 'status.phase')), age(o, now), str(get(o, 'spec.topology.version'))],
+  },
+  machines: {
+    columns: [col('Name', 0, 'string', 'name'), col('Cluster'), col('NodeName'), col('ProviderID'), col('Phase'), col('Age', 0, 'date'), col('Version')],
+    cells: (o, now) => [o.metadata.name, str(get(o, 'spec.clusterName')), str(get(o, 'status.nodeRef.name')), str(get(o, 'spec.providerID')), str(get(o, 'status.phase')), age(o, now), str(get(o, 'spec.version'))],
+  },
+  machinedeployments: {
+    columns: [col('Name', 0, 'string', 'name'), col('Cluster'), col('Replicas', 0, 'integer'), col('Ready', 0, 'integer'), col('Updated', 0, 'integer'), col('Unavailable', 0, 'integer'), col('Phase'), col('Age', 0, 'date'), col('Version')],
+    cells: (o, now) => [o.metadata.name, str(get(o, 'spec.clusterName')), get(o, 'status.replicas') ?? null, get(o, 'status.readyReplicas') ?? null, get(o, 'status.updatedReplicas') ?? null, get(o, 'status.unavailableReplicas') ?? null, str(get(o, 'status.phase')), age(o, now), str(get(o, 'spec.template.spec.version'))],
+  },
+  machinesets: {
+    columns: [col('Name', 0, 'string', 'name'), col('Cluster'), col('Replicas', 0, 'integer'), col('Ready', 0, 'integer'), col('Available', 0, 'integer'), col('Age', 0, 'date'), col('Version')],
+    cells: (o, now) => [o.metadata.name, str(get(o, 'spec.clusterName')), get(o, 'status.replicas') ?? null, get(o, 'status.readyReplicas') ?? null, get(o, 'status.availableReplicas') ?? null, age(o, now), str(get(o, 'spec.template.spec.version'))],
+  },
+  kubeadmcontrolplanes: {
+    columns: [col('Name', 0, 'string', 'name'), col('Cluster'), col('Initialized', 0, 'boolean'), col('API Server Available', 0, 'boolean'), col('Replicas', 0, 'integer'), col('Ready', 0, 'integer'), col('Updated', 0, 'integer'), col('Unavailable', 0, 'integer'), col('Age', 0, 'date'), col('Version')],
+    cells: (o, now) => [o.metadata.name, str(o.metadata.labels?.['cluster.x-k8s.io/cluster-name']), get(o, 'status.initialized') ?? null, get(o, 'status.ready') ?? null, get(o, 'status.replicas') ?? null, get(o, 'status.readyReplicas') ?? null, get(o, 'status.updatedReplicas') ?? null, get(o, 'status.unavailableReplicas') ?? null, age(o, now), str(get(o, 'spec.version'))],
+  },
+  openstackclusters: {
+    columns: [col('Name', 0, 'string', 'name'), col('Cluster'), col('Ready', 0, 'boolean'), col('Network'), col('Bastion IP'), col('API Server'), col('API Server Port', 0, 'integer'), col('Age', 0, 'date')],
+    cells: (o, now) => [o.metadata.name, str(o.metadata.labels?.['cluster.x-k8s.io/cluster-name']), get(o, 'status.ready') ?? null, str(get(o, 'status.network.id')), str(get(o, 'status.bastion.floatingIP')), str(get(o, 'spec.controlPlaneEndpoint.host')), get(o, 'spec.controlPlaneEndpoint.port') ?? null, age(o, now)],
+  },
+  openstackmachines: {
+    columns: [col('Name', 0, 'string', 'name'), col('Cluster'), col('InstanceState'), col('Ready', 0, 'boolean'), col('ProviderID'), col('Machine'), col('Age', 0, 'date')],
+    cells: (o, now) => [o.metadata.name, str(o.metadata.labels?.['cluster.x-k8s.io/cluster-name']), str(get(o, 'status.instanceState')), get(o, 'status.ready') ?? null, str(get(o, 'spec.providerID')), str(o.metadata.ownerReferences?.find((r) => r.kind === 'Machine')?.name), age(o, now)],
+  },
+};
+
+const MORE_PRINTERS: Record<string, Printer> = {
+  daemonsets: {
+    columns: [col('Name', 0, 'string', 'name'), col('Desired', 0, 'integer'), col('Current', 0, 'integer'), col('Ready', 0, 'integer'), col('Up-to-date', 0, 'integer'), col('Available', 0, 'integer'), col('Node Selector'), col('Age'), col('Containers', 1), col('Images', 1), col('Selector', 1)],
+    cells: (o, now) => {
+      const st = (o.status ?? {}) as Record<string, number | undefined>;
+      const tpl = get(o, 'spec.template');
+      const ns = (get(o, 'spec.template.spec.nodeSelector') ?? {}) as Record<string, string>;
+      return [o.metadata.name, st.desiredNumberScheduled ?? 0, st.currentNumberScheduled ?? 0, st.numberReady ?? 0, st.updatedNumberScheduled ?? 0, st.numberAvailable ?? 0, selectorText(ns), age(o, now),
+        containersOf(tpl).map((c) => c.name).join(','), containersOf(tpl).map((c) => c.image ?? '').join(','), selectorText(get(o, 'spec.selector.matchLabels') as Record<string, string> | undefined)];
+    },
+  },
+  statefulsets: {
+    columns: [col('Name', 0, 'string', 'name'), col('Ready'), col('Age'), col('Containers', 1), col('Images', 1)],
+    cells: (o, now) => {
+      const tpl = get(o, 'spec.template');
+      return [o.metadata.name, `${str(get(o, 'status.readyReplicas'), '0')}/${str(get(o, 'spec.replicas'), '1')}`, age(o, now), containersOf(tpl).map((c) => c.name).join(','), containersOf(tpl).map((c) => c.image ?? '').join(',')];
+    },
+  },
+  storageclasses: {
+    columns: [col('Name', 0, 'string', 'name'), col('Provisioner'), col('ReclaimPolicy'), col('VolumeBindingMode'), col('AllowVolumeExpansion'), col('Age')],
+    cells: (o, now) => {
+      const dflt = o.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true';
+      return [`${o.metadata.name}${dflt ? ' (default)' : ''}`, str(o.provisioner), str(o.reclaimPolicy, 'Delete'), str(o.volumeBindingMode, 'Immediate'), str(o.allowVolumeExpansion, 'false'), age(o, now)];
+    },
+  },
+  csidrivers: {
+    columns: [col('Name', 0, 'string', 'name'), col('AttachRequired'), col('PodInfoOnMount'), col('StorageCapacity'), col('TokenRequests'), col('RequiresRepublish'), col('Modes'), col('Age')],
+    cells: (o, now) => [o.metadata.name, str(get(o, 'spec.attachRequired'), 'true'), str(get(o, 'spec.podInfoOnMount'), 'false'), str(get(o, 'spec.storageCapacity'), 'false'), '<unset>', str(get(o, 'spec.requiresRepublish'), 'false'),
+      (list(get(o, 'spec.volumeLifecycleModes')) as unknown as string[]).join(',') || 'Persistent', age(o, now)],
+  },
+  endpoints: {
+    columns: [col('Name', 0, 'string', 'name'), col('Endpoints'), col('Age')],
+    cells: (o, now) => [o.metadata.name, endpointsText(o), age(o, now)],
+  },
+  endpointslices: {
+    columns: [col('Name', 0, 'string', 'name'), col('AddressType'), col('Ports'), col('Endpoints'), col('Age')],
+    cells: (o, now) => {
+      const ports = list(o.ports).map((p) => str(p.port)).join(',') || '<unset>';
+      const addrs = list(o.endpoints).flatMap((e) => list(e.addresses) as unknown as string[]);
+      const eps = addrs.length === 0 ? '<unset>' : addrs.length > 3 ? `${addrs.slice(0, 3).join(',')} + ${addrs.length - 3} more...` : addrs.join(',');
+      return [o.metadata.name, str(o.addressType), ports, eps, age(o, now)];
+    },
+  },
+  events: {
+    columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Subobject', 1), col('Source', 1), col('Message'), col('First Seen', 1), col('Count', 1), col('Name', 1)],
+    cells: (o, now) => {
+      const first = since(o.firstTimestamp ?? o.eventTime, now);
+      let last = since(o.lastTimestamp ?? o.eventTime ?? o.firstTimestamp, now);
+      const count = Number(o.count ?? 1);
+      if (count > 1) last = `${last} (x${count} over ${first})`;
+      const io = (o.involvedObject ?? {}) as Record<string, string | undefined>;
+      const src = (o.source ?? {}) as Record<string, string | undefined>;
+      return [last, str(o.type), str(o.reason), io.name ? `${(io.kind ?? '').toLowerCase()}/${io.name}` : '', str(io.fieldPath), [src.component, src.host].filter(Boolean).join(', '), str(o.message), first, String(count), o.metadata.name];
+    },
+  },
+  secrets: {
+    columns: [col('Name', 0, 'string', 'name'), col('Type'), col('Data', 0, 'string'), col('Age')],
+    cells: (o, now) => [o.metadata.name, str(o.type, 'Opaque'), String(Object.keys((o.data ?? {}) as Json).length), age(o, now)],
+  },
+  configmaps: {
+    columns: [col('Name', 0, 'string', 'name'), col('Data', 0, 'string'), col('Age')],
+    cells: (o, now) => [o.metadata.name, String(Object.keys((o.data ?? {}) as Json).length + Object.keys((o.binaryData ?? {}) as Json).length), age(o, now)],
+  },
+  serviceaccounts: {
+    columns: [col('Name', 0, 'string', 'name'), col('Secrets', 0, 'string'), col('Age')],
+    cells: (o, now) => [o.metadata.name, String(list(o.secrets).length), age(o, now)],
+  },
+  leases: {
+    columns: [col('Name', 0, 'string', 'name'), col('Holder'), col('Age')],
+    cells: (o, now) => [o.metadata.name, str(get(o, 'spec.holderIdentity')), age(o, now)],
+  },
+  cronjobs: {
+    columns: [col('Name', 0, 'string', 'name'), col('Schedule'), col('Timezone'), col('Suspend', 0, 'boolean'), col('Active', 0, 'integer'), col('Last Schedule'), col('Age'), col('Containers', 1), col('Images', 1), col('Selector', 1)],
+    cells: (o, now) => {
+      const tpl = get(o, 'spec.jobTemplate.spec.template');
+      return [o.metadata.name, str(get(o, 'spec.schedule')), str(get(o, 'spec.timeZone'), '<none>'), get(o, 'spec.suspend') ?? false, list(get(o, 'status.active')).length, get(o, 'status.lastScheduleTime') ? since(get(o, 'status.lastScheduleTime'), now) : '<none>', age(o, now),
+        containersOf(tpl).map((c) => c.name).join(','), containersOf(tpl).map((c) => c.image ?? '').join(','), '<none>'];
+    },
+  },
+  jobs: {
+    columns: [col('Name', 0, 'string', 'name'), col('Status'), col('Completions'), col('Duration'), col('Age')],
+    cells: (o, now) => [o.metadata.name, get(o, 'status.succeeded') ? 'Complete' : 'Running', `${str(get(o, 'status.succeeded'), '0')}/${str(get(o, 'spec.completions'), '1')}`, '<unknown>', age(o, now)],
+  },
+  ...CAPI_PRINTERS,
+};
+
 const DEFAULT_PRINTER: Printer = { columns: [col('Name', 0, 'string', 'name'), col('Age')], cells: (o, now) => [o.metadata.name, age(o, now)] };
 
 export function toTable(plural: string, objects: readonly KObject[], now: number, resourceVersion: string, includeObject = 'Metadata'): Json {
-  const p = PRINTERS[plural] ?? DEFAULT_PRINTER;
+  const p = PRINTERS[plural] ?? MORE_PRINTERS[plural] ?? DEFAULT_PRINTER;
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
@@ -264,6 +419,13 @@ const OTHER_FIELDS: Record<string, Record<string, (o: KObject) => string | undef
   nodes: { 'spec.unschedulable': (o) => String((o.spec as { unschedulable?: boolean } | undefined)?.unschedulable ?? false) },
   services: { 'spec.clusterIP': (o) => serviceSpec(o).clusterIP ?? '', 'spec.type': (o) => serviceSpec(o).type ?? 'ClusterIP' },
   namespaces: { 'status.phase': (o) => (o.status as { phase?: string } | undefined)?.phase ?? 'Active' },
+  events: Object.fromEntries([
+    ...['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'].map((f) => [`involvedObject.${f}`, (o: KObject) => str((o.involvedObject as Json | undefined)?.[f])]),
+    ['reason', (o: KObject) => str(o.reason)], ['type', (o: KObject) => str(o.type)], ['source', (o: KObject) => str((o.source as Json | undefined)?.component)],
+    ['reportingComponent', (o: KObject) => str(o.reportingComponent)],
+  ]) as Record<string, (o: KObject) => string | undefined>,
+  secrets: { type: (o) => str(o.type, 'Opaque') },
+  jobs: { 'status.successful': (o) => str(get(o, 'status.succeeded'), '0') },
 };
 
 export type ObjectFilter = (o: KObject) => boolean;

@@ -31,6 +31,8 @@ export interface KubeSiteOptions {
   readonly failoverBlackoutMs?: number;
   readonly durations?: Partial<KubeDurations>;
   readonly apiPort?: number;
+  /** Keystone's public URL (the cloud-config the CCM reads). */
+  readonly authUrl?: string;
   /** Where startup errors go (the site's request log errors). */
   readonly errors: unknown[];
 }
@@ -55,7 +57,7 @@ export function attachWorkloadClusters(o: KubeSiteOptions): KubeSite {
     const servers = [...w.servers.values()].filter((s) => s.metadata['k8s-cluster'] === stack);
     const seed = (role: 'control-plane' | 'worker') => servers
       .filter((s) => (role === 'control-plane' ? s.name.includes('-control-plane-') : !s.name.includes('-control-plane-')))
-      .map((s) => ({ name: s.name, ...(s.addresses.find((a) => a.type === 'fixed') ? { ip: s.addresses.find((a) => a.type === 'fixed')!.addr } : {}) }));
+      .map((s) => ({ name: s.name, serverId: s.id, ...(s.addresses.find((a) => a.type === 'fixed') ? { ip: s.addresses.find((a) => a.type === 'fixed')!.addr } : {}) }));
     const cps = seed('control-plane');
     const workers = seed('worker');
     const p = startKubeApi({
@@ -66,6 +68,7 @@ export function attachWorkloadClusters(o: KubeSiteOptions): KubeSite {
         // Pod names and uids follow the site's seed: fresh at every start, the same with --seed.
         seed: w.rng.int(1, 0x7ffffffe),
         nodeNetwork: toLoopback(o.workloadCidr.split('/')[0]!).split('.').slice(0, 3).join('.'),
+        ...(o.authUrl ? { authUrl: o.authUrl } : {}),
         ...(cps.length === c.masterCount && workers.length === c.nodeCount ? { nodes: { controlPlane: cps, workers } } : {}),
       },
       ...(o.durations ? { durations: o.durations } : {}),

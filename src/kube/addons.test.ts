@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ccmCrashLooping, ccmRunning, evaluateAddons, nodesTable, podsTable, UNINITIALIZED_TAINT } from './addons.js';
+import { ccmCrashLooping, ccmRunning, evaluateAddons, identifyAddon, nodesTable, podsTable, UNINITIALIZED_TAINT } from './addons.js';
 import type { AddonsObservation, NodeRow, PodRow } from './addons.js';
 
 const expect = { masterCount: 1, nodeCount: 2, kubeVersion: 'v1.34.8' };
@@ -70,4 +70,36 @@ test('evidence tables look like kubectl', () => {
   assert.match(nodesTable(o.nodes, 90_000), /cp-1\s+Ready\s+control-plane\s+90s\s+v1\.34\.8/);
   assert.match(podsTable(o.pods, 0), /kube-system\s+coredns-x-fffff\s+1\/1\s+Running\s+0/);
   assert.equal(podsTable([], 0), 'No resources found\n');
+});
+
+test('add-ons are found by their charts\' labels in any namespace, names only as the fallback, and the verdict says where', () => {
+  const o = healthy();
+  // the capi-helm-charts layout: CCM and Cinder CSI in openstack-system, names the patterns would not know
+  const chart: AddonsObservation = {
+    ...o,
+    pods: [
+      ...o.pods.filter((p) => !/cloud-controller|csi-cinder/.test(p.name)),
+      pod('openstack-system', 'occm-x1', { labels: { app: 'openstack-cloud-controller-manager', component: 'controllermanager', release: 'ccm-openstack' } }),
+      pod('openstack-system', 'cinder-a', { ready: '6/6', labels: { app: 'openstack-cinder-csi', component: 'controllerplugin' } }),
+      pod('openstack-system', 'cinder-b', { ready: '3/3', labels: { app: 'openstack-cinder-csi', component: 'nodeplugin' } }),
+    ],
+  };
+  const v = evaluateAddons(chart, expect);
+  assert.equal(v.ok, true, v.problems.join('\n'));
+  const ccm = v.addons.find((a) => a.addon === 'ccm')!;
+  assert.deepEqual([ccm.namespaces, ccm.foundBy], [['openstack-system'], ['label app=openstack-cloud-controller-manager']]);
+  const csi = v.addons.find((a) => a.addon === 'cinder-csi')!;
+  assert.deepEqual(csi.pods.map((p) => p.name), ['cinder-a', 'cinder-b']);
+  assert.deepEqual(v.addons.find((a) => a.addon === 'calico')?.foundBy, ['name ^(calico-|tigera-operator)']);
+  assert.deepEqual(identifyAddon(pod('x', 'dns-1', { labels: { 'k8s-app': 'kube-dns' } })), { addon: 'coredns', by: 'label k8s-app=kube-dns' });
+  assert.equal(identifyAddon(pod('x', 'nginx-1', { labels: { app: 'nginx' } })), undefined);
+  // a node plugin alone is not Cinder CSI: the controller is missing, said so
+  const half = evaluateAddons({ ...chart, pods: chart.pods.filter((p) => p.name !== 'cinder-a') }, expect);
+  assert.match(half.problems.join('\n'), /cinder-csi: no Cinder CSI controllerplugin pods/);
+  // nothing found: the problem names the labels it looked for
+  const none = evaluateAddons({ ...chart, pods: chart.pods.filter((p) => !p.labels?.app?.includes('cloud-controller')) }, expect);
+  assert.match(none.problems.join('\n'), /no ccm pods \(looked in every namespace for labels app=openstack-cloud-controller-manager/);
+  // a crash-looping CCM is seen by its label wherever it runs
+  const crash = { ...chart, pods: chart.pods.map((p) => (p.name === 'occm-x1' ? { ...p, status: 'CrashLoopBackOff', allReady: false, ready: '0/1', restarts: 5, waiting: ['CrashLoopBackOff'] } : p)) };
+  assert.deepEqual(ccmCrashLooping(evaluateAddons(crash, expect)).map((p) => `${p.namespace}/${p.name}`), ['openstack-system/occm-x1']);
 });

@@ -1,8 +1,11 @@
 // Step 8.3's observation and its evaluation, as pure functions over what the API returns:
-// nodes Ready at the image's version (1 control-plane + N workers), Calico (kube-system or
-// calico-system under tigera), the OpenStack CCM Running and not crash-looping (D-011 item 5:
-// CrashLoopBackOff and restart counts), Cinder CSI (real pods are csi-cinder-*, which the
-// runbook's `cinder-csi` grep misses) and CoreDNS Running, and no pod outside Running/Succeeded.
+// nodes Ready at the image's version (1 control-plane + N workers), Calico, the OpenStack CCM
+// Running and not crash-looping (D-011 item 5: CrashLoopBackOff and restart counts), Cinder CSI
+// (controller and node plugin) and CoreDNS Running, and no pod outside Running/Succeeded.
+// Add-ons are found by the labels their charts put on the pods, in whatever namespace: the
+// capi-helm-charts install the CCM and Cinder CSI into openstack-system with the upstream charts'
+// `app` labels, the upstream manifests use `k8s-app`; pod names are the fallback for a site
+// whose manifests label them otherwise (the runbook's `cinder-csi` grep misses both forms).
 
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 
@@ -40,6 +43,8 @@ export interface PodRow {
   readonly ip: string;
   readonly createdAt: number;
   readonly message: string;
+  /** The pod's labels (what identifies an add-on). */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 export interface AddonsObservation {
@@ -106,6 +111,7 @@ export function podRow(p: V1Pod): PodRow {
     ip: p.status?.podIP ?? '<none>',
     createdAt: p.metadata?.creationTimestamp ? new Date(p.metadata.creationTimestamp).getTime() : 0,
     message: unscheduled?.message ?? cs.map((c) => c.state?.waiting?.message).find((m) => !!m) ?? '',
+    labels: { ...(p.metadata?.labels ?? {}) },
   };
 }
 
@@ -126,9 +132,46 @@ export const ADDON_PATTERNS: Readonly<Record<AddonName, RegExp>> = {
   coredns: /^coredns-/,
 };
 
+/** The labels that identify each add-on's pods, chart by chart (label key -> accepted values). */
+export const ADDON_LABELS: Readonly<Record<AddonName, readonly (readonly [string, readonly string[]])[]>> = {
+  // the tigera operator's labels on calico-node / typha / kube-controllers, and the operator itself
+  calico: [['k8s-app', ['calico-node', 'calico-typha', 'calico-kube-controllers', 'tigera-operator']], ['app.kubernetes.io/name', ['calico-node', 'calico-typha', 'calico-kube-controllers']]],
+  // openstack-cloud-controller-manager chart: app=openstack-cloud-controller-manager; upstream manifests: k8s-app=
+  ccm: [['app', ['openstack-cloud-controller-manager']], ['k8s-app', ['openstack-cloud-controller-manager']], ['app.kubernetes.io/name', ['openstack-cloud-controller-manager']]],
+  // openstack-cinder-csi chart: app=openstack-cinder-csi + component=controllerplugin|nodeplugin; manifests: app=csi-cinder-*
+  'cinder-csi': [['app', ['openstack-cinder-csi', 'cinder-csi', 'csi-cinder-controllerplugin', 'csi-cinder-nodeplugin']], ['app.kubernetes.io/name', ['openstack-cinder-csi', 'cinder-csi-plugin']]],
+  coredns: [['k8s-app', ['kube-dns']]],
+};
+
+/** Which add-on a pod belongs to, and what said so (a label, else its name). */
+export function identifyAddon(p: PodRow): { readonly addon: AddonName; readonly by: string } | undefined {
+  const labels = p.labels ?? {};
+  for (const addon of Object.keys(ADDON_LABELS) as AddonName[]) {
+    for (const [key, values] of ADDON_LABELS[addon]) {
+      const v = labels[key];
+      if (v !== undefined && values.includes(v)) return { addon, by: `label ${key}=${v}` };
+    }
+  }
+  for (const addon of Object.keys(ADDON_PATTERNS) as AddonName[]) if (ADDON_PATTERNS[addon].test(p.name)) return { addon, by: `name ${ADDON_PATTERNS[addon].source}` };
+  return undefined;
+}
+
+const isAddon = (addon: AddonName) => (p: PodRow): boolean => identifyAddon(p)?.addon === addon;
+
+/** The Cinder CSI role of a pod: the chart's `component` label, else its name. */
+function csiRole(p: PodRow): string {
+  const c = p.labels?.component ?? p.labels?.app ?? '';
+  if (c.includes('controllerplugin') || p.name.includes('controllerplugin')) return 'controllerplugin';
+  if (c.includes('nodeplugin') || p.name.includes('nodeplugin')) return 'nodeplugin';
+  return '';
+}
+
 export interface AddonResult {
   readonly addon: AddonName;
   readonly pods: readonly PodRow[];
+  /** Where its pods were found (namespaces) and what identified them. */
+  readonly namespaces: readonly string[];
+  readonly foundBy: readonly string[];
   readonly ok: boolean;
   readonly problem?: string;
 }
@@ -167,7 +210,7 @@ export function evaluateAddons(obs: AddonsObservation, expect: AddonExpectation,
   const tainted = obs.nodes.filter((n) => n.taints.some((t) => t.startsWith(`${UNINITIALIZED_TAINT}`)));
   if (tainted.length) nodeProblems.push(`still carry the ${UNINITIALIZED_TAINT} taint (the CCM has not initialized them): ${tainted.map((n) => n.name).join(', ')}`);
 
-  const ccmPods = obs.pods.filter((p) => ADDON_PATTERNS.ccm.test(p.name));
+  const ccmPods = obs.pods.filter(isAddon('ccm'));
   const crashLooping = ccmPods.filter((p) => p.waiting.includes('CrashLoopBackOff') || p.status === 'Error' || p.status === 'CrashLoopBackOff');
   const restarted: { pod: PodRow; from: number }[] = [];
   for (const p of ccmPods) {
@@ -176,17 +219,18 @@ export function evaluateAddons(obs: AddonsObservation, expect: AddonExpectation,
   }
 
   const addons: AddonResult[] = (Object.keys(ADDON_PATTERNS) as AddonName[]).map((addon) => {
-    const pods = obs.pods.filter((p) => ADDON_PATTERNS[addon].test(p.name));
-    if (pods.length === 0) return { addon, pods, ok: false, problem: `no ${addon} pods (looked for ${ADDON_PATTERNS[addon].source} in every namespace)` };
+    const pods = obs.pods.filter(isAddon(addon));
+    const where = { namespaces: [...new Set(pods.map((p) => p.namespace))].sort(), foundBy: [...new Set(pods.map((p) => identifyAddon(p)?.by ?? ''))].sort() };
+    if (pods.length === 0) return { addon, pods, ...where, ok: false, problem: `no ${addon} pods (looked in every namespace for labels ${ADDON_LABELS[addon].map(([k, v]) => `${k}=${v.join('|')}`).join(', ')} or names ${ADDON_PATTERNS[addon].source})` };
     const bad = pods.filter((p) => !running(p));
-    if (addon === 'calico' && !pods.some((p) => p.name.startsWith('calico-node-'))) return { addon, pods, ok: false, problem: 'no calico-node pods' };
+    if (addon === 'calico' && !pods.some((p) => p.labels?.['k8s-app'] === 'calico-node' || p.name.startsWith('calico-node-'))) return { addon, pods, ...where, ok: false, problem: 'no calico-node pods' };
     if (addon === 'cinder-csi') {
-      const missing = ['controllerplugin', 'nodeplugin'].filter((k) => !pods.some((p) => p.name.includes(k)));
-      if (missing.length) return { addon, pods, ok: false, problem: `no Cinder CSI ${missing.join(' / ')} pods` };
+      const missing = ['controllerplugin', 'nodeplugin'].filter((k) => !pods.some((p) => csiRole(p) === k));
+      if (missing.length) return { addon, pods, ...where, ok: false, problem: `no Cinder CSI ${missing.join(' / ')} pods` };
     }
-    if (bad.length) return { addon, pods, ok: false, problem: `not Running: ${bad.map((p) => `${podName(p)} ${p.status} ${p.ready}${p.restarts ? ` (${p.restarts} restarts)` : ''}`).join(', ')}` };
-    if (addon === 'ccm' && restarted.length) return { addon, pods, ok: false, problem: `restarted while watched: ${restarted.map((r) => `${podName(r.pod)} ${r.from} -> ${r.pod.restarts} restarts`).join(', ')}` };
-    return { addon, pods, ok: true };
+    if (bad.length) return { addon, pods, ...where, ok: false, problem: `not Running: ${bad.map((p) => `${podName(p)} ${p.status} ${p.ready}${p.restarts ? ` (${p.restarts} restarts)` : ''}`).join(', ')}` };
+    if (addon === 'ccm' && restarted.length) return { addon, pods, ...where, ok: false, problem: `restarted while watched: ${restarted.map((r) => `${podName(r.pod)} ${r.from} -> ${r.pod.restarts} restarts`).join(', ')}` };
+    return { addon, pods, ...where, ok: true };
   });
   const stuck = obs.pods.filter((p) => p.phase !== 'Running' && p.phase !== 'Succeeded');
   const problems = [
@@ -239,7 +283,7 @@ export function podsTable(pods: readonly PodRow[], now: number): string {
 
 /** The CCM pods are all Running and ready (the baseline for restart counting). */
 export function ccmRunning(obs: AddonsObservation): boolean {
-  const ccm = obs.pods.filter((p) => ADDON_PATTERNS.ccm.test(p.name));
+  const ccm = obs.pods.filter(isAddon('ccm'));
   return ccm.length > 0 && ccm.every(running);
 }
 

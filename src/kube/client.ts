@@ -198,13 +198,15 @@ export class KubeClient {
     return list.items;
   }
 
-  async listEvents(namespace: string, signal: AbortSignal): Promise<CoreV1Event[]> {
+  /** Events of one namespace, or of all of them (`kubectl get events -A`). */
+  async listEvents(namespace: string | undefined, signal: AbortSignal): Promise<CoreV1Event[]> {
+    if (namespace === undefined) return (await this.call('list events (all namespaces)', signal, (o) => this.core.listEventForAllNamespaces({}, o))).items;
     return (await this.call(`list events in ${namespace}`, signal, (o) => this.core.listNamespacedEvent({ namespace }, o))).items;
   }
 
-  /** `kubectl logs --tail N [-c container] POD` ('' when the pod has no log). */
-  readPodLog(namespace: string, name: string, signal: AbortSignal, opts: { container?: string; tailLines?: number } = {}): Promise<string> {
-    return this.call(`logs of pod ${namespace}/${name}`, signal, (o) => this.core.readNamespacedPodLog({ namespace, name, ...(opts.container ? { container: opts.container } : {}), ...(opts.tailLines ? { tailLines: opts.tailLines } : {}) }, o));
+  /** `kubectl logs --tail N [-c container] [--previous] POD` ('' when the pod has no log). */
+  readPodLog(namespace: string, name: string, signal: AbortSignal, opts: { container?: string; tailLines?: number; previous?: boolean } = {}): Promise<string> {
+    return this.call(`logs of pod ${namespace}/${name}`, signal, (o) => this.core.readNamespacedPodLog({ namespace, name, ...(opts.container ? { container: opts.container } : {}), ...(opts.tailLines ? { tailLines: opts.tailLines } : {}), ...(opts.previous ? { previous: true } : {}) }, o));
   }
 
   getDeployment(namespace: string, name: string, signal: AbortSignal): Promise<V1Deployment | undefined> {

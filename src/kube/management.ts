@@ -9,7 +9,17 @@ export const CAPI = {
   openStackCluster: { group: 'infrastructure.cluster.x-k8s.io', version: 'v1beta1', plural: 'openstackclusters' },
   machineDeployment: { group: 'cluster.x-k8s.io', version: 'v1beta1', plural: 'machinedeployments' },
   kubeadmControlPlane: { group: 'controlplane.cluster.x-k8s.io', version: 'v1beta1', plural: 'kubeadmcontrolplanes' },
+  machine: { group: 'cluster.x-k8s.io', version: 'v1beta1', plural: 'machines' },
 } as const;
+
+/** What `kubectl get machines` shows, and why a Machine is not Running (its conditions that are not True). */
+export interface MachineSummary extends CapiObjectSummary {
+  readonly cluster: string;
+  readonly nodeName?: string;
+  readonly providerID?: string;
+  readonly version?: string;
+  readonly conditions: readonly string[];
+}
 
 /** magnum-capi-helm driver_utils.cluster_namespace. */
 export function capiNamespace(projectId: string): string {
@@ -53,6 +63,22 @@ export class ManagementClient {
     if (!o) return undefined;
     const lb = (o.status as { apiServerLoadBalancer?: ApiServerLoadBalancer } | undefined)?.apiServerLoadBalancer;
     return { ...summary(o), ...(lb ? { apiServerLoadBalancer: lb } : {}) };
+  }
+
+  /** The Machines of a cluster (by its CAPI name, the Magnum stack_id); all of the project's when omitted. */
+  async machines(projectId: string, signal: AbortSignal, stackId?: string): Promise<MachineSummary[]> {
+    const r = await this.client.listCustom(CAPI.machine.group, CAPI.machine.version, CAPI.machine.plural, capiNamespace(projectId), signal);
+    return r.items
+      .filter((o) => !stackId || ((o.spec as { clusterName?: string } | undefined)?.clusterName ?? '') === stackId)
+      .map((o) => {
+        const spec = (o.spec ?? {}) as { clusterName?: string; providerID?: string; version?: string };
+        const st = (o.status ?? {}) as { nodeRef?: { name?: string }; conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+        return {
+          ...summary(o), cluster: spec.clusterName ?? '',
+          ...(st.nodeRef?.name ? { nodeName: st.nodeRef.name } : {}), ...(spec.providerID ? { providerID: spec.providerID } : {}), ...(spec.version ? { version: spec.version } : {}),
+          conditions: (st.conditions ?? []).filter((c) => c.status !== 'True').map((c) => `${c.type}=${c.status}${c.reason ? ` (${c.reason}${c.message ? `: ${c.message}` : ''})` : ''}`),
+        };
+      });
   }
 
   /** Appendix-A stuck-delete: empty OpenStackCluster's finalizers (the Cluster follows). Only on --remediate. */

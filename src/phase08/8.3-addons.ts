@@ -11,7 +11,7 @@ import { addonsState, ccmCrashLooping, ccmRunning, evaluateAddons, nodeRow, node
 import { DEFAULT_KUBE_TUNING } from '../kube/services.js';
 import { openKubeClient } from '../kube/open.js';
 import type { KubeClient } from '../kube/client.js';
-import type { AddonExpectation, AddonsObservation, PodRow } from '../kube/index.js';
+import type { AddonExpectation, AddonResult, AddonsObservation, PodRow } from '../kube/index.js';
 import { CAPTURED } from '../report/captured-keys.js';
 import { formatDuration } from '../core/duration.js';
 import type { Phase08Services } from './services.js';
@@ -26,7 +26,17 @@ export interface AddonsObserved {
   readonly waitedMs: number;
 }
 
-const HINT_CCM = 'D-011 item 5: the OpenStack cloud-controller-manager must run without crash-looping. Read its log (kubectl -n kube-system logs POD --previous): usually the cloud-config/app-cred cannot reach Keystone or Octavia (D-039 roles). Until it runs, nodes keep the uninitialized taint and CoreDNS / Cinder CSI stay Pending.';
+/** The CCM hint, naming the namespace its pods were found in (openstack-system under the capi-helm-charts). */
+function hintCcm(pods: readonly PodRow[]): string {
+  const ns = [...new Set(pods.map((p) => p.namespace))][0] ?? 'openstack-system';
+  const pod = pods[0]?.name ?? 'POD';
+  return `D-011 item 5: the OpenStack cloud-controller-manager must run without crash-looping. Read its log (kubectl -n ${ns} logs ${pod} --previous) and events (kubectl -n ${ns} describe pod ${pod}): usually the cloud-config/app-cred (Secret ${ns}/cloud-config) cannot reach Keystone or Octavia (D-039 roles). Until it runs, nodes keep the uninitialized taint and CoreDNS / Cinder CSI stay Pending.`;
+}
+
+/** Where each add-on was found: namespace(s) and what identified it. */
+function whereFound(a: AddonResult): string {
+  return `${a.namespaces.join('+') || '-'}, by ${a.foundBy.join(' / ') || '-'}`;
+}
 
 function describe(p: PodRow): string {
   return `${p.namespace}/${p.name} ${p.status}, ${p.restarts} restarts`;
@@ -93,7 +103,7 @@ export const step = defineStep<Phase08Services, AddonsObserved>({
         },
         state: (o) => addonsState(o, evaluateAddons(o, expect, baseline)),
         acceptors: [
-          { state: 'failure', matcher: (o) => ccmCrashLooping(evaluateAddons(o, expect, baseline)).length > 0, message: (o) => `the OpenStack CCM is crash-looping: ${ccmCrashLooping(evaluateAddons(o, expect, baseline)).map(describe).join('; ')}`, hint: HINT_CCM },
+          { state: 'failure', matcher: (o) => ccmCrashLooping(evaluateAddons(o, expect, baseline)).length > 0, message: (o) => `the OpenStack CCM is crash-looping: ${ccmCrashLooping(evaluateAddons(o, expect, baseline)).map(describe).join('; ')}`, hint: hintCcm(last ? evaluateAddons(last, expect, baseline).crashLooping : []) },
           { state: 'success', matcher: (o) => evaluateAddons(o, expect, baseline).ok },
         ],
         deadlineMs: ctx.deadlineMs('nodesReady'),
@@ -111,7 +121,11 @@ export const step = defineStep<Phase08Services, AddonsObserved>({
     ctx.evidence.write('nodes.txt', nodesTable(final.nodes, now));
     ctx.evidence.write('pods.txt', podsTable(final.pods, now));
     ctx.evidence.write('pods-not-running.txt', podsTable(final.pods.filter((p) => p.phase !== 'Running' && p.phase !== 'Succeeded'), now));
-    ctx.evidence.write('addons.json', { expect, outcome, verdict: evaluateAddons(final, expect, baseline) });
+    const verdict = evaluateAddons(final, expect, baseline);
+    ctx.evidence.write('addons.json', { expect, outcome, verdict });
+    const found = verdict.addons.map((a) => `${a.addon.padEnd(11)} ${a.pods.length ? whereFound(a) : 'not found'}`).join('\n');
+    ctx.evidence.write('addons-found.txt', `${found}\n`);
+    for (const a of verdict.addons) if (a.pods.length) ctx.log(`${a.addon}: ${a.pods.length} pods in ${whereFound(a)}`);
     const cps = final.nodes.filter((n) => n.controlPlane);
     ctx.capture(CAPTURED.nodes, `${cps.length} control-plane + ${final.nodes.length - cps.length} workers, ${final.nodes.filter((n) => n.ready).length}/${final.nodes.length} Ready (${final.nodes.map((n) => n.name).join(', ')})`);
     const versions = [...new Set(final.nodes.map((n) => n.version))];
@@ -125,6 +139,7 @@ export const step = defineStep<Phase08Services, AddonsObserved>({
     const details = {
       nodes: o.last.nodes.map((n) => ({ name: n.name, status: n.status, roles: n.roles, version: n.version })),
       addons: Object.fromEntries(v.addons.map((a) => [a.addon, a.pods.map((p) => `${p.namespace}/${p.name} ${p.status} ${p.ready} restarts=${p.restarts}`)])),
+      foundIn: Object.fromEntries(v.addons.map((a) => [a.addon, { namespaces: a.namespaces, by: a.foundBy }])),
       notRunning: v.stuck.map((p) => ({ namespace: p.namespace, name: p.name, phase: p.phase, status: p.status })),
       kubeconfig: o.kubeconfig.source,
     };
@@ -132,7 +147,7 @@ export const step = defineStep<Phase08Services, AddonsObserved>({
       return {
         status: 'FAIL',
         summary: `CCM crash-looping (D-011 item 5): ${v.crashLooping.map(describe).join('; ')}`,
-        hint: HINT_CCM,
+        hint: hintCcm(v.crashLooping),
         playbook: 'uninitialized-taint',
         details,
       };
@@ -143,16 +158,16 @@ export const step = defineStep<Phase08Services, AddonsObserved>({
       return {
         status: 'FAIL',
         summary: `${v.problems.join('; ')}${waited}`,
-        hint: tainted ? HINT_CCM : 'Compare the nodes and pods tables in the evidence with the runbook gate: nodes Ready, Calico, CCM, Cinder CSI and CoreDNS Running, no pods outside Running/Succeeded.',
+        hint: tainted ? hintCcm(ccm?.pods ?? []) : 'Compare the nodes and pods tables in the evidence with the runbook gate: nodes Ready, Calico, CCM, Cinder CSI and CoreDNS Running, no pods outside Running/Succeeded.',
         ...(tainted ? { playbook: 'uninitialized-taint' } : {}),
         details,
       };
     }
     const cps = o.last.nodes.filter((n) => n.controlPlane).length;
-    const calicoNs = [...new Set(v.addons.find((a) => a.addon === 'calico')?.pods.map((p) => p.namespace) ?? [])].join('+');
+    const at = (name: AddonResult['addon']) => { const a = v.addons.find((x) => x.addon === name); return a ? a.namespaces.join('+') : '-'; };
     return {
       status: 'PASS',
-      summary: `${o.last.nodes.length} nodes Ready at ${o.expect.kubeVersion} (${cps} control-plane + ${o.last.nodes.length - cps} workers); Calico (${calicoNs}), CCM (${ccmRestarts} restarts, not crash-looping), Cinder CSI, CoreDNS Running; no pods outside Running/Succeeded`,
+      summary: `${o.last.nodes.length} nodes Ready at ${o.expect.kubeVersion} (${cps} control-plane + ${o.last.nodes.length - cps} workers); Calico (${at('calico')}), CCM (${at('ccm')}, ${ccmRestarts} restarts, not crash-looping), Cinder CSI (${at('cinder-csi')}), CoreDNS (${at('coredns')}) Running; no pods outside Running/Succeeded`,
       details,
     };
   },

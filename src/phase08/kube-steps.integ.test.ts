@@ -135,7 +135,11 @@ test('8.3 and D-011.4 pass on a healthy simulated cluster: kubeconfig 0600, both
     const r83 = record(r, '8.3');
     assert.equal(r83.status, 'PASS', r83.summary);
     assert.match(r83.summary, /3 nodes Ready at v1\.34\.8 \(1 control-plane \+ 2 workers\)/);
-    assert.match(r83.summary, /Calico \(calico-system/);
+    // found by the charts' labels, and where: the CCM and Cinder CSI in openstack-system
+    assert.match(r83.summary, /Calico \(calico-apiserver\+calico-system\+tigera-operator\), CCM \(openstack-system, 0 restarts, not crash-looping\), Cinder CSI \(openstack-system\), CoreDNS \(kube-system\)/);
+    const found = (r83.details as { foundIn: Record<string, { namespaces: string[]; by: string[] }> }).foundIn;
+    assert.deepEqual(found.ccm, { namespaces: ['openstack-system'], by: ['label app=openstack-cloud-controller-manager'] });
+    assert.deepEqual(found['cinder-csi'], { namespaces: ['openstack-system'], by: ['label app=openstack-cinder-csi'] });
     const d = record(r, 'D-011.4');
     assert.equal(d.status, 'PASS', `${d.summary}\n${d.hint ?? ''}`);
     const dist = (d.details as { distribution: Record<string, number> }).distribution;
@@ -156,7 +160,8 @@ test('8.3 and D-011.4 pass on a healthy simulated cluster: kubeconfig 0600, both
     assert.equal(r.result.captured.get(CAPTURED.kubeVersion), 'v1.34.8');
     const ev = join(r.result.runDir, 'evidence', '8.3');
     assert.match(readFileSync(join(ev, 'nodes.txt'), 'utf8'), /control-plane-\w+\s+Ready\s+control-plane/);
-    assert.match(readFileSync(join(ev, 'pods.txt'), 'utf8'), /csi-cinder-controllerplugin-/);
+    assert.match(readFileSync(join(ev, 'pods.txt'), 'utf8'), /openstack-system\s+openstack-cinder-csi-controllerplugin-/);
+    assert.match(readFileSync(join(ev, 'addons-found.txt'), 'utf8'), /^ccm\s+openstack-system, by label app=openstack-cloud-controller-manager$/m);
     assert.equal(readFileSync(join(ev, 'pods-not-running.txt'), 'utf8'), 'No resources found\n');
     assert.ok(existsSync(join(r.result.runDir, 'evidence', 'D-011.4', 'failover.json')));
     const fo = JSON.parse(readFileSync(join(r.result.runDir, 'evidence', 'D-011.4', 'failover.json'), 'utf8')) as { states: string[]; blackout: { failed: number } };
@@ -181,8 +186,9 @@ test('scenario ccm-crashloop: 8.3 fails fast naming the CCM pod, CrashLoopBackOf
     const r83 = record(r, '8.3');
     assert.equal(r83.status, 'FAIL');
     for (const m of sc.expect!.mentions) assert.ok(r83.summary.includes(m), `summary mentions ${m}: ${r83.summary}`);
-    assert.match(r83.summary, /kube-system\/openstack-cloud-controller-manager-\w+ CrashLoopBackOff, \d+ restarts/);
+    assert.match(r83.summary, /openstack-system\/openstack-cloud-controller-manager-\w+ CrashLoopBackOff, \d+ restarts/);
     assert.match(r83.hint ?? '', /D-011 item 5/);
+    assert.match(r83.hint ?? '', /kubectl -n openstack-system logs openstack-cloud-controller-manager-\w+ --previous/);
     assert.equal(r83.playbook, 'uninitialized-taint');
     assert.ok(r83.endedAt - r83.startedAt < scaled(10 * 60_000), 'failed fast, before the nodesReady deadline');
     assert.equal(record(r, 'D-011.4').status, 'SKIPPED');

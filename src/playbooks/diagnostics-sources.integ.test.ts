@@ -1,4 +1,4 @@
-// The kube-system part of the failure diagnostics against the simulated workload API, with the
+// The workload part of the failure diagnostics against the simulated workload API, with the
 // CCM crash-looping (D-011 item 5's failure): the BackOff event and the CCM's log tail are in.
 
 import { test } from 'node:test';
@@ -15,7 +15,7 @@ import { CAPTURED } from '../report/captured-keys.js';
 import { exampleSite, tempDir } from '../../test/helpers.js';
 import { diagnosticsSources } from './diagnostics-sources.js';
 
-test('diagnostics: kube-system events and the failing pods\' log tails (CCM crash-loop)', { timeout: 60_000 }, async () => {
+test('diagnostics: events of every namespace and the failing pods\' log tails, previous container included (CCM crash-loop)', { timeout: 60_000 }, async () => {
   const t = tempDir('capi-gate-diag-');
   const ca = await createTestCa('wl');
   const clock = new SimClock(0.002);
@@ -35,28 +35,34 @@ test('diagnostics: kube-system events and the failing pods\' log tails (CCM cras
       captured: (k: string) => (k === CAPTURED.kubeconfig ? kubeconfig : undefined),
     };
     const sources = diagnosticsSources(ctx);
-    let got: { events: { type: string; reason: string; object: string; message: string }[]; failingPods: { pod: string; status: string; logs: Record<string, string> }[] } | undefined;
+    let got: { events: { namespace: string; type: string; reason: string; object: string; message: string }[]; failingPods: { namespace: string; pod: string; status: string; logs: Record<string, string>; previousLogs?: Record<string, string> }[] } | undefined;
     for (let i = 0; i < 100; i++) {
-      got = (await sources.kubeSystem!(signal)) as typeof got;
+      got = (await sources.workload!(signal)) as typeof got;
       if (got?.events.some((e) => e.reason === 'BackOff')) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     const backoff = got?.events.find((e) => e.reason === 'BackOff');
     assert.ok(backoff, JSON.stringify(got?.events));
     assert.equal(backoff.type, 'Warning');
-    assert.match(backoff.object, /^Pod\/openstack-cloud-controller-manager-/);
+    assert.match(backoff.object, /^pod\/openstack-cloud-controller-manager-/);
+    assert.equal(backoff.namespace, 'openstack-system');
+    // events of every namespace: the scheduler's and the kubelet's too
+    assert.ok(new Set(got?.events.map((e) => e.namespace)).size > 1, `events of other namespaces are in: ${JSON.stringify([...new Set(got?.events.map((e) => e.namespace))])}`);
     const ccm = got?.failingPods.find((p) => p.pod.startsWith('openstack-cloud-controller-manager-'));
     assert.ok(ccm, JSON.stringify(got?.failingPods.map((p) => p.pod)));
     assert.equal(ccm.status, 'CrashLoopBackOff');
-    assert.match(Object.values(ccm.logs).join('\n'), /Cloud provider could not be initialized/);
+    assert.equal(ccm.namespace, 'openstack-system');
+    assert.match(Object.values(ccm.logs).join('\n'), /^F\d{4} \d\d:\d\d:\d\d\.\d{6} +1 main\.go:\d+\] Cloud provider could not be initialized/m);
+    assert.match(Object.values(ccm.logs).join('\n'), /got 401 instead.*The request you have made requires authentication/);
+    assert.match(Object.values(ccm.previousLogs ?? {}).join('\n'), /Authentication failed/, 'the previous container\'s log too');
 
     const none = diagnosticsSources({ ...ctx, captured: () => undefined });
     const unavailable = { unavailable: 'no usable workload kubeconfig (8.3 makes one once the cluster is CREATE_COMPLETE)' };
-    assert.deepEqual(await none.kubeSystem!(signal), unavailable);
+    assert.deepEqual(await none.workload!(signal), unavailable);
     // The evidence copy a run keeps has no client key: not usable, said the same way.
     const keyless = join(t.dir, 'kubeconfig-evidence');
     writeFileSync(keyless, withoutClientKey(readFileSync(kubeconfig, 'utf8')));
-    assert.deepEqual(await diagnosticsSources({ ...ctx, captured: (k: string) => (k === CAPTURED.kubeconfig ? keyless : undefined) }).kubeSystem!(signal), unavailable);
+    assert.deepEqual(await diagnosticsSources({ ...ctx, captured: (k: string) => (k === CAPTURED.kubeconfig ? keyless : undefined) }).workload!(signal), unavailable);
   } finally {
     await api.close();
     clock.close();

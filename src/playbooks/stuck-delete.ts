@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { runWaiter } from '../engine/waiter.js';
 import { ManagementClient, capiNamespace } from '../kube/index.js';
-import type { CapiObjectSummary } from '../kube/index.js';
+import type { CapiObjectSummary, MachineSummary } from '../kube/index.js';
 import type { Cluster, OpenStack } from '../openstack/index.js';
 import { CAPTURED } from '../report/captured-keys.js';
 import { deleteLoadBalancers, deleteNeutronLeftovers, describeLeftovers, leftoverCount, listLeftovers } from './leftovers.js';
@@ -17,6 +17,8 @@ export interface CapiManagement {
   clusters(projectId: string, signal: AbortSignal): Promise<CapiObjectSummary[]>;
   openStackCluster(projectId: string, stackId: string, signal: AbortSignal): Promise<CapiObjectSummary | undefined>;
   clearOpenStackClusterFinalizers(projectId: string, stackId: string, signal: AbortSignal): Promise<void>;
+  /** The cluster's Machines (their phase: Deleting while CAPO is wedged). */
+  machines?(projectId: string, signal: AbortSignal, stackId?: string): Promise<MachineSummary[]>;
 }
 
 /** The management cluster from the context (tests), else site.managementCluster.kubeconfig. */
@@ -62,7 +64,10 @@ export const stuckDelete: Playbook = {
         const clusters = (await mgmt.clusters(os.projectId, ctx.signal)).filter((x) => x.name === c.stackId);
         const all = [...(osc ? [{ kind: 'OpenStackCluster', o: osc }] : []), ...clusters.map((o) => ({ kind: 'Cluster', o }))];
         stuckObjects = all.some((x) => x.o.deleting && x.o.finalizers.length > 0);
+        const machines = (await mgmt.machines?.(os.projectId, ctx.signal, c.stackId)) ?? [];
         capi = all.length ? all.map((x) => `${x.kind} ${x.o.name}${x.o.deleting ? ' Deleting' : ''} finalizers [${x.o.finalizers.join(', ')}]`).join('; ') : `no CAPI objects for ${c.stackId} in ${capiNamespace(os.projectId)}`;
+        const stuckMachines = machines.filter((m) => m.deleting);
+        if (stuckMachines.length) capi += `; Machines stuck Deleting: ${stuckMachines.map((m) => `${m.name} (${m.phase ?? '?'})`).join(', ')}`;
       } catch (e) {
         capi = `management cluster not readable: ${(e as Error).message.split('\n')[0] ?? ''}`;
       }

@@ -1,5 +1,6 @@
-// On failure, a diagnostics bundle in the run directory (issue 6 item 3): Magnum status_reason
-// and health_status_reason, CAPI object conditions, LB and amphora status, and every waiter's
+// On failure, a diagnostics bundle in the run directory: Magnum status_reason and
+// health_status_reason, CAPI objects (Cluster, OpenStackCluster, Machines with their phases and
+// conditions), LB and amphora status, the workload cluster's events and failing pods' log tails, and every waiter's
 // observed-state histogram and timeline from the journal. The report layer calls no API: the
 // caller hands in `sources` (src/playbooks/diagnostics-sources.ts builds them from the clients);
 // a source that fails is recorded as such and the bundle is still written. Everything written
@@ -15,7 +16,8 @@ export interface DiagnosticsSources {
   loadBalancers?(signal: AbortSignal): Promise<readonly Record<string, unknown>[]>;
   amphorae?(signal: AbortSignal): Promise<readonly Record<string, unknown>[]>;
   capiObjects?(signal: AbortSignal): Promise<readonly Record<string, unknown>[]>;
-  kubeSystem?(signal: AbortSignal): Promise<Record<string, unknown>>;
+  /** The workload cluster: events of every namespace, the failing pods and their log tails. */
+  workload?(signal: AbortSignal): Promise<Record<string, unknown>>;
 }
 
 export interface DiagnosticsBundle {
@@ -69,7 +71,7 @@ export async function collectDiagnostics(runDir: string, records: readonly Journ
     run('loadBalancers', sources.loadBalancers?.bind(sources)),
     run('amphorae', sources.amphorae?.bind(sources)),
     run('capiObjects', sources.capiObjects?.bind(sources)),
-    run('kubeSystem', sources.kubeSystem?.bind(sources)),
+    run('workload', sources.workload?.bind(sources)),
   ]);
   const clean = redactor.redactValue(sections);
   const dir = join(runDir, 'diagnostics');
