@@ -8,7 +8,7 @@
 
 import type { SimContext } from './context.js';
 import type { Router } from './http.js';
-import { fail, ok } from './http.js';
+import { fail, HttpError, ok } from './http.js';
 import { page } from './paging.js';
 import { isUuid } from './rand.js';
 import type { HealthMonitor, Listener, LoadBalancer, Member, Pool, World } from './state.js';
@@ -222,6 +222,13 @@ export function addChildRoutes(router: Router, ctx: SimContext, access: ChildAcc
     if (projectId !== undefined && c.projectId !== projectId) fail('octavia', 403, 'Policy does not allow this request to be performed.');
     return c;
   };
+  // The members' parent pool is looked up in the pools controller's _lookup, outside WSME: a
+  // missing pool answers in pecan's error format (code, title, description; measured on real Zed
+  // Octavia: 404 titled "Bad Request"), not in the faultcode/faultstring body of the other routes.
+  const parentPool = (req: Parameters<ChildAccess['reader']>[0], id: string): Pool => {
+    if (!(isUuid(id) && w.pools.has(id))) throw new HttpError({ status: 404, json: { code: 404, title: 'Bad Request', description: `Pool ${id} not found.` } });
+    return one(req, w.pools, id, 'Pool');
+  };
   router
     .on('GET', /^\/lbaas\/listeners$/, (req) => list(req, 'listeners', [...w.lbListeners.values()].map((l) => ({ projectId: l.projectId, lbId: l.lbId, row: renderListener(l) as Row }))))
     .on('GET', /^\/lbaas\/listeners\/([^/]+)$/, (req, [id]) => ok({ listener: renderListener(one(req, w.lbListeners, id ?? '', 'Listener')) }))
@@ -232,11 +239,11 @@ export function addChildRoutes(router: Router, ctx: SimContext, access: ChildAcc
     .on('GET', /^\/lbaas\/pools$/, (req) => list(req, 'pools', [...w.pools.values()].map((p) => ({ projectId: p.projectId, lbId: p.lbId, listenerId: p.listenerId, row: renderPool(p) as Row }))))
     .on('GET', /^\/lbaas\/pools\/([^/]+)$/, (req, [id]) => ok({ pool: renderPool(one(req, w.pools, id ?? '', 'Pool')) }))
     .on('GET', /^\/lbaas\/pools\/([^/]+)\/members$/, (req, [id]) => {
-      const pool = one(req, w.pools, id ?? '', 'Pool');
+      const pool = parentPool(req, id ?? '');
       return list(req, 'members', pool.memberIds.map((m) => w.members.get(m)).filter((m): m is Member => m !== undefined).map((m) => ({ projectId: m.projectId, lbId: m.lbId, poolId: m.poolId, row: renderMember(m) as Row })));
     })
     .on('GET', /^\/lbaas\/pools\/([^/]+)\/members\/([^/]+)$/, (req, [pid, mid]) => {
-      const pool = one(req, w.pools, pid ?? '', 'Pool');
+      const pool = parentPool(req, pid ?? '');
       const m = one(req, w.members, mid ?? '', 'Member');
       if (m.poolId !== pool.id) fail('octavia', 404, `Member ${mid ?? ''} not found.`);
       return ok({ member: renderMember(m) });
