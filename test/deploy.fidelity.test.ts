@@ -2,15 +2,22 @@
 // PrometheusRule's rules and unit-tests every alert (test/deploy/alerts.test.yaml); the site
 // file in the ConfigMap passes capi-gate's own schema; the Deployment runs the canary non-root
 // on a read-only root filesystem; the Containerfile builds on the official Node image.
-// `kubectl apply --dry-run=client` needs an API server for its REST mapping (it has no offline
-// mode): it runs when CAPI_GATE_DRYRUN_KUBECONFIG names one, and is reported skipped otherwise.
+// `kubectl apply --dry-run=client` needs an API server (it has no offline mode): kubectl reads
+// its discovery for the REST mapping, its OpenAPI for the default --validate=strict, and GETs each
+// object to choose create or patch. It runs against CAPI_GATE_DRYRUN_KUBECONFIG's cluster when that
+// is set, else against the simulated management cluster (sim/kube/management.ts: CAPI's and the
+// Prometheus Operator's CRDs installed, OpenAPI served, sim/kube/openapi.ts); and it must reject
+// kinds the cluster does not serve.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, parse, stringify } from 'yaml';
+import { createTestCa, startManagementApi } from '../sim/kube/index.js';
+import type { ManagementApiHandle } from '../sim/kube/index.js';
+import { issueClientCert } from '../sim/kube/tls.js';
 import { REPO_ROOT, tempDir } from './helpers.js';
 import { loadSite } from '../src/site/load.js';
 import { deployAlerts } from '../src/cli/docs.js';
@@ -111,20 +118,80 @@ test('the Containerfile builds on the official Node image and runs as non-root',
   assert.match(text, /ENTRYPOINT \["\/opt\/capi-gate\/bin\/capi-gate"\]/);
 });
 
-test('kubectl apply --dry-run=client accepts the rendered base (needs an API server: CAPI_GATE_DRYRUN_KUBECONFIG)', (tc) => {
-  const kubeconfig = process.env.CAPI_GATE_DRYRUN_KUBECONFIG;
-  if (!kubeconfig) {
-    tc.skip('kubectl apply --dry-run=client resolves kinds through an API server\'s discovery; no kube-apiserver is packaged in Debian 12 or npm, so CI has none (set CAPI_GATE_DRYRUN_KUBECONFIG to a cluster with the Prometheus Operator CRDs)');
-    return;
-  }
+/** The simulated management cluster (loopback only) and an admin kubeconfig for it. */
+async function simulatedManagementCluster(dir: string): Promise<{ api: ManagementApiHandle; kubeconfig: string }> {
+  const ca = await createTestCa('capi-gate-dryrun-ca');
+  const api = await startManagementApi({ host: '127.84.8.45', port: 0, caCertPem: ca.certPem, caKeyPem: ca.keyPem });
+  const user = await issueClientCert(ca.certPem, ca.keyPem, { commonName: 'kubernetes-admin', organization: 'system:masters' });
+  const b64 = (x: string) => Buffer.from(x).toString('base64');
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(kubeconfig, stringify({
+    apiVersion: 'v1', kind: 'Config', 'current-context': 'mgmt',
+    clusters: [{ name: 'mgmt', cluster: { server: api.url, 'certificate-authority-data': b64(ca.certPem) } }],
+    users: [{ name: 'admin', user: { 'client-certificate-data': b64(user.certPem), 'client-key-data': b64(user.keyPem) } }],
+    contexts: [{ name: 'mgmt', context: { cluster: 'mgmt', user: 'admin' } }],
+  }), { mode: 0o600 });
+  return { api, kubeconfig };
+}
+
+function kubectlAsync(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile('kubectl', args, { env, timeout: 120_000 }, (e, stdout, stderr) => {
+      if (e && (e as NodeJS.ErrnoException).code === 'ENOENT') assert.fail('kubectl is not installed: scripts/setup.sh installs it (Debian: kubernetes-client)');
+      resolve({ code: e ? (typeof (e as { code?: unknown }).code === 'number' ? (e as { code: number }).code : 1) : 0, out: stdout.toString(), err: stderr.toString() });
+    });
+  });
+}
+
+test('kubectl apply --dry-run=client accepts the rendered base, and rejects a kind the cluster does not serve (CAPI_GATE_DRYRUN_KUBECONFIG, else the simulated management cluster)', { timeout: 180_000 }, async () => {
   const t = tempDir('capi-gate-dryrun-');
+  const real = process.env.CAPI_GATE_DRYRUN_KUBECONFIG;
+  const sim = real ? undefined : await simulatedManagementCluster(t.dir);
   try {
+    const kubeconfig = real ?? sim!.kubeconfig;
+    // a fresh HOME: kubectl's discovery and OpenAPI caches start cold
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: join(t.dir, 'home') };
+    const apply = (file: string) => kubectlAsync(['--kubeconfig', kubeconfig, 'apply', '--dry-run=client', '-f', file], env);
     const r = tool('kubectl', ['kustomize', DEPLOY]);
-    writeFileSync(join(t.dir, 'all.yaml'), r.out);
-    const dry = spawnSync('kubectl', ['--kubeconfig', kubeconfig, 'apply', '--dry-run=client', '-f', join(t.dir, 'all.yaml')], { encoding: 'utf8' });
-    assert.equal(dry.status, 0, dry.stdout + dry.stderr);
-    assert.match(dry.stdout, /deployment.apps\/capi-gate-canary created \(dry run\)/);
+    assert.equal(r.code, 0, r.err);
+    const all = join(t.dir, 'all.yaml');
+    writeFileSync(all, r.out);
+    const objs = parseAllDocuments(r.out).map((d) => d.toJS() as K8sObject).filter(Boolean);
+
+    const dry = await apply(all);
+    assert.equal(dry.code, 0, dry.out + dry.err);
+    assert.match(dry.out, /deployment.apps\/capi-gate-canary (created|configured|unchanged) \(dry run\)/);
+    // one line per object, the custom kinds through the Prometheus Operator's CRDs
+    const lines = dry.out.trim().split('\n');
+    assert.equal(lines.length, objs.length, dry.out);
+    for (const o of objs) {
+      const kind = o.kind.toLowerCase() + (o.apiVersion.includes('/') ? `.${o.apiVersion.split('/')[0]}` : '');
+      assert.ok(lines.some((l) => l.startsWith(`${kind}/${o.metadata.name} `) && l.endsWith('(dry run)')), `${kind}/${o.metadata.name} in:\n${dry.out}`);
+    }
+    if (sim) {
+      const reqs = sim.api.requests;
+      // validation stayed on (kubectl read the OpenAPI v3 documents), and nothing was written
+      assert.ok(reqs.some((q) => q.path.startsWith('/openapi/v3/apis/monitoring.coreos.com/v1') && q.status === 200), 'kubectl read the monitoring.coreos.com/v1 OpenAPI document');
+      assert.ok(reqs.some((q) => q.path === '/apis/monitoring.coreos.com/v1/namespaces/capi-gate/servicemonitors/capi-gate-canary' && q.method === 'GET' && q.status === 404), 'kubectl asked for the ServiceMonitor and was told it does not exist');
+      assert.ok(reqs.every((q) => q.method === 'GET'), reqs.filter((q) => q.method !== 'GET').map((q) => `${q.method} ${q.path}`).join(', '));
+      assert.equal(sim.api.management.store.list('namespaces').filter((n) => n.metadata.name === 'capi-gate').length, 0);
+    }
+
+    // The same command fails for a kind the cluster does not serve: the ServiceMonitor under an
+    // apiVersion the Prometheus Operator's CRD does not have, and a misspelt kind in its group.
+    for (const [from, to, msg] of [
+      ['apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor', 'apiVersion: monitoring.coreos.com/v2\nkind: ServiceMonitor', /no matches for kind "ServiceMonitor" in version "monitoring.coreos.com\/v2"/],
+      ['kind: PrometheusRule', 'kind: PrometheusRules', /no matches for kind "PrometheusRules" in version "monitoring.coreos.com\/v1"/],
+    ] as const) {
+      assert.ok(r.out.includes(from), from);
+      const bad = join(t.dir, 'bad.yaml');
+      writeFileSync(bad, r.out.replace(from, to));
+      const rej = await apply(bad);
+      assert.notEqual(rej.code, 0, rej.out + rej.err);
+      assert.match(rej.err, msg);
+    }
   } finally {
+    await sim?.api.close();
     t.cleanup();
   }
 });

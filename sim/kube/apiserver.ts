@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { decodeK8sProtobuf, ProtobufError } from './protobuf.js';
+import { openApiGvDoc, openApiRoot, openApiV2Protobuf } from './openapi.js';
 import { apiResourceList, parseFieldSelector, parseLabelSelector, SelectorError, toTable } from './resources.js';
 import type { ObjectFilter } from './resources.js';
 import { groupVersion, resourceKey } from './store.js';
@@ -81,7 +82,7 @@ function status(code: number, reason: string, message: string, details?: Json): 
 }
 
 function send(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): number {
-  const data = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  const data = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
   res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': data.length, 'Cache-Control': 'no-cache, private', 'Audit-Id': cryptoId() });
   res.end(data);
   return code;
@@ -207,6 +208,19 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServerH
         return { name, versions: [{ groupVersion: gv, version: v }], preferredVersion: { groupVersion: gv, version: v } };
       });
       return { status: send(res, 200, { kind: 'APIGroupList', apiVersion: 'v1', groups }), user };
+    }
+    if (path === '/openapi/v3' || path.startsWith('/openapi/v3/')) {
+      // sim/kube/openapi.ts: the operations of each kind served
+      const docs = new Map([...gvs].map(([gv, defs]) => [gv, JSON.stringify(openApiGvDoc(gv, defs))]));
+      if (path === '/openapi/v3') return { status: send(res, 200, openApiRoot(docs)), user };
+      const gv = path.slice('/openapi/v3/'.length).replace(/^apis?\//, '');
+      const body = path.startsWith('/openapi/v3/api/') || path.startsWith('/openapi/v3/apis/') ? docs.get(gv) : undefined;
+      if (!body) throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
+      return { status: send(res, 200, body), user };
+    }
+    if (path === '/openapi/v2') {
+      if (!accept.includes('application/com.github.proto-openapi.spec.v2')) throw new HttpError(406, 'NotAcceptable', 'only application/com.github.proto-openapi.spec.v2@v1.0+protobuf is served by the simulator');
+      return { status: send(res, 200, openApiV2Protobuf(backend.kubeVersion), 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf'), user };
     }
     if (path.startsWith('/openapi')) throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
     const segs = path.split('/').slice(1);

@@ -11,7 +11,7 @@
 
 import type { SimClock } from '../clock.js';
 import { Rng } from '../rand.js';
-import { CAPI_RESOURCES, CORE_RESOURCES } from './resources.js';
+import { CAPI_RESOURCES, CORE_RESOURCES, CRD_RESOURCE, MONITORING_RESOURCES, crdFor } from './resources.js';
 import type { ApiBackend } from './apiserver.js';
 import { KubeStore } from './store.js';
 import type { KObject } from './store.js';
@@ -65,10 +65,13 @@ export class ManagementCluster implements ApiBackend {
   constructor(readonly clock: SimClock, opts: { kubeVersion?: string; seed?: number } = {}) {
     this.kubeVersion = opts.kubeVersion ?? 'v1.31.6';
     this.rng = new Rng(opts.seed ?? 0x6d676d74);
-    this.store = new KubeStore([...CORE_RESOURCES, ...CAPI_RESOURCES], () => clock.now(), () => this.rng.uuid());
+    // The custom kinds come from CRDs, as on a real management cluster: CAPI/CAPO/the addon provider's,
+    // and the Prometheus Operator's, which deploy/'s ServiceMonitor and PrometheusRule need.
+    this.store = new KubeStore([...CORE_RESOURCES, CRD_RESOURCE, ...CAPI_RESOURCES, ...MONITORING_RESOURCES], () => clock.now(), () => this.rng.uuid());
     for (const ns of ['default', 'kube-system', 'capi-system', 'capo-system']) {
       this.store.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: this.meta(ns), status: { phase: 'Active' } });
     }
+    for (const d of [...CAPI_RESOURCES, ...MONITORING_RESOURCES]) this.store.create('apiextensions.k8s.io/customresourcedefinitions', crdFor(d) as unknown as KObject);
   }
 
   now(): number {

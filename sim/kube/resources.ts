@@ -43,6 +43,38 @@ export const CAPI_RESOURCES: readonly ResourceDef[] = [
   { group: 'addons.stackhpc.com', version: 'v1alpha1', plural: 'manifests', singular: 'manifests', kind: 'Manifests', namespaced: true, shortNames: [], subresources: ['status'] },
 ];
 
+/**
+ * The Prometheus Operator's CRDs (monitoring.coreos.com/v1), installed on the management cluster:
+ * deploy/ ships a ServiceMonitor and a PrometheusRule for it (docs/deploy.md), so the cluster it is
+ * applied to serves these kinds, as one with kube-prometheus-stack does.
+ */
+export const MONITORING_RESOURCES: readonly ResourceDef[] = [
+  { group: 'monitoring.coreos.com', version: 'v1', plural: 'servicemonitors', singular: 'servicemonitor', kind: 'ServiceMonitor', namespaced: true, shortNames: ['smon'], categories: ['prometheus-operator'] },
+  { group: 'monitoring.coreos.com', version: 'v1', plural: 'podmonitors', singular: 'podmonitor', kind: 'PodMonitor', namespaced: true, shortNames: ['pmon'], categories: ['prometheus-operator'] },
+  { group: 'monitoring.coreos.com', version: 'v1', plural: 'prometheusrules', singular: 'prometheusrule', kind: 'PrometheusRule', namespaced: true, shortNames: ['promrule'], categories: ['prometheus-operator'] },
+];
+
+/** apiextensions.k8s.io: the management cluster's CRDs (kubectl lists them to tell a CRD from an unknown kind). */
+export const CRD_RESOURCE: ResourceDef = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', singular: 'customresourcedefinition', kind: 'CustomResourceDefinition', namespaced: false, shortNames: ['crd', 'crds'], subresources: ['status'] };
+
+/** The CustomResourceDefinition that installs a custom kind (served, stored, Established). Its schema is the
+ *  simulator's own, which keeps unknown fields: the simulator checks no custom object's fields. */
+export function crdFor(d: ResourceDef): Json {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition',
+    metadata: { name: `${d.plural}.${d.group}` },
+    spec: {
+      group: d.group, scope: d.namespaced ? 'Namespaced' : 'Cluster',
+      names: { plural: d.plural, singular: d.singular, kind: d.kind, listKind: `${d.kind}List`, ...(d.shortNames.length ? { shortNames: d.shortNames } : {}), ...(d.categories ? { categories: d.categories } : {}) },
+      versions: [{ name: d.version, served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } }, ...(d.subresources?.length ? { subresources: Object.fromEntries(d.subresources.map((s) => [s, s === 'scale' ? { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' } : {}])) } : {}) }],
+    },
+    status: {
+      acceptedNames: { plural: d.plural, singular: d.singular, kind: d.kind, listKind: `${d.kind}List` }, storedVersions: [d.version],
+      conditions: [{ type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found' }, { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' }],
+    },
+  };
+}
+
 export function apiResourceList(groupVersion: string, defs: readonly ResourceDef[]): Json {
   const resources: Json[] = [];
   for (const d of defs) {
