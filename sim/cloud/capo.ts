@@ -67,6 +67,8 @@ export interface CapoOptions {
   stopWorkload(namespace: string, stackId: string): Promise<void>;
   /** Called once the API LB and its FIP are up, just before the cluster reads Provisioned (a fault hook). */
   beforeProvisioned?(c: { readonly namespace: string; readonly stackId: string; readonly apiLbId: string }): Promise<void>;
+  /** A fault hook on delete, once the servers are gone: a reason holds the finalizer (the delete retries). */
+  holdDelete?(c: { readonly namespace: string; readonly stackId: string }): string | undefined;
   /** Reconcile period (real ms; default 1000). */
   readonly periodMs?: number;
   /** After a failed reconcile, wait this long before the next try (real ms; default 10 000: CAPO's requeue). */
@@ -352,6 +354,8 @@ export class CapoController {
         b.servers = (b.servers ?? []).filter((x) => x.id !== s.id);
         this.save(ns, stack, b);
       }
+      const held = this.o.holdDelete?.({ namespace: ns, stackId: stack });
+      if (held) throw new CloudError('capo', 'DELETE', 'loadbalancer', 0, held);
       // CAPO finds the API LB by name, so a credential Octavia refuses wedges the delete here.
       const lbs = await cloud.loadBalancersNamed(`k8s-clusterapi-cluster-${ns}-${stack}-kubeapi`);
       for (const lb of lbs) {

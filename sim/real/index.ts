@@ -32,7 +32,8 @@ import { createTestCa, issueClientCert } from '../kube/tls.js';
 import { setLoopbackNet, toLoopback } from '../loopback.js';
 import { MgmtVmWatch } from './mgmt-vm.js';
 import type { RealFault } from './faults.js';
-import { setLoadBalancerStatus } from './faults.js';
+import type { PasswordCloud } from './faults.js';
+import { PLAIN_CLOUD, PRE_D039_CREATOR_ROLES, after, deleteApplicationCredential, lendKeypair, setLoadBalancerStatus } from './faults.js';
 
 export const DEFAULT_REAL_DIR = '/tmp/capi-gate-real-openstack';
 
@@ -224,10 +225,22 @@ export async function startRealSite(o: RealSiteOptions): Promise<RealSiteHandle>
       for (const p of workloads.values()) await (await p.catch(() => undefined))?.close();
     });
 
+    const admin = real.clouds.clouds?.['real-admin']?.auth ?? {};
     const capo = new CapoController({
       store: management.management.store,
-      cloudFor: (yaml) => cloudFromClouds(yaml, onCall),
+      cloudFor: (yaml) => {
+        const cloud = cloudFromClouds(yaml, onCall);
+        if (o.fault !== 'appcred-deleted') return cloud;
+        const deleted = deleteApplicationCredential(admin as PasswordCloud, yaml).then(
+          (id) => log(`fault appcred-deleted: application credential ${id} deleted in the real Keystone`),
+          (e: unknown) => log(`fault appcred-deleted: ${e instanceof Error ? e.message : String(e)}`),
+        );
+        return after(deleted, cloud);
+      },
       startWorkload, stopWorkload, log,
+      ...(o.fault === 'stuck-delete' ? {
+        holdDelete: (c: { stackId: string }) => `fault stuck-delete: the simulated CAPO holds the OpenStackCluster ${c.stackId} finalizer (its API load balancer delete does not go through)`,
+      } : {}),
       ...(o.fault === 'api-lb-error' ? {
         beforeProvisioned: async (c: { stackId: string; apiLbId: string }) => {
           await setLoadBalancerStatus(real.dir, c.apiLbId, 'ERROR');
@@ -240,7 +253,6 @@ export async function startRealSite(o: RealSiteOptions): Promise<RealSiteHandle>
 
     // The mgmt VM is a server in the real Nova: while it is not ACTIVE (stopped: the D-041 OOM),
     // its SSH and the management API are down, as on the real site.
-    const admin = real.clouds.clouds?.['real-admin']?.auth ?? {};
     const vmWatch = new MgmtVmWatch({
       authUrl: admin['auth_url'] ?? '', username: admin['username'] ?? '', password: admin['password'] ?? '',
       userDomainName: admin['user_domain_name'] ?? 'Default', projectName: admin['project_name'] ?? 'admin', projectDomainName: admin['project_domain_name'] ?? 'Default',
@@ -257,6 +269,17 @@ export async function startRealSite(o: RealSiteOptions): Promise<RealSiteHandle>
     }
     vmWatch.start();
     closers.push(() => vmWatch.stop());
+
+    // stale-appcred: the cluster creator is the seeded tenant user without load-balancer_member.
+    let creator: Record<string, unknown> = {};
+    if (o.fault === 'stale-appcred') {
+      const plain = real.clouds.clouds?.[PLAIN_CLOUD]?.auth;
+      if (!plain) throw new Error(`${realClouds} has no cloud ${PLAIN_CLOUD} (a tenant user without load-balancer_member)`);
+      const giveBack = await lendKeypair(plain as PasswordCloud, real.site.keypair, join(real.dir, 'id_ed25519.pub'));
+      closers.push(() => giveBack());
+      creator = { clusterCreatorRoles: PRE_D039_CREATOR_ROLES };
+      log(`fault stale-appcred: the cluster is created as ${PLAIN_CLOUD} (${(plain as PasswordCloud).username ?? '?'}: no load-balancer_member), with keypair ${real.site.keypair}`);
+    }
 
     // clouds.yaml and the site file, pointing at the real services.
     const cloudsFile = join(outDir, 'clouds.yaml');
@@ -275,7 +298,11 @@ export async function startRealSite(o: RealSiteOptions): Promise<RealSiteHandle>
       mgmtVm: overlay.mgmtVm,
       hypervisor: overlay.hypervisor,
       managementCluster: { kubeconfig: managementKubeconfig },
-      openstack: { ...(raw['openstack'] as SiteInput['openstack']), cloudsFile },
+      openstack: {
+        ...(raw['openstack'] as SiteInput['openstack']), cloudsFile,
+        ...(o.fault === 'stale-appcred' ? { clouds: { ...(raw['openstack'] as SiteInput['openstack']).clouds, tenant: PLAIN_CLOUD } } : {}),
+      },
+      ...creator,
       polling: { intervalScale: 0.1 },
     };
     const siteFile = join(outDir, 'site.yaml');

@@ -53,7 +53,7 @@ test('sim --openstack real without a real control plane: precondition error with
 
 test('sim --openstack real --scenario: an unknown name lists the real faults and the host scenarios', () => {
   const dir = mkdtempSync(join(tmpdir(), 'capi-gate-simreal-'));
-  const r = cli(['sim', '--openstack', 'real', '--scenario', 'stale-appcred', '--out', dir]);
+  const r = cli(['sim', '--openstack', 'real', '--scenario', 'flaky-apis', '--out', dir]);
   assert.equal(r.code, 2, r.out);
-  assert.match(r.out, /api-lb-error, mgmt-vm-oom/);
+  assert.match(r.out, /api-lb-error, mgmt-vm-oom, stale-appcred, appcred-deleted, stuck-delete/);
 });
