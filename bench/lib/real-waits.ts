@@ -31,8 +31,10 @@ export interface WaitSample {
   readonly elapsedMs: number;
   /** The change, ms after the wait started (negative: before it). */
   readonly changeMs: number;
-  /** capi-gate's observation minus the observer's first sight of the change (>= 0). */
+  /** capi-gate's observation minus the observer's first sight of the change (>= 0): a lower bound. */
   readonly lagMs: number;
+  /** capi-gate's observation minus the observer's last sight of the state before: an upper bound. */
+  readonly lagMaxMs: number;
   /** The observer's resolution for this change (first sight minus last sight of the state before). */
   readonly resolutionMs: number;
   readonly requests: number;
@@ -64,7 +66,7 @@ function target(wait: RealWait): (to: string) => boolean {
  * name, `...-<stack id>-kubeapi`). A wait with no matching change (the observer missed it, or the
  * state was there before the wait) is listed in `unmatched`.
  */
-export function waitSamples(run: string, report: Report, cluster: string, changes: readonly ObservedChange[], slackMs = 1000): { samples: WaitSample[]; unmatched: string[] } {
+export function waitSamples(run: string, report: Report, cluster: string, changes: readonly ObservedChange[], slackMs = 100): { samples: WaitSample[]; unmatched: string[] } {
   const samples: WaitSample[] = [];
   const unmatched: string[] = [];
   const mine = changes.filter((c) => c.kind === 'magnum.cluster' && c.name === cluster);
@@ -80,9 +82,10 @@ export function waitSamples(run: string, report: Report, cluster: string, change
       }
       const seenAt = w.timeline.at(-1)?.at ?? w.endedAt;
       const rows = name === 'api-lb-failover' ? apiLb : mine;
-      // The latest change to the awaited state no later than capi-gate's sight of it (plus the
-      // observer's own period: it may read the row just after capi-gate did), after the wait began.
-      const hit = rows.filter((c) => target(name)(c.to) && c.from !== null && c.at <= seenAt + slackMs && (c.prevAt ?? c.at) >= w.startedAt - slackMs).at(-1);
+      // The latest change to the awaited state that can have happened before capi-gate saw it
+      // (the observer last saw the old state before that; it may see the new one a gap later,
+      // on a busy host), and after the wait began.
+      const hit = rows.filter((c) => target(name)(c.to) && c.from !== null && c.prevAt !== null && c.prevAt <= seenAt + slackMs && c.prevAt >= w.startedAt - slackMs).at(-1);
       if (!hit || w.polls < 2) {
         unmatched.push(`${run} ${name}: ${hit ? 'seen on the first poll' : 'no change of the row seen by the observer'}`);
         continue;
@@ -90,9 +93,11 @@ export function waitSamples(run: string, report: Report, cluster: string, change
       samples.push({
         run, wait: name,
         elapsedMs: w.endedAt - w.startedAt,
-        changeMs: hit.at - w.startedAt,
+        // the change happened in (prevAt, at], and no later than capi-gate saw it
+        changeMs: Math.min(hit.at, seenAt) - w.startedAt,
         lagMs: Math.max(0, seenAt - hit.at),
-        resolutionMs: hit.prevAt !== null ? hit.at - hit.prevAt : NaN,
+        lagMaxMs: Math.max(0, seenAt - hit.prevAt!),
+        resolutionMs: hit.at - hit.prevAt!,
         requests: w.requests ?? w.polls,
         ...(w.budget !== undefined ? { budget: w.budget } : {}),
         ...(w.expectedMs !== undefined ? { expectedMs: w.expectedMs } : {}),
@@ -109,6 +114,9 @@ export interface WaitSummary {
   readonly lagMsP50: number;
   readonly lagMsP95: number;
   readonly lagFractionP95: number;
+  /** The upper bound of the lag (from the observer's last sight of the old state), p95. */
+  readonly lagMaxMsP95: number;
+  readonly lagMaxFractionP95: number;
   readonly requestsMedian: number;
   readonly requestsMax: number;
   readonly budget?: number;
@@ -140,6 +148,8 @@ export function summarize(samples: readonly WaitSample[], intervalsMs: readonly 
       lagMsP50: percentile(s.map((x) => x.lagMs), 50),
       lagMsP95: percentile(s.map((x) => x.lagMs), 95),
       lagFractionP95: percentile(s.map((x) => x.lagMs / Math.max(1, x.elapsedMs)), 95),
+      lagMaxMsP95: percentile(s.map((x) => x.lagMaxMs), 95),
+      lagMaxFractionP95: percentile(s.map((x) => x.lagMaxMs / Math.max(1, x.elapsedMs)), 95),
       requestsMedian: median(s.map((x) => x.requests)),
       requestsMax: Math.max(...s.map((x) => x.requests)),
       ...(withBudget?.budget !== undefined ? { budget: withBudget.budget } : {}),
