@@ -5,6 +5,9 @@
 //
 //   node dist/bench/run.js [--quick] [--time-scale F] [--core | --only IDS] [--fleet 1,10,50]
 //                          [--no-runbook] [--runbook FILE] [--keep] [--out FILE] [--repeat N]
+//   node dist/bench/run.js --real [--runbook FILE | --no-runbook]   table 2 + the OpenStack waits, real control plane
+//   node dist/bench/run.js --real --fleet 1,2,5,10                  the fleet + the waits, real control plane
+//   node dist/bench/run.js --real --waits 3                         3 runs of one site: the waits (runbook figures, then site history)
 
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
@@ -21,7 +24,7 @@ import type { AddonsReady } from './lib/addons.js';
 import { watchAddons } from './lib/addons.js';
 import { mb, pct, s1, s2, table, verdict, x } from './lib/table.js';
 import { POOL_MAX, caKeyPair, caKeyPoolFile } from '../sim/keys.js';
-import { realTable2 } from './real.js';
+import { realFleet, realTable2, realWaits } from './real.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 // dist/bench/run.js -> repo root
@@ -54,15 +57,19 @@ interface Options {
   repeat: number;
   /** Table 2 on the real control plane (scripts/real-openstack.sh --profile full) instead of the simulator. */
   real: boolean;
+  /** --fleet was given (with --real: the fleet on the real control plane instead of table 2). */
+  fleetGiven: boolean;
+  /** With --real: N capi-gate runs one after another on one site, for the OpenStack waits (0: not run). */
+  waits: number;
 }
 
 function usage(msg: string): never {
-  console.error(`bench: ${msg}\nusage: node dist/bench/run.js [--quick] [--time-scale F] [--core | --only IDS] [--fleet 1,10,50] [--no-runbook] [--runbook FILE] [--keep] [--out FILE] [--repeat N] [--real]`);
+  console.error(`bench: ${msg}\nusage: node dist/bench/run.js [--quick] [--time-scale F] [--core | --only IDS] [--fleet 1,10,50] [--no-runbook] [--runbook FILE] [--keep] [--out FILE] [--repeat N] [--real [--fleet 1,2,5,10 | --waits N]]`);
   process.exit(2);
 }
 
 function options(argv: string[]): Options {
-  const o: Options = { quick: false, timeScale: 0.05, only: undefined, fleet: [], runbook: true, runbookFile: undefined, keep: false, out: undefined, repeat: 3, real: false };
+  const o: Options = { quick: false, timeScale: 0.05, only: undefined, fleet: [], runbook: true, runbookFile: undefined, keep: false, out: undefined, repeat: 3, real: false, fleetGiven: false, waits: 0 };
   let fleet: number[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -78,10 +85,14 @@ function options(argv: string[]): Options {
     else if (a === '--out') o.out = resolve(val());
     else if (a === '--repeat') o.repeat = Number(val());
     else if (a === '--real') o.real = true;
+    else if (a === '--waits') o.waits = Number(val());
     else usage(`unknown argument ${a ?? ''}`);
   }
   if (!(o.timeScale > 0 && o.timeScale <= 1)) usage('--time-scale must be in (0, 1]');
   if (!Number.isInteger(o.repeat) || o.repeat < 1 || o.repeat > 20) usage('--repeat takes 1..20');
+  if (!Number.isInteger(o.waits) || o.waits < 0 || o.waits > 20) usage('--waits takes 1..20');
+  if (o.waits && !o.real) usage('--waits needs --real');
+  o.fleetGiven = fleet !== undefined;
   o.fleet = fleet ?? (o.quick ? [1, 10] : [1, 10, 50]);
   if (o.fleet.some((n) => !Number.isInteger(n) || n < 1 || n > 200)) usage('--fleet takes sizes 1..200');
   return o;
@@ -352,11 +363,15 @@ async function main(): Promise<void> {
     // Table 2 on the real control plane only: the other tables need the simulator's timeline.
     const realDir = process.env['REAL_OPENSTACK_DIR'] ?? '/tmp/capi-gate-real-openstack';
     try {
-      const r = await realTable2({ bin: BIN, work, runbookFile: o.runbook ? findRunbook(o) : undefined, realDir, log });
+      // --fleet: N acceptances at once on the real services (table 4 and the waits of every run);
+      // otherwise table 2 against the runbook's bash (and the waits of its capi-gate run).
+      const bo = { bin: BIN, work, runbookFile: o.runbook ? findRunbook(o) : undefined, realDir, repo: REPO, log };
+      const mode = o.fleetGiven ? 'real-fleet' : o.waits ? 'real-waits' : 'real';
+      const r = o.fleetGiven ? await realFleet(bo, o.fleet) : o.waits ? await realWaits(bo, o.waits) : await realTable2(bo);
       console.log(`\n${r.text}`);
-      const dest = o.out ?? join(REPO, 'bench', 'results', 'real.json');
+      const dest = o.out ?? join(REPO, 'bench', 'results', `${mode}.json`);
       mkdirSync(dirname(dest), { recursive: true });
-      writeFileSync(dest, JSON.stringify({ ...json, mode: 'real', realDir, table2: r.json, tables: r.text, benchWallMs: Date.now() - started }, null, 2) + '\n');
+      writeFileSync(dest, JSON.stringify({ ...json, mode, realDir, [o.fleetGiven ? 'fleet' : o.waits ? 'waits' : 'table2']: r.json, tables: r.text, benchWallMs: Date.now() - started }, null, 2) + '\n');
       log(`done in ${s1(Date.now() - started)}; results ${dest}`);
     } finally {
       if (!o.keep) rmSync(work, { recursive: true, force: true });

@@ -30,6 +30,15 @@ test('site history: the median of the successful waits of that name in earlier r
     run(root, 'r6', 'lab', 6, []);
     writeFileSync(join(root, 'r6', 'journal.jsonl'), `${JSON.stringify({ t: 'step-end', step: '8.5', waits: [{ name: 'api-lb-failover', outcome: 'success', startedAt: 0, endedAt: 60_000, polls: 9, offsetMs: 40_000 }] })}\n`);
     assert.equal(waitHistory(mine, 'lab', 'api-lb-failover').medianMs, 100_000);
+    // the change happened within the last poll interval (detectionWindowMs): counted to its middle,
+    // so a run that saw the end a sparse interval late does not push the next run's dense phase out
+    run(root, 'r7', 'lab', 7, []);
+    writeFileSync(join(root, 'r7', 'journal.jsonl'), `${JSON.stringify({ t: 'step-end', step: '8.5', waits: [{ name: 'cluster-delete', outcome: 'success', startedAt: 0, endedAt: 12_600, polls: 3, detectionWindowMs: 6_100 }] })}\n`);
+    assert.deepEqual(waitHistory(mine, 'lab', 'cluster-delete').durationsMs, [9_550, 9_000]);
+    // a window as long as the wait (or none) is no information: the end stands
+    run(root, 'r8', 'lab', 8, []);
+    writeFileSync(join(root, 'r8', 'journal.jsonl'), `${JSON.stringify({ t: 'step-end', step: '8.5', waits: [{ name: 'cluster-delete', outcome: 'success', startedAt: 0, endedAt: 5_000, polls: 2, detectionWindowMs: 5_000 }] })}\n`);
+    assert.deepEqual(waitHistory(mine, 'lab', 'cluster-delete').durationsMs, [5_000, 9_550, 9_000]);
     assert.equal(waitHistory(join(root, 'missing', 'x'), 'lab', 'cluster').medianMs, undefined);
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -6,7 +6,11 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 export interface WaitHistory {
-  /** Durations (ms) of the wait in earlier runs, newest first (from the start of the awaited process when the wait recorded an offset). */
+  /**
+   * Durations (ms) of the wait in earlier runs, newest first (from the start of the awaited process
+   * when the wait recorded an offset; to the middle of the last poll interval, where the change
+   * happened on average, when it recorded that interval).
+   */
   readonly durationsMs: readonly number[];
   readonly medianMs: number | undefined;
 }
@@ -45,11 +49,17 @@ export function waitHistory(runDir: string, site: string, waitName: string): Wai
     for (const line of text.split('\n')) {
       if (!line.includes('"step-end"') || !line.includes(`"${waitName}"`)) continue;
       try {
-        const rec = JSON.parse(line) as { t?: string; waits?: { name?: string; outcome?: string; startedAt?: number; endedAt?: number; polls?: number; offsetMs?: number }[] };
+        const rec = JSON.parse(line) as { t?: string; waits?: { name?: string; outcome?: string; startedAt?: number; endedAt?: number; polls?: number; offsetMs?: number; detectionWindowMs?: number }[] };
         for (const w of rec.waits ?? []) {
           // A wait that succeeded on its first poll found the state already there (a resumed run): no measure.
           if (w.name === waitName && w.outcome === 'success' && (w.polls ?? 2) > 1 && typeof w.startedAt === 'number' && typeof w.endedAt === 'number' && w.endedAt > w.startedAt) {
-            durations.push(w.endedAt - w.startedAt + (typeof w.offsetMs === 'number' ? w.offsetMs : 0));
+            // The state changed between the last poll that missed it and the one that saw it: count
+            // to the middle of that window, not its end. Counting to the end feeds each run's lag
+            // into the next run's expectation: a change that came in the sparse phase, seen up to a
+            // sparse interval late, would start the next run's dense phase that much too late again.
+            const elapsed = w.endedAt - w.startedAt;
+            const half = typeof w.detectionWindowMs === 'number' && w.detectionWindowMs > 0 && w.detectionWindowMs < elapsed ? w.detectionWindowMs / 2 : 0;
+            durations.push(elapsed - half + (typeof w.offsetMs === 'number' ? w.offsetMs : 0));
           }
         }
       } catch {

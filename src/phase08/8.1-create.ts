@@ -7,6 +7,7 @@ import type { Cluster } from '../openstack/index.js';
 import { CAPTURED } from '../report/captured-keys.js';
 import type { Phase08Services } from './services.js';
 import { STEP_8_1 } from './runbook-text.js';
+import { magnumRowGoing } from './8.5-delete.js';
 
 /**
  * How long Magnum may take to show a cluster after answering its create (202): its conductor
@@ -14,6 +15,19 @@ import { STEP_8_1 } from './runbook-text.js';
  * that sent the create but never journaled the answer looks for it this long before creating.
  */
 const CLUSTER_ROW_MS = 60_000;
+
+/**
+ * One look for the new cluster's row: null while it is not there yet. Real Magnum (Zed) writes the
+ * cluster row before its node groups; a GET in between answers 400 "Invalid input for
+ * field/attribute master_count" (the same answer as mid-delete, see magnumRowGoing). Seen on the
+ * real control plane with two creates at once: the row is still being written, not an error.
+ */
+export function clusterRow(find: () => Promise<Cluster | undefined>): Promise<Cluster | null> {
+  return find().then((c) => c ?? null, (e: unknown) => {
+    if (magnumRowGoing(e)) return null;
+    throw e;
+  });
+}
 
 interface Observed {
   readonly cluster: Cluster;
@@ -49,7 +63,7 @@ export const step = defineStep<Phase08Services, Observed>({
         const found = await ctx.wait({
           name: 'cluster-row', what: `cluster ${uuid} to appear`, deadlineMs: CLUSTER_ROW_MS,
           backoff: { initialMs: 500, maxMs: 5_000, factor: 2, jitter: 0.2 },
-          poll: (sg) => os.magnum.findCluster(os.tenant, uuid, sg).then((c) => c ?? null),
+          poll: (sg) => clusterRow(() => os.magnum.findCluster(os.tenant, uuid, sg)),
           state: (c) => (c ? c.status : 'absent'),
           acceptors: [{ state: 'success', matcher: (c) => c !== null }],
         });

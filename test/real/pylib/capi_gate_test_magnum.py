@@ -483,6 +483,12 @@ class Driver(driver.Driver):
         mgmt = _mgmt()
         if mgmt and cluster.stack_id:
             return self._update_from_capi(context, mgmt, cluster)
+        if mgmt and cluster.status == fields.ClusterStatus.CREATE_IN_PROGRESS:
+            # The status sync reached a cluster whose create_cluster has not run yet (its RPC
+            # queued behind others on the one busy conductor: ten creates at once). Nothing is
+            # written yet, so nothing is read back, as magnum-capi-helm finds no release; the
+            # tick path below is for a control plane without a management cluster only.
+            return
         if cluster.status in (fields.ClusterStatus.CREATE_IN_PROGRESS, fields.ClusterStatus.UPDATE_IN_PROGRESS):
             key = (cluster.uuid, 'create')
             n = _ticks[key] = _ticks.get(key, 0) + 1
