@@ -4,20 +4,19 @@
 // Octavia calls made with the app-cred, so a credential without the LB role wedges the
 // create), the floating IP and api_address, control-plane and worker servers, health, and the
 // reverse on delete. Each driver call is logged and passes through the fault rules (phase
-// `driver`), which is how scenarios like stale-appcred reach inside the create.
+// `driver`), which is how scenarios like stale-appcred reach inside the create. Every OpenStack
+// change and read of the cluster's resources goes through the cloud port (cloud/port.ts), as
+// the cluster's project and user, in its immediate form: the driver runs on the virtual clock.
 
 import type { SimContext } from './context.js';
 import { driverCall } from './context.js';
 import { findImage } from './glance.js';
-import { HttpError } from './http.js';
 import { toLoopback, parseCidr } from './loopback.js';
-import type { NeutronOps } from './neutron.js';
-import { findFlavor } from './nova.js';
-import type { OctaviaOps } from './octavia.js';
 import { canRead, canWrite } from './octavia.js';
-import { capoApiListener } from './octavia-children.js';
 import type { SimTimer } from './clock.js';
-import type { Cluster, LoadBalancer, Server, Token } from './state.js';
+import type { Cluster, Token } from './state.js';
+import type { ImmediateCloud, LoadBalancerState, NetRef, ServerState } from './cloud/port.js';
+import { CloudError } from './cloud/port.js';
 
 export const API_PORT = 6443;
 
@@ -30,11 +29,38 @@ export function clusterNamespace(projectId: string): string {
 
 export class CapiHelmDriver {
   private timers = new Map<string, SimTimer[]>();
+  private clouds = new Map<string, ImmediateCloud>();
 
-  constructor(private readonly ctx: SimContext, private readonly neutron: NeutronOps, private readonly octavia: OctaviaOps) {}
+  /** cloudFor: the cloud as the cluster's application credential (its project and user). */
+  constructor(private readonly ctx: SimContext, private readonly cloudFor: (c: Cluster) => ImmediateCloud) {}
 
   private get w() {
     return this.ctx.world;
+  }
+
+  private cloud(c: Cluster): ImmediateCloud {
+    let cloud = this.clouds.get(c.uuid);
+    if (!cloud) {
+      cloud = this.cloudFor(c);
+      this.clouds.set(c.uuid, cloud);
+    }
+    return cloud;
+  }
+
+  /** The template's external network; undefined when the cloud has none by that name or id. */
+  private externalNetwork(c: Cluster): NetRef | undefined {
+    const tpl = this.w.templates.get(c.templateId);
+    try {
+      return this.cloud(c).externalNetwork(String(tpl?.fields['external_network_id'] ?? ''));
+    } catch (e) {
+      if (e instanceof CloudError && e.status === 404) return undefined;
+      throw e;
+    }
+  }
+
+  private securityGroupNames(c: Cluster): [controlPlane: string, worker: string] {
+    const prefix = `k8s-cluster-${clusterNamespace(c.projectId)}-${c.stackId ?? ''}-secgroup`;
+    return [`${prefix}-controlplane`, `${prefix}-worker`];
   }
 
   private after(c: Cluster, simMs: number, label: string, fn: () => void): void {
@@ -137,17 +163,17 @@ export class CapiHelmDriver {
         return;
       }
     }
-    const ext = this.w.networkByName(String(tpl?.fields['external_network_id'] ?? '')) ?? this.w.networks.get(String(tpl?.fields['external_network_id'] ?? ''));
+    const cloud = this.cloud(c);
+    const ext = this.externalNetwork(c);
     const cidr = c.labels['fixed_subnet_cidr'] ?? this.ctx.names.workloadCidr;
-    const net = this.neutron.createNetwork(base, c.projectId);
+    const net = cloud.createNetwork(base);
     const dns = tpl?.fields['dns_nameserver'];
-    const sn = this.neutron.createSubnet(base, net, cidr, c.projectId, { dns: typeof dns === 'string' ? [dns] : [] });
-    sn.nextIp = parseCidr(sn.cidr).base + 10;
-    const router = this.neutron.createRouter(base, c.projectId);
-    if (ext) this.neutron.setGateway(router, ext);
-    this.neutron.addInterface(router, sn);
-    const cp = this.neutron.createSecurityGroup(`k8s-cluster-${ns}-${c.stackId ?? ''}-secgroup-controlplane`, c.projectId, 'Cluster API managed group', [API_PORT, 2379, 2380]);
-    const wk = this.neutron.createSecurityGroup(`k8s-cluster-${ns}-${c.stackId ?? ''}-secgroup-worker`, c.projectId, 'Cluster API managed group', [10250]);
+    // Fixed addresses from .10 up, as on the reference site.
+    const sn = cloud.createSubnet(base, net, cidr, typeof dns === 'string' ? [dns] : [], 10);
+    const router = cloud.createRouter(base, ext, sn);
+    const [cpName, wkName] = this.securityGroupNames(c);
+    const cp = cloud.createSecurityGroup(cpName, 'Cluster API managed group', [API_PORT, 2379, 2380]);
+    const wk = cloud.createSecurityGroup(wkName, 'Cluster API managed group', [10250]);
     Object.assign(c.res, { networkId: net.id, subnetId: sn.id, routerId: router.id, sgIds: [cp.id, wk.id] });
     this.note(c, 'network, subnet, router and security groups ready');
     this.after(c, 5_000, 'api lb', () => this.createLb(c));
@@ -162,21 +188,22 @@ export class CapiHelmDriver {
       this.after(c, this.ctx.durations.capoRetry, 'api lb retry', () => this.createLb(c));
       return;
     }
-    const sn = this.w.subnets.get(c.res.subnetId ?? '');
+    const cloud = this.cloud(c);
+    const sn = cloud.subnet(c.res.subnetId ?? '');
     if (!sn) return this.fail(c, 'the cluster subnet disappeared');
     delete c.res.lastError;
     const ns = clusterNamespace(c.projectId);
     const vip = parseCidr(sn.cidr).base + this.ctx.rng.int(100, 200);
     const lbName = `k8s-clusterapi-cluster-${ns}-${c.stackId ?? ''}-kubeapi`;
-    const lb = this.octavia.create(lbName, c.projectId, sn, {
-      description: `Created by cluster-api-provider-openstack cluster ${ns}-${c.stackId ?? ''}`,
-      vipAddress: [24, 16, 8, 0].map((s) => Math.floor(vip / 2 ** s) % 256).join('.'), listeners: [capoApiListener(lbName, API_PORT)],
+    const lb = cloud.createLoadBalancer({
+      name: lbName, description: `Created by cluster-api-provider-openstack cluster ${ns}-${c.stackId ?? ''}`, subnet: sn, builtBy: 'capo',
+      vipAddress: [24, 16, 8, 0].map((s) => Math.floor(vip / 2 ** s) % 256).join('.'), listeners: [{ protocol: 'TCP', port: API_PORT, members: [] }],
     }, (active) => this.after(c, 1_000, 'floating ip', () => this.attachFip(c, active)));
     c.res.lbId = lb.id;
     this.note(c, `api load balancer ${lb.id} requested (vip ${lb.vipAddress})`);
   }
 
-  private attachFip(c: Cluster, lb: LoadBalancer): void {
+  private attachFip(c: Cluster, lb: LoadBalancerState): void {
     const r = this.appCredCall(c, 'neutron', 'POST', '/v2.0/floatingips');
     if (!r.ok) {
       c.res.lastError = `neutron POST /v2.0/floatingips: ${r.status} ${r.message}`;
@@ -184,11 +211,16 @@ export class CapiHelmDriver {
       this.after(c, this.ctx.durations.capoRetry, 'floating ip retry', () => this.attachFip(c, lb));
       return;
     }
-    const tpl = this.w.templates.get(c.templateId);
-    const ext = this.w.networkByName(String(tpl?.fields['external_network_id'] ?? '')) ?? this.w.networks.get(String(tpl?.fields['external_network_id'] ?? ''));
-    const port = this.w.ports.get(lb.vipPortId);
-    if (!ext || !port) return this.fail(c, 'the external network or the VIP port is missing');
-    const fip = this.neutron.createFloatingIp(ext, c.projectId, port, 180, `API floating IP for cluster ${c.stackId ?? ''}`);
+    const ext = this.externalNetwork(c);
+    if (!ext) return this.fail(c, 'the external network or the VIP port is missing');
+    let fip;
+    try {
+      // Host 180 of the external subnet first: a stable API address per seed.
+      fip = this.cloud(c).createFloatingIpForLoadBalancer(ext, lb, `API floating IP for cluster ${c.stackId ?? ''}`, 180);
+    } catch (e) {
+      if (e instanceof CloudError && e.status === 404) return this.fail(c, 'the external network or the VIP port is missing');
+      throw e;
+    }
     c.res.fipId = fip.id;
     c.res.fipAddress = fip.address;
     // api_address is published loopback-mapped so a client on this machine can reach it (toLoopback).
@@ -202,37 +234,26 @@ export class CapiHelmDriver {
     const tpl = this.w.templates.get(c.templateId);
     const count = role === 'master' ? c.masterCount : c.nodeCount;
     const flavorRef = role === 'master' ? c.masterFlavorId ?? String(tpl?.fields['master_flavor_id'] ?? '') : c.flavorId ?? String(tpl?.fields['flavor_id'] ?? '');
-    const flavor = findFlavor(this.ctx, flavorRef);
-    const net = this.w.networks.get(c.res.networkId ?? '');
-    const sn = this.w.subnets.get(c.res.subnetId ?? '');
-    if (!net || !sn) return this.fail(c, 'the cluster network disappeared');
-    const sgId = c.res.sgIds[role === 'master' ? 0 : 1] ?? '';
-    const sgName = this.w.securityGroups.get(sgId)?.name ?? 'default';
+    const cloud = this.cloud(c);
+    const networkId = c.res.networkId ?? '';
+    const sn = cloud.subnet(c.res.subnetId ?? '');
+    if (!sn || sn.networkId !== networkId) return this.fail(c, 'the cluster network disappeared');
+    const sgName = this.securityGroupNames(c)[role === 'master' ? 0 : 1];
     const msHash = this.ctx.rng.suffix(5);
-    const made: Server[] = [];
+    // Nova's builds finish on the driver's timer below, so they wait with it while the mgmt VM is down.
+    const activators: (() => void)[] = [];
     for (let i = 0; i < count; i++) {
       const name = role === 'master' ? `${c.stackId ?? ''}-control-plane-${this.ctx.rng.suffix(5)}` : `${c.stackId ?? ''}-default-worker-${msHash}-${this.ctx.rng.suffix(5)}`;
-      const now = this.ctx.clock.now();
-      const s: Server = {
-        id: this.ctx.rng.uuid(), name, projectId: c.projectId, userId: c.userId, status: 'BUILD', vmState: 'building', powerState: 0, taskState: 'spawning',
-        flavorId: flavor?.id ?? flavorRef, imageId: c.res.imageId ?? '', keyName: c.keypair, networkName: net.name, addresses: [], createdAt: now, updatedAt: now,
-        launchedAt: null, metadata: { 'cluster-api-provider-openstack': 'true', 'k8s-cluster': c.stackId ?? '' }, host: `compute-${this.ctx.rng.int(1, 3)}`, securityGroups: [sgName],
-      };
-      const port = this.neutron.createPort(net, sn, c.projectId, 'compute:nova', s.id, { name, sgIds: [sgId] });
-      s.addresses.push({ addr: port.fixedIps[0]?.ip ?? '', mac: port.mac, type: 'fixed' });
-      this.w.servers.set(s.id, s);
-      c.res.serverIds.push(s.id);
+      const s = cloud.createServer({
+        name, flavor: flavorRef, imageId: c.res.imageId ?? '', ...(c.keypair !== null ? { keyName: c.keypair } : {}), networkId, securityGroups: [sgName],
+        metadata: { 'cluster-api-provider-openstack': 'true', 'k8s-cluster': c.stackId ?? '' },
+      }, (activate) => activators.push(activate));
       // The CAPI Helm driver never fills master_addresses / node_addresses: they stay [].
-      this.w.record({ kind: 'nova.server', id: s.id, name, from: null, to: 'BUILD' });
-      made.push(s);
+      c.res.serverIds.push(s.id);
     }
     const boot = this.ctx.durations.serverBoot * (role === 'master' ? 1 : 1.5);
     this.after(c, boot, `${role} servers active`, () => {
-      for (const s of made) {
-        if (this.w.servers.get(s.id) !== s) continue;
-        Object.assign(s, { status: 'ACTIVE', vmState: 'active', powerState: 1, taskState: null, launchedAt: this.ctx.clock.now(), updatedAt: this.ctx.clock.now() });
-        this.w.record({ kind: 'nova.server', id: s.id, name: s.name, from: 'BUILD', to: 'ACTIVE' });
-      }
+      for (const activate of activators) activate();
       if (role === 'master') {
         c.coeVersion = c.res.kubeVersion ?? null;
         this.note(c, 'control plane ready');
@@ -258,8 +279,9 @@ export class CapiHelmDriver {
       if (reschedule && !c.status.endsWith('_FAILED')) this.after(c, this.ctx.durations.healthPoll, 'health poll', () => this.pollHealth(c));
       return;
     }
-    const lb = c.res.lbId ? this.w.loadBalancers.get(c.res.lbId) : undefined;
-    const servers = c.res.serverIds.map((id) => this.w.servers.get(id)).filter((s): s is Server => s !== undefined);
+    const cloud = this.cloud(c);
+    const lb = c.res.lbId ? cloud.loadBalancer(c.res.lbId) : undefined;
+    const servers = c.res.serverIds.map((id) => cloud.server(id)).filter((s): s is ServerState => s !== undefined);
     const masters = servers.filter((s) => s.name.includes('-control-plane-'));
     const workers = servers.filter((s) => s.name.includes('-default-worker-'));
     const infraReady = lb?.provisioningStatus === 'ACTIVE' && c.apiAddress !== null;
@@ -288,13 +310,8 @@ export class CapiHelmDriver {
     c.res.deleteStartedAt = this.ctx.clock.now();
     this.setStatus(c, 'DELETE_IN_PROGRESS');
     this.after(c, 10_000, 'delete servers', () => {
-      for (const id of c.res.serverIds) {
-        const s = this.w.servers.get(id);
-        if (!s) continue;
-        this.w.servers.delete(id);
-        for (const [pid, p] of this.w.ports) if (p.deviceId === id) this.w.ports.delete(pid);
-        this.w.record({ kind: 'nova.server', id, name: s.name, from: s.status, to: 'DELETED' });
-      }
+      const cloud = this.cloud(c);
+      for (const id of c.res.serverIds) cloud.deleteServer(id);
       c.res.serverIds = [];
       this.after(c, 10_000, 'delete api lb', () => this.deleteLb(c));
     });
@@ -310,7 +327,8 @@ export class CapiHelmDriver {
       this.after(c, this.ctx.durations.capoRetry, 'api lb delete retry', () => this.deleteLb(c));
       return;
     }
-    const lb = c.res.lbId ? this.w.loadBalancers.get(c.res.lbId) : undefined;
+    const cloud = this.cloud(c);
+    const lb = c.res.lbId ? cloud.loadBalancer(c.res.lbId) : undefined;
     if (!lb) return this.deleteNetwork(c);
     const r = this.appCredCall(c, 'octavia', 'DELETE', `/v2.0/lbaas/loadbalancers/${lb.id}`);
     if (!r.ok) {
@@ -323,26 +341,18 @@ export class CapiHelmDriver {
       this.after(c, this.ctx.durations.capoRetry, 'api lb delete wait', () => this.deleteLb(c));
       return;
     }
-    this.octavia.delete(lb, () => this.after(c, 1_000, 'delete network', () => this.deleteNetwork(c)));
+    cloud.deleteLoadBalancer(lb.id, () => this.after(c, 1_000, 'delete network', () => this.deleteNetwork(c)));
   }
 
   private deleteNetwork(c: Cluster): void {
+    const cloud = this.cloud(c);
     try {
-      const fip = c.res.fipId ? this.w.floatingIps.get(c.res.fipId) : undefined;
-      if (fip) this.neutron.deleteFloatingIp(fip);
-      const router = c.res.routerId ? this.w.routers.get(c.res.routerId) : undefined;
-      if (router) {
-        for (const itf of [...router.interfaces]) this.neutron.removeInterface(router, itf.subnetId);
-        this.neutron.deleteRouter(router);
-      }
-      const net = c.res.networkId ? this.w.networks.get(c.res.networkId) : undefined;
-      if (net) this.neutron.deleteNetwork(net);
-      for (const id of c.res.sgIds) {
-        const g = this.w.securityGroups.get(id);
-        if (g) this.neutron.deleteSecurityGroup(g);
-      }
+      if (c.res.fipId) cloud.deleteFloatingIp(c.res.fipId);
+      if (c.res.routerId) cloud.deleteRouter(c.res.routerId);
+      if (c.res.networkId) cloud.deleteNetwork(c.res.networkId);
+      for (const id of c.res.sgIds) cloud.deleteSecurityGroup(id);
     } catch (err) {
-      const msg = err instanceof HttpError ? JSON.stringify(err.reply.json ?? err.reply.text) : String(err);
+      const msg = err instanceof CloudError ? err.reason : String(err);
       c.res.lastError = `neutron cleanup: ${msg}`;
       this.note(c, `network cleanup blocked: ${msg}`);
       this.after(c, this.ctx.durations.capoRetry, 'network cleanup retry', () => this.deleteNetwork(c));
@@ -359,6 +369,7 @@ export class CapiHelmDriver {
 
   private removeRow(c: Cluster): void {
     this.cancelAll(c);
+    this.clouds.delete(c.uuid);
     if (c.res.appCredId) this.w.appCreds.delete(c.res.appCredId);
     this.w.cas.delete(c.uuid);
     this.w.clusters.delete(c.uuid);

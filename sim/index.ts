@@ -202,7 +202,8 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
     const c = ctx;
     const neutron = new NeutronOps(c);
     const octavia = new OctaviaOps(c, neutron);
-    const driver = new CapiHelmDriver(c, neutron, octavia);
+    // CAPI/CAPO act as the cluster's application credential: its project and its user.
+    const driver = new CapiHelmDriver(c, (cl) => new InProcessCloud(c, neutron, octavia, cl.projectId, cl.userId).now);
 
     const offMembers = followControlPlaneMembers(c);
     const ids = seedIdentities(c, site);
@@ -268,15 +269,20 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
     const files = opts.outDir ? writeSimFiles(opts.outDir, fileInputs) : undefined;
     const findCluster = (ref: string) => [...world.clusters.values()].find((x) => x.uuid === ref || x.name === ref);
     // The simulated CCM, through the in-process cloud port as the cluster's project.
+    const ccmCloud = (ref: string) => {
+      const cl = findCluster(ref);
+      return cl ? { cl, cloud: new InProcessCloud(c, neutron, octavia, cl.projectId, cl.userId) } : undefined;
+    };
     const hooksFor = (ref: string): LoadBalancerHooks => ccmLoadBalancerHooks({
       cloud: () => {
-        const cl = findCluster(ref);
-        return cl ? Promise.resolve(new InProcessCloud(c, neutron, octavia, cl.projectId)) : Promise.reject(new Error(`no cluster subnet for ${ref}`));
+        const x = ccmCloud(ref);
+        return x ? Promise.resolve(x.cloud) : Promise.reject(new Error(`no cluster subnet for ${ref}`));
       },
-      subnet: () => {
-        const cl = findCluster(ref);
-        const sn = cl ? world.subnets.get(cl.res.subnetId ?? '') : undefined;
-        return sn ? Promise.resolve({ id: sn.id, name: sn.name, networkId: sn.networkId, cidr: sn.cidr }) : Promise.reject(new Error(`no cluster subnet for ${ref}`));
+      subnet: async () => {
+        const x = ccmCloud(ref);
+        const sn = x ? await x.cloud.subnet(x.cl.res.subnetId ?? '') : undefined;
+        if (!sn) throw new Error(`no cluster subnet for ${ref}`);
+        return sn;
       },
       get externalNetwork() {
         const cl = findCluster(ref);
@@ -286,9 +292,9 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
       // The CCM's pool members: per node its fixed address (kubeadm labels control-plane nodes
       // node.kubernetes.io/exclude-from-external-load-balancers: workers only).
       members: () => {
-        const cl = findCluster(ref);
-        return (cl?.res.serverIds ?? []).map((id) => world.servers.get(id)).filter((x): x is NonNullable<typeof x> => x !== undefined && !x.name.includes('-control-plane-'))
-          .map((x) => ({ name: x.name, address: x.addresses.find((ad) => ad.type === 'fixed')?.addr ?? '' })).filter((n) => n.address !== '');
+        const x = ccmCloud(ref);
+        return (x?.cl.res.serverIds ?? []).map((id) => x?.cloud.now.server(id)).filter((s): s is NonNullable<typeof s> => s !== undefined && !s.name.includes('-control-plane-'))
+          .map((s) => ({ name: s.name, address: s.addresses[0] ?? '' })).filter((n) => n.address !== '');
       },
     });
     const kube = attachWorkloadClusters({

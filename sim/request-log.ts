@@ -3,16 +3,22 @@
 
 import type { Principal, ServiceName } from './http.js';
 
-export interface RequestLogEntry {
-  readonly seq: number;
-  /** Simulated epoch ms. */
+/** One API call as every request log here keeps it (the simulator's, its outbound calls, the bench's copy). */
+export interface CallRecord {
+  /** Epoch ms: simulated in the simulator's own log, real for outbound calls. */
   readonly at: number;
-  readonly service: ServiceName | 'driver';
+  readonly service: string;
   readonly method: string;
+  /** Without the query string where a token or a name could sit. */
   readonly path: string;
-  /** 0 when the connection was dropped by a fault rule. */
+  /** 0 when the connection was dropped (by a fault rule, or the peer). */
   readonly status: number;
   readonly ms: number;
+}
+
+export interface RequestLogEntry extends CallRecord {
+  readonly seq: number;
+  readonly service: ServiceName | 'driver';
   readonly userAgent: string;
   readonly principal: Principal;
   readonly user?: string | undefined;

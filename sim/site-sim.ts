@@ -11,6 +11,7 @@ import type { Site, SiteInput } from '../src/site/schema.js';
 import { parseDuration } from '../src/core/duration.js';
 import { listHostScenarios, startHostSims } from './hosts/index.js';
 import type { HostSimHandle } from './hosts/index.js';
+import { clientEnv } from './client-env.js';
 import { setLoopbackNet } from './loopback.js';
 import { KUBE_SCENARIOS } from './kube/index.js';
 import { attachManagementCluster } from './kube/management-site.js';
@@ -150,13 +151,7 @@ async function startSiteSimOnce(o: SiteSimOptions): Promise<SiteSimHandle> {
     management,
     siteFile,
     cloudsFile,
-    env: (base = process.env) => {
-      const env: NodeJS.ProcessEnv = { ...base };
-      for (const k of Object.keys(env)) if (k.startsWith('OS_')) delete env[k];
-      env['OS_CLIENT_CONFIG_FILE'] = cloudsFile;
-      env['PATH'] = `${hosts.binDir}:${base['PATH'] ?? ''}`;
-      return env;
-    },
+    env: (base = process.env) => clientEnv(cloudsFile, hosts.binDir, base),
     close: async () => {
       offVm();
       await management.close().catch(() => undefined);

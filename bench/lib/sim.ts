@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { cpuOf, memoryOf } from './proc.js';
+import type { CallRecord } from '../../sim/request-log.js';
 
 export interface TimelineEntry {
   readonly seq: number;
@@ -21,14 +22,8 @@ export interface TimelineEntry {
   readonly detail?: string;
 }
 
-export interface RequestEntry {
+export interface RequestEntry extends CallRecord {
   readonly seq: number;
-  readonly at: number;
-  readonly service: string;
-  readonly method: string;
-  readonly path: string;
-  readonly status: number;
-  readonly ms: number;
   readonly userAgent?: string;
   readonly user?: string;
 }

@@ -4,6 +4,7 @@
 // sim/ imports no client code under test. Loopback only.
 
 import { isLoopback } from '../loopback.js';
+import type { CallRecord } from '../request-log.js';
 import type { CloudPort, FloatingIpState, LoadBalancerSpec, LoadBalancerState, NetRef, ServerSpec, ServerState, SubnetRef } from './port.js';
 import { CloudError } from './port.js';
 
@@ -17,14 +18,7 @@ export interface AppCredAuth {
 }
 
 /** One outbound call, for the site's request log (no bodies, no tokens). */
-export interface OutboundCall {
-  readonly at: number;
-  readonly service: string;
-  readonly method: string;
-  readonly path: string;
-  readonly status: number;
-  readonly ms: number;
-}
+export type OutboundCall = CallRecord;
 
 type Service = 'network' | 'load-balancer' | 'compute';
 
@@ -159,8 +153,14 @@ export class HttpCloud implements CloudPort {
     return { id: r.json.subnet.id, name, networkId: network.id, cidr };
   }
 
-  async createRouter(name: string, external: NetRef, subnet: SubnetRef): Promise<NetRef> {
-    const r = await this.call<{ router: { id: string } }>('network', 'POST', '/v2.0/routers', { router: { name, external_gateway_info: { network_id: external.id } } });
+  async subnet(id: string): Promise<SubnetRef | undefined> {
+    const r = await this.call<{ subnet?: { id: string; name: string; network_id: string; cidr: string } }>('network', 'GET', `/v2.0/subnets/${id}`, undefined, [200, 404]);
+    const s = r.status === 404 ? undefined : r.json.subnet;
+    return s ? { id: s.id, name: s.name, networkId: s.network_id, cidr: s.cidr } : undefined;
+  }
+
+  async createRouter(name: string, external: NetRef | undefined, subnet: SubnetRef): Promise<NetRef> {
+    const r = await this.call<{ router: { id: string } }>('network', 'POST', '/v2.0/routers', { router: { name, ...(external ? { external_gateway_info: { network_id: external.id } } : {}) } });
     await this.call('network', 'PUT', `/v2.0/routers/${r.json.router.id}/add_router_interface`, { subnet_id: subnet.id });
     return { id: r.json.router.id, name };
   }
@@ -240,7 +240,7 @@ export class HttpCloud implements CloudPort {
     // address): the control plane's Octavia runs the noop network driver, which would invent a
     // port Neutron does not have; with a given port it uses that one, as a real Octavia does.
     const port = await this.call<{ port: { id: string; fixed_ips: { subnet_id: string; ip_address: string }[] } }>('network', 'POST', '/v2.0/ports', {
-      port: { name: `octavia-lb-vip-${spec.name}`.slice(0, 255), network_id: spec.subnet.networkId, fixed_ips: [{ subnet_id: spec.subnet.id }], device_owner: 'Octavia', description: VIP_PORT_DESCRIPTION },
+      port: { name: `octavia-lb-vip-${spec.name}`.slice(0, 255), network_id: spec.subnet.networkId, fixed_ips: [{ subnet_id: spec.subnet.id, ...(spec.vipAddress ? { ip_address: spec.vipAddress } : {}) }], device_owner: 'Octavia', description: VIP_PORT_DESCRIPTION },
     });
     const vip = port.json.port.fixed_ips[0]?.ip_address;
     let r: { json: { loadbalancer: { id: string } } };

@@ -29,6 +29,7 @@ import type { HostSimHandle } from '../hosts/index.js';
 import { startKubeApi, startManagementApi } from '../kube/index.js';
 import type { KubeApiHandle, ManagementApiHandle } from '../kube/index.js';
 import { createTestCa, issueClientCert } from '../kube/tls.js';
+import { clientEnv } from '../client-env.js';
 import { setLoopbackNet, toLoopback } from '../loopback.js';
 import { MgmtVmWatch } from './mgmt-vm.js';
 import type { RealFault } from './faults.js';
@@ -329,13 +330,7 @@ export async function startRealSite(o: RealSiteOptions): Promise<RealSiteHandle>
       siteFile, cloudsFile, realDir: real.dir, hosts, management, managementKubeconfig, capo, clock, outbound,
       workload: (stack) => [...started.entries()].find(([k]) => k.endsWith(`/${stack}`))?.[1],
       requestSummary,
-      env: (base = process.env) => {
-        const env: NodeJS.ProcessEnv = { ...base };
-        for (const k of Object.keys(env)) if (k.startsWith('OS_')) delete env[k];
-        env['OS_CLIENT_CONFIG_FILE'] = cloudsFile;
-        env['PATH'] = `${hosts.binDir}:${base['PATH'] ?? ''}`;
-        return env;
-      },
+      env: (base = process.env) => clientEnv(cloudsFile, hosts.binDir, base),
       close: async () => {
         if (closed) return;
         closed = true;
