@@ -5,6 +5,12 @@
 //
 //   node dist/bench/run.js [--quick] [--time-scale F] [--core | --only IDS] [--fleet 1,10,50]
 //                          [--no-runbook] [--runbook FILE] [--keep] [--out FILE] [--repeat N]
+//                          [--cpu-prof DIR]
+//
+// --cpu-prof DIR starts every capi-gate run and the simulator as `node <the shebang's V8 flags>
+// --cpu-prof --cpu-prof-dir DIR bin/capi-gate ...` (NODE_OPTIONS refuses --cpu-prof): one
+// .cpuprofile per process, for Chrome DevTools or scripts/cpuprofile-top.mjs. The profiler costs
+// CPU: figures of a profiled bench are not the bench's figures.
 
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
@@ -54,15 +60,17 @@ interface Options {
   repeat: number;
   /** Table 2 on the real control plane (scripts/real-openstack.sh --profile full) instead of the simulator. */
   real: boolean;
+  /** Where the runs' and the simulators' CPU profiles go (--cpu-prof DIR); undefined: no profiling. */
+  cpuProf: string | undefined;
 }
 
 function usage(msg: string): never {
-  console.error(`bench: ${msg}\nusage: node dist/bench/run.js [--quick] [--time-scale F] [--core | --only IDS] [--fleet 1,10,50] [--no-runbook] [--runbook FILE] [--keep] [--out FILE] [--repeat N] [--real]`);
+  console.error(`bench: ${msg}\nusage: node dist/bench/run.js [--quick] [--time-scale F] [--core | --only IDS] [--fleet 1,10,50] [--no-runbook] [--runbook FILE] [--keep] [--out FILE] [--repeat N] [--real] [--cpu-prof DIR]`);
   process.exit(2);
 }
 
 function options(argv: string[]): Options {
-  const o: Options = { quick: false, timeScale: 0.05, only: undefined, fleet: [], runbook: true, runbookFile: undefined, keep: false, out: undefined, repeat: 3, real: false };
+  const o: Options = { quick: false, timeScale: 0.05, only: undefined, fleet: [], runbook: true, runbookFile: undefined, keep: false, out: undefined, repeat: 3, real: false, cpuProf: undefined };
   let fleet: number[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -78,6 +86,7 @@ function options(argv: string[]): Options {
     else if (a === '--out') o.out = resolve(val());
     else if (a === '--repeat') o.repeat = Number(val());
     else if (a === '--real') o.real = true;
+    else if (a === '--cpu-prof') o.cpuProf = resolve(val());
     else usage(`unknown argument ${a ?? ''}`);
   }
   if (!(o.timeScale > 0 && o.timeScale <= 1)) usage('--time-scale must be in (0, 1]');
@@ -106,6 +115,30 @@ function clusterOf(site: string): { cluster: string; coreVips: string[] } {
 function runArgs(o: Options, site: string, runsDir: string): string[] {
   // BIN itself, as an operator runs it: its shebang carries the V8 memory settings.
   return [BIN, 'run', '--site', site, '--runs-dir', runsDir, ...(o.only ? ['--only', o.only] : [])];
+}
+
+/** The V8 flags of BIN's shebang (`#!/usr/bin/env -S node FLAGS`). */
+function shebangFlags(): string[] {
+  const first = readFileSync(BIN, 'utf8').split('\n', 1)[0] ?? '';
+  return first.replace(/^#!.*?\bnode\b/, '').trim().split(/\s+/).filter(Boolean);
+}
+
+/** node's arguments before BIN under --cpu-prof (the shebang's flags, then the profiler's); [] without it. */
+function profArgs(o: Options): string[] {
+  if (!o.cpuProf) return [];
+  mkdirSync(o.cpuProf, { recursive: true });
+  return [...shebangFlags(), '--cpu-prof', '--cpu-prof-dir', o.cpuProf];
+}
+
+/** The simulator's node arguments under --cpu-prof (the profiler's only: the sim is started with plain node either way). */
+function simProfArgs(o: Options): string[] {
+  return o.cpuProf ? profArgs(o).slice(shebangFlags().length) : [];
+}
+
+/** A capi-gate run, measured: BIN as an operator runs it, or node with the profiler under --cpu-prof. */
+function measureRun(o: Options, site: string, runsDir: string, env: NodeJS.ProcessEnv): Promise<Measured> {
+  const args = runArgs(o, site, runsDir);
+  return o.cpuProf ? measure(process.execPath, [...profArgs(o), ...args], { env, timeoutMs: RUN_TIMEOUT_MS }) : measure(BIN, args.slice(1), { env, timeoutMs: RUN_TIMEOUT_MS });
 }
 
 function byService(reqs: readonly { service: string }[]): Record<string, number> {
@@ -144,7 +177,7 @@ interface Single {
 }
 
 async function single(o: Options, work: string, name = 'single'): Promise<Single> {
-  const sim = await BenchSim.start(BIN, join(work, name, 'sim'), o.timeScale, undefined, undefined, log);
+  const sim = await BenchSim.start(BIN, join(work, name, 'sim'), o.timeScale, undefined, undefined, log, simProfArgs(o));
   try {
     const { cluster, coreVips } = clusterOf(sim.site);
     await sim.collect();
@@ -153,7 +186,7 @@ async function single(o: Options, work: string, name = 'single'): Promise<Single
     const stopWatch = new AbortController();
     const addons = watchAddons(join(work, name, 'runs'), stopWatch.signal);
     const simCpu0 = sim.cpuS();
-    const m = await measure(BIN, runArgs(o, sim.site, join(work, name, 'runs')).slice(1), { env: sim.env(), timeoutMs: RUN_TIMEOUT_MS });
+    const m = await measureRun(o, sim.site, join(work, name, 'runs'), sim.env());
     const simCpuS = sim.cpuS() - simCpu0;
     stopWatch.abort();
     const ready = await addons;
@@ -189,7 +222,7 @@ interface RunbookSide {
 }
 
 async function runbookSide(o: Options, work: string, file: string, steps: Set<string>): Promise<RunbookSide> {
-  const sim = await BenchSim.start(BIN, join(work, 'runbook', 'sim'), o.timeScale, undefined, undefined, log);
+  const sim = await BenchSim.start(BIN, join(work, 'runbook', 'sim'), o.timeScale, undefined, undefined, log, simProfArgs(o));
   try {
     const { cluster, coreVips } = clusterOf(sim.site);
     const home = join(work, 'runbook', 'home');
@@ -264,7 +297,7 @@ function notPassing(statuses: Record<string, Record<string, number>>): string {
 
 async function fleet(o: Options, work: string, n: number): Promise<FleetResult> {
   const dir = join(work, `fleet-${n}`);
-  const sim = await BenchSim.start(BIN, join(dir, 'sim'), o.timeScale, undefined, undefined, log);
+  const sim = await BenchSim.start(BIN, join(dir, 'sim'), o.timeScale, undefined, undefined, log, simProfArgs(o));
   try {
     const width = String(n).length < 2 ? 2 : String(n).length;
     const sites: { site: string; runs: string; cluster: string }[] = [];
@@ -284,7 +317,7 @@ async function fleet(o: Options, work: string, n: number): Promise<FleetResult> 
     log(`fleet of ${n}: ${n} capi-gate runs at once against one simulator`);
     const simCpu0 = sim.cpuS();
     const t0 = Date.now();
-    const ms = await Promise.all(sites.map((s) => measure(BIN, runArgs(o, s.site, s.runs).slice(1), { env: sim.env(), timeoutMs: RUN_TIMEOUT_MS })));
+    const ms = await Promise.all(sites.map((s) => measureRun(o, s.site, s.runs, sim.env())));
     const wallMs = Date.now() - t0;
     const simCpuS = sim.cpuS() - simCpu0;
     await sim.collect();
