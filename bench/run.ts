@@ -5,9 +5,15 @@
 //
 //   node dist/bench/run.js [--quick] [--time-scale F] [--core | --only IDS] [--fleet 1,10,50]
 //                          [--no-runbook] [--runbook FILE] [--keep] [--out FILE] [--repeat N]
+//                          [--cpu-prof DIR]
 //   node dist/bench/run.js --real [--runbook FILE | --no-runbook]   table 2 + the OpenStack waits, real control plane
 //   node dist/bench/run.js --real --fleet 1,2,5,10                  the fleet + the waits, real control plane
 //   node dist/bench/run.js --real --waits 3                         3 runs of one site: the waits (runbook figures, then site history)
+//
+// --cpu-prof DIR starts every capi-gate run and the simulator as `node <the shebang's V8 flags>
+// --cpu-prof --cpu-prof-dir DIR bin/capi-gate ...` (NODE_OPTIONS refuses --cpu-prof): one
+// .cpuprofile per process, for Chrome DevTools or scripts/cpuprofile-top.mjs. The profiler costs
+// CPU: figures of a profiled bench are not the bench's figures.
 
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
@@ -61,15 +67,17 @@ interface Options {
   fleetGiven: boolean;
   /** With --real: N capi-gate runs one after another on one site, for the OpenStack waits (0: not run). */
   waits: number;
+  /** Where the runs' and the simulators' CPU profiles go (--cpu-prof DIR); undefined: no profiling. */
+  cpuProf: string | undefined;
 }
 
 function usage(msg: string): never {
-  console.error(`bench: ${msg}\nusage: node dist/bench/run.js [--quick] [--time-scale F] [--core | --only IDS] [--fleet 1,10,50] [--no-runbook] [--runbook FILE] [--keep] [--out FILE] [--repeat N] [--real [--fleet 1,2,5,10 | --waits N]]`);
+  console.error(`bench: ${msg}\nusage: node dist/bench/run.js [--quick] [--time-scale F] [--core | --only IDS] [--fleet 1,10,50] [--no-runbook] [--runbook FILE] [--keep] [--out FILE] [--repeat N] [--cpu-prof DIR] [--real [--fleet 1,2,5,10 | --waits N]]`);
   process.exit(2);
 }
 
 function options(argv: string[]): Options {
-  const o: Options = { quick: false, timeScale: 0.05, only: undefined, fleet: [], runbook: true, runbookFile: undefined, keep: false, out: undefined, repeat: 3, real: false, fleetGiven: false, waits: 0 };
+  const o: Options = { quick: false, timeScale: 0.05, only: undefined, fleet: [], runbook: true, runbookFile: undefined, keep: false, out: undefined, repeat: 3, real: false, fleetGiven: false, waits: 0, cpuProf: undefined };
   let fleet: number[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -86,6 +94,7 @@ function options(argv: string[]): Options {
     else if (a === '--repeat') o.repeat = Number(val());
     else if (a === '--real') o.real = true;
     else if (a === '--waits') o.waits = Number(val());
+    else if (a === '--cpu-prof') o.cpuProf = resolve(val());
     else usage(`unknown argument ${a ?? ''}`);
   }
   if (!(o.timeScale > 0 && o.timeScale <= 1)) usage('--time-scale must be in (0, 1]');
@@ -117,6 +126,30 @@ function clusterOf(site: string): { cluster: string; coreVips: string[] } {
 function runArgs(o: Options, site: string, runsDir: string): string[] {
   // BIN itself, as an operator runs it: its shebang carries the V8 memory settings.
   return [BIN, 'run', '--site', site, '--runs-dir', runsDir, ...(o.only ? ['--only', o.only] : [])];
+}
+
+/** The V8 flags of BIN's shebang (`#!/usr/bin/env -S node FLAGS`). */
+function shebangFlags(): string[] {
+  const first = readFileSync(BIN, 'utf8').split('\n', 1)[0] ?? '';
+  return first.replace(/^#!.*?\bnode\b/, '').trim().split(/\s+/).filter(Boolean);
+}
+
+/** node's arguments before BIN under --cpu-prof (the shebang's flags, then the profiler's); [] without it. */
+function profArgs(o: Options): string[] {
+  if (!o.cpuProf) return [];
+  mkdirSync(o.cpuProf, { recursive: true });
+  return [...shebangFlags(), '--cpu-prof', '--cpu-prof-dir', o.cpuProf];
+}
+
+/** The simulator's node arguments under --cpu-prof (the profiler's only: the sim is started with plain node either way). */
+function simProfArgs(o: Options): string[] {
+  return o.cpuProf ? profArgs(o).slice(shebangFlags().length) : [];
+}
+
+/** A capi-gate run, measured: BIN as an operator runs it, or node with the profiler under --cpu-prof. */
+function measureRun(o: Options, site: string, runsDir: string, env: NodeJS.ProcessEnv): Promise<Measured> {
+  const args = runArgs(o, site, runsDir);
+  return o.cpuProf ? measure(process.execPath, [...profArgs(o), ...args], { env, timeoutMs: RUN_TIMEOUT_MS }) : measure(BIN, args.slice(1), { env, timeoutMs: RUN_TIMEOUT_MS });
 }
 
 function byService(reqs: readonly { service: string }[]): Record<string, number> {
@@ -155,7 +188,7 @@ interface Single {
 }
 
 async function single(o: Options, work: string, name = 'single'): Promise<Single> {
-  const sim = await BenchSim.start(BIN, join(work, name, 'sim'), o.timeScale, undefined, undefined, log);
+  const sim = await BenchSim.start(BIN, join(work, name, 'sim'), o.timeScale, undefined, undefined, log, simProfArgs(o));
   try {
     const { cluster, coreVips } = clusterOf(sim.site);
     await sim.collect();
@@ -164,7 +197,7 @@ async function single(o: Options, work: string, name = 'single'): Promise<Single
     const stopWatch = new AbortController();
     const addons = watchAddons(join(work, name, 'runs'), stopWatch.signal);
     const simCpu0 = sim.cpuS();
-    const m = await measure(BIN, runArgs(o, sim.site, join(work, name, 'runs')).slice(1), { env: sim.env(), timeoutMs: RUN_TIMEOUT_MS });
+    const m = await measureRun(o, sim.site, join(work, name, 'runs'), sim.env());
     const simCpuS = sim.cpuS() - simCpu0;
     stopWatch.abort();
     const ready = await addons;
@@ -200,7 +233,7 @@ interface RunbookSide {
 }
 
 async function runbookSide(o: Options, work: string, file: string, steps: Set<string>): Promise<RunbookSide> {
-  const sim = await BenchSim.start(BIN, join(work, 'runbook', 'sim'), o.timeScale, undefined, undefined, log);
+  const sim = await BenchSim.start(BIN, join(work, 'runbook', 'sim'), o.timeScale, undefined, undefined, log, simProfArgs(o));
   try {
     const { cluster, coreVips } = clusterOf(sim.site);
     const home = join(work, 'runbook', 'home');
@@ -275,7 +308,7 @@ function notPassing(statuses: Record<string, Record<string, number>>): string {
 
 async function fleet(o: Options, work: string, n: number): Promise<FleetResult> {
   const dir = join(work, `fleet-${n}`);
-  const sim = await BenchSim.start(BIN, join(dir, 'sim'), o.timeScale, undefined, undefined, log);
+  const sim = await BenchSim.start(BIN, join(dir, 'sim'), o.timeScale, undefined, undefined, log, simProfArgs(o));
   try {
     const width = String(n).length < 2 ? 2 : String(n).length;
     const sites: { site: string; runs: string; cluster: string }[] = [];
@@ -295,7 +328,7 @@ async function fleet(o: Options, work: string, n: number): Promise<FleetResult> 
     log(`fleet of ${n}: ${n} capi-gate runs at once against one simulator`);
     const simCpu0 = sim.cpuS();
     const t0 = Date.now();
-    const ms = await Promise.all(sites.map((s) => measure(BIN, runArgs(o, s.site, s.runs).slice(1), { env: sim.env(), timeoutMs: RUN_TIMEOUT_MS })));
+    const ms = await Promise.all(sites.map((s) => measureRun(o, s.site, s.runs, sim.env())));
     const wallMs = Date.now() - t0;
     const simCpuS = sim.cpuS() - simCpu0;
     await sim.collect();

@@ -51,11 +51,11 @@ export class BenchSim {
    * Starts a sim; the simulated site binds fixed loopback addresses, so while another one runs on
    * this machine (a test, a demo) it waits for it, up to waitMs.
    */
-  static async start(bin: string, dir: string, timeScale: number, scenario?: string, waitMs = 10 * 60_000, onWait?: (msg: string) => void): Promise<BenchSim> {
+  static async start(bin: string, dir: string, timeScale: number, scenario?: string, waitMs = 10 * 60_000, onWait?: (msg: string) => void, nodeArgs: readonly string[] = []): Promise<BenchSim> {
     const until = Date.now() + waitMs;
     for (;;) {
       try {
-        return await BenchSim.startOnce(bin, dir, timeScale, scenario);
+        return await BenchSim.startOnce(bin, dir, timeScale, scenario, nodeArgs);
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
         if (!/EADDRINUSE/.test(msg) || Date.now() > until) throw err;
@@ -65,8 +65,9 @@ export class BenchSim {
     }
   }
 
-  private static async startOnce(bin: string, dir: string, timeScale: number, scenario?: string): Promise<BenchSim> {
-    const args = [bin, 'sim', '--out', dir, '--time-scale', String(timeScale), ...(scenario ? ['--scenario', scenario] : [])];
+  /** nodeArgs: node's own arguments before bin (the bench's --cpu-prof). */
+  private static async startOnce(bin: string, dir: string, timeScale: number, scenario?: string, nodeArgs: readonly string[] = []): Promise<BenchSim> {
+    const args = [...nodeArgs, bin, 'sim', '--out', dir, '--time-scale', String(timeScale), ...(scenario ? ['--scenario', scenario] : [])];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
     let out = '';
     child.stderr.on('data', (d) => { out += String(d); });

@@ -8,7 +8,8 @@ import type { IncomingMessage, IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates } from 'node:tls';
+import type { SecureContext } from 'node:tls';
 import { CapiGateError } from '../core/errors.js';
 
 export interface TlsTrust {
@@ -64,6 +65,22 @@ export function describeNetError(e: unknown): string {
   return code ? `${code}: ${msg}` : msg;
 }
 
+/**
+ * One TLS context per CA bundle, made once: building it parses every certificate of the bundle
+ * (the system roots too, for withSystemRoots), which cost more CPU than the handshake itself when
+ * every probe built its own. The connections stay one per call.
+ */
+const contexts = new Map<string, SecureContext>();
+function contextFor(ca: string): SecureContext {
+  let c = contexts.get(ca);
+  if (!c) {
+    c = createSecureContext({ ca });
+    if (contexts.size >= 8) contexts.clear();
+    contexts.set(ca, c);
+  }
+  return c;
+}
+
 /** Opens a GET and resolves with the response head; the caller consumes or destroys the body. */
 export function openGet(url: string, o: Omit<GetOptions, 'maxBodyBytes'> & { readonly idleTimeoutMs?: number }, signal: AbortSignal): Promise<{ res: IncomingMessage; done: () => void }> {
   return new Promise((resolve, reject) => {
@@ -76,7 +93,7 @@ export function openGet(url: string, o: Omit<GetOptions, 'maxBodyBytes'> & { rea
         method: 'GET',
         agent: false,
         headers: { accept: '*/*', connection: 'close', ...o.headers },
-        ...(isHttps ? { ...(o.trust.ca ? { ca: o.trust.ca } : {}), rejectUnauthorized: !o.trust.insecure } : {}),
+        ...(isHttps ? { ...(o.trust.ca ? { secureContext: contextFor(o.trust.ca) } : {}), rejectUnauthorized: !o.trust.insecure } : {}),
       },
       (res) => {
         clearTimeout(timer);

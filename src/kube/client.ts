@@ -152,7 +152,10 @@ export class KubeClient {
       await this.kc.applyToHTTPSOptions(opts);
       if (!(opts.agent instanceof HttpsAgent)) return [];
       const tls = (opts.agent as HttpsAgent & { options: AgentOptions }).options;
-      const agent = new HttpsAgent({ ...tls, keepAlive: true, timeout: KubeClient.IDLE_MS, maxSockets: 8 });
+      // One TLS context for every socket of the agent (each new socket otherwise parses the CA,
+      // the client certificate and its key again).
+      const secureContext = createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key, ...(tls.pfx ? { pfx: tls.pfx, passphrase: tls.passphrase } : {}) });
+      const agent = new HttpsAgent({ ...tls, secureContext, keepAlive: true, timeout: KubeClient.IDLE_MS, maxSockets: 8 } as AgentOptions & { secureContext: SecureContext });
       return [middleware((ctx) => ctx.setAgent(agent))];
     })().catch(() => []);
     return this.keepAlive;

@@ -42,6 +42,13 @@ function describe(p: PodRow): string {
   return `${p.namespace}/${p.name} ${p.status}, ${p.restarts} restarts`;
 }
 
+// Every watch event re-reads the cache: one collator and one key per object, not a
+// localeCompare of two built strings per comparison.
+const collator = new Intl.Collator();
+function sortedByName<T extends { metadata?: { name?: string; namespace?: string } }>(xs: T[]): T[] {
+  return xs.map((x) => ({ x, k: `${x.metadata?.namespace ?? ''}/${x.metadata?.name ?? ''}` })).sort((a, b) => collator.compare(a.k, b.k)).map((e) => e.x);
+}
+
 /** Nodes and pods by watch (list once, then the API's events): the wait wakes on every change. */
 function observer(client: KubeClient, ctx: StepContext<Phase08Services>) {
   const nodes = client.reflectNodes({ clock: ctx.clock });
@@ -51,8 +58,7 @@ function observer(client: KubeClient, ctx: StepContext<Phase08Services>) {
     ...watched,
     observe: async (signal: AbortSignal): Promise<AddonsObservation> => {
       const [n, p] = await Promise.all([nodes.items(signal), pods.items(signal)]);
-      const byName = <T extends { metadata?: { name?: string; namespace?: string } }>(a: T, b: T) => `${a.metadata?.namespace ?? ''}/${a.metadata?.name ?? ''}`.localeCompare(`${b.metadata?.namespace ?? ''}/${b.metadata?.name ?? ''}`);
-      return { at: ctx.clock.now(), nodes: n.sort(byName).map(nodeRow), pods: p.sort(byName).map(podRow) };
+      return { at: ctx.clock.now(), nodes: sortedByName(n).map(nodeRow), pods: sortedByName(p).map(podRow) };
     },
   };
 }

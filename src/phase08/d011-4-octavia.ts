@@ -85,48 +85,76 @@ const OCTAVIA_EVERY_MS = 25_000;
 
 const tuningOf = (ctx: Ctx) => ({ ...DEFAULT_KUBE_TUNING, ...ctx.services.kube.tuning });
 
-/** Idempotent: delete the rr Service and Deployment if present, then wait until the Service and its Octavia LB are gone. */
-async function teardownRoundRobin(ctx: Ctx, client: KubeClient): Promise<void> {
+/**
+ * Idempotent: delete the rr Service and Deployment if present, then wait until the Service is
+ * gone; `lbGone` settles once Octavia confirms its LB gone too (rejects on an LB in ERROR or the
+ * teardown deadline). The CCM drops the Service's finalizer only once it has deleted the LB, so
+ * the Service's DELETED event is when the LB is known gone; the Octavia read that confirms it
+ * overlaps the caller's next read (the failover's look at the API LB) instead of following it.
+ */
+async function teardownRoundRobin(ctx: Ctx, client: KubeClient): Promise<{ lbGone: Promise<void> }> {
   const svc = await client.deleteService(RR.namespace, RR.name, ctx.signal);
   const dep = await client.deleteDeployment(RR.namespace, RR.name, ctx.signal);
   if (svc || dep) ctx.log(`deleted${svc ? ' service/rr' : ''}${dep ? ' deployment.apps/rr' : ''}; waiting for the Octavia LB to go`);
   const t = tuningOf(ctx);
-  // The Service by watch; Octavia (no watch) once the Service is gone, and while it is there at
-  // most every OCTAVIA_EVERY_MS (x polling.intervalScale), enough to see an LB gone to ERROR.
+  const startedAt = ctx.clock.now();
+  // The Service by watch; Octavia (no watch) while it is there at most every OCTAVIA_EVERY_MS
+  // (x polling.intervalScale), enough to see an LB gone to ERROR.
   const octaviaEvery = OCTAVIA_EVERY_MS * ctx.site.site.polling.intervalScale;
   const svcWatch = client.reflectService(RR.namespace, RR.name, { clock: ctx.clock });
   const watch = watchedWait([svcWatch]);
+  const serviceLbs = (signal: AbortSignal) => ctx.services.kube.octavia.serviceLoadBalancers({ namespace: RR.namespace, name: RR.name, ...(ctx.captured(CAPTURED.capiSuffix) ? { capiCluster: ctx.captured(CAPTURED.capiSuffix)! } : {}) }, signal);
+  const lbError = { state: 'failure' as const, matcher: (v: { lbs: readonly LoadBalancerState[] }) => v.lbs.some((l) => l.provisioningStatus === 'ERROR'), message: (v: { lbs: readonly LoadBalancerState[] }) => `the rr Service's Octavia LB went to ERROR while deleting (${v.lbs.map((l) => l.id).join(', ')})`, hint: 'Delete it by hand (openstack loadbalancer delete --cascade ID, admin scope) and check the CCM log.' };
+  const timeoutHint = 'The CCM did not delete the Service LB: delete it by hand (openstack loadbalancer delete --cascade ID) so nothing leaks.';
   let octaviaCalls = 0;
   let askedAt = -Infinity;
   let lastLbs: readonly LoadBalancerState[] = [];
+  let seenGone = false;
   try {
     await ctx.wait<{ service: boolean; lbs: readonly LoadBalancerState[] }>({
     name: 'rr-teardown',
-    what: 'the rr Service and its Octavia LB gone',
+    what: 'the rr Service gone (the CCM removes it once its Octavia LB is deleted)',
     wake: watch.wake,
     requests: () => watch.requests() + octaviaCalls,
-    mode: () => `${watch.mode()}; Octavia polled ${octaviaCalls}x`,
-    // The CCM drops the Service's finalizer only once its Octavia LB is deleted.
+    mode: () => `${watch.mode()}; Octavia polled ${octaviaCalls}x${seenGone ? '' : ', confirmed gone after'}`,
     poll: async (signal) => {
       const service = (await svcWatch.items(signal)).some((o) => o.metadata?.name === RR.name);
-      if (service && ctx.clock.now() - askedAt < octaviaEvery) return { service, lbs: lastLbs };
+      if (!service || ctx.clock.now() - askedAt < octaviaEvery) return { service, lbs: lastLbs };
       askedAt = ctx.clock.now();
       octaviaCalls++;
-      lastLbs = await ctx.services.kube.octavia.serviceLoadBalancers({ namespace: RR.namespace, name: RR.name, ...(ctx.captured(CAPTURED.capiSuffix) ? { capiCluster: ctx.captured(CAPTURED.capiSuffix)! } : {}) }, signal);
+      lastLbs = await serviceLbs(signal);
+      if (!lastLbs.length) seenGone = true;
       return { service, lbs: lastLbs };
     },
-    state: (v) => (v.service ? 'Service present' : v.lbs.length ? `LB ${v.lbs.map((l) => l.provisioningStatus).join(',')}` : 'gone'),
-    acceptors: [
-      { state: 'success', matcher: (v) => !v.service && v.lbs.length === 0 },
-      { state: 'failure', matcher: (v) => v.lbs.some((l) => l.provisioningStatus === 'ERROR'), message: (v) => `the rr Service's Octavia LB went to ERROR while deleting (${v.lbs.map((l) => l.id).join(', ')})`, hint: 'Delete it by hand (openstack loadbalancer delete --cascade ID, admin scope) and check the CCM log.' },
-    ],
+    state: (v) => (v.service ? `Service present${v.lbs.length ? `, LB ${v.lbs.map((l) => l.provisioningStatus).join(',')}` : ''}` : 'Service gone'),
+    acceptors: [{ state: 'success', matcher: (v) => !v.service }, lbError],
     deadlineMs: ctx.deadlineMs('teardown'),
     backoff: kubeWaitBackoff(t),
-    timeoutHint: 'The CCM did not delete the Service LB: delete it by hand (openstack loadbalancer delete --cascade ID) so nothing leaks.',
+    timeoutHint,
     });
   } finally {
     watch.close();
   }
+  const lbGone = (async () => {
+    // An LB seen gone while the Service was there does not come back.
+    if (seenGone) return;
+    const lbs = await serviceLbs(ctx.signal);
+    if (!lbs.length) return;
+    // Gone from Kubernetes but not from Octavia (a finalizer removed by hand, a CCM that gave up):
+    // wait for Octavia within what is left of the teardown deadline.
+    await ctx.wait<{ lbs: readonly LoadBalancerState[] }>({
+      name: 'rr-teardown-lb',
+      what: "the rr Service's Octavia LB gone",
+      poll: async (signal) => ({ lbs: await serviceLbs(signal) }),
+      state: (v) => (v.lbs.length ? `LB ${v.lbs.map((l) => l.provisioningStatus).join(',')}` : 'gone'),
+      acceptors: [{ state: 'success', matcher: (v) => v.lbs.length === 0 }, lbError],
+      deadlineMs: Math.max(1, ctx.deadlineMs('teardown') - (ctx.clock.now() - startedAt)),
+      backoff: kubeWaitBackoff(t),
+      timeoutHint,
+    });
+  })();
+  lbGone.catch(() => undefined); // observed by the caller; never an unhandled rejection meanwhile
+  return { lbGone };
 }
 
 async function roundRobin(ctx: Ctx, client: KubeClient): Promise<Omit<RoundRobinObserved, 'cleanup'>> {
@@ -218,7 +246,8 @@ function failoverPoll(ctx: Ctx): { initialMs: number; maxMs: number; factor: num
   return { initialMs: maxMs, maxMs, factor: 1, jitter: 0.1 };
 }
 
-async function failover(ctx: Ctx, client: KubeClient): Promise<FailoverObserved> {
+/** `ready`: awaited after the look at the API LB and before the failover call (the rr LB gone, DOCFIX-040). */
+async function failover(ctx: Ctx, client: KubeClient, ready: () => Promise<void> = async () => undefined): Promise<FailoverObserved> {
   const lbId = ctx.captured(CAPTURED.apiLbId);
   if (!lbId) return { outcome: 'not-run', states: [], operatingStatuses: [], error: 'the workload API LB id was not captured (8.2 captures it from OpenStackCluster / the cluster show)' };
   const octavia = ctx.services.kube.octavia;
@@ -228,6 +257,7 @@ async function failover(ctx: Ctx, client: KubeClient): Promise<FailoverObserved>
   if (before.provisioningStatus !== 'ACTIVE' && before.provisioningStatus !== 'ERROR') {
     return { lbId, outcome: 'not-run', states: [before.provisioningStatus], operatingStatuses: [before.operatingStatus], final: before, error: `the workload API LB is ${before.provisioningStatus}; failover is only allowed from ACTIVE or ERROR` };
   }
+  await ready();
   const stop = new AbortController();
   const results: ProbeResult[] = [];
   // The probe pause follows the time scale like every poll (a 1 s pause cannot see an 0.4 s
@@ -328,17 +358,25 @@ export const step = defineStep<Phase08Services, OctaviaObserved>({
       rr = { pods: [], error: message(e) };
     }
     // DOCFIX-040: the throwaway Service goes before the failover, and its LB must be gone.
+    // Its Octavia confirmation runs alongside the failover's first read; the failover call waits for it.
     const cleanStart = ctx.clock.now();
-    let cleanup: RoundRobinObserved['cleanup'];
+    let lbGone: Promise<void>;
     try {
-      await teardownRoundRobin(ctx, client);
-      cleanup = { ok: true, ms: ctx.clock.now() - cleanStart };
+      lbGone = (await teardownRoundRobin(ctx, client)).lbGone;
     } catch (e) {
-      if (isAbortError(e) || ctx.signal.aborted) throw e;
-      cleanup = { ok: false, ms: ctx.clock.now() - cleanStart, error: message(e) };
+      lbGone = Promise.reject(e);
     }
+    const cleaned = lbGone.then(
+      (): RoundRobinObserved['cleanup'] => ({ ok: true, ms: ctx.clock.now() - cleanStart }),
+      (e: unknown): RoundRobinObserved['cleanup'] => {
+        if (isAbortError(e) || ctx.signal.aborted) throw e;
+        return { ok: false, ms: ctx.clock.now() - cleanStart, error: message(e) };
+      },
+    );
+    cleaned.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+    const fo = await failover(ctx, client, async () => { await cleaned; });
+    const cleanup = await cleaned;
     ctx.evidence.write('round-robin.json', { ...rr, cleanup });
-    const fo = await failover(ctx, client);
     if (fo.durationMs !== undefined && fo.outcome === 'active') ctx.capture(CAPTURED.failoverDuration, formatDuration(fo.durationMs));
     return { rr: { ...rr, cleanup }, failover: fo, expectedMs: ctx.deadlineMs('failoverExpected'), deadlineMs: ctx.deadlineMs('failover') };
   },
@@ -418,6 +456,6 @@ export const step = defineStep<Phase08Services, OctaviaObserved>({
       if (e instanceof CapiGateError && e.code === 'CAPI_GATE_PRECONDITION') return; // never reached the cluster: nothing to tear down
       throw e;
     }
-    await teardownRoundRobin(ctx, client);
+    await (await teardownRoundRobin(ctx, client)).lbGone;
   },
 });
