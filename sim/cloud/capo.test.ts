@@ -151,3 +151,27 @@ test('delete: a refused LB lookup holds the finalizer (stuck-delete); clearing i
     await capo.stop();
   }
 });
+
+test('delete: a holdDelete reason keeps the finalizer after the servers went; the LB, FIP and network stay until it is cleared', async () => {
+  const project = h.credentials.tenant.projectId;
+  const m = new ManagementCluster(h.clock);
+  const stack = 'capi-test-3-abcdefabcdef';
+  const ns = await writeObjects(m, project, stack);
+  const capo = new CapoController({
+    store: m.store, cloudFor: () => h.cloud(project), periodMs: 20, retryMs: 20, startWorkload: () => Promise.resolve(), stopWorkload: () => Promise.resolve(),
+    holdDelete: (c) => `held for ${c.stackId}`,
+  });
+  capo.start();
+  try {
+    await until('Provisioned', () => (m.store.peek(CLUSTER, ns, stack)?.status as { phase?: string } | undefined)?.phase === 'Provisioned');
+    markDeleted(m, ns, stack);
+    await until('failureMessage', () => String((m.store.peek(OSC, ns, stack)?.status as { failureMessage?: string } | undefined)?.failureMessage ?? '').includes(`held for ${stack}`));
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(m.store.peek(OSC, ns, stack)?.metadata.finalizers, [OSC_FINALIZER], 'the finalizer holds');
+    assert.equal([...h.world.servers.values()].filter((s) => s.metadata['k8s-cluster'] === stack).length, 0, 'the servers went first');
+    assert.equal([...h.world.loadBalancers.values()].filter((x) => x.name.includes(stack)).length, 1, 'the API LB stays');
+    assert.ok(h.world.networkByName(`k8s-clusterapi-cluster-${ns}-${stack}`), 'the network stays');
+  } finally {
+    await capo.stop();
+  }
+});
