@@ -48,7 +48,9 @@
 #   GLANCE_PASSWORD, BOOTSTRAP_PASSWORD (alphanumeric only: fed to `openstack` interactive mode).
 #   Full profile: SERVICE_PASSWORD, MEMBER2_PASSWORD, OTHER_PASSWORD, MAGNUM_CREATE_TICKS=2 and
 #   MAGNUM_DELETE_TICKS=1 (Magnum's 10-s status syncs a create/delete takes), MAGNUM_API_ADDRESS
-#   (https://127.0.0.1:6443), HEARTBEAT_INTERVAL=5 (s between amphora heartbeats).
+#   (https://127.0.0.1:6443), HEARTBEAT_INTERVAL=5 (s between amphora heartbeats),
+#   REAL_OPENSTACK_API_PROCESSES=1 (uwsgi --processes of the Placement, Nova, Octavia and Magnum
+#   APIs, neutron api_workers, magnum [api] and [conductor] workers; a Charmed site on 2 cores: 4).
 # Everything binds to and talks to 127.0.0.1 only (apt aside).
 set -euo pipefail
 
