@@ -48,7 +48,9 @@
 #   GLANCE_PASSWORD, BOOTSTRAP_PASSWORD (alphanumeric only: fed to `openstack` interactive mode).
 #   Full profile: SERVICE_PASSWORD, MEMBER2_PASSWORD, OTHER_PASSWORD, MAGNUM_CREATE_TICKS=2 and
 #   MAGNUM_DELETE_TICKS=1 (Magnum's 10-s status syncs a create/delete takes), MAGNUM_API_ADDRESS
-#   (https://127.0.0.1:6443), HEARTBEAT_INTERVAL=5 (s between amphora heartbeats).
+#   (https://127.0.0.1:6443), HEARTBEAT_INTERVAL=5 (s between amphora heartbeats),
+#   REAL_OPENSTACK_API_PROCESSES=1 (uwsgi --processes of the Placement, Nova, Octavia and Magnum
+#   APIs, neutron api_workers, magnum [api] and [conductor] workers; a Charmed site on 2 cores: 4).
 # Everything binds to and talks to 127.0.0.1 only (apt aside).
 set -euo pipefail
 
@@ -200,6 +202,13 @@ status_all() {
 # wait here, then find the services healthy and reuse them. The daemons are started with fd 9
 # closed, or they would hold the lock for as long as they run.
 exec 9> "${TMPDIR:-/tmp}/capi-gate-real-openstack.lock"
+# Nor may they inherit any other descriptor of the caller's: `flock /tmp/capi-gate-sim.lock bash
+# scripts/real-openstack.sh up` (without -o) hands its locked fd (3) to the script, and every daemon
+# would hold the machine lock until stopped (2026-12-07 03:34: every test on the machine blocked).
+# The caller keeps its own copy: closing ours releases nothing.
+for _fd in $(ls /proc/$$/fd); do
+  case $_fd in 0|1|2|9|255) ;; *) eval "exec $_fd>&-" 2> /dev/null || true ;; esac
+done
 case "$CMD" in
   status) status_all; exit $? ;;
   # stop takes no lock: it only kills PIDs from this DIR's PID files

@@ -15,6 +15,11 @@ MAGNUM_CREATE_TICKS=${MAGNUM_CREATE_TICKS:-2}
 MAGNUM_DELETE_TICKS=${MAGNUM_DELETE_TICKS:-1}
 MAGNUM_API_ADDRESS=${MAGNUM_API_ADDRESS:-https://127.0.0.1:6443}
 HEARTBEAT_INTERVAL=${HEARTBEAT_INTERVAL:-5}
+# Workers per API and per Magnum conductor (see header of ../real-openstack.sh): 1 keeps CI's memory
+# and start time; a Charmed site has worker-multiplier x cores (charm default 2 x cores, at most 4
+# in a container): 4 on this 2-core machine.
+API_PROCESSES=${REAL_OPENSTACK_API_PROCESSES:-1}
+[[ "$API_PROCESSES" =~ ^[1-9][0-9]?$ ]] || { echo "real-openstack: REAL_OPENSTACK_API_PROCESSES must be 1-99 (got '$API_PROCESSES')" >&2; exit 2; }
 UWSGI=/usr/bin/uwsgi_python311; [ -x "$UWSGI" ] || UWSGI=/usr/bin/uwsgi_python3
 FULL_PKGS=(mariadb-server python3-pymysql rabbitmq-server placement-api nova-api nova-conductor nova-scheduler nova-compute
   nova-compute-ironic neutron-server octavia-api octavia-worker octavia-health-manager octavia-housekeeping
@@ -44,11 +49,12 @@ start_daemon() {
   setsid nohup "$@" > "$F/log/$n.out.log" 2>&1 < /dev/null 9>&- &
   echo $! > "$P/$n.pid"
 }
-# start_uwsgi NAME PORT WSGI-FILE [uwsgi args...]: one process, one thread (as the reference measured)
+# start_uwsgi NAME PORT WSGI-FILE [uwsgi args...]: API_PROCESSES processes (1 by default, as the
+# reference measured), one thread each
 start_uwsgi() {
   local n=$1 port=$2 wsgi=$3; shift 3
   setsid nohup "$UWSGI" --http-socket "$HOST:$port" --wsgi-file "$wsgi" "$@" \
-    --master --processes 1 --threads 1 --lazy-apps --die-on-term --buffer-size 65535 --add-header 'Connection: close' \
+    --master --processes "$API_PROCESSES" --threads 1 --lazy-apps --die-on-term --buffer-size 65535 --add-header 'Connection: close' \
     --pidfile "$P/$n.pid" --logto "$F/log/$n-uwsgi.log" > /dev/null 2>&1 < /dev/null 9>&- &
 }
 ksauth() { # [section] body for password auth as service user $1
@@ -181,7 +187,7 @@ service_plugins = router
 auth_strategy = keystone
 transport_url = $RABBIT_URL
 state_path = $F/neutron/state
-api_workers = 1
+api_workers = $API_PROCESSES
 rpc_workers = 0
 rpc_state_report_workers = 0
 allow_overlapping_ips = true
@@ -279,7 +285,7 @@ debug = false
 [api]
 host = $HOST
 port = 9511
-workers = 1
+workers = $API_PROCESSES
 [database]
 connection = $(DB_URL magnum magnum)
 [keystone_authtoken]
@@ -298,7 +304,7 @@ cluster_user_trust = true
 [certificates]
 cert_manager_type = x509keypair
 [conductor]
-workers = 1
+workers = $API_PROCESSES
 [oslo_concurrency]
 lock_path = $F/lock
 [oslo_messaging_notifications]

@@ -36,6 +36,8 @@ Environment of magnum-conductor: CAPI_GATE_MAGNUM_CREATE_TICKS (default 2),
 CAPI_GATE_MAGNUM_DELETE_TICKS (1), CAPI_GATE_MAGNUM_API_ADDRESS (https://127.0.0.1:6443),
 CAPI_GATE_MAGNUM_HEALTH (HEALTHY), CAPI_GATE_MAGNUM_CALLS (a JSON-lines log of the calls)."""
 import base64
+import contextlib
+import fcntl
 import json
 import os
 import re
@@ -83,8 +85,9 @@ STATE = os.environ.get('CAPI_GATE_MAGNUM_STATE')
 KUBECONFIG = os.environ.get('CAPI_GATE_MAGNUM_KUBECONFIG') or (
     os.path.join(os.path.dirname(STATE), 'capi-mgmt.kubeconfig') if STATE else None)
 
-# Ticks seen per cluster and operation, and the application credential minted per cluster.
-# The conductor is one process; the app-cred ids also go to a file so a restart can delete them.
+# Ticks seen per cluster and operation (per conductor process: only the path without a management
+# cluster counts them), and the application credential minted per cluster: its id goes to a file,
+# shared by the conductor's workers (REAL_OPENSTACK_API_PROCESSES) and read again after a restart.
 _ticks = {}
 
 
@@ -101,10 +104,24 @@ def _load_state():
 def _save_state(state):
     if not STATE:
         return
-    tmp = STATE + '.tmp'
+    tmp = f'{STATE}.{os.getpid()}.tmp'
     with open(tmp, 'w') as f:
         json.dump(state, f)
     os.replace(tmp, STATE)
+
+
+@contextlib.contextmanager
+def _state_locked():
+    """Read-modify-write of STATE by one conductor worker at a time (an flock between processes)."""
+    if not STATE:
+        yield
+        return
+    with open(STATE + '.lock', 'a') as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def _record(call, cluster, **kw):
@@ -286,17 +303,19 @@ class Driver(driver.Driver):
         ac = kst.client.application_credentials.create(
             user=context.user_id, name=name,
             description=f'Magnum cluster ({cluster.name or cluster.uuid})')
-        state = _load_state()
-        state[cluster.uuid] = {'app_cred_id': ac.id, 'user_id': context.user_id}
-        _save_state(state)
+        with _state_locked():
+            state = _load_state()
+            state[cluster.uuid] = {'app_cred_id': ac.id, 'user_id': context.user_id}
+            _save_state(state)
         return ac
 
     def _delete_app_cred(self, cluster):
         # As the CAPI Helm driver does: an admin context, the credential looked up by id and
         # deleted only when its name is Magnum's; a failure is a status_reason, not a failed delete.
-        state = _load_state()
-        entry = state.pop(cluster.uuid, None)
-        _save_state(state)
+        with _state_locked():
+            state = _load_state()
+            entry = state.pop(cluster.uuid, None)
+            _save_state(state)
         if not entry:
             return
         try:
