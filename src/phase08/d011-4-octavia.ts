@@ -31,7 +31,7 @@ export interface RoundRobinObserved {
   /** The Octavia LB the CCM built for the Service, with its pools (algorithm, members): what spread the requests. */
   readonly lb?: { readonly id: string; readonly name: string; readonly pools: readonly PoolState[] | null; readonly poolsError?: string };
   readonly error?: string;
-  readonly cleanup: { readonly ok: boolean; readonly ms: number; readonly error?: string };
+  readonly cleanup: { readonly ok: boolean; readonly ms: number; readonly error?: string; readonly hint?: string };
 }
 
 export interface FailoverObserved {
@@ -370,7 +370,7 @@ export const step = defineStep<Phase08Services, OctaviaObserved>({
       (): RoundRobinObserved['cleanup'] => ({ ok: true, ms: ctx.clock.now() - cleanStart }),
       (e: unknown): RoundRobinObserved['cleanup'] => {
         if (isAbortError(e) || ctx.signal.aborted) throw e;
-        return { ok: false, ms: ctx.clock.now() - cleanStart, error: message(e) };
+        return { ok: false, ms: ctx.clock.now() - cleanStart, error: message(e), ...(e instanceof CapiGateError && e.hint ? { hint: e.hint } : {}) };
       },
     );
     cleaned.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
@@ -402,7 +402,10 @@ export const step = defineStep<Phase08Services, OctaviaObserved>({
       if (rr.lb?.pools) notes.push(`Service LB pool ${poolsText(rr.lb.pools)}`);
       if (rr.tally.failures.length && answered.length >= 2) notes.push(`${rr.tally.failures.length} requests failed`);
     }
-    if (!rr.cleanup.ok) fails.push(`teardown: ${rr.cleanup.error ?? 'the rr Service LB was not deleted'}`);
+    if (!rr.cleanup.ok) {
+      fails.push(`teardown: ${rr.cleanup.error ?? 'the rr Service LB was not deleted'}`);
+      if (rr.cleanup.hint) hints.push(rr.cleanup.hint);
+    }
     else notes.push(`rr torn down, LB gone in ${formatDuration(rr.cleanup.ms)}`);
     // failover
     const bt = blackoutText(f);

@@ -35,20 +35,44 @@ interface World {
   readonly octavia: KubeOctavia & { failovers: number };
   readonly magnum: MagnumAccess & { calls: string[] };
   readonly apiLb: { -readonly [K in keyof LoadBalancerState]: LoadBalancerState[K] };
+  /** The Service LBs Octavia still held at each failover call. */
+  readonly lbsAtFailover: string[][];
   close(): Promise<void>;
 }
 
-async function world(host: string, lbBase: string, scenario?: KubeScenario): Promise<World> {
+/**
+ * How the CCM's LB delete goes wrong: `lingerMs` -- it gives up at once (the Service loses its
+ * finalizer and goes) while Octavia deletes the LB only after lingerMs (Infinity: never);
+ * `error` -- the LB goes to ERROR and the CCM gives up (the Service goes, the LB stays).
+ */
+type LbDeleteFault = { readonly lingerMs: number } | { readonly error: true };
+
+async function world(host: string, lbBase: string, scenario?: KubeScenario, lbDelete?: LbDeleteFault): Promise<World> {
   const ca = await createTestCa('capi-test-1');
   const clock = new SimClock(SCALE);
   const lbs = memoryLoadBalancers({ clock, firstIp: lbBase, createMs: 30_000, deleteMs: 10_000 });
+  const hooks: typeof lbs = !lbDelete ? lbs : {
+    ...lbs,
+    async delete(lbId) {
+      const lb = lbs.list().find((l) => l.id === lbId);
+      if (!lb) return;
+      if ('error' in lbDelete) {
+        (lb as { provisioningStatus: string }).provisioningStatus = 'ERROR';
+        throw new Error(`load balancer ${lbId} went to ERROR`);
+      }
+      lb.provisioningStatus = 'PENDING_DELETE';
+      if (Number.isFinite(lbDelete.lingerMs)) clock.after(lbDelete.lingerMs, 'fake-lb: lingered', () => void lbs.delete(lbId));
+      throw new Error(`gave up waiting for load balancer ${lbId} to be deleted`);
+    },
+  };
   const api = await startKubeApi({
-    host, port: 6443, caCertPem: ca.certPem, caKeyPem: ca.keyPem, clock, hooks: lbs, faults: scenario?.kube ?? {},
+    host, port: 6443, caCertPem: ca.certPem, caKeyPem: ca.keyPem, clock, hooks, faults: scenario?.kube ?? {},
     model: { clusterName: CLUSTER, masterCount: 1, nodeCount: 2, kubeVersion: 'v1.34.8' },
   });
   const apiLb = { id: '0f968008-8429-4ac3-8b82-452e126982cf', name: `k8s-clusterapi-cluster-magnum-x-${CLUSTER}-kubeapi`, provisioningStatus: 'ACTIVE', operatingStatus: 'ONLINE' };
   const failoverMs = scenario?.octavia.failoverMs ?? 100_000;
   const blackoutMs = scenario?.octavia.blackoutMs ?? 25_000;
+  const lbsAtFailover: string[][] = [];
   const octavia = {
     failovers: 0,
     async serviceLoadBalancers(svc: ServiceRef) {
@@ -56,6 +80,7 @@ async function world(host: string, lbBase: string, scenario?: KubeScenario): Pro
       return lbs.list().filter((l) => serviceLoadBalancerMatches(l.name, svc) && l.name === occmLoadBalancerName(CLUSTER, svc.namespace, svc.name)).map((l) => ({ id: l.id, name: l.name, provisioningStatus: l.provisioningStatus, operatingStatus: 'ONLINE' }));
     },
     async failover(id: string) {
+      lbsAtFailover.push(lbs.list().map((l) => `${l.name} ${l.provisioningStatus}`));
       if (id !== apiLb.id) throw Object.assign(new Error('404'), { status: 404 });
       if (apiLb.provisioningStatus !== 'ACTIVE' && apiLb.provisioningStatus !== 'ERROR') throw Object.assign(new Error(`409 Invalid state ${apiLb.provisioningStatus}`), { status: 409 });
       octavia.failovers++;
@@ -75,7 +100,7 @@ async function world(host: string, lbBase: string, scenario?: KubeScenario): Pro
     async signCsr(c: string, csr: string) { calls.push(`POST /v1/certificates ${c}`); return signCsrWithCa(ca.certPem, ca.keyPem, csr); },
     async locate() { return { uuid: '6de15cf4-8805-4ac2-b413-8de2c48d92cf', apiAddress: `https://${host}:6443` }; },
   };
-  return { api, clock, lbs, octavia, magnum, apiLb, async close() { await api.close(); clock.close(); } };
+  return { api, clock, lbs, octavia, magnum, apiLb, lbsAtFailover, async close() { await api.close(); clock.close(); } };
 }
 
 const scaled = (ms: number) => Math.max(1, Math.round(ms * SCALE));
@@ -252,6 +277,87 @@ test('interrupted during the round-robin test: teardown removes the rr Deploymen
     assert.equal(r.result.records.get('D-011.4'), undefined, 'D-011.4 runs again on --resume');
     assert.ok(r.events.some((e) => e.type === 'teardown' && e.name === 'D-011.4' && e.ok), 'teardown ran');
     await nothingLeft(w);
+  } finally {
+    await w.close();
+    t.cleanup();
+  }
+});
+
+type Cleanup = { ok: boolean; ms: number; error?: string; hint?: string };
+function roundRobinEvidence(r: { result: { runDir: string } }): { cleanup: Cleanup } {
+  return JSON.parse(readFileSync(join(r.result.runDir, 'evidence', 'D-011.4', 'round-robin.json'), 'utf8')) as { cleanup: Cleanup };
+}
+
+const waited = (events: RunEvent[], waiter: string) => events.filter((e): e is Extract<RunEvent, { type: 'wait-progress' }> => e.type === 'wait-progress' && e.progress.waiter === waiter);
+
+test('the rr Service gone but its Octavia LB lingering: rr-teardown-lb waits for it, the failover only after it is gone', async () => {
+  const t = tempDir();
+  // the CCM gives up (finalizer removed), Octavia deletes the LB 90 s (simulated) later, within the 5 min teardown
+  const w = await world('127.84.7.10', '127.84.7.100', undefined, { lingerMs: 90_000 });
+  try {
+    const r = await run(w, { runsDir: t.dir });
+    const d = record(r, 'D-011.4');
+    assert.equal(d.status, 'PASS', `${d.summary}\n${d.hint ?? ''}`);
+    assert.ok(waited(r.events, 'rr-teardown-lb').length > 0, 'the rr-teardown-lb wait ran');
+    assert.match(d.summary, /rr torn down, LB gone in/);
+    const { cleanup } = roundRobinEvidence(r);
+    assert.equal(cleanup.ok, true, JSON.stringify(cleanup));
+    assert.ok(cleanup.ms >= scaled(90_000), `cleanup.ms ${cleanup.ms} covers the LB's lingering (>= ${scaled(90_000)} ms)`);
+    assert.equal(w.octavia.failovers, 1);
+    assert.deepEqual(w.lbsAtFailover, [[]], 'DOCFIX-040: no Service LB left in Octavia when the failover was called');
+    await nothingLeft(w);
+  } finally {
+    await w.close();
+    t.cleanup();
+  }
+});
+
+test('the rr Service gone but its Octavia LB in ERROR: cleanup fails naming the LB, with the hand-delete hint', async () => {
+  const t = tempDir();
+  const w = await world('127.84.8.10', '127.84.8.100', undefined, { error: true });
+  try {
+    const r = await run(w, { runsDir: t.dir });
+    const d = record(r, 'D-011.4');
+    assert.equal(d.status, 'FAIL', d.summary);
+    const lbId = w.lbs.list()[0]?.id;
+    assert.ok(lbId, 'the LB is still there (in ERROR)');
+    assert.match(d.summary, new RegExp(`teardown: the rr Service's Octavia LB went to ERROR while deleting \\(${lbId}\\)`));
+    assert.ok(waited(r.events, 'rr-teardown-lb').length > 0, 'the rr-teardown-lb wait saw it');
+    const { cleanup } = roundRobinEvidence(r);
+    assert.equal(cleanup.ok, false);
+    assert.match(cleanup.error ?? '', /went to ERROR while deleting/);
+    assert.match(cleanup.hint ?? '', /openstack loadbalancer delete --cascade ID/, 'the hint is kept in the evidence');
+    assert.match(d.hint ?? '', /openstack loadbalancer delete --cascade ID, admin scope/, 'and given to the operator');
+    // the failover is called only once the cleanup has settled (here: failed on the ERROR)
+    assert.equal(w.lbsAtFailover.length, 1);
+    assert.deepEqual(w.lbsAtFailover[0], [`${occmLoadBalancerName(CLUSTER, 'default', 'rr')} ERROR`]);
+    const ended = r.events.filter((e) => e.type === 'wait-transition' && e.waiter === 'rr-teardown-lb');
+    assert.ok(ended.some((e) => e.type === 'wait-transition' && /ERROR/.test(e.to)), `rr-teardown-lb saw ERROR: ${JSON.stringify(ended)}`);
+    assert.ok(r.events.some((e) => e.type === 'teardown' && e.name === 'D-011.4' && !e.ok), 'the step teardown reports the leftover LB too');
+  } finally {
+    await w.close();
+    t.cleanup();
+  }
+});
+
+test('the rr Service gone but its Octavia LB never deleted: cleanup fails at the teardown deadline with the hint', async () => {
+  const t = tempDir();
+  const w = await world('127.84.9.10', '127.84.9.100', undefined, { lingerMs: Infinity });
+  try {
+    const r = await run(w, { runsDir: t.dir });
+    const d = record(r, 'D-011.4');
+    assert.equal(d.status, 'FAIL', d.summary);
+    assert.match(d.summary, /teardown: /);
+    const { cleanup } = roundRobinEvidence(r);
+    assert.equal(cleanup.ok, false);
+    assert.match(cleanup.error ?? '', /rr Service's Octavia LB gone/);
+    assert.match(cleanup.hint ?? '', /The CCM did not delete the Service LB: delete it by hand/);
+    assert.match(d.hint ?? '', /The CCM did not delete the Service LB: delete it by hand/);
+    const deadline = scaled(exampleSite().deadlinesMs.teardown);
+    assert.ok(cleanup.ms >= deadline * 0.9, `gave up at the teardown deadline: ${cleanup.ms} ms of ${deadline}`);
+    assert.ok(waited(r.events, 'rr-teardown-lb').length > 0, 'the rr-teardown-lb wait ran');
+    assert.equal(w.lbsAtFailover.length, 1, 'the failover still ran, after the cleanup had settled');
+    assert.equal(w.lbsAtFailover[0]!.length, 1, 'the leftover LB is the rr one');
   } finally {
     await w.close();
     t.cleanup();
