@@ -102,7 +102,19 @@ export const CASES: ParityCase[] = [
         const created = rec.step('create', await b.tenant.call('magnum', 'POST', '/clusters', clusterBody(b.site, name, tuuid), MAGNUM()));
         uuid = String(field(created, 'uuid'));
         rec.step('CA right after the 202', await b.tenant.call('magnum', 'GET', `/certificates/${uuid}`, undefined, MAGNUM()));
-        rec.step('get during the create', await b.tenant.call('magnum', 'GET', `/clusters/${uuid}`, undefined, MAGNUM()));
+        // The conductor writes the row a moment after the 202 (on both sides a GET is a 404 until
+        // then; the simulator's CONDUCTOR_ROW_MS against the real conductor's own pace, a race on a
+        // loaded machine): the step compares the row itself, so it reads until the row is there.
+        const during = await pollStates(
+          b,
+          async () => {
+            const c = await b.tenant.call('magnum', 'GET', `/clusters/${uuid}`, undefined, MAGNUM());
+            return { state: String(c.status), call: c };
+          },
+          (s) => s !== '404',
+          { simulatedMs: 30_000, everyMs: 500 },
+        );
+        rec.step('get during the create', during.last!);
         const seen: { status: string; health: string; addresses: string }[] = [];
         const create = await pollStates(
           b,
