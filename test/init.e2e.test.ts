@@ -104,7 +104,7 @@ test('init against a different site picks by the runbook rules and explains; bad
     image: { ...other['image'], name: 'ubuntu-noble-kube-v1.34.8' },
     template: { ...other['template'], name: 'k8s-calico' },
     flavors: { master: { name: 'm1.large', minRamMb: 8192, minVcpus: 2 }, worker: { name: 'm1.medium', minRamMb: 4096, minVcpus: 2 } },
-    vault: { units: [...other['vault'].units, 'https://10.12.4.64:8200'] },
+    vault: { units: [...other['vault'].units, 'https://127.12.4.64:8200'] },
     juju: { ...other['juju'], model: 'cloud' }, mgmtVm: { ...other['mgmtVm'], name: 'jump-vm' },
   });
   const otherFile = join(t.dir, 'other.yaml');
