@@ -4,7 +4,14 @@
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
-let net = 0;
+/** CAPI_GATE_SIM_FIRST_NET (0..59) moves this process's sites off net 0 (the test runner's simulated lane: 1). */
+function initialNet(): number {
+  const v = process.env['CAPI_GATE_SIM_FIRST_NET'];
+  const n = v === undefined || v === '' ? 0 : Number(v);
+  return Number.isInteger(n) && n >= 0 && n <= 59 ? n : 0;
+}
+
+let net = initialNet();
 
 /**
  * Several simulated sites on one machine each get their own loopback "net": net N maps
@@ -14,6 +21,11 @@ let net = 0;
 export function setLoopbackNet(n: number): void {
   if (!Number.isInteger(n) || n < 0 || n > 99) throw new RangeError(`loopback net must be 0..99, not ${n}`);
   net = n;
+}
+
+/** Where a site without an explicit net starts looking (CAPI_GATE_SIM_FIRST_NET, else 0). */
+export function firstLoopbackNet(): number {
+  return initialNet();
 }
 
 export function loopbackNet(): number {

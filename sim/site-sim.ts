@@ -12,7 +12,7 @@ import { parseDuration } from '../src/core/duration.js';
 import { listHostScenarios, startHostSims } from './hosts/index.js';
 import type { HostSimHandle } from './hosts/index.js';
 import { clientEnv } from './client-env.js';
-import { setLoopbackNet } from './loopback.js';
+import { firstLoopbackNet, setLoopbackNet } from './loopback.js';
 import { KUBE_SCENARIOS } from './kube/index.js';
 import { attachManagementCluster } from './kube/management-site.js';
 import type { ManagementSite } from './kube/management-site.js';
@@ -73,11 +73,11 @@ function hostOp(hosts: HostSimHandle, raw: unknown): string | undefined {
 }
 
 /**
- * Starts the site on the first free loopback net from o.net (default 0): a second simulated site
+ * Starts the site on the first free loopback net from o.net (default 0, or CAPI_GATE_SIM_FIRST_NET): a second simulated site
  * on the machine (another test, another `capi-gate sim`) moves to the next net.
  */
 export async function startSiteSim(o: SiteSimOptions): Promise<SiteSimHandle> {
-  const first = o.net ?? 0;
+  const first = o.net ?? firstLoopbackNet();
   for (let n = first; ; n++) {
     setLoopbackNet(n);
     try {

@@ -13,6 +13,11 @@ import { BIN, EXAMPLE_SITE, tempDir } from './helpers.js';
 import { startSimProcess } from './sim-process.js';
 import type { SimProcess } from './sim-process.js';
 
+/** A string as a regular expression matching it literally. */
+function re(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 function cli(args: string[], env: NodeJS.ProcessEnv, cwd?: string) {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...env, NO_COLOR: '1' }, timeout: 300_000, ...(cwd ? { cwd } : {}) });
   return { code: r.status, out: r.stdout, err: r.stderr };
@@ -81,14 +86,14 @@ test('init against the default sim: a complete file whose run gives the same ver
     // against the runbook labels it chose when there was none: true drift, one line per key.
     const after = cli(['init', '--check', '--site', file], sim.env);
     assert.equal(after.code, 1, after.out + after.err);
-    assert.match(after.out, /^drift: workloadCidr: the site has 10\.20\.16\.0\/24; the cloud shows 127\.20\.16\.0\/24 \(magnum: capi-k8s-v1-34 label fixed_subnet_cidr\)$/m);
+    assert.match(after.out, new RegExp(`^drift: workloadCidr: the site has 10\\.20\\.16\\.0/24; the cloud shows ${re(sim.lo('10.20.16.0'))}/24 \\(magnum: capi-k8s-v1-34 label fixed_subnet_cidr\\)$`, 'm'));
     // A new image and a moved VIP through the control API.
     await op(sim, { op: 'image-create', name: 'ubuntu-jammy-kube-v1.35.1', kubeVersion: 'v1.35.1', osDistro: 'ubuntu' });
-    await op(sim, { op: 'juju-set-config', application: 'keystone', key: 'vip', value: '127.12.4.70' });
+    await op(sim, { op: 'juju-set-config', application: 'keystone', key: 'vip', value: sim.lo('10.12.4.70') });
     const moved = cli(['init', '--check', '--site', file], sim.env);
     assert.equal(moved.code, 1, moved.out + moved.err);
     assert.match(moved.out, /^drift: image\.name: the site names image ubuntu-jammy-kube-v1\.34\.8; the cloud's newest image with kube_version is ubuntu-jammy-kube-v1\.35\.1/m);
-    assert.match(moved.out, /^drift: coreVips: VIP keystone moved: the site has https:\/\/127\.12\.4\.50:5000\/v3, juju now https:\/\/127\.12\.4\.70:5000\/v3$/m);
+    assert.match(moved.out, new RegExp(`^drift: coreVips: VIP keystone moved: the site has https://${re(sim.lo('10.12.4.50'))}:5000/v3, juju now https://${re(sim.lo('10.12.4.70'))}:5000/v3$`, 'm'));
     assert.ok(!existsSync(join(work, 'new.yaml.tmp')));
   } finally {
     await sim.stop();
@@ -123,13 +128,13 @@ test('init against a different site picks by the runbook rules and explains; bad
     assert.match(r.out, /new\.yaml:\d+: image\.url: TODO\(8\.0 stage-and-verify, FINDING-3\)/);
     assert.match(text, /name: ubuntu-noble-kube-v1\.34\.8 # from: glance image list, kube_version=v1\.34\.8 \(newest of 2; also: ubuntu-kube-v1\.33\.5-older v1\.33\.5\)/);
     assert.match(text, /name: k8s-calico # from: magnum cluster template list: coe kubernetes, image ubuntu-noble-kube-v1\.34\.8 present, network driver calico; not: k8s-flannel \(network driver flannel\)/);
-    assert.match(text, /^externalNetwork: public-net # from: neutron network list --external: template k8s-calico external_network_id; subnets [\d./]+; also: backup-ext \(127\.12\.9\.0\/24\)/m);
+    assert.match(text, new RegExp(`^externalNetwork: public-net # from: neutron network list --external: template k8s-calico external_network_id; subnets [\\d./]+; also: backup-ext \\(${re(sim.lo('10.12.9.0'))}/24\\)`, 'm'));
     assert.match(text, /^ {2}name: k8s-tenant # from: keystone/m);
     assert.match(text, /^keypair: ops-key # from: nova keypair list/m);
     assert.match(text, /^ {2}model: cloud # from: juju status/m);
     assert.match(text, /^ {2}name: jump-vm # from: nova server list/m);
     assert.match(text, /# from: juju status: the 4 units of vault/);
-    assert.match(text, /units: \[ https:\/\/127\.12\.4\.61:8200, .*https:\/\/127\.12\.4\.64:8200 \]/);
+    assert.match(text, new RegExp(`units: \\[ https://${re(sim.lo('10.12.4.61'))}:8200, .*https://127\\.12\\.4\\.64:8200 \\]`));
     assert.match(text, /name: m1\.large # from: nova flavor list: template k8s-calico master_flavor_id/);
     // plan and run refuse the TODO, each with its line.
     for (const cmd of [['plan', '--site', file], ['run', '--site', file, '--runs-dir', join(t.dir, 'runs')]]) {

@@ -9,6 +9,10 @@ export interface SimProcess {
   readonly dir: string;
   readonly site: string;
   readonly control: string;
+  /** The loopback net the site came up on (a second site on the machine moves to the next). */
+  readonly net: number;
+  /** A site address as this sim serves it: 10.a.b.c -> 127.(a+net).b.c. */
+  lo(ip: string): string;
   readonly env: NodeJS.ProcessEnv;
   readonly child: ChildProcess;
   state(): Promise<Record<string, unknown>>;
@@ -35,10 +39,13 @@ export async function startSimProcess(dir: string, args: string[] = []): Promise
     });
   });
   const control = (/^control +(http:\/\/\S+)\/_sim\/state$/m.exec(out) ?? [])[1] ?? '';
+  const net = Number((/^net +(\d+):/m.exec(out) ?? [])[1] ?? 0);
   return {
     dir,
     site: join(dir, 'site.yaml'),
     control,
+    net,
+    lo: (ip) => ip.replace(/^10\.(\d+)\./, (_m, a: string) => `127.${(Number(a) + net) % 256}.`),
     env: { ...process.env, OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml'), NO_COLOR: '1', PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}` },
     child,
     state: async () => (await (await fetch(`${control}/_sim/state`)).json()) as Record<string, unknown>,

@@ -5,6 +5,7 @@ import { ensureDir } from '../engine/index.js';
 import { join, resolve } from 'node:path';
 import { CapiGateError } from '../core/errors.js';
 import { allScenarios, startSiteSim } from '../../sim/site-sim.js';
+import { loopbackNet } from '../../sim/loopback.js';
 import { loadSite } from '../site/load.js';
 import type { Out } from './output.js';
 import { waitForStop } from './wait-for-stop.js';
@@ -50,6 +51,7 @@ export async function simCommand(out: Out, o: SimCommandOptions): Promise<number
   const s = await startSiteSim({ ...(site ? { site } : {}), timeScale: o.timeScale, ...(o.scenario ? { scenario: o.scenario } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.snapshot2 !== undefined ? { snapshot2: o.snapshot2 } : {}), outDir }).catch(explainStartFailure);
   out.line(`keystone ${s.sim.urls.keystone}`);
   out.line(`control  ${s.sim.urls.control}/_sim/state`);
+  out.line(`net      ${loopbackNet()}: the site's 10.a.b.c addresses are served on 127.(a+${loopbackNet()}).b.c`);
   out.line(`site     ${s.siteFile}`);
   out.line(`clouds   ${s.cloudsFile}`);
   out.line(`juju     ${join(s.hosts.binDir, 'juju')} (put ${s.hosts.binDir} first on PATH)`);

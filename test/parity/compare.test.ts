@@ -31,6 +31,8 @@ test('transitions collapse repeats; an allow-list entry accepts only what it nam
   assert.ok(d && allowedBy(d, [{ op: 'op', path: '', kind: 'transitions', reason: 'r' }]));
   assert.equal(d && allowedBy(d, [{ op: 'other*', path: '', reason: 'r' }]), undefined);
   assert.equal(d && allowedBy(d, [{ op: 'o*', path: '', sim: 'PENDING', reason: 'r' }]), undefined);
+  assert.ok(d && allowedBy(d, [{ op: 'op', path: '', step: 's', reason: 'r' }]));
+  assert.equal(d && allowedBy(d, [{ op: 'op', path: '', step: 'another step', reason: 'r' }]), undefined);
 });
 
 test('paths are reduced to shapes; paging keys are not part of an operation', () => {

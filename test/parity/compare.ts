@@ -168,6 +168,8 @@ export interface AllowEntry {
   readonly op: string;
   /** The JSON path ("*" as in op); "" for the status code and transitions. */
   readonly path: string;
+  /** When given, only the differences seen at this step ("*" as in op). */
+  readonly step?: string;
   readonly kind?: DiffKind;
   /** When given, the difference must have exactly these values. */
   readonly real?: string;
@@ -184,6 +186,9 @@ function globMatch(pattern: string, s: string): boolean {
 /** The allow-list entry that accepts this difference, if any. */
 export function allowedBy(d: Difference, list: readonly AllowEntry[]): AllowEntry | undefined {
   return list.find(
-    (e) => globMatch(e.op, d.op) && globMatch(e.path, d.path) && (!e.kind || e.kind === d.kind) && (e.real === undefined || e.real === d.real) && (e.sim === undefined || e.sim === d.sim),
+    (e) =>
+      globMatch(e.op, d.op) &&
+      globMatch(e.path, d.path) &&
+      (e.step === undefined || globMatch(e.step, d.step)) && (!e.kind || e.kind === d.kind) && (e.real === undefined || e.real === d.real) && (e.sim === undefined || e.sim === d.sim),
   );
 }

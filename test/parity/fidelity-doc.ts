@@ -112,7 +112,7 @@ export function renderFidelity(): string {
   L.push('## Allow-list');
   L.push('');
   if (!ALLOW_LIST.length) L.push('Empty: no difference is accepted.');
-  else for (const e of ALLOW_LIST) L.push(`- \`${cell(e.op)}\` ${e.path || '(status)'}${e.kind ? ` (${e.kind})` : ''}: ${e.reason}`);
+  else for (const e of ALLOW_LIST) L.push(`- \`${cell(e.op)}\` ${e.path || '(status)'}${e.step ? ` at '${cell(e.step)}'` : ''}${e.kind ? ` (${e.kind})` : ''}: ${e.reason}`);
   L.push('');
   L.push('## Divergences fixed');
   L.push('');
