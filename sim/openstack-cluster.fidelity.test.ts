@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { CliSim } from './fidelity-support.js';
 import { OPENSTACK, SKIP, lines, startCliSim, until } from './fidelity-support.js';
+import { toLoopback } from './loopback.js';
 
 const TIME_SCALE = 0.005;
 let s: CliSim;
@@ -70,7 +71,7 @@ test('8.1-8.2: cluster create, show -c uuid -c status, watch to CREATE_COMPLETE,
   // Magnum fills health_status on its next periodic sync after CREATE_COMPLETE, not with it.
   await until('HEALTHY', async () => ((await s.os('sim-tenant', 'coe', 'cluster', 'show', 'capi-test-1', '-f', 'value', '-c', 'health_status')).stdout.trim() === 'HEALTHY' ? true : undefined));
   const info = await s.os('sim-tenant', 'coe', 'cluster', 'show', 'capi-test-1', '-f', 'value', '-c', 'api_address', '-c', 'master_count', '-c', 'node_count', '-c', 'health_status');
-  assert.deepEqual(lines(info.stdout), ['HEALTHY', 'https://127.12.7.180:6443', '2', '1']);
+  assert.deepEqual(lines(info.stdout), ['HEALTHY', `https://${toLoopback('10.12.7.180')}:6443`, '2', '1']);
   const seen = s.h.world.timeline.filter((e) => e.kind === 'magnum.cluster' && e.id === uuid).map((e) => e.to);
   assert.deepEqual(seen, ['CREATE_IN_PROGRESS', 'CREATE_COMPLETE']);
 });
@@ -89,7 +90,7 @@ test('8.3: coe cluster config --dir (not created: DOCFIX-037) --force writes a k
     clusters: { cluster: { server: string; 'certificate-authority-data': string }; name: string }[];
     users: { name: string; user: { 'client-certificate-data': string; 'client-key-data': string } }[];
   };
-  assert.equal(kc.clusters[0]?.cluster.server, 'https://127.12.7.180:6443');
+  assert.equal(kc.clusters[0]?.cluster.server, `https://${toLoopback('10.12.7.180')}:6443`);
   assert.equal(kc.clusters[0]?.name, 'capi-test-1');
   const caPem = Buffer.from(kc.clusters[0]?.cluster['certificate-authority-data'] ?? '', 'base64').toString();
   assert.equal(caPem.trim(), s.h.clusterCa('capi-test-1')?.certPem);
@@ -140,7 +141,7 @@ test('the operator\'s follow-ups: listener/pool/member/healthmonitor lists of th
   assert.deepEqual([proto, algo], ['TCP', 'ROUND_ROBIN']);
   const members = await s.os('sim-tenant', 'loadbalancer', 'member', 'list', poolId ?? '', '-f', 'value', '-c', 'address', '-c', 'protocol_port', '-c', 'operating_status');
   assert.equal(members.code, 0, members.stderr);
-  assert.match(members.stdout, /^127\.20\.16\.\d+ 6443 ONLINE$/m);
+  assert.match(members.stdout, new RegExp(`^${toLoopback('10.20.16.0').replace(/\.0$/, '').replace(/\./g, '\\.')}\\.\\d+ 6443 ONLINE$`, 'm'));
   const hm = await s.os('sim-tenant', 'loadbalancer', 'healthmonitor', 'list', '-f', 'value', '-c', 'type');
   assert.equal(hm.code, 0, hm.stderr);
   assert.match(hm.stdout, /^TCP$/m);

@@ -294,8 +294,10 @@ test('bin/capi-gate keeps a V8 code cache per command next to the bundle, remake
 });
 
 test('a bug that escapes every step (an unhandled error event) ends in one line with the hint and exit 4, no stack trace', () => {
-  // Preloaded before the CLI: an error nobody catches, thrown once the CLI is up.
-  const bomb = 'data:text/javascript,' + encodeURIComponent("setTimeout(() => { throw new Error('boom from nowhere'); }, 400);");
+  // Preloaded before the CLI: an error nobody catches, thrown once the CLI is up (its handler is
+  // installed; a fixed delay was not enough on a loaded machine, where the start took longer), or
+  // after 20 s without one (then the exit code shows the missing handler).
+  const bomb = 'data:text/javascript,' + encodeURIComponent("const t0 = Date.now(); const t = setInterval(() => { if (process.listenerCount('uncaughtException') > 0 || Date.now() - t0 > 20000) { clearInterval(t); throw new Error('boom from nowhere'); } }, 25);");
   for (const entry of [BIN, join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js')]) {
     const r = spawnSync(process.execPath, ['--import', bomb, entry, 'runbook'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     assert.equal(r.status, 4, r.stderr);

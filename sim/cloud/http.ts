@@ -7,6 +7,7 @@ import { isLoopback } from '../loopback.js';
 import type { CallRecord } from '../request-log.js';
 import type { CloudPort, FloatingIpState, LoadBalancerSpec, LoadBalancerState, NetRef, ServerSpec, ServerState, SubnetRef } from './port.js';
 import { CloudError } from './port.js';
+import { capoApiListener, occmServiceListener } from '../octavia-children.js';
 
 export interface AppCredAuth {
   /** e.g. http://127.0.0.1:5000/v3 */
@@ -252,13 +253,23 @@ export class HttpCloud implements CloudPort {
     }
     const id = r.json.loadbalancer.id;
     await this.waitActive(id);
-    for (const l of spec.listeners) {
-      const li = await this.call<{ listener: { id: string } }>('load-balancer', 'POST', '/v2/lbaas/listeners', { listener: { name: `${spec.name}_${l.port}`.slice(0, 255), protocol: l.protocol, protocol_port: l.port, loadbalancer_id: id } });
+    // As CAPO builds its API LB, or as the OpenStack CCM builds a Service's (the in-process side's
+    // names and monitors): per listener a ROUND_ROBIN pool, its members and a TCP monitor.
+    for (const [i, l] of spec.listeners.entries()) {
+      const built = spec.builtBy === 'capo' ? capoApiListener(spec.name, l.port) : occmServiceListener(spec.name, i, { port: l.port, nodePort: l.port, protocol: l.protocol }, []);
+      const li = await this.call<{ listener: { id: string } }>('load-balancer', 'POST', '/v2/lbaas/listeners', { listener: { name: built.name.slice(0, 255), protocol: built.protocol, protocol_port: built.port, loadbalancer_id: id } });
       await this.waitActive(id);
-      const pool = await this.call<{ pool: { id: string } }>('load-balancer', 'POST', '/v2/lbaas/pools', { pool: { name: `${spec.name}_${l.port}`.slice(0, 255), protocol: l.protocol, lb_algorithm: 'ROUND_ROBIN', listener_id: li.json.listener.id } });
+      const pool = await this.call<{ pool: { id: string } }>('load-balancer', 'POST', '/v2/lbaas/pools', { pool: { name: built.pool.name.slice(0, 255), protocol: built.pool.protocol, lb_algorithm: built.pool.algorithm, listener_id: li.json.listener.id } });
       await this.waitActive(id);
+      const mon = built.pool.monitor;
+      if (mon) {
+        await this.call('load-balancer', 'POST', '/v2/lbaas/healthmonitors', {
+          healthmonitor: { name: mon.name.slice(0, 255), pool_id: pool.json.pool.id, type: mon.type, delay: mon.delay, timeout: mon.timeout, max_retries: mon.maxRetries, max_retries_down: mon.maxRetriesDown },
+        });
+        await this.waitActive(id);
+      }
       for (const m of l.members) {
-        await this.call('load-balancer', 'POST', `/v2/lbaas/pools/${pool.json.pool.id}/members`, { member: { address: m.address, protocol_port: m.port, subnet_id: spec.subnet.id } });
+        await this.call('load-balancer', 'POST', `/v2/lbaas/pools/${pool.json.pool.id}/members`, { member: { name: (m.name ?? m.address).slice(0, 255), address: m.address, protocol_port: m.port, subnet_id: spec.subnet.id } });
         await this.waitActive(id);
       }
     }

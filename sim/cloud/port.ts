@@ -53,7 +53,7 @@ export interface LoadBalancerSpec {
    * Whose naming the listeners, pools and monitors follow: CAPO's API LB
    * (<lb>-<port>, TCP monitor 10/5/5/3) or the OpenStack CCM's Service LB
    * (listener_<i>_<lb>, pool_<i>_<lb>, monitor_<i>_<lb>, TCP monitor 5/3/1/3). Default 'ccm'.
-   * The in-process world follows it; the HTTP side names both <lb>_<port>, without a monitor.
+   * Both sides (in-process and HTTP) build them so.
    */
   readonly builtBy?: 'capo' | 'ccm';
 }
