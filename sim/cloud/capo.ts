@@ -295,8 +295,8 @@ export class CapoController {
       const name = `${base}-kubeapi`;
       const prior = (await cloud.loadBalancersNamed(name))[0];
       b.lb = prior ?? await cloud.createLoadBalancer({
-        name, description: `Created by cluster-api-provider-openstack cluster ${ns}-${stack}`, subnet: b.subnet,
-        listeners: [{ protocol: 'TCP', port: API_PORT, members: b.servers.filter((s) => s.role === 'control-plane' && s.ip).map((s) => ({ address: s.ip ?? '', port: API_PORT })) }],
+        name, description: `Created by cluster-api-provider-openstack cluster ${ns}-${stack}`, subnet: b.subnet, builtBy: 'capo',
+        listeners: [{ protocol: 'TCP', port: API_PORT, members: b.servers.filter((s) => s.role === 'control-plane' && s.ip).map((s) => ({ name: s.name, address: s.ip ?? '', port: API_PORT })) }],
       });
       this.save(ns, stack, b);
     }

@@ -196,10 +196,11 @@ export async function startRealSite(o: RealSiteOptions): Promise<RealSiteHandle>
       const key = `${c.namespace}/${c.stackId}`;
       let p = workloads.get(key);
       if (!p) {
-        const nodeIps = [...c.controlPlane, ...c.workers].map((n) => n.ip).filter((x): x is string => !!x);
+        // The OpenStack CCM names a Service LB's members after the nodes.
+        const nodes = [...c.controlPlane, ...c.workers].filter((n): n is { name: string; ip: string } => !!n.ip);
         p = startKubeApi({
           host: toLoopback(c.fip), port: 6443, caCertPem: c.caCertPem, caKeyPem: c.caKeyPem, clock,
-          hooks: ccmLoadBalancerHooks({ cloud: () => Promise.resolve(c.cloud), subnet: () => Promise.resolve(c.subnet), externalNetwork: c.externalNetwork, members: () => nodeIps.map((address) => ({ address })) }),
+          hooks: ccmLoadBalancerHooks({ cloud: () => Promise.resolve(c.cloud), subnet: () => Promise.resolve(c.subnet), externalNetwork: c.externalNetwork, members: () => nodes.map((n) => ({ name: n.name, address: n.ip })) }),
           model: {
             clusterName: c.stackId, masterCount: c.masterCount, nodeCount: c.nodeCount, kubeVersion: c.kubeVersion,
             nodeNetwork: c.subnet.cidr.split('/')[0]?.split('.').slice(0, 3).join('.') ?? '10.20.16',
