@@ -61,7 +61,8 @@ const lanes =
         { files: simLane, concurrency: 1, env: { CAPI_GATE_SIM_FIRST_NET: '1' } },
         { files: realLane, concurrency: 1, needsReal: true, buffered: true, label: 'real control plane lane' },
       ];
-const groups = [[{ files: files.filter((f) => tierOf(f) === 'unit'), concurrency: 2 }], lanes.filter((g) => g.files.length > 0)].filter((step) => step.length > 0 && step[0].files.length > 0);
+// Steps run one after the other; the groups of a step side by side.
+const groups = [[{ files: files.filter((f) => tierOf(f) === 'unit'), concurrency: 2 }], lanes].map((step) => step.filter((g) => g.files.length > 0)).filter((step) => step.length > 0);
 
 // scripts/test.sh started the real control plane in the background (CAPI_GATE_REAL_ENSURE=full):
 // the real lane waits for it (the script's own lock makes this ensure wait for that one, then
@@ -109,8 +110,7 @@ async function runGroup(g) {
     child.on('close', (code) => {
       const num = (label) => counts[label] ?? 0;
       const fail = num('fail') + num('cancelled');
-      const out = { code: code ?? 1, pass: num('pass'), fail: fail === 0 && code !== 0 ? 1 : fail, skipped: num('skipped') + num('todo'), held, label: g.label, seconds: Math.round((Date.now() - t0) / 1000) };
-      resolve(out);
+      resolve({ code: code ?? 1, pass: num('pass'), fail: fail === 0 && code !== 0 ? 1 : fail, skipped: num('skipped') + num('todo'), held, label: g.label, seconds: Math.round((Date.now() - t0) / 1000) });
     });
   });
 }

@@ -32,14 +32,14 @@ export function loopbackNet(): number {
   return net;
 }
 
-/** Maps an IPv4 address into 127.0.0.0/8 (first octet -> 127, second shifted by the net); loopback stays as it is. */
-export function toLoopback(ip: string): string {
+/** Maps an IPv4 address into 127.0.0.0/8 (first octet -> 127, second shifted by the net, this process's by default); loopback stays as it is. */
+export function toLoopback(ip: string, onNet = net): string {
   const m = IPV4.exec(ip);
   if (!m) throw new TypeError(`not an IPv4 address: ${ip}`);
   const octets = m.slice(1).map(Number);
   if (octets.some((o) => o > 255)) throw new TypeError(`not an IPv4 address: ${ip}`);
   if (octets[0] === 127) return ip;
-  return `127.${((octets[1] ?? 0) + net) % 256}.${octets[2]}.${octets[3]}`;
+  return `127.${((octets[1] ?? 0) + onNet) % 256}.${octets[2]}.${octets[3]}`;
 }
 
 /** Maps the host of a URL into loopback when it is an IPv4 literal; other hosts are left alone. */

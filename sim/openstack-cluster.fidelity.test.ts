@@ -141,7 +141,7 @@ test('the operator\'s follow-ups: listener/pool/member/healthmonitor lists of th
   assert.deepEqual([proto, algo], ['TCP', 'ROUND_ROBIN']);
   const members = await s.os('sim-tenant', 'loadbalancer', 'member', 'list', poolId ?? '', '-f', 'value', '-c', 'address', '-c', 'protocol_port', '-c', 'operating_status');
   assert.equal(members.code, 0, members.stderr);
-  assert.match(members.stdout, new RegExp(`^${toLoopback('10.20.16.0').replace(/\.0$/, '').replace(/\./g, '\\.')}\\.\\d+ 6443 ONLINE$`, 'm'));
+  assert.match(members.stdout, new RegExp(`^${toLoopback('10.20.16.0').split('.').slice(0, 3).join('\\.')}\\.\\d+ 6443 ONLINE$`, 'm'));
   const hm = await s.os('sim-tenant', 'loadbalancer', 'healthmonitor', 'list', '-f', 'value', '-c', 'type');
   assert.equal(hm.code, 0, hm.stderr);
   assert.match(hm.stdout, /^TCP$/m);

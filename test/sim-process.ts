@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { toLoopback } from '../sim/loopback.js';
 import { BIN } from './helpers.js';
 
 export interface SimProcess {
@@ -45,7 +46,7 @@ export async function startSimProcess(dir: string, args: string[] = []): Promise
     site: join(dir, 'site.yaml'),
     control,
     net,
-    lo: (ip) => ip.replace(/^10\.(\d+)\./, (_m, a: string) => `127.${(Number(a) + net) % 256}.`),
+    lo: (ip) => toLoopback(ip, net),
     env: { ...process.env, OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml'), NO_COLOR: '1', PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}` },
     child,
     state: async () => (await (await fetch(`${control}/_sim/state`)).json()) as Record<string, unknown>,

@@ -51,7 +51,8 @@ export async function simCommand(out: Out, o: SimCommandOptions): Promise<number
   const s = await startSiteSim({ ...(site ? { site } : {}), timeScale: o.timeScale, ...(o.scenario ? { scenario: o.scenario } : {}), ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(o.snapshot2 !== undefined ? { snapshot2: o.snapshot2 } : {}), outDir }).catch(explainStartFailure);
   out.line(`keystone ${s.sim.urls.keystone}`);
   out.line(`control  ${s.sim.urls.control}/_sim/state`);
-  out.line(`net      ${loopbackNet()}: the site's 10.a.b.c addresses are served on 127.(a+${loopbackNet()}).b.c`);
+  const net = loopbackNet();
+  out.line(`net      ${net}: the site's 10.a.b.c addresses are served on 127.(a+${net}).b.c`);
   out.line(`site     ${s.siteFile}`);
   out.line(`clouds   ${s.cloudsFile}`);
   out.line(`juju     ${join(s.hosts.binDir, 'juju')} (put ${s.hosts.binDir} first on PATH)`);
