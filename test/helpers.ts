@@ -19,3 +19,8 @@ export function tempDir(prefix = 'capi-gate-test-'): { dir: string; cleanup: () 
 export function exampleSite(): LoadedSite {
   return loadSite(EXAMPLE_SITE);
 }
+
+/** Blocks this thread without spinning, as a descheduled process (a starved jumphost) would be. */
+export function blockFor(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}

@@ -3,6 +3,7 @@
 // 2xx and 3xx pass (the runbook expects 200/300; a 3xx is not followed, as `curl -sk` does not).
 // outOfScopeEndpoints are listed and never contacted (DOCFIX-039: gss has no jumphost route).
 
+import { openStallWindow, stallSpoiled } from '../core/stall.js';
 import type { TlsTrust } from './http-get.js';
 import { batchSignal, describeNetError, httpGet } from './http-get.js';
 
@@ -14,6 +15,15 @@ export interface VipProbe {
   readonly error: string | undefined;
   readonly elapsedMs: number;
   readonly insecure: boolean;
+  /**
+   * The probe timed out while this machine stalled for much of its deadline, on its first try and
+   * on its retry: the jumphost was measured, not the VIP (inconclusive, never the VIP's failure).
+   */
+  readonly inconclusive?: boolean;
+  /** How long this process could not run while the (last) probe waited, when it mattered (ms). */
+  readonly stalledMs?: number;
+  /** The first try timed out on a stalled machine and was retried; what it said. */
+  readonly retriedAfter?: string;
 }
 
 export interface OutOfScope {
@@ -52,16 +62,32 @@ export function createVipProber(o: {
       const error = describeNetError(e);
       return { probes: o.vips.map((v) => ({ name: v.name, url: v.url, ok: false, status: undefined, error, elapsedMs: 0, insecure: false })), outOfScope, insecure: false };
     }
+    const once = async (v: { name: string; url: string }): Promise<VipProbe> => {
+      const started = Date.now();
+      const stall = openStallWindow();
+      try {
+        const r = await httpGet(v.url, { trust, timeoutMs: o.timeoutMs, maxBodyBytes: 4096 }, signal);
+        return { name: v.name, url: v.url, ok: isPassingStatus(r.status), status: r.status, error: undefined, elapsedMs: r.elapsedMs, insecure: trust.insecure };
+      } catch (e) {
+        if (signal.aborted) throw e;
+        const stalledMs = stall.close();
+        const timedOut = (e as { code?: unknown }).code === 'ETIMEDOUT';
+        return {
+          name: v.name, url: v.url, ok: false, status: undefined, error: describeNetError(e), elapsedMs: Date.now() - started, insecure: trust.insecure,
+          ...(timedOut && stallSpoiled(stalledMs, o.timeoutMs) ? { inconclusive: true, stalledMs } : {}),
+        };
+      } finally {
+        stall.close();
+      }
+    };
     const probes = await Promise.all(
       o.vips.map(async (v): Promise<VipProbe> => {
-        const started = Date.now();
-        try {
-          const r = await httpGet(v.url, { trust, timeoutMs: o.timeoutMs, maxBodyBytes: 4096 }, signal);
-          return { name: v.name, url: v.url, ok: isPassingStatus(r.status), status: r.status, error: undefined, elapsedMs: r.elapsedMs, insecure: trust.insecure };
-        } catch (e) {
-          if (signal.aborted) throw e;
-          return { name: v.name, url: v.url, ok: false, status: undefined, error: describeNetError(e), elapsedMs: Date.now() - started, insecure: trust.insecure };
-        }
+        const first = await once(v);
+        if (!first.inconclusive) return first;
+        // The deadline went on this machine, not the network: once more, with a fresh deadline.
+        const again = await once(v);
+        const retriedAfter = `${first.error ?? 'no answer'} while this machine stalled ${first.stalledMs}ms`;
+        return { ...again, retriedAfter };
       }),
     );
     return { probes, outOfScope, insecure: trust.insecure };

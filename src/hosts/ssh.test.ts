@@ -7,6 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { ed25519KeyPair } from '../../sim/hosts/mgmt-vm.js';
 import { join } from 'node:path';
 import { isCapiGateError } from '../core/errors.js';
+import { blockFor } from '../../test/helpers.js';
 import { readFip } from './env-file.js';
 import { createMgmtVmClient, interpretProbe, parseHostPort, probeCommand } from './ssh.js';
 
@@ -75,6 +76,37 @@ test('a peer that accepts TCP but never speaks SSH: one clear error, and ssh2\'s
     assert.deepEqual(uncaught, []);
   } finally {
     process.off('uncaughtException', onUncaught);
+    for (const s of sockets) s.destroy();
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a handshake that times out while this process stalls is retried once; twice, the error says inconclusive and why', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'capi-gate-ssh-'));
+  const sockets: Socket[] = [];
+  // Says nothing, and this (same) process stalls for most of the client's ready timeout.
+  const server = createServer((sock) => {
+    sockets.push(sock);
+    sock.on('error', () => undefined);
+    setTimeout(() => blockFor(1300), 20);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.9', r));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    const host = ed25519KeyPair();
+    const user = ed25519KeyPair();
+    writeFileSync(join(dir, 'ok.env'), 'export MGMT_FIP=127.0.0.9\n');
+    writeFileSync(join(dir, 'known_hosts'), `[127.0.0.9]:${port} ${host.public}\n`);
+    writeFileSync(join(dir, 'key'), user.private, { mode: 0o600 });
+    const c = createMgmtVmClient({
+      settings: { user: 'ubuntu', fipEnvFile: join(dir, 'ok.env'), fipVariable: 'MGMT_FIP', sshPort: port, sshKey: join(dir, 'key'), knownHosts: join(dir, 'known_hosts'), probe: '10.12.4.50:5000' },
+      env: {}, probeTimeoutMs: 1000, connectTimeoutMs: 1500,
+    });
+    await assert.rejects(c.probeVip(new AbortController().signal), (e: unknown) =>
+      isCapiGateError(e, 'CAPI_GATE_TRANSPORT') && /^inconclusive: SSH to ubuntu@\[127\.0\.0\.9\]:\d+ failed: Timed out.*twice, while this machine stalled \d+ms and \d+ms of the 1500ms deadline/.test(e.message) && /too busy/.test(e.hint ?? ''));
+    assert.equal(sockets.length, 2, 'one retry');
+  } finally {
     for (const s of sockets) s.destroy();
     server.close();
     rmSync(dir, { recursive: true, force: true });

@@ -31,7 +31,7 @@ export const step = defineStep<Phase08Services, VaultUnitResult[]>({
     const details = {
       units: units.map((u) => (u.ok
         ? { url: u.url, sealed: u.seal.sealed, initialized: u.seal.initialized, threshold: u.seal.t, shares: u.seal.n, progress: u.seal.progress, version: u.seal.version ?? null, insecure: u.insecure }
-        : { url: u.url, error: u.error, insecure: u.insecure })),
+        : { url: u.url, error: u.error, insecure: u.insecure, ...(u.inconclusive ? { inconclusive: true, stalledMs: u.stalledMs ?? null } : {}) })),
       reUnsealDrill: `operator-attested: capi-gate signoff ${ctx.runId} D-011.6 --by NAME --note "re-unseal drilled"`,
     };
     const insecure = units.some((u) => u.insecure) ? ' -- INSECURE: TLS not verified (site tls.insecure)' : '';
@@ -46,6 +46,14 @@ export const step = defineStep<Phase08Services, VaultUnitResult[]>({
       };
     }
     const unreachable = units.filter((u) => !u.ok);
+    if (unreachable.length > 0 && unreachable.every((u) => !u.ok && u.inconclusive)) {
+      return {
+        status: 'ERROR',
+        summary: `inconclusive: seal status not read on ${unreachable.map((u) => `${u.url} (${u.ok ? '' : `${u.error}; this machine stalled ${u.stalledMs}ms of it, twice`})`).join(', ')}${insecure}`,
+        hint: 'The jumphost was too busy to measure the deadline (its own process could not run for much of it): Vault was not measured. Rerun D-011.6 when it is quieter (capi-gate run --only D-011.6), or with fewer acceptances at once.',
+        details,
+      };
+    }
     if (unreachable.length > 0) {
       return {
         status: 'ERROR',

@@ -86,6 +86,24 @@ test('D-011.2: 2xx/3xx pass, gss listed as out of scope; a refused VIP fails; in
   insecure.cleanup();
 });
 
+test('D-011.2: probes the jumphost could not time (stalled twice) are ERROR, inconclusive; with a real failure beside them it is FAIL', async () => {
+  const stalled = { ...probe('keystone', undefined, 'ETIMEDOUT: no answer within 6000ms'), inconclusive: true, stalledMs: 4200, retriedAfter: 'ETIMEDOUT: no answer within 6000ms while this machine stalled 3900ms' };
+  const inc = await runGateSteps(site, [coreVips], vips({ probes: [probe('nova', 200), stalled] }));
+  const r = inc.rec('D-011.2');
+  assert.equal(r.status, 'ERROR');
+  assert.match(r.summary, /^inconclusive: 1 of 2 core VIP probes timed out while this machine stalled \(twice each\): keystone .*INCONCLUSIVE: this machine stalled 4200ms of it.*retried: the first try ETIMEDOUT/);
+  assert.match(r.hint ?? '', /too busy to measure.*capi-gate run --only D-011\.2/);
+  assert.doesNotMatch(r.hint ?? '', /hacluster/, 'no hint that sends the operator after the VIP');
+  inc.cleanup();
+  const mixed = await runGateSteps(site, [coreVips], vips({ probes: [probe('nova', 503), stalled] }));
+  assert.equal(mixed.rec('D-011.2').status, 'FAIL');
+  assert.match(mixed.rec('D-011.2').summary, /^1 of 2 core VIPs failed: nova .* HTTP 503.*; inconclusive \(this machine stalled\): keystone/);
+  mixed.cleanup();
+  const retried = await runGateSteps(site, [coreVips], vips({ probes: [{ ...probe('keystone', 200), retriedAfter: 'ETIMEDOUT while this machine stalled 3900ms' }] }));
+  assert.equal(retried.rec('D-011.2').status, 'PASS');
+  retried.cleanup();
+});
+
 const vm = (r: Partial<VipFromVmResult> | Error) => servicesWith({
   mgmtVm: {
     probeVip: async () => {
@@ -128,6 +146,11 @@ test('D-011.6: unsealed everywhere passes (drill operator-attested); sealed fail
   const err = await runGateSteps(site, [vault], vaultWith([{ url: 'https://10.12.4.63:8200', ok: false, error: 'ECONNREFUSED', insecure: false }]));
   assert.equal(err.rec('D-011.6').status, 'ERROR');
   err.cleanup();
+  const inc = await runGateSteps(site, [vault], vaultWith([seal(false, 'https://10.12.4.61:8200'), { url: 'https://10.12.4.63:8200', ok: false, error: 'ETIMEDOUT: no answer within 6000ms', insecure: false, inconclusive: true, stalledMs: 3100 }]));
+  assert.equal(inc.rec('D-011.6').status, 'ERROR');
+  assert.match(inc.rec('D-011.6').summary, /^inconclusive: seal status not read on https:\/\/10\.12\.4\.63:8200 \(ETIMEDOUT.*this machine stalled 3100ms of it, twice\)/);
+  assert.match(inc.rec('D-011.6').hint ?? '', /too busy.*--only D-011\.6/);
+  inc.cleanup();
 });
 
 const snaps = (lists: Record<string, string[] | Error>) => servicesWith({

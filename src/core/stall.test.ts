@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { blockFor } from '../../test/helpers.js';
+import { openStallWindow, stallSpoiled } from './stall.js';
+
+test('a window counts the time this process could not run, not the time it waited', async () => {
+  const quiet = openStallWindow();
+  await sleep(600);
+  assert.ok(quiet.close() < 300, `an idle wait is not a stall (${quiet.stalledMs()}ms)`);
+  const w = openStallWindow();
+  await sleep(150);
+  blockFor(1300);
+  await sleep(150);
+  const s = w.close();
+  assert.ok(s >= 1100 && s <= 1700, `a 1.3 s block is counted (${s}ms)`);
+  assert.equal(w.close(), s, 'close is idempotent');
+  assert.equal(w.stalledMs(), s, 'a closed window keeps its figure');
+});
+
+test('a stall before the window opened is not counted; windows overlap independently', async () => {
+  const a = openStallWindow();
+  await sleep(120);
+  blockFor(1000);
+  const b = openStallWindow();
+  await sleep(150);
+  assert.ok(a.close() >= 800, 'the first window saw the block');
+  assert.ok(b.close() < 400, `the second opened after it (${b.stalledMs()}ms)`);
+});
+
+test('stallSpoiled: a quarter of the deadline, at least 1 s', () => {
+  assert.equal(stallSpoiled(1500, 6000), true);
+  assert.equal(stallSpoiled(1499, 6000), false);
+  assert.equal(stallSpoiled(900, 2000), false, 'never under 1 s');
+  assert.equal(stallSpoiled(1000, 2000), true);
+});
