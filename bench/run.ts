@@ -69,15 +69,17 @@ interface Options {
   waits: number;
   /** Where the runs' and the simulators' CPU profiles go (--cpu-prof DIR); undefined: no profiling. */
   cpuProf: string | undefined;
+  /** The simulator's nice value (--sim-priority N, -20..19; 0 = the runs' own). */
+  simPriority: number;
 }
 
 function usage(msg: string): never {
-  console.error(`bench: ${msg}\nusage: node dist/bench/run.js [--quick] [--time-scale F] [--core | --only IDS] [--fleet 1,10,50] [--no-runbook] [--runbook FILE] [--keep] [--out FILE] [--repeat N] [--cpu-prof DIR] [--real [--fleet 1,2,5,10 | --waits N]]`);
+  console.error(`bench: ${msg}\nusage: node dist/bench/run.js [--quick] [--time-scale F] [--core | --only IDS] [--fleet 1,10,50] [--no-runbook] [--runbook FILE] [--keep] [--out FILE] [--repeat N] [--cpu-prof DIR] [--sim-priority N] [--real [--fleet 1,2,5,10 | --waits N]]`);
   process.exit(2);
 }
 
 function options(argv: string[]): Options {
-  const o: Options = { quick: false, timeScale: 0.05, only: undefined, fleet: [], runbook: true, runbookFile: undefined, keep: false, out: undefined, repeat: 3, real: false, fleetGiven: false, waits: 0, cpuProf: undefined };
+  const o: Options = { quick: false, timeScale: 0.05, only: undefined, fleet: [], runbook: true, runbookFile: undefined, keep: false, out: undefined, repeat: 3, real: false, fleetGiven: false, waits: 0, cpuProf: undefined, simPriority: 0 };
   let fleet: number[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -95,12 +97,14 @@ function options(argv: string[]): Options {
     else if (a === '--real') o.real = true;
     else if (a === '--waits') o.waits = Number(val());
     else if (a === '--cpu-prof') o.cpuProf = resolve(val());
+    else if (a === '--sim-priority') o.simPriority = Number(val());
     else usage(`unknown argument ${a ?? ''}`);
   }
   if (!(o.timeScale > 0 && o.timeScale <= 1)) usage('--time-scale must be in (0, 1]');
   if (!Number.isInteger(o.repeat) || o.repeat < 1 || o.repeat > 20) usage('--repeat takes 1..20');
   if (!Number.isInteger(o.waits) || o.waits < 0 || o.waits > 20) usage('--waits takes 1..20');
   if (o.waits && !o.real) usage('--waits needs --real');
+  if (!Number.isInteger(o.simPriority) || o.simPriority < -20 || o.simPriority > 19) usage('--sim-priority takes a nice value -20..19');
   o.fleetGiven = fleet !== undefined;
   o.fleet = fleet ?? (o.quick ? [1, 10] : [1, 10, 50]);
   if (o.fleet.some((n) => !Number.isInteger(n) || n < 1 || n > 200)) usage('--fleet takes sizes 1..200');
@@ -375,6 +379,7 @@ function findRunbook(o: Options): string | undefined {
 
 async function main(): Promise<void> {
   const o = options(process.argv.slice(2));
+  BenchSim.priority = o.simPriority;
   if (!existsSync(join(REPO, 'dist', 'src', 'cli', 'main.js'))) usage('build first: npm run build');
   // bin/capi-gate runs dist/src unbundled when the bundle is older than it (a bare tsc): that is
   // not what an operator runs, and it costs ~1 CPU-s a run more.
@@ -389,6 +394,7 @@ async function main(): Promise<void> {
     mode: o.quick ? 'quick' : 'full',
     date: new Date().toISOString(),
     host: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memMb: Math.round(totalmem() / 2 ** 20), node: process.version },
+    simPriority: o.simPriority,
     timeScale: o.timeScale,
     selection: o.only ? `--only ${o.only}` : 'full run',
   };
@@ -502,6 +508,7 @@ async function main(): Promise<void> {
       'N=1 is the overhead run above (its own fresh simulator); each N > 1 runs against a fresh simulator (no template yet: the runs race to create it);',
       'site files differ in site and cluster.name; peak RSS from GNU time (largest process of each run); sim peak RSS is its VmHWM',
       `CPU floor: every run's CPU (process tree) plus the simulator's, over this machine's ${cpus().length} CPUs: no fleet finishes sooner here`,
+      `simulator priority: ${o.simPriority === 0 ? 'as the runs (nice 0)' : `nice ${o.simPriority} (--sim-priority: the simulated cloud's own progress ahead of the runs on these shared CPUs)`}`,
       ...fleets.map((f) => `N=${f.n}: items not PASS in some run: ${notPassing(f.itemStatuses)}`),
       `targets: 50 at once <= 1.3x the wall of one: ${fleets.some((f) => f.n === 50) ? verdict(fleets.find((f) => f.n === 50)!.wallMs / base <= 1.3) : `not measured (largest N=${largest?.n ?? 0}: ${x((largest?.wallMs ?? NaN) / base)})`}`,
       `         one run <= 150 MB peak RSS: ${verdict(peakRss <= 150)} (max ${mb(peakRss)} over every single and fleet run)`,

@@ -112,3 +112,34 @@ test('a handshake that times out while this process stalls is retried once; twic
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a connection dropped before the SSH handshake (sshd MaxStartups) is tried again, a jittered pause apart; then one error that says so', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'capi-gate-ssh-'));
+  let accepted = 0;
+  const server = createServer((sock) => {
+    accepted++;
+    sock.on('error', () => undefined);
+    sock.destroy(); // as sshd past MaxStartups: closed before its identification line
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.9', r));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    const host = ed25519KeyPair();
+    const user = ed25519KeyPair();
+    writeFileSync(join(dir, 'ok.env'), 'export MGMT_FIP=127.0.0.9\n');
+    writeFileSync(join(dir, 'known_hosts'), `[127.0.0.9]:${port} ${host.public}\n`);
+    writeFileSync(join(dir, 'key'), user.private, { mode: 0o600 });
+    const c = createMgmtVmClient({
+      settings: { user: 'ubuntu', fipEnvFile: join(dir, 'ok.env'), fipVariable: 'MGMT_FIP', sshPort: port, sshKey: join(dir, 'key'), knownHosts: join(dir, 'known_hosts'), probe: '10.12.4.50:5000' },
+      env: {}, probeTimeoutMs: 1000, connectTimeoutMs: 2000,
+    });
+    const t0 = Date.now();
+    await assert.rejects(c.probeVip(new AbortController().signal), (e: unknown) =>
+      isCapiGateError(e, 'CAPI_GATE_TRANSPORT') && /\(4 tries: the VM's sshd drops the connection before the SSH handshake\)/.test(e.message) && /MaxStartups/.test(e.hint ?? '') && e.playbook === 'oom-manual-start');
+    assert.equal(accepted, 4, 'three more tries');
+    assert.ok(Date.now() - t0 >= 0.5 * (400 + 800 + 1600), 'paused between tries');
+  } finally {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -195,30 +195,67 @@ export function createMgmtVmClient(o: { settings: MgmtVmSettings; env: NodeJS.Pr
   };
   return {
     async probeVip(signal) {
-      // An ssh handshake that timed out while this process itself could not run for much of its
-      // deadline measured the jumphost, not the VM: once more, and if it happens again, say so.
-      const tryOnce = async (): Promise<{ ok: VipFromVmResult } | { spoiled: CapiGateError; stalledMs: number }> => {
+      // Two kinds of SSH trouble are the moment's, not the VM's, and are tried again:
+      // - a handshake that timed out while this process itself could not run for much of its
+      //   deadline measured the jumphost, not the VM: once more, and if again, say so (inconclusive);
+      // - a connection dropped before the SSH handshake: sshd's MaxStartups (10:30:100 by default)
+      //   drops unauthenticated connections at random past 10 at once, as a plain `ssh` shows with
+      //   "kex_exchange_identification: Connection reset": up to DROP_RETRIES more, a jittered pause apart.
+      let stalls: number[] = [];
+      let drops = 0;
+      for (;;) {
         const stall = openStallWindow();
         try {
-          return { ok: await probeOnce(signal) };
+          return await probeOnce(signal);
         } catch (e) {
           const stalledMs = stall.close();
-          if (e instanceof CapiGateError && e.code === 'CAPI_GATE_TRANSPORT' && /timed out/i.test(e.message) && stallSpoiled(stalledMs, o.connectTimeoutMs)) return { spoiled: e, stalledMs };
+          if (signal.aborted || !(e instanceof CapiGateError) || e.code !== 'CAPI_GATE_TRANSPORT') throw e;
+          if (/timed out/i.test(e.message) && stallSpoiled(stalledMs, o.connectTimeoutMs)) {
+            stalls = [...stalls, stalledMs];
+            if (stalls.length < 2) continue;
+            throw new CapiGateError('CAPI_GATE_TRANSPORT', `inconclusive: ${e.message}, twice, while this machine stalled ${stalls.map((x) => `${x}ms`).join(' and ')} of the ${o.connectTimeoutMs}ms deadline`, {
+              hint: 'The jumphost was too busy to measure the SSH handshake (capi-gate could not run for much of it): the mgmt VM was not measured. Rerun D-011.3 when it is quieter (capi-gate run --only D-011.3), or with fewer acceptances at once.',
+              cause: e,
+            });
+          }
+          if (DROPPED.test(e.message) && drops < DROP_RETRIES) {
+            drops++;
+            await sleepAbortable(DROP_PAUSE_MS * 2 ** (drops - 1) * (0.5 + Math.random()), signal);
+            continue;
+          }
+          if (drops > 0 && DROPPED.test(e.message)) {
+            throw new CapiGateError('CAPI_GATE_TRANSPORT', `${e.message} (${drops + 1} tries: the VM's sshd drops the connection before the SSH handshake)`, {
+              hint: `Is the mgmt VM's sshd up and not throttling (MaxStartups: many unauthenticated connections at once make sshd drop new ones)? ${e.hint ?? ''}`.trim(),
+              ...(e.playbook ? { playbook: e.playbook } : {}),
+              cause: e,
+            });
+          }
           throw e;
         } finally {
           stall.close();
         }
-      };
-      const first = await tryOnce();
-      if ('ok' in first) return first.ok;
-      const again = await tryOnce();
-      if ('ok' in again) return again.ok;
-      throw new CapiGateError('CAPI_GATE_TRANSPORT', `inconclusive: ${again.spoiled.message}, twice, while this machine stalled ${first.stalledMs}ms and ${again.stalledMs}ms of the ${o.connectTimeoutMs}ms deadline`, {
-        hint: 'The jumphost was too busy to measure the SSH handshake (capi-gate could not run for much of it): the mgmt VM was not measured. Rerun D-011.3 when it is quieter (capi-gate run --only D-011.3), or with fewer acceptances at once.',
-        cause: again.spoiled,
-      });
+      }
     },
   };
+}
+
+/** ssh2's words for a connection closed before the SSH identification (sshd's MaxStartups drop, a reset). */
+const DROPPED = /Connection lost before handshake|ECONNRESET|connection closed before authentication/i;
+const DROP_RETRIES = 3;
+const DROP_PAUSE_MS = 400;
+
+function sleepAbortable(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new CapiGateError('CAPI_GATE_ABORTED', 'interrupted while waiting to connect to the mgmt VM again'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 function execOnce(conn: SshClient, command: string, timeoutMs: number): Promise<{ code: number | undefined; stdout: string; stderr: string }> {
