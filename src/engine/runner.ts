@@ -160,7 +160,7 @@ export async function runSteps<S>(opts: RunOptions<S>): Promise<RunResult> {
         const b = spec.backoff ?? DEFAULT_BACKOFF;
         spec = { ...spec, backoff: { ...b, initialMs: Math.max(20, b.initialMs * scale), maxMs: Math.max(50, b.maxMs * scale) } };
         // A shape's expected end is in the run's time already (the site's figures or its history).
-        if (spec.shape) spec = { ...spec, shape: { ...spec.shape, floorMs: Math.max(20, spec.shape.floorMs * scale), sparseMs: Math.max(50, spec.shape.sparseMs * scale) } };
+        if (spec.shape) spec = { ...spec, shape: { ...spec.shape, floorMs: Math.max(20, spec.shape.floorMs * scale), sparseMs: Math.max(50, spec.shape.sparseMs * scale), ...(spec.shape.fixedEveryMs ? { fixedEveryMs: spec.shape.fixedEveryMs * scale } : {}) } };
       }
       try {
         const r = await runWaiter(spec, {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BUDGET_SLACK, denseStartMs, describeShape, fixedPolls, pollBudget, shapedDelay } from './schedule.js';
+import { BUDGET_SLACK, denseStartMs, denseWindow, describeShape, fixedPolls, pollBudget, shapedDelay } from './schedule.js';
 import type { PollShape } from './schedule.js';
 import { runWaiter } from './waiter.js';
 import { VirtualClock, realClock } from '../core/clock.js';
@@ -114,4 +114,55 @@ test('an offset (the process began before the wait: 8.1 sent the create) moves t
   assert.equal(shapedDelay(late, 30_000, 2), 10_000, 'the sparse phase still lands on 90 % of the expected end');
   assert.ok(pollBudget(late) < pollBudget(failover), 'fewer polls to plan for the rest of it');
   assert.match(describeShape(late), /counted from 50s before the wait/);
+});
+
+// The runbook's fixed poll as a cap: a fixed poll of F sees an end at T at ceil(T/F) x F, having
+// made ceil(T/F) + 1 polls; the shaped poll must never have made more by the time it sees it.
+const fixedAtDetection = (endMs: number, everyMs: number) => Math.ceil(endMs / everyMs) + 1;
+
+test('with the runbook\'s fixed interval: never more polls than the fixed poll, for any end and any answer time', () => {
+  const shapes: PollShape[] = [
+    { ...failover, fixedEveryMs: 15_000 },
+    { expectedMs: 180_000, from: 'delete', floorMs: 1_000, sparseMs: 60_000, fixedEveryMs: 15_000 },
+    { expectedMs: 600_000, from: 'create', floorMs: 5_000, sparseMs: 120_000, fixedEveryMs: 30_000, offsetMs: 20_000 },
+    { expectedMs: 1_300, from: 'a short failover (real test cloud, history)', floorMs: 13, sparseMs: 430, fixedEveryMs: 1_500 },
+    { expectedMs: 26_000, from: 'a short create', floorMs: 260, sparseMs: 8_600, fixedEveryMs: 3_000 },
+  ];
+  for (const s of shapes) {
+    const budget = pollBudget(s);
+    for (const answer of [0, 150]) {
+      for (let end = 1; end <= s.expectedMs * 3; end += Math.max(1, Math.round(s.expectedMs / 97))) {
+        const polls: number[] = [];
+        let t = 0;
+        for (;;) {
+          polls.push(t);
+          if (t >= end) break;
+          t += shapedDelay(s, t, polls.length, budget, answer);
+        }
+        polls.forEach((at, j) => assert.ok(at >= j * s.fixedEveryMs! - 1e-6, `${s.from}: poll ${j} at ${at} before ${j} x F`));
+        assert.ok(polls.length <= fixedAtDetection(end, s.fixedEveryMs!), `${s.from}: end ${end}: ${polls.length} polls, the fixed poll ${fixedAtDetection(end, s.fixedEveryMs!)}`);
+      }
+    }
+  }
+});
+
+test('with the fixed interval the dense window narrows to what it can pay for, and holds 2 % inside it', () => {
+  const capped: PollShape = { ...failover, fixedEveryMs: 15_000 };
+  const w = denseWindow(capped);
+  assert.ok(w.early < 0.1 && w.early >= 0.02 && w.late < 0.2 && w.late >= 0.02, `narrowed: -${w.early} +${w.late}`);
+  assert.equal(w.sparsePolls, 2, 'two sparse polls kept: a failure state seen within a third of the wait');
+  for (const end of [97_000, 100_000, 103_000]) {
+    const { lagMs, polls } = simulate(capped, end);
+    assert.ok(lagMs <= 0.02 * end, `end ${end}: lag ${lagMs}`);
+    assert.ok(polls.length <= fixedAtDetection(end, 15_000));
+  }
+  // outside the window: within F, as the fixed poll
+  for (const end of [50_000, 130_000]) assert.ok(simulate(capped, end).lagMs <= 15_000 * 2);
+  // a create (10 min, F 30 s): the allowance pays for the whole window, nothing narrows
+  const create: PollShape = { expectedMs: 600_000, from: 'runbook', floorMs: 5_000, sparseMs: 120_000, fixedEveryMs: 30_000 };
+  assert.deepEqual({ early: denseWindow(create).early, late: denseWindow(create).late }, { early: 0.1, late: 0.2 });
+  assert.equal(shapedDelay(create, 0, 1), 120_000, 'the sparse phase as before');
+  // without a fixed interval: the schedule of before
+  assert.deepEqual(denseWindow(failover), { early: 0.1, late: 0.2, sparsePolls: Infinity });
+  assert.match(describeShape(capped), /never more polls than a fixed 15s poll \(dense -3%\.\.\+7% of the expected end\)/);
 });

@@ -13,6 +13,15 @@
 //                                    protected, the lag may reach twice the target)
 //
 // The budget is what the schedule plans up to expected x (1 + LATE), plus BUDGET_SLACK.
+//
+// With the runbook's own fixed interval F (fixedEveryMs: 8.2's `sleep 30`, the 15 s of its other
+// polls), the j-th poll (0-based) never goes before j x F from the wait's start: whenever the
+// wait sees its end, it has made no more polls than the runbook's fixed poll would have by then
+// (a token every F, banked while unused). When that allowance cannot pay for 2 % spacing over the
+// whole window [expected x (1 - EARLY), expected x (1 + LATE)], the window narrows around the
+// expected end until it can (never below +-2 %), and the sparse phase gets only what the window
+// leaves: the polls go where the end is expected, and a change outside the window is seen within
+// F, as the fixed poll would see it.
 
 export interface PollShape {
   /** When the awaited state is expected, ms from the start of the wait (already at the run's time scale). */
@@ -32,6 +41,12 @@ export interface PollShape {
    * process's start (8.1's create request), not the wait's, which a busy host may delay.
    */
   readonly offsetMs?: number;
+  /**
+   * The runbook's fixed poll interval for this wait (ms, at the run's time scale): the j-th poll
+   * never goes before j x fixedEveryMs from the wait's start (never more polls than that fixed
+   * poll by any moment). Absent: no such cap (the budget alone).
+   */
+  readonly fixedEveryMs?: number;
 }
 
 /** The dense phase starts this fraction before the expected end. */
@@ -42,20 +57,77 @@ export const BUDGET_SLACK = 3;
 /** The dense phase polls this fraction of the elapsed wait apart. */
 export const LAG_FRACTION = 0.02;
 
+export interface DenseWindow {
+  /** Fractions of the expected end before and after it that the dense phase covers. */
+  readonly early: number;
+  readonly late: number;
+  /** Polls the runbook's fixed interval allows before the dense phase (beyond the first), for the sparse phase. */
+  readonly sparsePolls: number;
+}
+
+const MIN_WINDOW = 0.02;
+/** Polls the sparse phase keeps from the fixed poll's allowance when the wait is at least 3 F long. */
+const SPARSE_RESERVE = 2;
+
+/** Polls a 2 % (lagFraction) spacing needs from expected x (1 - early) to expected x (1 + late). */
+function densePollsNeeded(s: PollShape, early: number, late: number): number {
+  return Math.ceil(Math.log((1 + late) / (1 - early)) / (s.lagFraction ?? LAG_FRACTION));
+}
+
+/**
+ * The dense window: EARLY / LATE, narrowed around the expected end when the runbook's fixed poll
+ * does not allow the polls it needs (found by bisection; never below +-2 %).
+ */
+export function denseWindow(s: PollShape): DenseWindow {
+  const F = s.fixedEveryMs;
+  const off = s.offsetMs ?? 0;
+  /** Polls after the first that the fixed interval allows by the end of the window (wait time). */
+  // The sparse phase keeps SPARSE_RESERVE polls when the wait is long against F (a failure state
+  // seen within a third of the expected wait, not only in the dense window).
+  const reserve = F && F > 0 && s.expectedMs * (1 - EARLY) - off >= 3 * F ? SPARSE_RESERVE : 0;
+  const allowed = (late: number) => (F && F > 0 ? Math.max(0, Math.floor((s.expectedMs * (1 + late) - off) / F) - reserve) : Infinity);
+  const fits = (k: number) => densePollsNeeded(s, EARLY * k, LATE * k) <= allowed(LATE * k);
+  let k = 1;
+  if (!fits(1)) {
+    let lo = MIN_WINDOW / EARLY;
+    let hi = 1;
+    for (let i = 0; i < 30; i++) {
+      const mid = (lo + hi) / 2;
+      if (fits(mid)) lo = mid;
+      else hi = mid;
+    }
+    k = lo;
+  }
+  const early = EARLY * k;
+  const late = Math.max(MIN_WINDOW, LATE * k);
+  const spare = allowed(late) - densePollsNeeded(s, early, late) + reserve;
+  return { early, late, sparsePolls: Number.isFinite(spare) ? Math.max(0, spare) : Infinity };
+}
+
 export function denseStartMs(s: PollShape): number {
-  return Math.max(0, s.expectedMs * (1 - EARLY));
+  return Math.max(0, s.expectedMs * (1 - denseWindow(s).early));
 }
 
 /** The delay before the next poll, made at `elapsedMs` into the wait after `polls` polls. */
 export function shapedDelay(s: PollShape, waitedMs: number, polls: number, budget = pollBudget(s), answerMs = 0): number {
-  const elapsedMs = waitedMs + (s.offsetMs ?? 0);
-  const sparse = Math.max(s.floorMs, s.sparseMs);
-  const start = denseStartMs(s);
-  if (elapsedMs < start) return Math.max(s.floorMs, Math.min(sparse, start - elapsedMs));
-  // Once the budget is spent (the cloud is later than expected), twice as sparse: the lag may
-  // reach twice the target, the request count grows only with the log of the overrun.
-  const frac = (s.lagFraction ?? LAG_FRACTION) * (polls >= budget ? 2 : 1);
-  return Math.max(s.floorMs, Math.min(sparse, frac * elapsedMs - 2 * answerMs));
+  const off = s.offsetMs ?? 0;
+  const elapsedMs = waitedMs + off;
+  const w = denseWindow(s);
+  const F = s.fixedEveryMs && s.fixedEveryMs > 0 ? s.fixedEveryMs : undefined;
+  const start = Math.max(0, s.expectedMs * (1 - w.early));
+  // The sparse phase spends only what the dense window leaves of the fixed poll's allowance.
+  const sparseEvery = F && Number.isFinite(w.sparsePolls) ? Math.max(s.sparseMs, (start - off) / (w.sparsePolls + 1)) : s.sparseMs;
+  const sparse = Math.max(s.floorMs, sparseEvery);
+  let d: number;
+  if (elapsedMs < start) d = Math.max(s.floorMs, Math.min(sparse, start - elapsedMs));
+  else {
+    // Once the budget is spent (the cloud is later than expected), twice as sparse: the lag may
+    // reach twice the target, the request count grows only with the log of the overrun.
+    const frac = (s.lagFraction ?? LAG_FRACTION) * (polls >= budget ? 2 : 1);
+    d = Math.max(s.floorMs, Math.min(Math.max(s.floorMs, s.sparseMs), frac * elapsedMs - 2 * answerMs));
+  }
+  // The runbook's fixed poll: poll number `polls` (0-based) not before polls x F into the wait.
+  return F ? Math.max(d, polls * F - waitedMs) : d;
 }
 
 /** The polls the schedule plans from 0 to expected x (1 + LATE), with the slack. */
@@ -73,7 +145,9 @@ export function pollBudget(s: PollShape): number {
 export function describeShape(s: PollShape): string {
   const sec = (ms: number) => (ms >= 10_000 ? `${Math.round(ms / 1000)}s` : `${(ms / 1000).toFixed(1)}s`);
   const frac = s.lagFraction ?? LAG_FRACTION;
-  return `every ${sec(Math.max(s.floorMs, s.sparseMs))} until ${sec(denseStartMs(s))}, then ${Math.round(frac * 100)}% of the elapsed less the answer's latency (floor ${sec(s.floorMs)}); expected end ${sec(s.expectedMs)} (${s.from})${s.offsetMs ? `, counted from ${sec(s.offsetMs)} before the wait` : ''}`;
+  const w = denseWindow(s);
+  const cap = s.fixedEveryMs ? `; never more polls than a fixed ${sec(s.fixedEveryMs)} poll (dense -${Math.round(w.early * 100)}%..+${Math.round(w.late * 100)}% of the expected end)` : '';
+  return `every ${sec(Math.max(s.floorMs, s.sparseMs))} until ${sec(denseStartMs(s))}, then ${Math.round(frac * 100)}% of the elapsed less the answer's latency (floor ${sec(s.floorMs)}); expected end ${sec(s.expectedMs)} (${s.from})${s.offsetMs ? `, counted from ${sec(s.offsetMs)} before the wait` : ''}${cap}`;
 }
 
 /** The polls a fixed interval makes over `ms` (the runbook's `watch -n 15/30`). */

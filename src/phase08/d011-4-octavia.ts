@@ -11,7 +11,7 @@ import { formatDuration } from '../core/duration.js';
 import { openStallWindow } from '../core/stall.js';
 import { obtainWorkloadKubeconfig } from './kube-access.js';
 import { kubeWaitBackoff } from './kube-poll.js';
-import { shapeFor } from './expectations.js';
+import { RUNBOOK_POLL_MS, shapeFor } from './expectations.js';
 import { watchedWait } from '../kube/watch-wait.js';
 import { probeUntil, summarizeProbes } from '../kube/failover.js';
 import { RR, distributionText, rrDeployment, rrService, tallyHostnames } from '../kube/roundrobin.js';
@@ -303,7 +303,7 @@ async function failover(ctx: Ctx, client: KubeClient, ready: () => Promise<void>
         ],
         deadlineMs: ctx.deadlineMs('failover'),
         backoff: failoverPoll(ctx),
-        shape: shapeFor(ctx, 'api-lb-failover', { ms: ctx.deadlineMs('failoverExpected'), siteScaled: true, from: 'runbook: ACTIVE ~100s (site deadline failoverExpected)', floorMs: 1_000, sparseMs: 30_000 }),
+        shape: shapeFor(ctx, 'api-lb-failover', { ms: ctx.deadlineMs('failoverExpected'), siteScaled: true, from: 'runbook: ACTIVE ~100s (site deadline failoverExpected)', floorMs: 1_000, sparseMs: 30_000, fixedEveryMs: RUNBOOK_POLL_MS.other, runbookMs: 100_000 }),
         timeoutHint: N_PLUS_ONE,
       });
     } catch (e) {

@@ -16,13 +16,23 @@ export interface Expectation {
   readonly sparseMs: number;
   /** A figure given by the site (already at its time scale), not scaled again. */
   readonly siteScaled?: boolean;
+  /**
+   * The runbook's own fixed poll for this wait (real-site ms): the shaped poll never makes more
+   * polls than it would have by any moment (src/engine/schedule.ts).
+   */
+  readonly fixedEveryMs?: number;
+  /** The runbook's figure at real-site ms when `ms` is the site's own (siteScaled): fixes F's ratio to the wait. */
+  readonly runbookMs?: number;
 }
+
+/** The runbook's fixed polls: 8.2 `sleep 30`; its other polls (8.0's image, and the 15 s of the issue for the `watch` lines of the failover and the delete). */
+export const RUNBOOK_POLL_MS = { cluster: 30_000, other: 15_000 } as const;
 
 export const EXPECT = {
   /** The CAPI Helm driver's create takes 10-40 minutes: the dense polling starts before the earliest. */
-  cluster: { ms: 10 * 60_000, from: 'runbook: a CAPI Helm create takes 10-40 min', floorMs: 5_000, sparseMs: 120_000 },
+  cluster: { ms: 10 * 60_000, from: 'runbook: a CAPI Helm create takes 10-40 min', floorMs: 5_000, sparseMs: 120_000, fixedEveryMs: RUNBOOK_POLL_MS.cluster },
   /** No runbook figure for the delete: magnum-capi-helm deletes in ~3 min (measured on Zed). */
-  'cluster-delete': { ms: 3 * 60_000, from: 'capi-gate default: a delete takes ~3 min', floorMs: 1_000, sparseMs: 60_000 },
+  'cluster-delete': { ms: 3 * 60_000, from: 'capi-gate default: a delete takes ~3 min', floorMs: 1_000, sparseMs: 60_000, fixedEveryMs: RUNBOOK_POLL_MS.other },
 } satisfies Record<string, Expectation>;
 
 /** The shape of a wait: the median of this site's earlier runs when there are any, else `fallback`. */
@@ -33,8 +43,14 @@ export function shapeFor(ctx: StepContext<Phase08Services>, waitName: string, fa
   const from = h.medianMs !== undefined ? `site history: median of ${h.durationsMs.length} earlier run${h.durationsMs.length === 1 ? '' : 's'}` : fallback.from;
   // ctx.wait multiplies floor and sparse interval by the scale: keep them, so scaled, within 1 %
   // and a third of the expectation (a site whose deadlines are scaled but not its polling).
+  // The runbook's fixed poll keeps its ratio to the runbook's figure on a site whose figures are
+  // scaled but not its polling (a 100 s failover polled every 15 s: every 30 ms for a 200 ms one).
+  const fallbackMs = fallback.siteScaled ? fallback.ms : fallback.ms * scale;
+  const fixedEveryMs = fallback.fixedEveryMs
+    ? Math.min(fallback.fixedEveryMs, (fallbackMs * (fallback.fixedEveryMs / (fallback.runbookMs ?? fallback.ms))) / scale)
+    : undefined;
   return {
-    expectedMs, from, requestsPerPoll, ...(offsetMs > 0 ? { offsetMs } : {}),
+    expectedMs, from, requestsPerPoll, ...(offsetMs > 0 ? { offsetMs } : {}), ...(fixedEveryMs ? { fixedEveryMs } : {}),
     floorMs: Math.min(fallback.floorMs, (expectedMs * 0.01) / scale),
     sparseMs: Math.min(fallback.sparseMs, expectedMs / 3 / scale),
   };
