@@ -72,12 +72,22 @@ export class BenchSim {
    * serves, and a fleet's runs would otherwise hold its timers (the cloud's own progress) back.
    */
   static priority = 0;
+  /** setpriority was refused (not root): the figures were taken at nice 0. */
+  static priorityRefused = false;
 
   /** nodeArgs: node's own arguments before bin (the bench's --cpu-prof). */
   private static async startOnce(bin: string, dir: string, timeScale: number, scenario?: string, nodeArgs: readonly string[] = []): Promise<BenchSim> {
     const args = [...nodeArgs, bin, 'sim', '--out', dir, '--time-scale', String(timeScale), ...(scenario ? ['--scenario', scenario] : [])];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-    if (BenchSim.priority !== 0 && child.pid) setPriority(child.pid, BenchSim.priority);
+    if (BenchSim.priority !== 0 && child.pid) {
+      try {
+        setPriority(child.pid, BenchSim.priority);
+      } catch (e) {
+        // A negative nice needs root (CAP_SYS_NICE): say so once, and go on at the runs' priority.
+        if (!BenchSim.priorityRefused) console.error(`bench: the simulator stays at nice 0: setpriority ${BenchSim.priority} refused (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+        BenchSim.priorityRefused = true;
+      }
+    }
     let out = '';
     child.stderr.on('data', (d) => { out += String(d); });
     await new Promise<void>((resolve, reject) => {
