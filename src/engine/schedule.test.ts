@@ -166,3 +166,28 @@ test('with the fixed interval the dense window narrows to what it can pay for, a
   assert.deepEqual(denseWindow(failover), { early: 0.1, late: 0.2, sparsePolls: Infinity });
   assert.match(describeShape(capped), /never more polls than a fixed 15s poll \(dense -3%\.\.\+7% of the expected end\)/);
 });
+
+test('runWaiter spends the fixed poll\'s allowance by requests: a poll that makes an extra request (8.2\'s Octavia read) uses two', async () => {
+  const clock = new VirtualClock();
+  const start = clock.now();
+  const seen: number[] = [];
+  let requests = 0;
+  const shape: PollShape = { expectedMs: 100_000, from: 'runbook', floorMs: 1_000, sparseMs: 30_000, fixedEveryMs: 15_000 };
+  await runWaiter({
+    name: 'cluster', what: 'CREATE_COMPLETE', deadlineMs: 3_600_000, shape,
+    requests: () => requests,
+    poll: async () => {
+      const at = clock.now() - start;
+      seen.push(at);
+      requests += seen.length % 2 === 1 ? 2 : 1; // every other poll also reads Octavia
+      return at >= 101_000 ? 'CREATE_COMPLETE' : 'CREATE_IN_PROGRESS';
+    },
+    state: (v) => v,
+    acceptors: [{ state: 'success', matcher: (v) => v === 'CREATE_COMPLETE' }],
+  }, { clock }, new AbortController().signal);
+  let spent = 0;
+  seen.forEach((at, j) => {
+    assert.ok(at >= spent * 15_000, `poll ${j} at ${at}: ${spent} requests spent before it, allowance from ${spent * 15_000}`);
+    spent += j % 2 === 0 ? 2 : 1;
+  });
+});

@@ -108,8 +108,12 @@ export function denseStartMs(s: PollShape): number {
   return Math.max(0, s.expectedMs * (1 - denseWindow(s).early));
 }
 
-/** The delay before the next poll, made at `elapsedMs` into the wait after `polls` polls. */
-export function shapedDelay(s: PollShape, waitedMs: number, polls: number, budget = pollBudget(s), answerMs = 0): number {
+/**
+ * The delay before the next poll, made at `waitedMs` into the wait after `polls` polls. `spent`:
+ * the fixed poll's allowance used so far (default `polls`; a wait whose polls sometimes make an
+ * extra request passes its requests, so the extras spend it too).
+ */
+export function shapedDelay(s: PollShape, waitedMs: number, polls: number, budget = pollBudget(s), answerMs = 0, spent = polls): number {
   const off = s.offsetMs ?? 0;
   const elapsedMs = waitedMs + off;
   const w = denseWindow(s);
@@ -126,8 +130,8 @@ export function shapedDelay(s: PollShape, waitedMs: number, polls: number, budge
     const frac = (s.lagFraction ?? LAG_FRACTION) * (polls >= budget ? 2 : 1);
     d = Math.max(s.floorMs, Math.min(Math.max(s.floorMs, s.sparseMs), frac * elapsedMs - 2 * answerMs));
   }
-  // The runbook's fixed poll: poll number `polls` (0-based) not before polls x F into the wait.
-  return F ? Math.max(d, polls * F - waitedMs) : d;
+  // The runbook's fixed poll: poll number `spent` (0-based) not before spent x F into the wait.
+  return F ? Math.max(d, spent * F - waitedMs) : d;
 }
 
 /** The polls the schedule plans from 0 to expected x (1 + LATE), with the slack. */

@@ -243,7 +243,7 @@ export async function runWaiter<T>(spec: WaiterSpec<T>, hooks: WaiterHooks, sign
       fail('timeout', 'CAPI_GATE_TIMEOUT', `${spec.what}: not reached within ${formatDuration(spec.deadlineMs)} (last state ${lastState ?? 'unknown'})`,
         spec.timeoutHint ?? 'Raise the deadline in the site file only if the cloud is known to be slow; otherwise see the diagnosis.', spec.timeoutPlaybook);
     }
-    const planned = shape ? shapedDelay(shape, now - startedAt, polls, budget, answers.length ? Math.max(...answers) : 0) : backoffDelay(policy, attempt, hooks.random);
+    const planned = shape ? shapedDelay(shape, now - startedAt, polls, budget, answers.length ? Math.max(...answers) : 0, Math.max(polls, Math.ceil(requests() / (shape.requestsPerPoll ?? 1)))) : backoffDelay(policy, attempt, hooks.random);
     const delay = Math.min(planned, deadline - now);
     try {
       if (spec.wake) {
