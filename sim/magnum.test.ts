@@ -74,10 +74,19 @@ test('cluster lifecycle: 202 {uuid}, driver side effects, CREATE_COMPLETE, certi
   h.clock.advance(600);
   let c = (await mg('GET', '/clusters/capi-test-1')).json as Record<string, unknown>;
   assert.equal(c['status'], 'CREATE_IN_PROGRESS');
+  // As Zed's conductor: the row, then the master nodegroup, then the workers', one commit each
+  // (the counts are sums over the nodegroups: node_count 0 between them, as real Magnum answered).
+  assert.deepEqual([c['master_count'], c['node_count']], [0, 0]);
+  h.clock.advance(200);
+  c = (await mg('GET', '/clusters/capi-test-1')).json as Record<string, unknown>;
+  assert.deepEqual([c['master_count'], c['node_count']], [1, 0]);
+  h.clock.advance(200);
+  c = (await mg('GET', '/clusters/capi-test-1')).json as Record<string, unknown>;
+  assert.deepEqual([c['master_count'], c['node_count']], [1, 2]);
   const noCa = await mg('GET', `/certificates/${uuid}`);
   assert.equal(noCa.status, 404);
   assert.equal((noCa.json as { errors: { detail: string }[] }).errors[0]?.detail, 'A key pair None could not be found.');
-  h.clock.advance(2_000);
+  h.clock.advance(1_600);
   assert.equal((await mg('GET', `/certificates/${uuid}`)).status, 200);
   c = (await mg('GET', '/clusters/capi-test-1')).json as Record<string, unknown>;
   assert.equal(c['health_status'], null);

@@ -76,6 +76,8 @@ function rejectUnknownKeys(b: Record<string, unknown>, known: ReadonlySet<string
 /** How long after the 202 the conductor writes the cluster row, and then the trust and the CA (ms, simulated). */
 const CONDUCTOR_ROW_MS = 500;
 const CONDUCTOR_CA_MS = 1_500;
+/** After the row, the conductor writes the master nodegroup, then the workers' (ms, simulated; one commit each on Zed). */
+const CONDUCTOR_NODEGROUP_MS = 200;
 
 const LIST_FIELDS = ['uuid', 'name', 'cluster_template_id', 'keypair', 'docker_volume_size', 'labels', 'node_count', 'status', 'master_flavor_id', 'flavor_id', 'create_timeout', 'master_count', 'health_status', 'stack_id', 'links'];
 
@@ -98,7 +100,8 @@ export function createMagnum(ctx: SimContext, driver: CapiHelmDriver): (req: Sim
       coe_version: c.coeVersion, labels: c.labels, labels_overridden: {}, labels_skipped: {}, labels_added: {}, fixed_network: c.fixedNetwork,
       fixed_subnet: c.fixedSubnet, floating_ip_enabled: c.floatingIpEnabled, faults: failed ? c.faults : {}, keypair: c.keypair,
       api_address: c.apiAddress, master_addresses: c.masterAddresses, master_lb_enabled: c.masterLbEnabled, create_timeout: c.createTimeout,
-      node_count: c.nodeCount, discovery_url: c.discoveryUrl, docker_volume_size: c.dockerVolumeSize, master_count: c.masterCount,
+      node_count: (c.nodegroupsWritten ?? 2) >= 2 ? c.nodeCount : 0, discovery_url: c.discoveryUrl, docker_volume_size: c.dockerVolumeSize,
+      master_count: (c.nodegroupsWritten ?? 2) >= 1 ? c.masterCount : 0,
       container_version: null, name: c.name, master_flavor_id: c.masterFlavorId, flavor_id: c.flavorId,
       health_status_reason: c.healthReason, project_id: c.projectId, user_id: c.userId, links: links('clusters', c.uuid),
     };
@@ -249,7 +252,12 @@ export function createMagnum(ctx: SimContext, driver: CapiHelmDriver): (req: Sim
     // The key is made now (real time) so that what follows runs on the simulated clock alone.
     const ca = await createClusterCa(c.uuid, c.name, ctx.clock.now());
     ctx.clock.after(CONDUCTOR_ROW_MS, `cluster ${name}: conductor writes the row`, () => {
+      c.nodegroupsWritten = 0;
       w.clusters.set(c.uuid, c);
+      ctx.clock.after(CONDUCTOR_NODEGROUP_MS, `cluster ${name}: master nodegroup`, () => {
+        c.nodegroupsWritten = 1;
+        ctx.clock.after(CONDUCTOR_NODEGROUP_MS, `cluster ${name}: worker nodegroup`, () => { c.nodegroupsWritten = 2; });
+      });
       ctx.clock.after(CONDUCTOR_CA_MS, `cluster ${name}: trust and CA`, () => {
         if (w.clusters.get(c.uuid) !== c) return;
         w.cas.set(c.uuid, ca);

@@ -96,6 +96,12 @@ export interface Cluster {
   statusReason: string | null; healthStatus: string | null; healthReason: Record<string, string>;
   stackId: string | null; apiAddress: string | null; coeVersion: string | null; keypair: string | null;
   masterCount: number; nodeCount: number; createTimeout: number; labels: Record<string, string>;
+  /**
+   * Nodegroups the conductor has written (0, 1: the master's, 2: both; absent: both). Real Magnum's
+   * master_count and node_count are sums over the nodegroups, which the conductor creates after
+   * the row, one commit each: a GET in between sees master_count 1 and node_count 0.
+   */
+  nodegroupsWritten?: number;
   masterFlavorId: string | null; flavorId: string | null; floatingIpEnabled: boolean; masterLbEnabled: boolean;
   fixedNetwork: string | null; fixedSubnet: string | null; dockerVolumeSize: number | null; discoveryUrl: string | null;
   masterAddresses: string[]; nodeAddresses: string[]; faults: Record<string, string>; createdAt: number; updatedAt: number | null;

@@ -2,7 +2,7 @@
 // the uuid journaled; a second run or a resume never creates a second cluster. The driver
 // auto-mints the app-cred (D-039) and always provisions an Octavia LB (+FIP) for the API.
 
-import { defineStep } from '../engine/index.js';
+import { WaitError, defineStep } from '../engine/index.js';
 import type { Cluster } from '../openstack/index.js';
 import { CAPTURED } from '../report/captured-keys.js';
 import type { Phase08Services } from './services.js';
@@ -22,6 +22,11 @@ const CLUSTER_ROW_MS = 60_000;
  * field/attribute master_count" (the same answer as mid-delete, see magnumRowGoing). Seen on the
  * real control plane with two creates at once: the row is still being written, not an error.
  */
+/** A cluster this run just created whose counts are not (yet) the ones asked for, while its create is only starting. */
+export function nodegroupsPending(c: Cluster, asked: { masterCount: number; nodeCount: number }): boolean {
+  return c.status === 'CREATE_IN_PROGRESS' && ((c.masterCount !== undefined && c.masterCount !== asked.masterCount) || (c.nodeCount !== undefined && c.nodeCount !== asked.nodeCount));
+}
+
 export function clusterRow(find: () => Promise<Cluster | undefined>): Promise<Cluster | null> {
   return find().then((c) => c ?? null, (e: unknown) => {
     if (magnumRowGoing(e)) return null;
@@ -60,14 +65,23 @@ export const step = defineStep<Phase08Services, Observed>({
           nodeCount: s.cluster.nodeCount,
         }, signal);
         // Real Magnum creates the row asynchronously; a GET right after the 202 can 404 briefly.
-        const found = await ctx.wait({
-          name: 'cluster-row', what: `cluster ${uuid} to appear`, deadlineMs: CLUSTER_ROW_MS,
-          backoff: { initialMs: 500, maxMs: 5_000, factor: 2, jitter: 0.2 },
-          poll: (sg) => clusterRow(() => os.magnum.findCluster(os.tenant, uuid, sg)),
-          state: (c) => (c ? c.status : 'absent'),
-          acceptors: [{ state: 'success', matcher: (c) => c !== null }],
-        });
-        return found.value!;
+        // Its conductor writes the row, then the master nodegroup, then the workers', one commit
+        // each, and master_count / node_count are sums over the nodegroups: a GET in between reads
+        // node_count 0 on the cluster just asked for with 2. Wait for the counts asked for (or
+        // for the create to move on); after the deadline the gate compares what is there.
+        let last: Cluster | null = null;
+        try {
+          await ctx.wait({
+            name: 'cluster-row', what: `cluster ${uuid} and its nodegroups to appear`, deadlineMs: CLUSTER_ROW_MS,
+            backoff: { initialMs: 500, maxMs: 5_000, factor: 2, jitter: 0.2 },
+            poll: async (sg) => (last = await clusterRow(() => os.magnum.findCluster(os.tenant, uuid, sg))),
+            state: (c) => (c ? `${c.status}${nodegroupsPending(c, s.cluster) ? ' (nodegroups not written yet)' : ''}` : 'absent'),
+            acceptors: [{ state: 'success', matcher: (c) => c !== null && !nodegroupsPending(c, s.cluster) }],
+          });
+        } catch (e) {
+          if (!(e instanceof WaitError) || e.result.outcome !== 'timeout' || last === null) throw e;
+        }
+        return last!;
       },
       record: (c) => ({ uuid: c.uuid, name: c.name }),
     });
