@@ -47,6 +47,19 @@ test('DOCFIX-038: a missing env file or variable is a precondition with the hint
   }
 });
 
+/** A client for a mgmt VM at 127.0.0.9:port (a fresh host key in known_hosts, a user key, the env file). */
+function clientFor(dir: string, port: number, connectTimeoutMs: number) {
+  const host = ed25519KeyPair();
+  const user = ed25519KeyPair();
+  writeFileSync(join(dir, 'ok.env'), 'export MGMT_FIP=127.0.0.9\n');
+  writeFileSync(join(dir, 'known_hosts'), `[127.0.0.9]:${port} ${host.public}\n`);
+  writeFileSync(join(dir, 'key'), user.private, { mode: 0o600 });
+  return createMgmtVmClient({
+    settings: { user: 'ubuntu', fipEnvFile: join(dir, 'ok.env'), fipVariable: 'MGMT_FIP', sshPort: port, sshKey: join(dir, 'key'), knownHosts: join(dir, 'known_hosts'), probe: '10.12.4.50:5000' },
+    env: {}, probeTimeoutMs: 1000, connectTimeoutMs,
+  });
+}
+
 test('a peer that accepts TCP but never speaks SSH: one clear error, and ssh2\'s later error events do not crash the process', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'capi-gate-ssh-'));
   const sockets: Socket[] = [];
@@ -62,15 +75,7 @@ test('a peer that accepts TCP but never speaks SSH: one clear error, and ssh2\'s
   const onUncaught = (e: unknown) => uncaught.push(e);
   process.on('uncaughtException', onUncaught);
   try {
-    const host = ed25519KeyPair();
-    const user = ed25519KeyPair();
-    writeFileSync(join(dir, 'ok.env'), 'export MGMT_FIP=127.0.0.9\n');
-    writeFileSync(join(dir, 'known_hosts'), `[127.0.0.9]:${port} ${host.public}\n`);
-    writeFileSync(join(dir, 'key'), user.private, { mode: 0o600 });
-    const c = createMgmtVmClient({
-      settings: { user: 'ubuntu', fipEnvFile: join(dir, 'ok.env'), fipVariable: 'MGMT_FIP', sshPort: port, sshKey: join(dir, 'key'), knownHosts: join(dir, 'known_hosts'), probe: '10.12.4.50:5000' },
-      env: {}, probeTimeoutMs: 1000, connectTimeoutMs: 200,
-    });
+    const c = clientFor(dir, port, 200);
     await assert.rejects(c.probeVip(new AbortController().signal), (e: unknown) => e instanceof Error && /127\.0\.0\.9/.test(e.message));
     await new Promise((r) => setTimeout(r, 800)); // past the server's drop: ssh2 may emit again
     assert.deepEqual(uncaught, []);
@@ -94,15 +99,7 @@ test('a handshake that times out while this process stalls is retried once; twic
   await new Promise<void>((r) => server.listen(0, '127.0.0.9', r));
   const port = (server.address() as AddressInfo).port;
   try {
-    const host = ed25519KeyPair();
-    const user = ed25519KeyPair();
-    writeFileSync(join(dir, 'ok.env'), 'export MGMT_FIP=127.0.0.9\n');
-    writeFileSync(join(dir, 'known_hosts'), `[127.0.0.9]:${port} ${host.public}\n`);
-    writeFileSync(join(dir, 'key'), user.private, { mode: 0o600 });
-    const c = createMgmtVmClient({
-      settings: { user: 'ubuntu', fipEnvFile: join(dir, 'ok.env'), fipVariable: 'MGMT_FIP', sshPort: port, sshKey: join(dir, 'key'), knownHosts: join(dir, 'known_hosts'), probe: '10.12.4.50:5000' },
-      env: {}, probeTimeoutMs: 1000, connectTimeoutMs: 1500,
-    });
+    const c = clientFor(dir, port, 1500);
     await assert.rejects(c.probeVip(new AbortController().signal), (e: unknown) =>
       isCapiGateError(e, 'CAPI_GATE_TRANSPORT') && /^inconclusive: SSH to ubuntu@\[127\.0\.0\.9\]:\d+ failed: Timed out.*twice, while this machine stalled \d+ms and \d+ms of the 1500ms deadline/.test(e.message) && /too busy/.test(e.hint ?? ''));
     assert.equal(sockets.length, 2, 'one retry');
@@ -124,15 +121,7 @@ test('a connection dropped before the SSH handshake (sshd MaxStartups) is tried 
   await new Promise<void>((r) => server.listen(0, '127.0.0.9', r));
   const port = (server.address() as AddressInfo).port;
   try {
-    const host = ed25519KeyPair();
-    const user = ed25519KeyPair();
-    writeFileSync(join(dir, 'ok.env'), 'export MGMT_FIP=127.0.0.9\n');
-    writeFileSync(join(dir, 'known_hosts'), `[127.0.0.9]:${port} ${host.public}\n`);
-    writeFileSync(join(dir, 'key'), user.private, { mode: 0o600 });
-    const c = createMgmtVmClient({
-      settings: { user: 'ubuntu', fipEnvFile: join(dir, 'ok.env'), fipVariable: 'MGMT_FIP', sshPort: port, sshKey: join(dir, 'key'), knownHosts: join(dir, 'known_hosts'), probe: '10.12.4.50:5000' },
-      env: {}, probeTimeoutMs: 1000, connectTimeoutMs: 2000,
-    });
+    const c = clientFor(dir, port, 2000);
     const t0 = Date.now();
     await assert.rejects(c.probeVip(new AbortController().signal), (e: unknown) =>
       isCapiGateError(e, 'CAPI_GATE_TRANSPORT') && /\(4 tries: the VM's sshd drops the connection before the SSH handshake\)/.test(e.message) && /MaxStartups/.test(e.hint ?? '') && e.playbook === 'oom-manual-start');
