@@ -15,9 +15,10 @@
 // The budget is what the schedule plans up to expected x (1 + LATE), plus BUDGET_SLACK.
 //
 // With the runbook's own fixed interval F (fixedEveryMs: 8.2's `sleep 30`, the 15 s of its other
-// polls), the j-th poll (0-based) never goes before j x F from the wait's start: whenever the
-// wait sees its end, it has made no more polls than the runbook's fixed poll would have by then
-// (a token every F, banked while unused). When that allowance cannot pay for 2 % spacing over the
+// polls), request j (0-based) never goes before j x F from the wait's start: by any moment the
+// wait has made no more requests than the runbook's fixed poll would have by that moment (a token
+// every F, banked while unused; a wait that sees its end later than the fixed poll would have may
+// so have made more than the fixed poll made by ITS sight of it). When that allowance cannot pay for 2 % spacing over the
 // whole window [expected x (1 - EARLY), expected x (1 + LATE)], the window narrows around the
 // expected end until it can (never below +-2 %), and the sparse phase gets only what the window
 // leaves: the polls go where the end is expected, and a change outside the window is seen within
@@ -81,10 +82,10 @@ function densePollsNeeded(s: PollShape, early: number, late: number): number {
 export function denseWindow(s: PollShape): DenseWindow {
   const F = s.fixedEveryMs;
   const off = s.offsetMs ?? 0;
-  /** Polls after the first that the fixed interval allows by the end of the window (wait time). */
   // The sparse phase keeps SPARSE_RESERVE polls when the wait is long against F (a failure state
   // seen within a third of the expected wait, not only in the dense window).
   const reserve = F && F > 0 && s.expectedMs * (1 - EARLY) - off >= 3 * F ? SPARSE_RESERVE : 0;
+  /** Polls after the first that the fixed interval allows by the end of the window (wait time), less the reserve. */
   const allowed = (late: number) => (F && F > 0 ? Math.max(0, Math.floor((s.expectedMs * (1 + late) - off) / F) - reserve) : Infinity);
   const fits = (k: number) => densePollsNeeded(s, EARLY * k, LATE * k) <= allowed(LATE * k);
   let k = 1;
@@ -104,6 +105,14 @@ export function denseWindow(s: PollShape): DenseWindow {
   return { early, late, sparsePolls: Number.isFinite(spare) ? Math.max(0, spare) : Infinity };
 }
 
+/** The sparse phase's interval: what the dense window leaves of the fixed poll's allowance, spread over it. */
+function sparseEveryMs(s: PollShape, w = denseWindow(s)): number {
+  const F = s.fixedEveryMs && s.fixedEveryMs > 0 ? s.fixedEveryMs : undefined;
+  const until = Math.max(0, s.expectedMs * (1 - w.early)) - (s.offsetMs ?? 0);
+  const every = F && Number.isFinite(w.sparsePolls) ? Math.max(s.sparseMs, until / (w.sparsePolls + 1)) : s.sparseMs;
+  return Math.max(s.floorMs, every);
+}
+
 export function denseStartMs(s: PollShape): number {
   return Math.max(0, s.expectedMs * (1 - denseWindow(s).early));
 }
@@ -119,9 +128,7 @@ export function shapedDelay(s: PollShape, waitedMs: number, polls: number, budge
   const w = denseWindow(s);
   const F = s.fixedEveryMs && s.fixedEveryMs > 0 ? s.fixedEveryMs : undefined;
   const start = Math.max(0, s.expectedMs * (1 - w.early));
-  // The sparse phase spends only what the dense window leaves of the fixed poll's allowance.
-  const sparseEvery = F && Number.isFinite(w.sparsePolls) ? Math.max(s.sparseMs, (start - off) / (w.sparsePolls + 1)) : s.sparseMs;
-  const sparse = Math.max(s.floorMs, sparseEvery);
+  const sparse = sparseEveryMs(s, w);
   let d: number;
   if (elapsedMs < start) d = Math.max(s.floorMs, Math.min(sparse, start - elapsedMs));
   else {
@@ -150,8 +157,8 @@ export function describeShape(s: PollShape): string {
   const sec = (ms: number) => (ms >= 10_000 ? `${Math.round(ms / 1000)}s` : `${(ms / 1000).toFixed(1)}s`);
   const frac = s.lagFraction ?? LAG_FRACTION;
   const w = denseWindow(s);
-  const cap = s.fixedEveryMs ? `; never more polls than a fixed ${sec(s.fixedEveryMs)} poll (dense -${Math.round(w.early * 100)}%..+${Math.round(w.late * 100)}% of the expected end)` : '';
-  return `every ${sec(Math.max(s.floorMs, s.sparseMs))} until ${sec(denseStartMs(s))}, then ${Math.round(frac * 100)}% of the elapsed less the answer's latency (floor ${sec(s.floorMs)}); expected end ${sec(s.expectedMs)} (${s.from})${s.offsetMs ? `, counted from ${sec(s.offsetMs)} before the wait` : ''}${cap}`;
+  const cap = s.fixedEveryMs ? `; by any moment no more requests than a fixed ${sec(s.fixedEveryMs)} poll (dense -${Math.round(w.early * 100)}%..+${Math.round(w.late * 100)}% of the expected end)` : '';
+  return `every ${sec(sparseEveryMs(s, w))} until ${sec(denseStartMs(s))}, then ${Math.round(frac * 100)}% of the elapsed less the answer's latency (floor ${sec(s.floorMs)}); expected end ${sec(s.expectedMs)} (${s.from})${s.offsetMs ? `, counted from ${sec(s.offsetMs)} before the wait` : ''}${cap}`;
 }
 
 /** The polls a fixed interval makes over `ms` (the runbook's `watch -n 15/30`). */

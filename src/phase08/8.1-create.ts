@@ -16,17 +16,17 @@ import { magnumRowGoing } from './8.5-delete.js';
  */
 const CLUSTER_ROW_MS = 60_000;
 
+/** A cluster this run just created whose counts are not (yet) the ones asked for, while its create is only starting. */
+export function nodegroupsPending(c: Cluster, asked: { masterCount: number; nodeCount: number }): boolean {
+  return c.status === 'CREATE_IN_PROGRESS' && ((c.masterCount !== undefined && c.masterCount !== asked.masterCount) || (c.nodeCount !== undefined && c.nodeCount !== asked.nodeCount));
+}
+
 /**
  * One look for the new cluster's row: null while it is not there yet. Real Magnum (Zed) writes the
  * cluster row before its node groups; a GET in between answers 400 "Invalid input for
  * field/attribute master_count" (the same answer as mid-delete, see magnumRowGoing). Seen on the
  * real control plane with two creates at once: the row is still being written, not an error.
  */
-/** A cluster this run just created whose counts are not (yet) the ones asked for, while its create is only starting. */
-export function nodegroupsPending(c: Cluster, asked: { masterCount: number; nodeCount: number }): boolean {
-  return c.status === 'CREATE_IN_PROGRESS' && ((c.masterCount !== undefined && c.masterCount !== asked.masterCount) || (c.nodeCount !== undefined && c.nodeCount !== asked.nodeCount));
-}
-
 export function clusterRow(find: () => Promise<Cluster | undefined>): Promise<Cluster | null> {
   return find().then((c) => c ?? null, (e: unknown) => {
     if (magnumRowGoing(e)) return null;

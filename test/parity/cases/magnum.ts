@@ -104,14 +104,15 @@ export const CASES: ParityCase[] = [
         rec.step('CA right after the 202', await b.tenant.call('magnum', 'GET', `/certificates/${uuid}`, undefined, MAGNUM()));
         // The conductor writes the row a moment after the 202 (on both sides a GET is a 404 until
         // then; the simulator's CONDUCTOR_ROW_MS against the real conductor's own pace, a race on a
-        // loaded machine): the step compares the row itself, so it reads until the row is there.
+        // loaded machine), then the node groups one commit each (a 400 on master_count until the
+        // first): the step compares the row itself, so it reads until the row and a node group are there.
         const during = await pollStates(
           b,
           async () => {
             const c = await b.tenant.call('magnum', 'GET', `/clusters/${uuid}`, undefined, MAGNUM());
             return { state: String(c.status), call: c };
           },
-          (s) => s !== '404',
+          (s) => s !== '404' && s !== '400',
           { simulatedMs: 30_000, everyMs: 500 },
         );
         rec.step('get during the create', during.last!);
