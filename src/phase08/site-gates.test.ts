@@ -16,7 +16,7 @@ import { runGateSteps, servicesWith } from './site-gates.test-support.js';
 
 const site = exampleSite();
 const SINCE = '09 Jun 2026 10:14:02Z';
-const u = (w: string, a: string, msg = 'Unit is ready') => ({ 'workload-status': { current: w, message: msg, since: SINCE }, 'juju-status': { current: a, since: SINCE }, machine: '0', 'public-address': '10.12.4.11' });
+const u = (w: string, a: string, msg = 'Unit is ready') => ({ 'workload-status': { current: w, message: msg, since: SINCE }, 'juju-status': { current: a, since: SINCE }, machine: '0', 'public-address': '127.12.4.11' });
 const jujuStatus = (units: Record<string, ReturnType<typeof u>>): JujuStatus => parseJujuStatus(JSON.stringify({
   model: { name: 'openstack' },
   applications: Object.fromEntries(Object.entries(units).map(([n, x]) => [n.split('/')[0], { charm: n.split('/')[0], 'application-status': { current: x['workload-status'].current, message: x['workload-status'].message, since: SINCE }, units: { [n]: x } }])),
@@ -26,7 +26,7 @@ test('D-011.1: all active/idle passes; a blocked unit fails with its name and st
   const ok = await runGateSteps(site, [charms], servicesWith({ juju: { model: 'openstack', status: async () => jujuStatus({ 'keystone/0': u('active', 'idle'), 'vault/0': u('active', 'executing') }), reservedHostMemory: async () => { throw new Error('unused'); } } }));
   assert.equal(ok.rec('D-011.1').status, 'PASS');
   assert.match(ok.rec('D-011.1').summary, /all active\/idle: 2 applications, 2 units in model openstack/);
-  assert.match(ok.evidence('D-011.1', 'juju-status-short.txt'), /^- keystone\/0: 10\.12\.4\.11 \(agent:idle, workload:active\)$/m);
+  assert.match(ok.evidence('D-011.1', 'juju-status-short.txt'), /^- keystone\/0: 127\.12\.4\.11 \(agent:idle, workload:active\)$/m);
   ok.cleanup();
   const bad = await runGateSteps(site, [charms], servicesWith({ juju: { model: 'openstack', status: async () => jujuStatus({ 'keystone/0': u('active', 'idle'), 'ceph-osd/2': u('blocked', 'idle', 'No block devices detected using current configuration') }), reservedHostMemory: async () => { throw new Error('unused'); } } }));
   const r = bad.rec('D-011.1');
@@ -64,8 +64,8 @@ test('8.0.reserved-memory: every unit reported; one unit at 512 fails with the D
   unread.cleanup();
 });
 
-const vips = (r: Partial<VipProbeReport>) => servicesWith({ vips: { probeAll: async () => ({ probes: [], outOfScope: [{ name: 'gss', url: 'http://10.12.8.196/', reason: 'DOCFIX-039', probed: false }], insecure: false, ...r }) } });
-const probe = (name: string, status: number | undefined, error?: string) => ({ name, url: `https://10.12.4.50:5000/${name}`, ok: status !== undefined && status < 400, status, error, elapsedMs: 3, insecure: false });
+const vips = (r: Partial<VipProbeReport>) => servicesWith({ vips: { probeAll: async () => ({ probes: [], outOfScope: [{ name: 'gss', url: 'http://127.12.8.196/', reason: 'DOCFIX-039', probed: false }], insecure: false, ...r }) } });
+const probe = (name: string, status: number | undefined, error?: string) => ({ name, url: `https://127.12.4.50:5000/${name}`, ok: status !== undefined && status < 400, status, error, elapsedMs: 3, insecure: false });
 
 test('D-011.2: 2xx/3xx pass, gss listed as out of scope; a refused VIP fails; insecure is said', async () => {
   const ok = await runGateSteps(site, [coreVips], vips({ probes: [probe('keystone', 200), probe('nova', 300), probe('horizon', 302)] }));
@@ -108,7 +108,7 @@ const vm = (r: Partial<VipFromVmResult> | Error) => servicesWith({
   mgmtVm: {
     probeVip: async () => {
       if (r instanceof Error) throw r;
-      return { fip: '10.12.7.41', sshPort: 22, user: 'ubuntu', target: '10.12.4.50:5000', hostKeyFingerprint: 'SHA256:x', method: 'exec', command: 'timeout 6 ...', outcome: 'VIP-OK', error: undefined, stdout: 'VIP-OK\n', stderr: '', elapsedMs: 5, ...r };
+      return { fip: '127.12.7.41', sshPort: 22, user: 'ubuntu', target: '127.12.4.50:5000', hostKeyFingerprint: 'SHA256:x', method: 'exec', command: 'timeout 6 ...', outcome: 'VIP-OK', error: undefined, stdout: 'VIP-OK\n', stderr: '', elapsedMs: 5, ...r };
     },
   },
 });
@@ -116,13 +116,13 @@ const vm = (r: Partial<VipFromVmResult> | Error) => servicesWith({
 test('D-011.3: VIP-OK passes (FIP captured); VIP-FAIL fails with the reason; SSH trouble is ERROR with the D-041 hint', async () => {
   const ok = await runGateSteps(site, [tenantVip], vm({}));
   assert.equal(ok.rec('D-011.3').status, 'PASS');
-  assert.equal(ok.result.captured.get('mgmt.fip'), '10.12.7.41');
+  assert.equal(ok.result.captured.get('mgmt.fip'), '127.12.7.41');
   ok.cleanup();
-  const bad = await runGateSteps(site, [tenantVip], vm({ outcome: 'VIP-FAIL', error: '/dev/tcp/10.12.4.50/5000: Connection refused', stdout: 'VIP-FAIL rc=1\n' }));
+  const bad = await runGateSteps(site, [tenantVip], vm({ outcome: 'VIP-FAIL', error: '/dev/tcp/127.12.4.50/5000: Connection refused', stdout: 'VIP-FAIL rc=1\n' }));
   assert.equal(bad.rec('D-011.3').status, 'FAIL');
-  assert.match(bad.rec('D-011.3').summary, /VIP-FAIL: the mgmt VM \(10\.12\.7\.41\) cannot reach 10\.12\.4\.50:5000: \/dev\/tcp\/10\.12\.4\.50\/5000: Connection refused/);
+  assert.match(bad.rec('D-011.3').summary, /VIP-FAIL: the mgmt VM \(127\.12\.7\.41\) cannot reach 127\.12\.4\.50:5000: \/dev\/tcp\/127\.12\.4\.50\/5000: Connection refused/);
   bad.cleanup();
-  const down = await runGateSteps(site, [tenantVip], vm(new CapiGateError('CAPI_GATE_TRANSPORT', 'SSH to ubuntu@10.12.7.41 failed: connect ECONNREFUSED', { hint: 'D-041: start it', playbook: 'oom-manual-start' })));
+  const down = await runGateSteps(site, [tenantVip], vm(new CapiGateError('CAPI_GATE_TRANSPORT', 'SSH to ubuntu@127.12.7.41 failed: connect ECONNREFUSED', { hint: 'D-041: start it', playbook: 'oom-manual-start' })));
   assert.equal(down.rec('D-011.3').status, 'ERROR');
   assert.equal(down.rec('D-011.3').playbook, 'oom-manual-start');
   down.cleanup();
@@ -132,23 +132,23 @@ const seal = (sealed: boolean, url: string): VaultUnitResult => ({ url, ok: true
 const vaultWith = (units: VaultUnitResult[]) => servicesWith({ vault: { units: units.map((x) => x.url), sealStatus: async () => units } });
 
 test('D-011.6: unsealed everywhere passes (drill operator-attested); sealed fails with the manual 3-of-5 hint; unreachable is ERROR', async () => {
-  const ok = await runGateSteps(site, [vault], vaultWith([seal(false, 'https://10.12.4.61:8200'), seal(false, 'https://10.12.4.62:8200')]));
+  const ok = await runGateSteps(site, [vault], vaultWith([seal(false, 'https://127.12.4.61:8200'), seal(false, 'https://127.12.4.62:8200')]));
   assert.equal(ok.rec('D-011.6').status, 'PASS');
   assert.match(ok.rec('D-011.6').summary, /unsealed on all 2 units \(Sealed=false\).*operator-attested/);
   assert.match(ok.rec('D-011.6').summary, /capi-gate signoff r1 D-011\.6\)/);
   ok.cleanup();
-  const bad = await runGateSteps(site, [vault], vaultWith([seal(false, 'https://10.12.4.61:8200'), seal(true, 'https://10.12.4.62:8200')]));
+  const bad = await runGateSteps(site, [vault], vaultWith([seal(false, 'https://127.12.4.61:8200'), seal(true, 'https://127.12.4.62:8200')]));
   const r = bad.rec('D-011.6');
   assert.equal(r.status, 'FAIL');
-  assert.match(r.summary, /sealed on 1 of 2 units: https:\/\/10\.12\.4\.62:8200 \(sealed, unseal progress 1\/3\)/);
+  assert.match(r.summary, /sealed on 1 of 2 units: https:\/\/127\.12\.4\.62:8200 \(sealed, unseal progress 1\/3\)/);
   assert.match(r.hint ?? '', /phase-02.*vault operator unseal.*3 of the 5 key shares.*never handles unseal keys/);
   bad.cleanup();
-  const err = await runGateSteps(site, [vault], vaultWith([{ url: 'https://10.12.4.63:8200', ok: false, error: 'ECONNREFUSED', insecure: false }]));
+  const err = await runGateSteps(site, [vault], vaultWith([{ url: 'https://127.12.4.63:8200', ok: false, error: 'ECONNREFUSED', insecure: false }]));
   assert.equal(err.rec('D-011.6').status, 'ERROR');
   err.cleanup();
-  const inc = await runGateSteps(site, [vault], vaultWith([seal(false, 'https://10.12.4.61:8200'), { url: 'https://10.12.4.63:8200', ok: false, error: 'ETIMEDOUT: no answer within 6000ms', insecure: false, inconclusive: true, stalledMs: 3100 }]));
+  const inc = await runGateSteps(site, [vault], vaultWith([seal(false, 'https://127.12.4.61:8200'), { url: 'https://127.12.4.63:8200', ok: false, error: 'ETIMEDOUT: no answer within 6000ms', insecure: false, inconclusive: true, stalledMs: 3100 }]));
   assert.equal(inc.rec('D-011.6').status, 'ERROR');
-  assert.match(inc.rec('D-011.6').summary, /^inconclusive: seal status not read on https:\/\/10\.12\.4\.63:8200 \(ETIMEDOUT.*this machine stalled 3100ms of it, twice\)/);
+  assert.match(inc.rec('D-011.6').summary, /^inconclusive: seal status not read on https:\/\/127\.12\.4\.63:8200 \(ETIMEDOUT.*this machine stalled 3100ms of it, twice\)/);
   assert.match(inc.rec('D-011.6').hint ?? '', /too busy.*--only D-011\.6/);
   inc.cleanup();
 });
