@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { blockFor } from '../../test/helpers.js';
-import { openStallWindow, stallSpoiled } from './stall.js';
+import { openStallWindow, retryIfInconclusive, stallSpoiled, timedTry } from './stall.js';
 
 test('a window counts the time this process could not run, not the time it waited', async () => {
   const quiet = openStallWindow();
@@ -33,4 +33,34 @@ test('stallSpoiled: a quarter of the deadline, at least 1 s', () => {
   assert.equal(stallSpoiled(1499, 6000), false);
   assert.equal(stallSpoiled(900, 2000), false, 'never under 1 s');
   assert.equal(stallSpoiled(1000, 2000), true);
+});
+
+test('timedTry: only a timeout the stall explains is inconclusive; retryIfInconclusive tries such a check once more', async () => {
+  const timeout = () => Object.assign(new Error('no answer'), { code: 'ETIMEDOUT' });
+  const fail = (e: unknown, spoiled: { inconclusive: true; stalledMs: number } | undefined) => ({ error: (e as Error).message, ...spoiled });
+  // A timeout while this process ran freely: the network's, not inconclusive.
+  assert.deepEqual(await timedTry(2000, () => Promise.reject(timeout()), fail), { error: 'no answer' });
+  // The same timeout while the process was blocked 1.3 s of a 2 s deadline: inconclusive.
+  const spoiled = await timedTry(2000, async () => {
+    blockFor(1300);
+    await sleep(150);
+    throw timeout();
+  }, fail);
+  assert.equal(spoiled.inconclusive, true);
+  assert.ok((spoiled.stalledMs ?? 0) >= 1000, `stalled ${spoiled.stalledMs}ms`);
+  // Another error during the same stall is the error it is.
+  const refused = await timedTry(2000, async () => {
+    blockFor(1300);
+    await sleep(150);
+    throw Object.assign(new Error('refused'), { code: 'ECONNREFUSED' });
+  }, fail);
+  assert.deepEqual(refused, { error: 'refused' });
+
+  let tries = 0;
+  const answers = [{ inconclusive: true, n: 1 }, { inconclusive: false, n: 2 }];
+  const got = await retryIfInconclusive(async () => answers[tries++]!, (second, first) => ({ ...second, n: second.n * 10 + first.n }));
+  assert.deepEqual([tries, got], [2, { inconclusive: false, n: 21 }]);
+  tries = 0;
+  assert.deepEqual(await retryIfInconclusive(async () => (tries++, { ok: true })), { ok: true });
+  assert.equal(tries, 1, 'a conclusive answer is not tried again');
 });

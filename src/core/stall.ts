@@ -66,3 +66,37 @@ export function openStallWindow(): StallWindow {
 export function stallSpoiled(stalledMs: number, deadlineMs: number): boolean {
   return stalledMs >= Math.max(1000, deadlineMs / 4);
 }
+
+/** What a timed-out try carries when the stall explains it. */
+export interface StallSpoiledTry {
+  readonly inconclusive: true;
+  readonly stalledMs: number;
+}
+
+/**
+ * One try of a check with a real-time deadline, its stall measured. `run` answers the try; when it
+ * throws, `failed` turns the error into the try's result, given `{ inconclusive, stalledMs }` when
+ * the error is a timeout (ETIMEDOUT) during which this process stalled for much of the deadline.
+ */
+export async function timedTry<T>(deadlineMs: number, run: () => Promise<T>, failed: (e: unknown, spoiled: StallSpoiledTry | undefined) => T): Promise<T> {
+  const stall = openStallWindow();
+  try {
+    return await run();
+  } catch (e) {
+    const stalledMs = stall.close();
+    const timedOut = (e as { code?: unknown }).code === 'ETIMEDOUT';
+    return failed(e, timedOut && stallSpoiled(stalledMs, deadlineMs) ? { inconclusive: true, stalledMs } : undefined);
+  } finally {
+    stall.close();
+  }
+}
+
+/**
+ * A check tried once more when its first try was inconclusive (the deadline went on this
+ * machine, not the network), with a fresh deadline; `again` says what the retry answered, given
+ * the first try.
+ */
+export async function retryIfInconclusive<T extends object>(once: () => Promise<T>, again: (second: T, first: T) => T = (second) => second): Promise<T> {
+  const first = await once();
+  return (first as { readonly inconclusive?: boolean }).inconclusive === true ? again(await once(), first) : first;
+}

@@ -3,7 +3,7 @@
 // 2xx and 3xx pass (the runbook expects 200/300; a 3xx is not followed, as `curl -sk` does not).
 // outOfScopeEndpoints are listed and never contacted (DOCFIX-039: gss has no jumphost route).
 
-import { openStallWindow, stallSpoiled } from '../core/stall.js';
+import { retryIfInconclusive, timedTry } from '../core/stall.js';
 import type { TlsTrust } from './http-get.js';
 import { batchSignal, describeNetError, httpGet } from './http-get.js';
 
@@ -64,31 +64,26 @@ export function createVipProber(o: {
     }
     const once = async (v: { name: string; url: string }): Promise<VipProbe> => {
       const started = Date.now();
-      const stall = openStallWindow();
-      try {
-        const r = await httpGet(v.url, { trust, timeoutMs: o.timeoutMs, maxBodyBytes: 4096 }, signal);
-        return { name: v.name, url: v.url, ok: isPassingStatus(r.status), status: r.status, error: undefined, elapsedMs: r.elapsedMs, insecure: trust.insecure };
-      } catch (e) {
-        if (signal.aborted) throw e;
-        const stalledMs = stall.close();
-        const timedOut = (e as { code?: unknown }).code === 'ETIMEDOUT';
-        return {
-          name: v.name, url: v.url, ok: false, status: undefined, error: describeNetError(e), elapsedMs: Date.now() - started, insecure: trust.insecure,
-          ...(timedOut && stallSpoiled(stalledMs, o.timeoutMs) ? { inconclusive: true, stalledMs } : {}),
-        };
-      } finally {
-        stall.close();
-      }
+      return timedTry(
+        o.timeoutMs,
+        async (): Promise<VipProbe> => {
+          const r = await httpGet(v.url, { trust, timeoutMs: o.timeoutMs, maxBodyBytes: 4096 }, signal);
+          return { name: v.name, url: v.url, ok: isPassingStatus(r.status), status: r.status, error: undefined, elapsedMs: r.elapsedMs, insecure: trust.insecure };
+        },
+        (e, spoiled): VipProbe => {
+          if (signal.aborted) throw e;
+          return { name: v.name, url: v.url, ok: false, status: undefined, error: describeNetError(e), elapsedMs: Date.now() - started, insecure: trust.insecure, ...spoiled };
+        },
+      );
     };
+    // A deadline spent on this machine, not the network: once more, with a fresh deadline.
     const probes = await Promise.all(
-      o.vips.map(async (v): Promise<VipProbe> => {
-        const first = await once(v);
-        if (!first.inconclusive) return first;
-        // The deadline went on this machine, not the network: once more, with a fresh deadline.
-        const again = await once(v);
-        const retriedAfter = `${first.error ?? 'no answer'} while this machine stalled ${first.stalledMs}ms`;
-        return { ...again, retriedAfter };
-      }),
+      o.vips.map((v) =>
+        retryIfInconclusive(
+          () => once(v),
+          (again, first): VipProbe => ({ ...again, retriedAfter: `${first.error ?? 'no answer'} while this machine stalled ${first.stalledMs}ms` }),
+        ),
+      ),
     );
     return { probes, outOfScope, insecure: trust.insecure };
   };

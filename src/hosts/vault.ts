@@ -3,7 +3,7 @@
 // key share; unsealing stays the operator's manual procedure (phase-02).
 
 import { z } from 'zod';
-import { openStallWindow, stallSpoiled } from '../core/stall.js';
+import { retryIfInconclusive, timedTry } from '../core/stall.js';
 import type { TlsTrust } from './http-get.js';
 import { batchSignal, describeNetError, httpGet } from './http-get.js';
 
@@ -53,32 +53,29 @@ export function createVaultClient(o: { units: readonly string[]; trust: () => Tl
           } catch (e) {
             return { url: unit, ok: false, error: describeNetError(e), insecure: false };
           }
-          const once = async (): Promise<VaultUnitResult> => {
-            const stall = openStallWindow();
-            try {
-              const r = await httpGet(sealStatusUrl(unit), { trust, timeoutMs: o.timeoutMs, headers: { accept: 'application/json' } }, signal);
-              if (r.status !== 200) return { url: unit, ok: false, error: `HTTP ${r.status} from seal-status: ${r.body.toString('utf8').slice(0, 200)}`, insecure: trust.insecure };
-              let json: unknown;
-              try {
-                json = JSON.parse(r.body.toString('utf8'));
-              } catch {
-                return { url: unit, ok: false, error: `seal-status answered non-JSON: ${r.body.toString('utf8').slice(0, 120)}`, insecure: trust.insecure };
-              }
-              const parsed = sealStatusSchema.safeParse(json);
-              if (!parsed.success) return { url: unit, ok: false, error: `seal-status JSON lacks ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`, insecure: trust.insecure };
-              return { url: unit, ok: true, seal: parsed.data, insecure: trust.insecure, elapsedMs: r.elapsedMs };
-            } catch (e) {
-              if (signal.aborted) throw e;
-              const stalledMs = stall.close();
-              const spoiled = (e as { code?: unknown }).code === 'ETIMEDOUT' && stallSpoiled(stalledMs, o.timeoutMs);
-              return { url: unit, ok: false, error: describeNetError(e), insecure: trust.insecure, ...(spoiled ? { inconclusive: true, stalledMs } : {}) };
-            } finally {
-              stall.close();
-            }
-          };
-          const first = await once();
+          const once = (): Promise<VaultUnitResult> =>
+            timedTry(
+              o.timeoutMs,
+              async (): Promise<VaultUnitResult> => {
+                const r = await httpGet(sealStatusUrl(unit), { trust, timeoutMs: o.timeoutMs, headers: { accept: 'application/json' } }, signal);
+                if (r.status !== 200) return { url: unit, ok: false, error: `HTTP ${r.status} from seal-status: ${r.body.toString('utf8').slice(0, 200)}`, insecure: trust.insecure };
+                let json: unknown;
+                try {
+                  json = JSON.parse(r.body.toString('utf8'));
+                } catch {
+                  return { url: unit, ok: false, error: `seal-status answered non-JSON: ${r.body.toString('utf8').slice(0, 120)}`, insecure: trust.insecure };
+                }
+                const parsed = sealStatusSchema.safeParse(json);
+                if (!parsed.success) return { url: unit, ok: false, error: `seal-status JSON lacks ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`, insecure: trust.insecure };
+                return { url: unit, ok: true, seal: parsed.data, insecure: trust.insecure, elapsedMs: r.elapsedMs };
+              },
+              (e, spoiled) => {
+                if (signal.aborted) throw e;
+                return { url: unit, ok: false, error: describeNetError(e), insecure: trust.insecure, ...spoiled };
+              },
+            );
           // A deadline spent on this machine, not the network: once more with a fresh one.
-          return !first.ok && first.inconclusive ? once() : first;
+          return retryIfInconclusive(once);
         }),
         );
       } finally {
