@@ -51,9 +51,56 @@ export const step = defineStep<Phase08Services, Observed>({
   body: async (ctx) => {
     const os = await ctx.services.openstack(ctx.signal);
     const s = ctx.site.site;
+    // Magnum's conductor writes the row, then the master nodegroup, then the workers', one commit
+    // each, and master_count / node_count are sums over the nodegroups: a GET in between reads
+    // node_count 0 on a cluster asked for with 2 (or a 400 on master_count before the first).
+    // Wait for the counts asked for (or for the create to move on); after the deadline the gate
+    // compares what is there.
+    // `goneIsAnswer`: a lookup takes a cluster that is no longer there as absent (a delete ended);
+    // after this run's own create, a 404 is the row not written yet.
+    const untilNodegroups = async (name: string, what: string, find: (signal: AbortSignal) => Promise<Cluster | undefined>, goneIsAnswer = false): Promise<Cluster | null> => {
+      let last: Cluster | null = null;
+      let gone = false;
+      try {
+        await ctx.wait({
+          name, what, deadlineMs: CLUSTER_ROW_MS,
+          backoff: { initialMs: 500, maxMs: 5_000, factor: 2, jitter: 0.2 },
+          poll: async (sg) => {
+            try {
+              const c = await find(sg);
+              gone = c === undefined;
+              return (last = c ?? null);
+            } catch (e) {
+              if (!magnumRowGoing(e)) throw e;
+              gone = false;
+              return (last = null);
+            }
+          },
+          state: (c) => (c ? `${c.status}${nodegroupsPending(c, s.cluster) ? ' (nodegroups not written yet)' : ''}` : gone ? 'absent' : 'row being written'),
+          acceptors: [{ state: 'success', matcher: (c) => (c !== null && !nodegroupsPending(c, s.cluster)) || (goneIsAnswer && gone) }],
+        });
+      } catch (e) {
+        if (!(e instanceof WaitError) || e.result.outcome !== 'timeout' || last === null) throw e;
+      }
+      return last;
+    };
     const { value, created } = await ctx.mutate({
       key: 'cluster',
-      lookup: (signal) => os.magnum.findCluster(os.tenant, s.cluster.name, signal),
+      // A cluster found while its nodegroups are still being written (a resume right after an
+      // earlier attempt's create, or another run's) is read again until they are, so the gate
+      // compares its shape, not a half-written row.
+      lookup: async (signal) => {
+        let found: Cluster | undefined;
+        try {
+          found = await os.magnum.findCluster(os.tenant, s.cluster.name, signal);
+        } catch (e) {
+          if (!magnumRowGoing(e)) throw e;
+          return (await untilNodegroups('cluster-nodegroups', `cluster ${s.cluster.name}'s nodegroups to be written`, (sg) => os.magnum.findCluster(os.tenant, s.cluster.name, sg), true)) ?? undefined;
+        }
+        if (!found || !nodegroupsPending(found, s.cluster)) return found;
+        const uuid = found.uuid;
+        return (await untilNodegroups('cluster-nodegroups', `cluster ${uuid}'s nodegroups to be written`, (sg) => os.magnum.findCluster(os.tenant, uuid, sg), true)) ?? undefined;
+      },
       settleMs: CLUSTER_ROW_MS,
       create: async (signal) => {
         const { uuid } = await os.magnum.createCluster(os.tenant, {
@@ -65,23 +112,9 @@ export const step = defineStep<Phase08Services, Observed>({
           nodeCount: s.cluster.nodeCount,
         }, signal);
         // Real Magnum creates the row asynchronously; a GET right after the 202 can 404 briefly.
-        // Its conductor writes the row, then the master nodegroup, then the workers', one commit
-        // each, and master_count / node_count are sums over the nodegroups: a GET in between reads
-        // node_count 0 on the cluster just asked for with 2. Wait for the counts asked for (or
-        // for the create to move on); after the deadline the gate compares what is there.
-        let last: Cluster | null = null;
-        try {
-          await ctx.wait({
-            name: 'cluster-row', what: `cluster ${uuid} and its nodegroups to appear`, deadlineMs: CLUSTER_ROW_MS,
-            backoff: { initialMs: 500, maxMs: 5_000, factor: 2, jitter: 0.2 },
-            poll: async (sg) => (last = await clusterRow(() => os.magnum.findCluster(os.tenant, uuid, sg))),
-            state: (c) => (c ? `${c.status}${nodegroupsPending(c, s.cluster) ? ' (nodegroups not written yet)' : ''}` : 'absent'),
-            acceptors: [{ state: 'success', matcher: (c) => c !== null && !nodegroupsPending(c, s.cluster) }],
-          });
-        } catch (e) {
-          if (!(e instanceof WaitError) || e.result.outcome !== 'timeout' || last === null) throw e;
-        }
-        return last!;
+        const row = await untilNodegroups('cluster-row', `cluster ${uuid} and its nodegroups to appear`, (sg) => os.magnum.findCluster(os.tenant, uuid, sg));
+        if (row === null) throw new Error(`Magnum answered the create of ${s.cluster.name} (${uuid}) but never showed the cluster`);
+        return row;
       },
       record: (c) => ({ uuid: c.uuid, name: c.name }),
     });
