@@ -17,6 +17,10 @@ import { zTime } from './timefmt.js';
 
 export const IMPORT_METHODS = 'glance-direct,web-download,copy-image';
 
+/** glance-api.conf [DEFAULT] limit_param_default and api_limit_max. */
+const GLANCE_LIMIT_DEFAULT = 25;
+const GLANCE_LIMIT_MAX = 1000;
+
 const READ_ONLY = new Set(['status', 'size', 'virtual_size', 'checksum', 'os_hash_algo', 'os_hash_value', 'created_at', 'updated_at', 'self', 'file', 'schema', 'direct_url', 'locations', 'stores']);
 const STANDARD = new Set(['id', 'name', 'visibility', 'container_format', 'disk_format', 'min_ram', 'min_disk', 'protected', 'tags', 'os_hidden', 'owner']);
 
@@ -129,15 +133,18 @@ export function createGlance(ctx: SimContext): (req: SimRequest) => Promise<Repl
       if (idx < 0) fail('glance', 400, `marker not found: ${marker}`);
       images = images.slice(idx + 1);
     }
-    // Glance caps a page at api_limit_max (the simulator's page size, when it has one).
+    // Glance: limit= else limit_param_default (25), capped at api_limit_max (1000; the simulator's
+    // page size, when it has one). A page the database filled to the limit carries next (Glance
+    // cannot tell whether more follow), the marker moved to the end; first is the query without it.
     const asked = Number(q.get('limit') ?? '0');
-    const limit = ctx.pageSize !== undefined ? Math.min(asked > 0 ? asked : Infinity, ctx.pageSize) : asked;
-    const body: Record<string, unknown> = { first: `/v2/images${q.toString() ? `?${q.toString()}` : ''}`, schema: '/v2/schemas/images' };
-    if (limit > 0 && images.length > limit) {
-      images = images.slice(0, limit);
-      const next = new URLSearchParams(q);
-      next.set('marker', images[images.length - 1]?.id ?? '');
-      body['next'] = `/v2/images?${next.toString()}`;
+    const limit = Math.min(asked > 0 ? asked : GLANCE_LIMIT_DEFAULT, GLANCE_LIMIT_MAX, ctx.pageSize ?? Infinity);
+    const params = new URLSearchParams(q);
+    params.delete('marker');
+    const body: Record<string, unknown> = { first: `/v2/images${params.toString() ? `?${params.toString()}` : ''}`, schema: '/v2/schemas/images' };
+    images = images.slice(0, limit);
+    if (images.length > 0 && images.length === limit) {
+      params.set('marker', images[images.length - 1]?.id ?? '');
+      body['next'] = `/v2/images?${params.toString()}`;
     }
     return ok({ images: images.map(renderImage), ...body });
   };
@@ -154,8 +161,6 @@ export function createGlance(ctx: SimContext): (req: SimRequest) => Promise<Repl
       minRam: 0, minDisk: 0, tags: [], props: {}, createdAt: now, updatedAt: now,
     };
     applyAttrs(img, body, a);
-    img.props['os_glance_importing_to_stores'] ??= '';
-    img.props['os_glance_failed_import'] ??= '';
     w.images.set(id, img);
     w.record({ kind: 'glance.image', id, name: img.name ?? undefined, from: null, to: 'queued' });
     return ok(renderImage(img), 201, {
@@ -202,6 +207,8 @@ export function createGlance(ctx: SimContext): (req: SimRequest) => Promise<Repl
     const { img } = get(req, id ?? '');
     if (img.status !== 'queued') fail('glance', 409, `Image status transition from ${img.status} to uploading is not allowed`);
     img.staged = req.body;
+    // Glance sets size when the data is staged (virtual_size, checksum and hash on import).
+    img.size = req.body.length;
     setStatus(img, 'uploading', `${req.body.length} bytes staged`);
     return noContent();
   };
@@ -215,7 +222,9 @@ export function createGlance(ctx: SimContext): (req: SimRequest) => Promise<Repl
       if (img.status !== 'uploading') fail('glance', 409, "Image needs to be staged before 'glance-direct' method can be used");
       const data = img.staged ?? Buffer.alloc(0);
       setStatus(img, 'importing');
+      // Glance adds its os_glance_* import properties when an import starts, not at the create.
       img.props['os_glance_importing_to_stores'] = 'fs';
+      img.props['os_glance_failed_import'] ??= '';
       ctx.clock.after(ctx.durations.imageImport, `image ${img.id} import`, () => {
         if (w.images.get(img.id) !== img || img.status !== 'importing') return;
         // image_conversion (output_format = raw) lands the image as raw (runbook CORRECTION-1).
@@ -229,6 +238,8 @@ export function createGlance(ctx: SimContext): (req: SimRequest) => Promise<Repl
       if (img.status !== 'queued') fail('glance', 409, `Image status transition from ${img.status} to importing is not allowed`);
       if (typeof method.uri !== 'string') fail('glance', 400, 'web-download requires a uri');
       setStatus(img, 'importing', method.uri);
+      img.props['os_glance_importing_to_stores'] = 'fs';
+      img.props['os_glance_failed_import'] ??= '';
       ctx.clock.after(ctx.durations.imageImport / 2, `image ${img.id} web-download`, () => {
         if (w.images.get(img.id) !== img || img.status !== 'importing') return;
         img.props['os_glance_failed_import'] = 'fs';

@@ -33,6 +33,8 @@ export interface Reply {
   text?: string;
   raw?: Buffer;
   headers?: Record<string, string>;
+  /** A reply whose form follows the request's Accept header (Glance's webob errors): the one sent. */
+  byAccept?: (accept: string | undefined) => Reply;
 }
 
 export class HttpError extends Error {
@@ -210,6 +212,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
         reply = err instanceof HttpError ? err.reply : serviceError(opts.service, 500, 'The simulator failed on this request.');
         if (!(err instanceof HttpError)) opts.log.errors.push(err);
       }
+      if (reply.byAccept) reply = reply.byAccept(req.headers.accept);
       write(res, reply, sreq?.method ?? req.method ?? 'GET', malformed);
       opts.log.add({
         service: opts.service,

@@ -342,7 +342,9 @@ export function createKeystone(ctx: SimContext): (req: SimRequest) => Promise<Re
       const userId = req.query.get('user.id');
       const projectId = req.query.get('scope.project.id');
       const roleId = req.query.get('role.id');
-      if (!a.isAdmin && userId !== a.user.id && projectId !== a.projectId) forbidden('identity:list_role_assignments');
+      // Zed's policy: admin, or a reader with system or domain scope; a project member is refused
+      // even for its own assignments (the parity tier: 403 from the real Keystone).
+      if (!a.isAdmin) forbidden('identity:list_role_assignments');
       const names = req.query.has('include_names') && req.query.get('include_names') !== 'false';
       const list = w.assignments.filter((x) => (userId === null || x.userId === userId) && (projectId === null || x.projectId === projectId) && (roleId === null || x.roleId === roleId));
       return ok({
@@ -351,7 +353,8 @@ export function createKeystone(ctx: SimContext): (req: SimRequest) => Promise<Re
           const user = w.users.get(x.userId);
           const project = w.projects.get(x.projectId);
           return {
-            role: names ? { id: x.roleId, name: role?.name, domain: null } : { id: x.roleId },
+            // A global role (no domain_id) carries no domain, as Keystone's _expand_role.
+            role: names ? { id: x.roleId, name: role?.name } : { id: x.roleId },
             user: names ? { id: x.userId, name: user?.name, domain: domainRef(user?.domainId ?? 'default') } : { id: x.userId },
             scope: { project: names ? { id: x.projectId, name: project?.name, domain: domainRef(project?.domainId ?? 'default') } : { id: x.projectId } },
             links: { assignment: link(`projects/${x.projectId}/users/${x.userId}/roles/${x.roleId}`) },

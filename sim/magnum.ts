@@ -49,6 +49,14 @@ export function negotiate(header: string | undefined, max = MAX_VERSION): { vers
   return { version: v };
 }
 
+/** magnum.objects.fields.ClusterStatus.STATUS_FAILED. */
+const STATUS_FAILED = new Set(['CREATE_FAILED', 'UPDATE_FAILED', 'DELETE_FAILED', 'ROLLBACK_FAILED', 'RESUME_FAILED']);
+
+function withoutDriver(fields: Record<string, unknown>): Record<string, unknown> {
+  const { driver: _driver, ...rest } = fields;
+  return rest;
+}
+
 const TEMPLATE_DEFAULTS: Record<string, unknown> = {
   name: null, coe: 'kubernetes', image_id: null, flavor_id: 'm1.medium', master_flavor_id: null, keypair_id: null, external_network_id: null,
   fixed_network: null, fixed_subnet: null, network_driver: null, volume_driver: null, dns_nameserver: '8.8.8.8', apiserver_port: null,
@@ -87,8 +95,10 @@ export function createMagnum(ctx: SimContext, driver: CapiHelmDriver): (req: Sim
   const maxVersion = ctx.magnumMaxVersion ?? MAX_VERSION;
   const links = (kind: string, id: string) => [{ href: `${m()}/v1/${kind}/${id}`, rel: 'self' }, { href: `${m()}/${kind}/${id}`, rel: 'bookmark' }];
 
+  // Zed's cluster template has no driver attribute (the driver is chosen from the image's
+  // os_distro): the simulator keeps it for itself and does not show it.
   const renderTemplate = (t: Template) => ({
-    ...TEMPLATE_DEFAULTS, ...t.fields, uuid: t.uuid, project_id: t.projectId, user_id: t.userId,
+    ...withoutDriver(TEMPLATE_DEFAULTS), ...withoutDriver(t.fields), uuid: t.uuid, project_id: t.projectId, user_id: t.userId,
     created_at: magnumTime(t.createdAt), updated_at: t.updatedAt === null ? null : magnumTime(t.updatedAt), links: links('clustertemplates', t.uuid),
   });
 
@@ -98,13 +108,16 @@ export function createMagnum(ctx: SimContext, driver: CapiHelmDriver): (req: Sim
       status: c.status, health_status: c.healthStatus, cluster_template_id: c.templateId, node_addresses: c.nodeAddresses, uuid: c.uuid,
       stack_id: c.stackId, status_reason: c.statusReason, created_at: magnumTime(c.createdAt), updated_at: c.updatedAt === null ? null : magnumTime(c.updatedAt),
       coe_version: c.coeVersion, labels: c.labels, labels_overridden: {}, labels_skipped: {}, labels_added: {}, fixed_network: c.fixedNetwork,
-      fixed_subnet: c.fixedSubnet, floating_ip_enabled: c.floatingIpEnabled, faults: failed ? c.faults : {}, keypair: c.keypair,
+      fixed_subnet: c.fixedSubnet, floating_ip_enabled: c.floatingIpEnabled, keypair: c.keypair, merge_labels: c.mergeLabels ?? false,
       api_address: c.apiAddress, master_addresses: c.masterAddresses, master_lb_enabled: c.masterLbEnabled, create_timeout: c.createTimeout,
       node_count: (c.nodegroupsWritten ?? 2) >= 2 ? c.nodeCount : 0, discovery_url: c.discoveryUrl, docker_volume_size: c.dockerVolumeSize,
       master_count: (c.nodegroupsWritten ?? 2) >= 1 ? c.masterCount : 0, // (a show answers 400 at 0, above)
       container_version: null, name: c.name, master_flavor_id: c.masterFlavorId, flavor_id: c.flavorId,
       health_status_reason: c.healthReason, project_id: c.projectId, user_id: c.userId, links: links('clusters', c.uuid),
     };
+    // Zed's get_one adds faults (the failed node groups' status_reason) to a cluster in a FAILED
+    // state only; otherwise the attribute is unset and wsme leaves it out.
+    if (failed && STATUS_FAILED.has(c.status)) body['faults'] = c.faults;
     if (minor(version) >= 13) {
       body['cluster_id'] = body['stack_id'];
       delete body['stack_id'];
@@ -244,6 +257,7 @@ export function createMagnum(ctx: SimContext, driver: CapiHelmDriver): (req: Sim
       masterLbEnabled, fixedNetwork: pick('fixed_network', (t.fields['fixed_network'] as string | null) ?? null),
       fixedSubnet: pick('fixed_subnet', (t.fields['fixed_subnet'] as string | null) ?? null), dockerVolumeSize: pick('docker_volume_size', (t.fields['docker_volume_size'] as number | null) ?? null),
       discoveryUrl: pick('discovery_url', null), masterAddresses: [], nodeAddresses: [], faults: {}, createdAt: ctx.clock.now(), updatedAt: null,
+      mergeLabels: b['merge_labels'] === true,
       res: { sgIds: [], serverIds: [], lbAttempts: 0 },
     };
     // The API only casts cluster_create to the conductor: the conductor writes the row, then
@@ -325,7 +339,7 @@ export function createMagnum(ctx: SimContext, driver: CapiHelmDriver): (req: Sim
       certificatePolicy(a, c, 'get');
       const ca = w.cas.get(c.uuid);
       if (!ca) fail('magnum', 404, 'A key pair None could not be found.');
-      return ok({ cluster_uuid: c.uuid, pem: ca.certPem, links: links('certificates', c.uuid) });
+      return ok({ cluster_uuid: c.uuid, bay_uuid: c.uuid, pem: ca.certPem, links: links('certificates', c.uuid) });
     })
     .on('POST', /^\/v1\/certificates$/, async (req) => {
       const a = requireAuth(ctx, req);
@@ -350,7 +364,7 @@ export function createMagnum(ctx: SimContext, driver: CapiHelmDriver): (req: Sim
         throw err;
       }
       w.record({ kind: 'magnum.certificate', id: c.uuid, name: c.name, to: 'signed' });
-      return ok({ cluster_uuid: c.uuid, csr: b['csr'], pem, links: links('certificates', c.uuid) }, 201);
+      return ok({ cluster_uuid: c.uuid, bay_uuid: c.uuid, csr: b['csr'], pem, links: links('certificates', c.uuid) }, 201);
     })
     .on('PATCH', /^\/v1\/certificates\/([^/]+)$/, async (req, [ref]) => {
       const c = findCluster(requireAuth(ctx, req), ref ?? '');

@@ -61,7 +61,7 @@ export function renderPort(p: Port): Record<string, unknown> {
   return {
     id: p.id, name: p.name, network_id: p.networkId, mac_address: p.mac, fixed_ips: p.fixedIps.map((f) => ({ subnet_id: f.subnetId, ip_address: f.ip })),
     device_id: p.deviceId, device_owner: p.deviceOwner, status: p.status, admin_state_up: true, security_groups: p.securityGroupIds,
-    allowed_address_pairs: [], extra_dhcp_opts: [], port_security_enabled: true, binding_vnic_type: 'normal', description: '',
+    allowed_address_pairs: [], extra_dhcp_opts: [], port_security_enabled: true, 'binding:vnic_type': 'normal', description: '',
     ...common(p.projectId, p.createdAt),
   };
 }
@@ -416,7 +416,7 @@ export function createNeutron(ctx: SimContext, ops: NeutronOps): (req: SimReques
       if (!subnetId) fail('neutron', 400, 'Bad router request: Either subnet_id or port_id must be specified.', 'BadRequest');
       const sn = one<Subnet>(a, 'subnets', w.subnets, subnetId);
       const res = op === 'add' ? { portId: ops.addInterface(r, sn).id, subnetId: sn.id } : ops.removeInterface(r, sn.id);
-      return ok({ id: r.id, tenant_id: r.projectId, project_id: r.projectId, port_id: res.portId, subnet_id: res.subnetId, subnet_ids: [res.subnetId], network_id: sn.networkId });
+      return ok({ id: r.id, tenant_id: r.projectId, port_id: res.portId, subnet_id: res.subnetId, subnet_ids: [res.subnetId], network_id: sn.networkId });
     })
     .on('POST', /^\/v2\.0\/floatingips$/, (req) => {
       const a = requireAuth(ctx, req);

@@ -43,7 +43,7 @@ export function renderLb(lb: LoadBalancer): Record<string, unknown> {
     id: lb.id, name: lb.name, description: lb.description, provisioning_status: lb.provisioningStatus, operating_status: lb.operatingStatus,
     admin_state_up: lb.adminStateUp, project_id: lb.projectId, tenant_id: lb.projectId, created_at: octaviaTime(lb.createdAt),
     updated_at: lb.updatedAt === null ? null : octaviaTime(lb.updatedAt), vip_address: lb.vipAddress, vip_port_id: lb.vipPortId,
-    vip_subnet_id: lb.vipSubnetId, vip_network_id: lb.vipNetworkId, vip_qos_policy_id: null, vip_vnic_type: 'normal', vip_sg_ids: [],
+    vip_subnet_id: lb.vipSubnetId, vip_network_id: lb.vipNetworkId, vip_qos_policy_id: null,
     additional_vips: [], listeners: lb.listenerIds.map((id) => ({ id })), pools: lb.poolIds.map((id) => ({ id })), provider: lb.provider,
     flavor_id: null, availability_zone: null, tags: lb.tags,
   };

@@ -26,6 +26,56 @@ export interface ErrorReply {
   json?: unknown;
   text?: string;
   headers?: Record<string, string>;
+  /** The form the request's Accept header asks for (sim/http.ts sends that one). */
+  byAccept?: (accept: string | undefined) => ErrorReply;
+}
+
+/**
+ * What webob's acceptable_offers(['text/html', 'application/json']) picks for an Accept header:
+ * the offer with the highest q (from its most specific matching range), ties in offer order; an
+ * unreadable header accepts both (text/html); no header, or none acceptable: text/plain.
+ */
+export function webobOffer(accept: string | undefined): 'text/html' | 'application/json' | 'text/plain' {
+  if (accept === undefined || accept.trim() === '') return 'text/plain';
+  const ranges = accept.split(',').map((part) => {
+    const [type = '', ...params] = part.split(';').map((x) => x.trim().toLowerCase());
+    const qp = params.find((p) => p.startsWith('q='));
+    const q = qp ? Number(qp.slice(2)) : 1;
+    return { type, q: Number.isFinite(q) ? q : 1 };
+  });
+  if (ranges.some((r) => !/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+*-]+$|^\*\/\*$/.test(r.type))) return 'text/html';
+  const qOf = (offer: string): number => {
+    const [major] = offer.split('/');
+    const exact = ranges.find((r) => r.type === offer);
+    if (exact) return exact.q;
+    const partial = ranges.find((r) => r.type === `${major}/*`);
+    if (partial) return partial.q;
+    return ranges.find((r) => r.type === '*/*')?.q ?? 0;
+  };
+  const offers = (['text/html', 'application/json'] as const).map((o) => ({ o, q: qOf(o) })).filter((x) => x.q > 0);
+  const best = offers.reduce<{ o: 'text/html' | 'application/json'; q: number } | undefined>((a, x) => (a === undefined || x.q > a.q ? x : a), undefined);
+  return best?.o ?? 'text/plain';
+}
+
+function htmlEscape(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#x27;');
+}
+
+/**
+ * Glance's errors are webob HTTPExceptions raised with explanation=message: the body template
+ * "${explanation}<br /><br />\n${detail}\n${html_comment}\n", rendered as HTML, JSON (webob's
+ * json_formatter) or plain text (tags stripped, newlines to spaces, <br> to newlines).
+ */
+function webobError(status: number, message: string, as: 'text/html' | 'application/json' | 'text/plain'): ErrorReply {
+  const code = `${status} ${statusTitle(status)}`;
+  if (as === 'application/json') return { status, json: { message: `${message}<br /><br />\n\n\n`, code, title: statusTitle(status) } };
+  if (as === 'text/html') {
+    const body = `${htmlEscape(message)}<br /><br />\n\n\n`;
+    return { status, text: `<html>\n <head>\n  <title>${code}</title>\n </head>\n <body>\n  <h1>${code}</h1>\n  ${body}\n </body>\n</html>`, headers: { 'Content-Type': 'text/html; charset=UTF-8' } };
+  }
+  // webob's strip_tags over the body: newlines to spaces, <br> to newlines, other tags dropped
+  const plain = `${message}<br /><br />\n\n\n`.replace(/\n/g, ' ').replace(/\r/g, '').replace(/<br.*?>/gis, '\n').replace(/<.*?>/gs, '');
+  return { status, text: `${code}\n\n${plain}`, headers: { 'Content-Type': 'text/plain; charset=UTF-8' } };
 }
 
 export function serviceError(service: ServiceName, status: number, message: string, type?: string): ErrorReply {
@@ -44,7 +94,7 @@ export function serviceError(service: ServiceName, status: number, message: stri
     case 'neutron':
       return { status, json: { NeutronError: { type: type ?? NEUTRON_TYPES[status] ?? 'HTTPError', message, detail: '' } } };
     case 'glance':
-      return { status, text: `${status} ${statusTitle(status)}\n\n${message}\n\n   `, headers: { 'Content-Type': 'text/plain; charset=UTF-8' } };
+      return { ...webobError(status, message, 'text/plain'), byAccept: (accept) => webobError(status, message, webobOffer(accept)) };
     default:
       return { status, json: { error: { code: status, message } } };
   }

@@ -105,6 +105,8 @@ export interface Cluster {
   masterFlavorId: string | null; flavorId: string | null; floatingIpEnabled: boolean; masterLbEnabled: boolean;
   fixedNetwork: string | null; fixedSubnet: string | null; dockerVolumeSize: number | null; discoveryUrl: string | null;
   masterAddresses: string[]; nodeAddresses: string[]; faults: Record<string, string>; createdAt: number; updatedAt: number | null;
+  /** The create's merge_labels (Zed stores and shows it; default false). */
+  mergeLabels?: boolean;
   /** Side effects owned by the driver, removed on delete. */
   res: {
     appCredId?: string; networkId?: string; subnetId?: string; routerId?: string; sgIds: string[]; lbId?: string;

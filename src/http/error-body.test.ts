@@ -42,6 +42,13 @@ test('glance webob plain text drops the status line', () => {
   );
 });
 
+test("glance webob JSON (what Glance answers to Accept: application/json) loses webob's <br /> breaks", () => {
+  // Glance 25 (Zed) answered the parity tier's GET of a missing image so
+  const body = JSON.stringify({ message: 'No image found with ID 00000000-0000-4000-8000-000000000000<br /><br />\n\n\n', code: '404 Not Found', title: 'Not Found' });
+  assert.equal(parseServerMessage(body, JSON_CT), 'No image found with ID 00000000-0000-4000-8000-000000000000');
+  assert.equal(parseServerMessage(JSON.stringify({ message: '<br /><br />\n\n\n', code: '409 Conflict', title: 'Conflict' }), JSON_CT), 'Conflict');
+});
+
 test('empty and unreadable bodies', () => {
   assert.equal(parseServerMessage('', JSON_CT), undefined);
   assert.equal(parseServerMessage('{}', JSON_CT), undefined);

@@ -57,7 +57,11 @@ function fromJson(doc: unknown): string | undefined {
     const m = str(inner?.['message']);
     if (m) return m;
   }
-  return str(o['message']) ?? str(o['title']) ?? str(o['detail']);
+  // Glance (webob's json_formatter, when asked for JSON): {"message": "<explanation><br /><br />\n<detail>\n",
+  // "code": "404 Not Found", "title": "Not Found"}: the message carries webob's HTML line breaks.
+  const message = str(o['message']);
+  if (message && typeof o['code'] === 'string' && /^\d{3} /.test(o['code'])) return fromText(message) ?? str(o['title']);
+  return message ?? str(o['title']) ?? str(o['detail']);
 }
 
 /** Glance's webob plain text: "404 Not Found\n\nNo image found with ID X\n\n". */

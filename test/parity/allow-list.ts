@@ -18,33 +18,16 @@ import type { AllowEntry } from './compare.js';
 const NOT_READ = 'capi-gate does not read it';
 
 export const ALLOW_LIST: readonly AllowEntry[] = [
-  // Keystone
-  { op: 'keystone GET /v3/role_assignments*', path: 'role_assignments[].role.domain', kind: 'extra-in-sim', reason: `not fixed yet: the simulator adds role.domain (null) to global roles; ${NOT_READ}` },
-  {
-    op: 'keystone GET /v3/role_assignments?scope.project.id&user.id',
-    path: '',
-    kind: 'status',
-    reason: 'not fixed yet: Keystone refuses a member listing role assignments (403, identity:list_role_assignments), the simulator answers; capi-gate lists them only with the admin scope',
-  },
+  // Keystone: none (role.domain and the member's 403 on role_assignments fixed in sim/keystone.ts)
   // Glance
   { op: 'glance GET /v2/images*', path: '*disk_format', kind: 'enum', real: 'qcow2', sim: 'raw', reason: "not fixed yet: the simulator seeds the kube image as raw whatever the site's image.diskFormat (qcow2 here); capi-gate reports it, decides nothing on it" },
   { op: 'openstack image show', path: 'disk_format', kind: 'enum', real: 'qcow2', sim: 'raw', reason: "not fixed yet: the simulator seeds the kube image as raw whatever the site's image.diskFormat (qcow2 here); capi-gate reports it, decides nothing on it" },
   { op: 'glance GET /v2/images*', path: '*owner_specified.openstack.*', kind: 'extra-in-sim', reason: 'differs by deployment: the openstack CLI sets owner_specified.openstack.* when it uploads; the real control plane created its image through the API' },
-  { op: 'glance *', path: 'os_glance_importing_to_stores', kind: 'extra-in-sim', reason: `not fixed yet: Glance adds os_glance_* import properties when an import starts, the simulator from the create; ${NOT_READ} before an import` },
-  { op: 'glance *', path: 'os_glance_failed_import', kind: 'extra-in-sim', reason: 'not fixed yet: Glance adds os_glance_* import properties when an import starts, the simulator from the create; capi-gate reads it only when non-empty' },
-  { op: 'glance GET /v2/images/{id}', path: 'size', kind: 'type', real: 'number 4096', sim: 'null null', reason: `not fixed yet: Glance sets size when the data is staged, the simulator on import; ${NOT_READ} before the import ends` },
-  { op: 'glance GET /v2/images/{id}', path: '', kind: 'type', real: 'object', reason: 'not fixed yet: the simulator answers Glance errors as text, Glance as JSON with Accept: application/json; capi-gate reads the status code' },
-  { op: 'glance POST /v2/images/{id}/import', path: '', kind: 'type', real: 'object', reason: 'not fixed yet: the simulator answers Glance errors as text, Glance as JSON with Accept: application/json; capi-gate reads the status code' },
-  { op: 'glance GET /v2/images', path: 'next', kind: 'missing-in-sim', reason: 'not fixed yet: the simulator ignores limit= unless its page size is set (the small-pages scenario); capi-gate follows next and is tested on paging there' },
   { op: 'glance GET /v2/images/{id}', path: '', kind: 'transitions', real: 'uploading > active', sim: 'importing > active', reason: 'timing: the real import of 4 KiB ends between two polls; both end active' },
   // Magnum
   { op: 'magnum GET /v1/clusters', path: 'errors[].*', reason: "not fixed yet: Magnum's 406 body is {errors: [{code: magnum.microversion-unsupported, title, description}]}, the simulator's carries request_id, status, detail, min/max_version and code client; capi-gate reads the status and the message" },
   // Found at container-infra 1.10 (CAPI_GATE_PARITY_MAGNUM_VERSION=1.10); at the client's 1.11
   // every Magnum call is a 406 until the microversion is negotiated.
-  { op: 'magnum *', path: '*driver', kind: 'extra-in-sim', reason: `not fixed yet: Zed's cluster template has no driver field; ${NOT_READ}` },
-  { op: 'magnum *', path: '*merge_labels', kind: 'missing-in-sim', reason: `not fixed yet: Zed's cluster carries merge_labels (false), the simulator's does not; ${NOT_READ}` },
-  { op: 'magnum *', path: '*faults', kind: 'extra-in-sim', reason: 'not fixed yet: the simulator adds faults ({}) to the cluster, Zed omits it at this version; capi-gate reads it as optional' },
-  { op: 'magnum *', path: 'bay_uuid', kind: 'missing-in-sim', reason: `not fixed yet: Zed's certificate answer also carries the legacy bay_uuid; ${NOT_READ}` },
   // The first read that finds the row: each side's conductor is wherever its own pace has taken it
   // (the CI run of 2026-12-07 saw the real driver already past the API LB, the simulator not yet).
   ...(['api_address', 'updated_at'] as const).map(
@@ -97,8 +80,6 @@ export const ALLOW_LIST: readonly AllowEntry[] = [
     reason: "not fixed yet: after DELETE's 204 a real cluster stays CREATE_COMPLETE until the conductor takes it (the same difference as above, when a poll falls inside DELETE_IN_PROGRESS); 8.5's wait accepts both",
   },
   // Octavia
-  { op: 'octavia *', path: '*vip_vnic_type', kind: 'extra-in-sim', reason: `not fixed yet: not in Zed's Octavia (a later field); ${NOT_READ}` },
-  { op: 'octavia *', path: '*vip_sg_ids', kind: 'extra-in-sim', reason: `not fixed yet: not in Zed's Octavia (a later field); ${NOT_READ}` },
   { op: 'octavia GET /v2.0/octavia/amphorae?loadbalancer_id', path: 'amphorae[].vrrp_port_id', reason: `not fixed yet: the simulator leaves vrrp_port_id null; ${NOT_READ}` },
   { op: 'octavia GET /v2.0/octavia/amphorae?loadbalancer_id', path: 'amphorae[].ha_port_id', reason: `not fixed yet: the simulator leaves ha_port_id null; ${NOT_READ}` },
   { op: 'octavia GET /v2.0/octavia/amphorae?loadbalancer_id', path: 'amphorae[].cached_zone', reason: `differs by deployment: the noop compute driver sets no zone, image or flavor; ${NOT_READ}` },
@@ -120,13 +101,10 @@ export const ALLOW_LIST: readonly AllowEntry[] = [
   { op: 'neutron *', path: '*qos_policy_id', kind: 'extra-in-sim', reason: `differs by deployment: the qos extension is not loaded on the loopback Neutron; ${NOT_READ}` },
   { op: 'neutron *', path: '*is_default', kind: 'extra-in-sim', reason: `differs by deployment: the auto-allocated-topology extension is not loaded on the loopback Neutron; ${NOT_READ}` },
   { op: 'neutron *', path: '*segment_id', kind: 'extra-in-sim', reason: `differs by deployment: the segments extension is not loaded on the loopback Neutron; ${NOT_READ}` },
-  { op: 'neutron PUT /v2.0/routers/{id}/*', path: 'project_id', kind: 'extra-in-sim', reason: `not fixed yet: Zed answers add/remove_router_interface without project_id; ${NOT_READ}` },
   { op: 'neutron *', path: '*distributed', kind: 'extra-in-sim', reason: `not fixed yet: distributed and ha are admin-only router attributes, the simulator shows them to members; ${NOT_READ}` },
   { op: 'neutron *', path: '*].ha', kind: 'extra-in-sim', reason: `not fixed yet: distributed and ha are admin-only router attributes, the simulator shows them to members; ${NOT_READ}` },
   { op: 'neutron *', path: 'router.ha', kind: 'extra-in-sim', reason: `not fixed yet: distributed and ha are admin-only router attributes, the simulator shows them to members; ${NOT_READ}` },
   { op: 'openstack network show*', path: 'provider:*', reason: `not fixed yet: provider:* are admin-only network attributes (the CLI prints null for a member, the simulator gives them); ${NOT_READ}` },
   { op: 'neutron *', path: '*provider:*', reason: `not fixed yet: provider:* are admin-only network attributes (the simulator shows provider:network_type to members and omits the others to admins); ${NOT_READ}` },
-  { op: 'neutron *', path: 'ports[].binding:vnic_type', kind: 'missing-in-sim', reason: `not fixed yet: the simulator spells binding:vnic_type binding_vnic_type; ${NOT_READ}` },
-  { op: 'neutron *', path: 'ports[].binding_vnic_type', kind: 'extra-in-sim', reason: `not fixed yet: the simulator spells binding:vnic_type binding_vnic_type; ${NOT_READ}` },
   { op: 'neutron GET /v2.0/security-groups*', path: 'security_groups[].security_group_rules[].*', reason: `not fixed yet: the simulator's rules lack the standard attributes (created_at, revision_number, tags ...) and give description '' for null; ${NOT_READ}` },
 ];
