@@ -87,6 +87,8 @@ const CONDUCTOR_CA_MS = 1_500;
 /** After the row, the conductor writes the master nodegroup, then the workers' (ms, simulated; one commit each on Zed). */
 const CONDUCTOR_NODEGROUP_MS = 200;
 
+// The list keeps these (unset_fields_except); merge_labels, unset there, shows its wsattr default
+// (false) whatever the cluster's own.
 const LIST_FIELDS = ['uuid', 'name', 'cluster_template_id', 'keypair', 'docker_volume_size', 'labels', 'node_count', 'status', 'master_flavor_id', 'flavor_id', 'create_timeout', 'master_count', 'health_status', 'stack_id', 'links'];
 
 export function createMagnum(ctx: SimContext, driver: CapiHelmDriver): (req: SimRequest) => Promise<Reply> {
@@ -314,7 +316,7 @@ export function createMagnum(ctx: SimContext, driver: CapiHelmDriver): (req: Sim
       const detail = req.path.endsWith('/detail');
       const p = page(req, [...w.clusters.values()].filter((c) => visibleCluster(a, c)), { style: 'magnum', key: 'clusters', cap: ctx.pageSize, path: req.path, id: (c) => c.uuid });
       const list = p.items.map((c) => renderCluster(c, version));
-      return ok({ clusters: detail ? list : list.map((o) => Object.fromEntries(LIST_FIELDS.filter((k) => k in o).map((k) => [k, o[k]]))), ...p.fields });
+      return ok({ clusters: detail ? list : list.map((o) => ({ ...Object.fromEntries(LIST_FIELDS.filter((k) => k in o).map((k) => [k, o[k]])), merge_labels: false })), ...p.fields });
     })
     .on('POST', /^\/v1\/clusters$/, (req) => createCluster(req, version))
     .on('GET', /^\/v1\/clusters\/([^/]+)$/, (req, [ref]) => {
