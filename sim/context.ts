@@ -17,6 +17,8 @@ export interface Durations {
   lbCreate: number;
   lbDelete: number;
   failover: number;
+  /** From a load balancer's ACTIVE to its amphora's first heartbeat (operating_status OFFLINE -> ONLINE). */
+  lbHeartbeat: number;
   imageImport: number;
   imageUpload: number;
   serverBoot: number;
@@ -32,6 +34,8 @@ export const DEFAULT_DURATIONS: Durations = {
   lbCreate: 120_000,
   lbDelete: 30_000,
   failover: 100_000,
+  // Octavia's [health_manager] heartbeat_interval (10 s): the first heartbeat of a fresh amphora.
+  lbHeartbeat: 10_000,
   imageImport: 60_000,
   imageUpload: 10_000,
   serverBoot: 60_000,

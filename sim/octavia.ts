@@ -101,8 +101,14 @@ export class OctaviaOps {
       amp.status = 'ALLOCATED';
       amp.updatedAt = this.ctx.clock.now();
       activateChildren(this.ctx, lb);
-      this.setStatus(lb, 'ACTIVE', 'ONLINE');
+      // Real Octavia: ACTIVE/OFFLINE until the health manager takes the amphora's first heartbeat
+      // (the parity tier: PENDING_CREATE/OFFLINE > ACTIVE/OFFLINE > ACTIVE/ONLINE).
+      this.setStatus(lb, 'ACTIVE', 'OFFLINE');
       onActive?.(lb);
+      this.ctx.clock.after(this.ctx.durations.lbHeartbeat, `lb ${id} first heartbeat`, () => {
+        if (w.loadBalancers.get(id) !== lb || lb.provisioningStatus !== 'ACTIVE' || lb.operatingStatus !== 'OFFLINE') return;
+        this.setStatus(lb, 'ACTIVE', 'ONLINE', 'first amphora heartbeat');
+      });
     });
     return lb;
   }

@@ -195,7 +195,8 @@ function kubeEnd(w: ReportWait, es: readonly { e: TimelineEntry; real: number }[
   if (w.outcome !== 'success' && ['nodes-and-addons', 'rr-external-ip', 'rr-teardown'].includes(w.name)) return null;
   const rrLb = es.filter(({ e, real }) => e.kind === 'octavia.loadbalancer' && !(e.name ?? '').endsWith('-kubeapi') && real >= w.startedAt - 25);
   if (w.name === 'nodes-and-addons') return addonsReal !== undefined && addonsReal <= w.endedAt + 25 ? Math.max(addonsReal, w.startedAt) : null;
-  if (w.name === 'rr-external-ip') return rrLb.filter(({ e, real }) => (e.to ?? '').startsWith('ACTIVE') && real <= w.endedAt + 25).at(-1)?.real ?? null;
+  // The LB's ACTIVE (the CCM's moment), not its first heartbeat's ACTIVE/OFFLINE > ACTIVE/ONLINE.
+  if (w.name === 'rr-external-ip') return rrLb.filter(({ e, real }) => (e.to ?? '').startsWith('ACTIVE') && !(e.from ?? '').startsWith('ACTIVE') && real <= w.endedAt + 25).at(-1)?.real ?? null;
   if (w.name === 'rr-teardown') return rrLb.filter(({ e, real }) => /^(DELETED|gone|deleted)/.test(e.to ?? '') && real <= w.endedAt + 25).at(-1)?.real ?? null;
   return undefined;
 }

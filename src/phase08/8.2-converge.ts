@@ -154,16 +154,23 @@ export const step = defineStep<Phase08Services, Observed>({
     if (c.stackId) ctx.capture(CAPTURED.capiSuffix, c.stackId);
     ctx.capture(CAPTURED.nodes, `${c.masterCount ?? '?'} control-plane + ${c.nodeCount ?? '?'} workers (masters ${c.masterAddresses.join(', ') || '-'}; workers ${c.nodeAddresses.join(', ') || '-'})`);
     if (c.coeVersion) ctx.capture(CAPTURED.kubeVersion, c.coeVersion);
-    // The API LB settles to ACTIVE/ONLINE with the cluster; give it a short grace period.
-    if (final.lb && final.lb.provisioningStatus !== 'ACTIVE') {
+    // The API LB settles to ACTIVE/ONLINE with the cluster; give it a short grace period. Octavia
+    // shows a fresh (or rebuilt) LB ACTIVE/OFFLINE until its amphora's first heartbeat reaches the
+    // health manager (real Zed, the parity tier): OFFLINE right after ACTIVE is not yet a failure.
+    // Still ACTIVE/OFFLINE at the deadline: the gate below FAILs it as it is.
+    if (final.lb && (final.lb.provisioningStatus !== 'ACTIVE' || final.lb.operatingStatus !== 'ONLINE')) {
+      let seen: LoadBalancer | undefined = final.lb;
       const lbWait = await ctx.wait<LoadBalancer | undefined>({
-        name: 'api-lb', what: `API LB ${final.lb.id} to ACTIVE`, deadlineMs: ctx.deadlineMs('failover'),
-        poll: (signal) => os.octavia.findLoadBalancer(os.tenant, final.lb!.id, signal),
+        name: 'api-lb', what: `API LB ${final.lb.id} to ACTIVE/ONLINE`, deadlineMs: ctx.deadlineMs('failover'),
+        poll: async (signal) => (seen = await os.octavia.findLoadBalancer(os.tenant, final.lb!.id, signal)),
         state: (lb) => lbState(lb),
         acceptors: [
-          { state: 'success', matcher: (lb) => lb?.provisioningStatus === 'ACTIVE' },
+          { state: 'success', matcher: (lb) => lb?.provisioningStatus === 'ACTIVE' && lb.operatingStatus === 'ONLINE' },
           { state: 'failure', matcher: (lb) => lb === undefined || lb.provisioningStatus === 'ERROR', message: (lb) => `API LB is ${lbState(lb)}`, hint: 'appendix-A LB-failover: an admin-scope `loadbalancer failover` rebuilds the amphora.', playbook: 'api-lb-error' },
         ],
+      }).catch((e: unknown) => {
+        if (e instanceof WaitError && e.result.outcome === 'timeout' && seen?.provisioningStatus === 'ACTIVE') return { value: seen };
+        throw e;
       });
       final = { ...final, lb: lbWait.value };
     }
