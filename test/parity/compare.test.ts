@@ -55,3 +55,20 @@ test("the allow-list's health-sync entries accept either side's minute, never a 
   // The same transitions at another step are not accepted by it.
   assert.deepEqual(compareTransitions(op, 'health through the create', ['health null', 'health HEALTHY'], ['health HEALTHY']).map((d) => allowedBy(d, ALLOW_LIST)?.reason ?? 'open'), ['open']);
 });
+
+test('the timing entries of the CI run of d698c0e accept what it saw, both ways, and nothing else', async () => {
+  const { ALLOW_LIST } = await import('./allow-list.js');
+  const judge = (d: Parameters<typeof allowedBy>[0]) => allowedBy(d, ALLOW_LIST)?.reason.split(':')[0] ?? 'open';
+  const health = (real: string, sim: string, step = 'get at the end of the create') => ({ op: 'magnum GET /v1/clusters/{id}', step, kind: 'type' as const, path: 'health_status', real, sim });
+  assert.equal(judge(health('null null', 'string HEALTHY')), 'timing');
+  assert.equal(judge(health('string HEALTHY', 'null null')), 'timing');
+  assert.equal(judge(health('null null', 'string UNHEALTHY')), 'open');
+  assert.equal(judge(health('null null', 'string HEALTHY', 'list')), 'open');
+  const del = (real: string[], sim: string[]) => compareTransitions('octavia GET /v2.0/lbaas/loadbalancers/{id}', 'status through the delete', real, sim).map(judge);
+  assert.deepEqual(del(['gone (404)'], ['PENDING_DELETE/ONLINE', 'gone (404)']), ['timing']);
+  assert.deepEqual(del(['PENDING_DELETE/ONLINE', 'gone (404)'], ['gone (404)']), ['timing']);
+  assert.deepEqual(del(['PENDING_DELETE/ONLINE', 'ERROR/ONLINE'], ['gone (404)']), ['open']);
+  const create = (real: string[], sim: string[]) => compareTransitions('octavia GET /v2.0/lbaas/loadbalancers/{id}', 'status through the create', real, sim).map(judge);
+  assert.deepEqual(create(['PENDING_CREATE/OFFLINE', 'ACTIVE/ONLINE'], ['PENDING_CREATE/OFFLINE', 'ACTIVE/OFFLINE', 'ACTIVE/ONLINE']), ['timing']);
+  assert.deepEqual(create(['PENDING_CREATE/OFFLINE', 'ACTIVE/OFFLINE'], ['PENDING_CREATE/OFFLINE', 'ACTIVE/ONLINE']), ['open'], 'an LB that stays OFFLINE is no timing');
+});
