@@ -163,6 +163,8 @@ test('the runbook kubectl commands and curl work against the simulated workload 
     assert.match(r.stdout, /deployment\.apps\/rr created/);
     const create = api.requests.find((q) => q.method === 'POST' && q.path.startsWith('/apis/apps/v1/namespaces/default/deployments'));
     assert.match(create?.contentType ?? '', /application\/vnd\.kubernetes\.protobuf/, 'kubectl create deployment sent protobuf');
+    // Its typed client offers JSON beside protobuf, so a JSON-only simulator (watches included) answers it.
+    assert.match(create?.accept ?? '', /application\/json/, `kubectl's typed client accepts JSON too (Accept: ${create?.accept})`);
     const dep = api.cluster.store.get('apps/deployments', 'default', 'rr');
     const c0 = ((dep?.spec as { template: { spec: { containers: { name: string; image: string; command?: string[] }[] } } }).template.spec.containers)[0];
     assert.deepEqual({ name: c0?.name, image: c0?.image, command: c0?.command }, { name: 'agnhost', image: 'registry.k8s.io/e2e-test-images/agnhost:2.40', command: ['/agnhost', 'netexec', '--http-port=8080'] });
