@@ -4,19 +4,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startSim } from '../../sim/index.js';
-import { connectOpenStack } from '../openstack/index.js';
 import type { OpenStack } from '../openstack/index.js';
 import { CAPTURED } from '../report/captured-keys.js';
-import { loadSite } from '../site/load.js';
 import { step as template } from './8.0-template.js';
 import { step as create } from './8.1-create.js';
 import { runGateSteps, servicesWith } from './site-gates.test-support.js';
-
-const signal = AbortSignal.timeout(60_000);
+import { withInProcessSim } from './sim-in-process.test-support.js';
 
 /** A client whose first template lookup ran before another run's create landed (it saw nothing). */
 function lateLookup(os: OpenStack): OpenStack {
@@ -32,17 +25,7 @@ function lateLookup(os: OpenStack): OpenStack {
 }
 
 test('8.0.template: racing runs settle on the oldest template of the name; 8.1 creates from its uuid', async () => {
-  const out = mkdtempSync(join(tmpdir(), 'capi-gate-template-race-'));
-  const sim = await startSim({ outDir: out, timeScale: 0.001 });
-  const conns: OpenStack[] = [];
-  try {
-    const site = loadSite(join(out, 'site.yaml'));
-    const search = { cwd: out, homeDir: out, systemDir: out };
-    const connect = async () => {
-      const os = await connectOpenStack({ site: site.site, env: {}, signal, search });
-      conns.push(os);
-      return os;
-    };
+  await withInProcessSim('capi-gate-template-race-', async ({ sim, site, connect }) => {
     const named = () => [...sim.world.templates.values()].filter((t) => t.fields['name'] === site.site.template.name);
     assert.equal(named().length, 0, 'a fresh cloud has no template yet');
 
@@ -83,9 +66,5 @@ test('8.0.template: racing runs settle on the oldest template of the name; 8.1 c
       runA.cleanup();
       runB.cleanup();
     }
-  } finally {
-    for (const os of conns) await os.close().catch(() => undefined);
-    await sim.close();
-    rmSync(out, { recursive: true, force: true });
-  }
+  });
 });

@@ -5,19 +5,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startSim } from '../../sim/index.js';
 import { ApiError } from '../http/errors.js';
-import { connectOpenStack } from '../openstack/index.js';
 import type { OpenStack } from '../openstack/index.js';
-import { loadSite } from '../site/load.js';
 import { step as template } from './8.0-template.js';
 import { step as create } from './8.1-create.js';
 import { runGateSteps, servicesWith } from './site-gates.test-support.js';
-
-const signal = AbortSignal.timeout(60_000);
+import { withInProcessSim } from './sim-in-process.test-support.js';
 
 /** Real Zed, a GET between the row's commit and the master node group's (measured on the real control plane). */
 const noNodegroupYet = () => new ApiError({
@@ -38,17 +31,7 @@ function halfWritten(os: OpenStack): { os: OpenStack; calls: () => number } {
 }
 
 test('8.1: a cluster found while Magnum writes its node groups is read until they are written, then taken as present (not a different shape, not a second create)', async () => {
-  const out = mkdtempSync(join(tmpdir(), 'capi-gate-nodegroups-'));
-  const sim = await startSim({ outDir: out, timeScale: 0.001 });
-  const conns: OpenStack[] = [];
-  try {
-    const site = loadSite(join(out, 'site.yaml'));
-    const search = { cwd: out, homeDir: out, systemDir: out };
-    const connect = async () => {
-      const os = await connectOpenStack({ site: site.site, env: {}, signal, search });
-      conns.push(os);
-      return os;
-    };
+  await withInProcessSim('capi-gate-nodegroups-', async ({ sim, site, connect }) => {
     const first = await connect();
     const runA = await runGateSteps(site, [template, create], servicesWith({}, { openstack: () => Promise.resolve(first) }));
     const b = halfWritten(await connect());
@@ -64,9 +47,5 @@ test('8.1: a cluster found while Magnum writes its node groups is read until the
       runA.cleanup();
       runB.cleanup();
     }
-  } finally {
-    for (const os of conns) await os.close().catch(() => undefined);
-    await sim.close();
-    rmSync(out, { recursive: true, force: true });
-  }
+  });
 });

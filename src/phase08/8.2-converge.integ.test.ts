@@ -6,20 +6,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startSim } from '../../sim/index.js';
-import { connectOpenStack } from '../openstack/index.js';
 import type { LoadBalancer, OpenStack } from '../openstack/index.js';
-import { loadSite } from '../site/load.js';
 import { step as template } from './8.0-template.js';
 import { step as create } from './8.1-create.js';
 import { step as converge } from './8.2-converge.js';
 import { runGateSteps, servicesWith } from './site-gates.test-support.js';
-
-const signal = AbortSignal.timeout(60_000);
+import { withInProcessSim } from './sim-in-process.test-support.js';
 
 /** Octavia reads that show the LB ACTIVE/OFFLINE for the first `offline` answers (before the first heartbeat), or always. */
 function beforeHeartbeat(os: OpenStack, offline: number): { os: OpenStack; reads: () => number } {
@@ -34,17 +27,7 @@ function beforeHeartbeat(os: OpenStack, offline: number): { os: OpenStack; reads
 }
 
 test('8.2: an API LB still ACTIVE/OFFLINE when the cluster is CREATE_COMPLETE (before its first heartbeat) is waited for, then PASS; one that never comes ONLINE FAILs', async () => {
-  const out = mkdtempSync(join(tmpdir(), 'capi-gate-heartbeat-'));
-  const sim = await startSim({ outDir: out, timeScale: 0.001 });
-  const conns: OpenStack[] = [];
-  try {
-    const site = loadSite(join(out, 'site.yaml'));
-    const search = { cwd: out, homeDir: out, systemDir: out };
-    const connect = async () => {
-      const os = await connectOpenStack({ site: site.site, env: {}, signal, search });
-      conns.push(os);
-      return os;
-    };
+  await withInProcessSim('capi-gate-heartbeat-', async ({ sim, site, connect }) => {
     const a = await connect();
     const made = await runGateSteps(site, [template, create], servicesWith({}, { openstack: () => Promise.resolve(a) }));
     made.cleanup();
@@ -75,9 +58,5 @@ test('8.2: an API LB still ACTIVE/OFFLINE when the cluster is CREATE_COMPLETE (b
     } finally {
       never.cleanup();
     }
-  } finally {
-    for (const os of conns) await os.close().catch(() => undefined);
-    await sim.close();
-    rmSync(out, { recursive: true, force: true });
-  }
+  });
 });
