@@ -17,6 +17,11 @@ import type { AllowEntry } from './compare.js';
 
 const NOT_READ = 'capi-gate does not read it';
 
+/** A race seen one way, accepted both ways: the two values the sides showed, either side having either. */
+function eitherWay(e: Omit<AllowEntry, 'real' | 'sim'>, a: string, b: string): AllowEntry[] {
+  return [{ ...e, real: a, sim: b }, { ...e, real: b, sim: a }];
+}
+
 export const ALLOW_LIST: readonly AllowEntry[] = [
   // Keystone: none (role.domain and the member's 403 on role_assignments fixed in sim/keystone.ts)
   // Glance
@@ -44,28 +49,28 @@ export const ALLOW_LIST: readonly AllowEntry[] = [
   // already synced depending on where each side's minute stands. The CI run of 89a785e saw the
   // real one still null there; earlier runs saw it synced. Both must end HEALTHY (a side that
   // stays null, or ends UNHEALTHY, is a different sequence and no entry accepts it).
-  ...([['health null > health HEALTHY', 'health HEALTHY'], ['health HEALTHY', 'health null > health HEALTHY']] as const).map(
-    ([real, sim]): AllowEntry => ({
+  ...eitherWay(
+    {
       op: 'magnum GET /v1/clusters/{id}',
       step: 'health after the create',
       path: '',
       kind: 'transitions',
-      real,
-      sim,
       reason: "timing: health_status is null after CREATE_COMPLETE until the next 60-s health sync, which one side may already have run at the first read; capi-gate's 8.2 waits for the sync (healthSettle) before it gates on HEALTHY",
-    }),
+    },
+    'health null > health HEALTHY',
+    'health HEALTHY',
   ),
   // The same minute at the read that ends the create: health null on one side, synced on the other.
-  ...([['null null', 'string HEALTHY'], ['string HEALTHY', 'null null']] as const).map(
-    ([real, sim]): AllowEntry => ({
+  ...eitherWay(
+    {
       op: 'magnum GET /v1/clusters/{id}',
       step: 'get at the end of the create',
       path: 'health_status',
       kind: 'type',
-      real,
-      sim,
       reason: "timing: at CREATE_COMPLETE health_status is null until the next 60-s health sync, which one side may already have run (CI of d698c0e: real null, sim HEALTHY); 8.2 waits for the sync (healthSettle)",
-    }),
+    },
+    'null null',
+    'string HEALTHY',
   ),
   { op: 'magnum GET /v1/clusters/{id}', path: 'updated_at', kind: 'type', real: 'null null', reason: `not fixed yet: right after the 202 the conductor has not touched the row (updated_at null), the simulator has; ${NOT_READ}` },
   {
@@ -99,29 +104,29 @@ export const ALLOW_LIST: readonly AllowEntry[] = [
   { op: 'octavia GET /v2.0/octavia/amphorae?loadbalancer_id', path: 'amphorae[].compute_flavor', reason: `differs by deployment: the noop compute driver sets no zone, image or flavor; ${NOT_READ}` },
   // A delete that ends before the first read on one side (CI of d698c0e: the real LB was gone at
   // its first read, the simulated one PENDING_DELETE).
-  ...([['gone (404)', 'PENDING_DELETE/ONLINE > gone (404)'], ['PENDING_DELETE/ONLINE > gone (404)', 'gone (404)']] as const).map(
-    ([real, sim]): AllowEntry => ({
+  ...eitherWay(
+    {
       op: 'octavia GET /v2.0/lbaas/loadbalancers/{id}',
       step: 'status through the delete',
       path: '',
       kind: 'transitions',
-      real,
-      sim,
       reason: "timing: the noop-driver delete can end before the first read; both end gone (404), and capi-gate's deletes wait for the 404",
-    }),
+    },
+    'gone (404)',
+    'PENDING_DELETE/ONLINE > gone (404)',
   ),
   // ACTIVE/OFFLINE lasts from the LB's ACTIVE to its amphora's first heartbeat (the simulator's
   // lbHeartbeat, 10 s as Octavia's heartbeat_interval; the test control plane's heartbeat script
   // every few seconds): a poll on either side may fall inside it or not.
-  ...([['PENDING_CREATE/OFFLINE > ACTIVE/OFFLINE > ACTIVE/ONLINE', 'PENDING_CREATE/OFFLINE > ACTIVE/ONLINE'], ['PENDING_CREATE/OFFLINE > ACTIVE/ONLINE', 'PENDING_CREATE/OFFLINE > ACTIVE/OFFLINE > ACTIVE/ONLINE']] as const).map(
-    ([real, sim]): AllowEntry => ({
+  ...eitherWay(
+    {
       op: 'octavia GET /v2.0/lbaas/loadbalancers/{id}',
       path: '',
       kind: 'transitions',
-      real,
-      sim,
       reason: 'timing: an LB is ACTIVE/OFFLINE from its ACTIVE to its first amphora heartbeat on both sides, which a poll may miss; both end ACTIVE/ONLINE, and 8.2 and D-011.4 wait for ONLINE',
-    }),
+    },
+    'PENDING_CREATE/OFFLINE > ACTIVE/OFFLINE > ACTIVE/ONLINE',
+    'PENDING_CREATE/OFFLINE > ACTIVE/ONLINE',
   ),
   // Neutron
   { op: 'neutron GET /v2.0/networks', path: 'networks[].router:external', kind: 'enum', reason: 'differs by deployment: a page of one holds whichever network sorts first by id, here an external one on one side and a tenant one on the other' },
