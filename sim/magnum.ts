@@ -52,17 +52,12 @@ export function negotiate(header: string | undefined, max = MAX_VERSION): { vers
 /** magnum.objects.fields.ClusterStatus.STATUS_FAILED. */
 const STATUS_FAILED = new Set(['CREATE_FAILED', 'UPDATE_FAILED', 'DELETE_FAILED', 'ROLLBACK_FAILED', 'RESUME_FAILED']);
 
-function withoutDriver(fields: Record<string, unknown>): Record<string, unknown> {
-  const { driver: _driver, ...rest } = fields;
-  return rest;
-}
-
 const TEMPLATE_DEFAULTS: Record<string, unknown> = {
   name: null, coe: 'kubernetes', image_id: null, flavor_id: 'm1.medium', master_flavor_id: null, keypair_id: null, external_network_id: null,
   fixed_network: null, fixed_subnet: null, network_driver: null, volume_driver: null, dns_nameserver: '8.8.8.8', apiserver_port: null,
   docker_volume_size: null, docker_storage_driver: 'overlay2', cluster_distro: null, http_proxy: null, https_proxy: null, no_proxy: null,
   labels: {}, tls_disabled: false, public: false, registry_enabled: false, insecure_registry: null, server_type: 'vm',
-  master_lb_enabled: false, floating_ip_enabled: true, hidden: false, tags: null, driver: 'k8s_capi_helm_v1',
+  master_lb_enabled: false, floating_ip_enabled: true, hidden: false, tags: null,
 };
 
 /**
@@ -97,15 +92,13 @@ export function createMagnum(ctx: SimContext, driver: CapiHelmDriver): (req: Sim
   const maxVersion = ctx.magnumMaxVersion ?? MAX_VERSION;
   const links = (kind: string, id: string) => [{ href: `${m()}/v1/${kind}/${id}`, rel: 'self' }, { href: `${m()}/${kind}/${id}`, rel: 'bookmark' }];
 
-  // Zed's cluster template has no driver attribute (the driver is chosen from the image's
-  // os_distro): the simulator keeps it for itself and does not show it.
+  // Zed's cluster template has no driver attribute (the driver is chosen from the image's os_distro).
   const renderTemplate = (t: Template) => ({
-    ...withoutDriver(TEMPLATE_DEFAULTS), ...withoutDriver(t.fields), uuid: t.uuid, project_id: t.projectId, user_id: t.userId,
+    ...TEMPLATE_DEFAULTS, ...t.fields, uuid: t.uuid, project_id: t.projectId, user_id: t.userId,
     created_at: magnumTime(t.createdAt), updated_at: t.updatedAt === null ? null : magnumTime(t.updatedAt), links: links('clustertemplates', t.uuid),
   });
 
   const renderCluster = (c: Cluster, version: string): Record<string, unknown> => {
-    const failed = c.status.endsWith('_FAILED');
     const body: Record<string, unknown> = {
       status: c.status, health_status: c.healthStatus, cluster_template_id: c.templateId, node_addresses: c.nodeAddresses, uuid: c.uuid,
       stack_id: c.stackId, status_reason: c.statusReason, created_at: magnumTime(c.createdAt), updated_at: c.updatedAt === null ? null : magnumTime(c.updatedAt),
@@ -119,7 +112,7 @@ export function createMagnum(ctx: SimContext, driver: CapiHelmDriver): (req: Sim
     };
     // Zed's get_one adds faults (the failed node groups' status_reason) to a cluster in a FAILED
     // state only; otherwise the attribute is unset and wsme leaves it out.
-    if (failed && STATUS_FAILED.has(c.status)) body['faults'] = c.faults;
+    if (STATUS_FAILED.has(c.status)) body['faults'] = c.faults;
     if (minor(version) >= 13) {
       body['cluster_id'] = body['stack_id'];
       delete body['stack_id'];
@@ -190,7 +183,6 @@ export function createMagnum(ctx: SimContext, driver: CapiHelmDriver): (req: Sim
     for (const [k, v] of Object.entries(b)) if (k in TEMPLATE_DEFAULTS && v === null) fields[k] = null;
     if (fields['flavor_id'] === null) fields['flavor_id'] = 'm1.medium';
     fields['cluster_distro'] = distro;
-    fields['driver'] = typeof found.image.props['magnum_driver'] === 'string' ? found.image.props['magnum_driver'] : 'k8s_capi_helm_v1';
     const t: Template = { uuid: ctx.rng.uuid(), projectId: a.projectId, userId: a.user.id, createdAt: ctx.clock.now(), updatedAt: null, fields };
     w.templates.set(t.uuid, t);
     w.record({ kind: 'magnum.clustertemplate', id: t.uuid, name: String(fields['name'] ?? ''), from: null, to: 'created', detail: `network_driver=${String(fields['network_driver'])}` });

@@ -66,15 +66,11 @@ export const step = defineStep<Phase08Services, Observed>({
           name, what, deadlineMs: CLUSTER_ROW_MS,
           backoff: { initialMs: 500, maxMs: 5_000, factor: 2, jitter: 0.2 },
           poll: async (sg) => {
-            try {
-              const c = await find(sg);
-              gone = c === undefined;
-              return (last = c ?? null);
-            } catch (e) {
-              if (!magnumRowGoing(e)) throw e;
-              gone = false;
-              return (last = null);
-            }
+            // clusterRow answers null for both; only an answer without the cluster is "gone".
+            let read: Cluster | undefined | 'no answer' = 'no answer';
+            last = await clusterRow(async () => (read = await find(sg)));
+            gone = read === undefined;
+            return last;
           },
           state: (c) => (c ? `${c.status}${nodegroupsPending(c, s.cluster) ? ' (nodegroups not written yet)' : ''}` : gone ? 'absent' : 'row being written'),
           acceptors: [{ state: 'success', matcher: (c) => (c !== null && !nodegroupsPending(c, s.cluster)) || (goneIsAnswer && gone) }],
@@ -91,15 +87,16 @@ export const step = defineStep<Phase08Services, Observed>({
       // compares its shape, not a half-written row.
       lookup: async (signal) => {
         let found: Cluster | undefined;
+        let writing = false;
         try {
           found = await os.magnum.findCluster(os.tenant, s.cluster.name, signal);
         } catch (e) {
           if (!magnumRowGoing(e)) throw e;
-          return (await untilNodegroups('cluster-nodegroups', `cluster ${s.cluster.name}'s nodegroups to be written`, (sg) => os.magnum.findCluster(os.tenant, s.cluster.name, sg), true)) ?? undefined;
+          writing = true;
         }
-        if (!found || !nodegroupsPending(found, s.cluster)) return found;
-        const uuid = found.uuid;
-        return (await untilNodegroups('cluster-nodegroups', `cluster ${uuid}'s nodegroups to be written`, (sg) => os.magnum.findCluster(os.tenant, uuid, sg), true)) ?? undefined;
+        if (!writing && (!found || !nodegroupsPending(found, s.cluster))) return found;
+        const ref = found?.uuid ?? s.cluster.name;
+        return (await untilNodegroups('cluster-nodegroups', `cluster ${ref}'s nodegroups to be written`, (sg) => os.magnum.findCluster(os.tenant, ref, sg), true)) ?? undefined;
       },
       settleMs: CLUSTER_ROW_MS,
       create: async (signal) => {
