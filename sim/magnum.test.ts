@@ -28,8 +28,20 @@ test('microversions: latest is Zed\'s 1.10 with the four headers; 1.11 is the re
   assert.equal(r.headers.get('openstack-api-maximum-version'), 'container-infra 1.10');
   const caracal = await api.call('container-infra', 'GET', '/clusters', undefined, { 'OpenStack-API-Version': 'container-infra 1.11' });
   assert.equal(caracal.status, 406);
-  // Magnum 15.0.1's answer, measured (HTTPNotAcceptableAPIVersion through the parsable-error middleware).
-  assert.deepEqual(caracal.json, { errors: [{ max_version: '1.10', min_version: '1.1', code: 'magnum.microversion-unsupported', links: [{ rel: 'help', href: 'http://docs.openstack.org/api-guide/compute/microversions.html' }], title: 'Requested microversion is unsupported' }] });
+  // Magnum 15.0.1's answers, measured with curl against the loopback control plane (2026-12-07):
+  // HTTPNotAcceptableAPIVersion through the parsable-error middleware, with pecan's JSON body
+  // (code, title, description) under it when the Accept header prefers JSON, and without it else.
+  const help = [{ rel: 'help', href: 'http://docs.openstack.org/api-guide/compute/microversions.html' }];
+  const range = 'The supported version range is: [container-infra 1.1, container-infra 1.10].';
+  assert.equal(caracal.text, JSON.stringify({ errors: [{ code: 'magnum.microversion-unsupported', title: 'Requested microversion is unsupported', description: `Version 1.11 was requested but the minor version is not supported by this service. ${range}`, max_version: '1.10', min_version: '1.1', links: help }] }), 'Accept: application/json (key order too)');
+  const plain = await api.call('container-infra', 'GET', '/clusters', undefined, { 'OpenStack-API-Version': 'container-infra 1.99', Accept: '*/*' });
+  assert.equal(plain.text, JSON.stringify({ errors: [{ max_version: '1.10', min_version: '1.1', code: 'magnum.microversion-unsupported', links: help, title: 'Requested microversion is unsupported' }] }), 'Accept: */* is text/plain first for pecan');
+  const major = await api.call('container-infra', 'GET', '/clusters', undefined, { 'OpenStack-API-Version': 'container-infra 2.1' });
+  assert.equal((major.json as { errors: { description: string }[] }).errors[0]?.description, `Mutually exclusive versions requested. Version 2.1 requested but not supported by this service.${range}`);
+  const garbage = await api.call('container-infra', 'GET', '/clusters', undefined, { 'OpenStack-API-Version': 'container-infra garbage' });
+  assert.deepEqual(garbage.json, { errors: [{ request_id: '', code: '', status: 406, title: 'Not Acceptable', detail: 'Invalid value for OpenStack-API-Version header', links: [] }] });
+  const garbageHtml = await api.call('container-infra', 'GET', '/clusters', undefined, { 'OpenStack-API-Version': 'container-infra garbage', Accept: 'text/html' });
+  assert.deepEqual(garbageHtml.json, { errors: [{ request_id: '', code: '', status: 406, title: '', detail: '', links: [] }] });
   assert.equal(caracal.headers.get('openstack-api-maximum-version'), 'container-infra 1.10');
   assert.deepEqual(negotiate('container-infra 1.11', '1.11'), { version: '1.11' }, 'the simulated maximum is configurable (magnumMaxVersion)');
   assert.equal(r.headers.get('openstack-api-minimum-version'), 'container-infra 1.1');
@@ -152,8 +164,13 @@ test('cluster lifecycle: 202 {uuid}, driver side effects, CREATE_COMPLETE, certi
   assert.equal((await mg('DELETE', '/clustertemplates/capi-k8s-v1-34')).status, 400);
 
   assert.equal((await mg('DELETE', '/clusters/capi-test-1')).status, 204);
+  // Real Zed (loopback control plane): the 204 is a cast to the conductor, and the cluster shows
+  // its old status until the conductor has called the driver.
   c = (await mg('GET', `/clusters/${uuid}`)).json as Record<string, unknown>;
-  assert.equal(c['status'], 'DELETE_IN_PROGRESS');
+  assert.equal(c['status'], 'CREATE_COMPLETE', 'right after the 204');
+  h.clock.advance(1_000);
+  c = (await mg('GET', `/clusters/${uuid}`)).json as Record<string, unknown>;
+  assert.equal(c['status'], 'DELETE_IN_PROGRESS', 'once the conductor has taken it');
   h.clock.advance(4 * 60_000);
   const gone = await mg('GET', `/clusters/${uuid}`);
   assert.equal(gone.status, 404);

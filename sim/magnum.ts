@@ -13,6 +13,7 @@ import type { Reply, SimRequest } from './http.js';
 import { HttpError, Router, dispatch, fail, noContent, objectBody, ok } from './http.js';
 import { findFlavor } from './nova.js';
 import { page } from './paging.js';
+import { pecanWantsJson } from './service-errors.js';
 import type { Cluster, Template } from './state.js';
 import { magnumTime } from './timefmt.js';
 
@@ -37,16 +38,44 @@ function minor(v: string): number {
   return Number(v.split('.')[1] ?? '0');
 }
 
-/** Parses `OpenStack-API-Version: container-infra X.Y|latest`; a missing header means 1.1. */
+/**
+ * Parses `OpenStack-API-Version: container-infra X.Y|latest` as Zed does
+ * (magnum/api/controllers/versions.py Version.parse_headers, then v1's _check_version): a missing
+ * header means 1.1; a header that is not two words or names another service, or a version that is
+ * not two integers, is a plain 406 whose detail names the header only; a major other than 1, or a
+ * minor outside the range, is HTTPNotAcceptableAPIVersion (`outOfRange`) with the range in words.
+ */
 export function negotiate(header: string | undefined, max = MAX_VERSION): { version: string } | { error: string; outOfRange?: true } {
-  if (!header) return { version: MIN_VERSION };
+  if (header === undefined) return { version: MIN_VERSION };
   const parts = header.trim().split(/\s+/);
-  if (parts.length !== 2 || !SERVICE_WORDS.includes(parts[0] ?? '')) return { error: `Invalid service type for OpenStack-API-Version header: ${header}` };
-  const v = parts[1] ?? '';
-  if (v === 'latest') return { version: max };
-  if (!/^1\.\d+$/.test(v)) return { error: `Invalid value for OpenStack-API-Version header: ${v}` };
-  if (minor(v) < minor(MIN_VERSION) || minor(v) > minor(max)) return { outOfRange: true, error: `Version ${v} was requested but the minor version is not supported by this service. The supported version range is: [${MIN_VERSION}, ${max}].` };
-  return { version: v };
+  if (parts.length !== 2) return { error: 'Invalid service type for OpenStack-API-Version header' };
+  let [service = '', v = ''] = parts;
+  if (v.toLowerCase() === 'latest') [service, v] = ['container-infra', max];
+  if (!SERVICE_WORDS.includes(service)) return { error: 'Invalid service type for OpenStack-API-Version header' };
+  const nums = v.split('.');
+  if (nums.length !== 2 || !nums.every((x) => /^[+-]?\d+$/.test(x))) return { error: 'Invalid value for OpenStack-API-Version header' };
+  const [maj, min] = nums.map((x) => Number.parseInt(x, 10)) as [number, number];
+  const asked = `${maj}.${min}`;
+  const range = `[container-infra ${MIN_VERSION}, container-infra ${max}]`;
+  if (maj !== 1) return { outOfRange: true, error: `Mutually exclusive versions requested. Version ${asked} requested but not supported by this service.The supported version range is: ${range}.` };
+  if (min < minor(MIN_VERSION) || min > minor(max)) return { outOfRange: true, error: `Version ${asked} was requested but the minor version is not supported by this service. The supported version range is: ${range}.` };
+  return { version: asked };
+}
+
+/**
+ * The 406 for a version negotiate() refused, as Zed's stack builds it: pecan renders the exception
+ * as JSON {code, title, description} only when the Accept header prefers JSON (pecanWantsJson);
+ * HTTPNotAcceptableAPIVersion then adds the range, its code, a help link and its title to what it
+ * could read of that body (nothing when it was not JSON); ParsableErrorMiddleware passes that on
+ * as is, and turns a plain 406 into its usual item (title and detail only from a JSON body).
+ */
+function notAcceptable(n: { error: string; outOfRange?: true }, max: string, accept: string | undefined): Reply {
+  const json = pecanWantsJson(accept);
+  const body: Record<string, unknown> = json ? { code: 406, title: 'Not Acceptable', description: n.error } : {};
+  const e = n.outOfRange
+    ? Object.assign(body, { max_version: max, min_version: MIN_VERSION, code: 'magnum.microversion-unsupported', links: [{ rel: 'help', href: 'http://docs.openstack.org/api-guide/compute/microversions.html' }], title: 'Requested microversion is unsupported' })
+    : { request_id: '', code: '', status: 406, title: json ? 'Not Acceptable' : '', detail: json ? n.error : '', links: [] };
+  return { status: 406, json: { errors: [e] }, headers: versionHeaders(max, max) };
 }
 
 /** magnum.objects.fields.ClusterStatus.STATUS_FAILED. */
@@ -79,6 +108,8 @@ function rejectUnknownKeys(b: Record<string, unknown>, known: ReadonlySet<string
 /** How long after the 202 the conductor writes the cluster row, and then the trust and the CA (ms, simulated). */
 const CONDUCTOR_ROW_MS = 500;
 const CONDUCTOR_CA_MS = 1_500;
+/** How long after DELETE's 204 the conductor calls the driver and saves DELETE_IN_PROGRESS (ms, simulated). */
+const CONDUCTOR_DELETE_MS = 500;
 /** After the row, the conductor writes the master nodegroup, then the workers' (ms, simulated; one commit each on Zed). */
 const CONDUCTOR_NODEGROUP_MS = 200;
 
@@ -324,7 +355,12 @@ export function createMagnum(ctx: SimContext, driver: CapiHelmDriver): (req: Sim
     })
     .on('DELETE', /^\/v1\/clusters\/([^/]+)$/, (req, [ref]) => {
       const c = findCluster(requireAuth(ctx, req), ref ?? '');
-      driver.delete(c);
+      // The API casts cluster_delete to the conductor and answers 204; the cluster keeps its
+      // status until the conductor has called the driver and saved DELETE_IN_PROGRESS (measured
+      // on the loopback Zed control plane: CREATE_COMPLETE at the first read after the 204).
+      ctx.clock.after(CONDUCTOR_DELETE_MS, `cluster ${c.name}: conductor takes the delete`, () => {
+        if (w.clusters.get(c.uuid) === c) driver.delete(c);
+      });
       return noContent();
     })
     .on('GET', /^\/v1\/certificates\/([^/]+)$/, (req, [ref]) => {
@@ -376,14 +412,7 @@ export function createMagnum(ctx: SimContext, driver: CapiHelmDriver): (req: Sim
       });
     }
     const n = negotiate(req.header('openstack-api-version'), maxVersion);
-    if ('error' in n) {
-      // An out-of-range version is HTTPNotAcceptableAPIVersion, whose body the parsable-error
-      // middleware passes through as is; a malformed header is a plain 406 in the usual format.
-      const e = n.outOfRange
-        ? { max_version: maxVersion, min_version: MIN_VERSION, code: 'magnum.microversion-unsupported', links: [{ rel: 'help', href: 'http://docs.openstack.org/api-guide/compute/microversions.html' }], title: 'Requested microversion is unsupported' }
-        : { request_id: '', code: '', status: 406, title: 'Not Acceptable', detail: n.error, links: [] };
-      return { status: 406, json: { errors: [e] }, headers: versionHeaders(maxVersion, maxVersion) };
-    }
+    if ('error' in n) return notAcceptable(n, maxVersion, req.header('accept'));
     const headers = versionHeaders(n.version, maxVersion);
     try {
       // pecan takes a collection with a trailing slash as the collection (magnumclient's paged

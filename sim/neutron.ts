@@ -30,13 +30,28 @@ const common = (projectId: string, createdAt: number) => ({
   project_id: projectId, tenant_id: projectId, tags: [], created_at: zTime(createdAt), updated_at: zTime(createdAt), revision_number: 1,
 });
 
-export function renderNetwork(n: Network): Record<string, unknown> {
+/**
+ * A network as `admin` sees it, or a member: the provider:* attributes are admin-only (Zed's
+ * policy network:provider:*: rule:admin_only strips them from a member's answer).
+ */
+export function renderNetwork(n: Network, admin = true): Record<string, unknown> {
   return {
     id: n.id, name: n.name, status: n.status, subnets: n.subnetIds, admin_state_up: true, shared: n.shared, 'router:external': n.external,
     mtu: n.mtu, port_security_enabled: true, availability_zones: ['nova'], availability_zone_hints: [], description: n.description,
-    'provider:network_type': n.external ? 'flat' : 'geneve', ipv4_address_scope: null, ipv6_address_scope: null, is_default: false,
+    ...(admin ? providerAttributes(n) : {}),
+    ipv4_address_scope: null, ipv6_address_scope: null, is_default: false,
     ...common(n.projectId, n.createdAt),
   };
+}
+
+/**
+ * ML2's segment of a network: the external one flat on a physical network, a tenant one an
+ * overlay segment (geneve under OVN, as Charmed OpenStack deploys it; the loopback control plane's
+ * ML2 allocates vxlan) with a VNI from the range, fixed per network.
+ */
+function providerAttributes(n: Network): Record<string, unknown> {
+  if (n.external) return { 'provider:network_type': 'flat', 'provider:physical_network': 'physnet1', 'provider:segmentation_id': null };
+  return { 'provider:network_type': 'geneve', 'provider:physical_network': null, 'provider:segmentation_id': 1001 + (Number.parseInt(n.id.replace(/-/g, '').slice(0, 8), 16) % 1000) };
 }
 
 export function renderSubnet(s: Subnet): Record<string, unknown> {
@@ -48,10 +63,11 @@ export function renderSubnet(s: Subnet): Record<string, unknown> {
   };
 }
 
-export function renderRouter(r: NRouter): Record<string, unknown> {
+/** A router as `admin` sees it, or a member: distributed and ha are admin-only (Zed's router policy). */
+export function renderRouter(r: NRouter, admin = true): Record<string, unknown> {
   return {
     id: r.id, name: r.name, status: 'ACTIVE', admin_state_up: true, description: r.description, routes: [], availability_zones: ['nova'],
-    availability_zone_hints: [], distributed: false, ha: false, flavor_id: null,
+    availability_zone_hints: [], ...(admin ? { distributed: false, ha: false } : {}), flavor_id: null,
     external_gateway_info: r.gateway ? { network_id: r.gateway.networkId, enable_snat: true, external_fixed_ips: [{ subnet_id: r.gateway.subnetId, ip_address: r.gateway.ip }] } : null,
     ...common(r.projectId, r.createdAt),
   };
@@ -79,9 +95,12 @@ export function renderFip(w: World, f: FloatingIp): Record<string, unknown> {
 export function renderSecurityGroup(g: SecurityGroup): Record<string, unknown> {
   return {
     id: g.id, name: g.name, description: g.description, stateful: true, shared: false,
+    // Each rule with its standard attributes (its own standard_attr_id, tags, times, revision).
     security_group_rules: g.rules.map((r) => ({
       id: r.id, direction: r.direction, ethertype: r.ethertype, protocol: r.protocol, port_range_min: r.portMin, port_range_max: r.portMax,
-      remote_ip_prefix: r.remoteIpPrefix, remote_group_id: r.remoteGroupId, security_group_id: g.id, description: '', project_id: g.projectId, tenant_id: g.projectId,
+      remote_ip_prefix: r.remoteIpPrefix, remote_address_group_id: null, normalized_cidr: r.remoteIpPrefix, remote_group_id: r.remoteGroupId,
+      security_group_id: g.id, standard_attr_id: r.standardAttrId, description: null, project_id: g.projectId, tenant_id: g.projectId,
+      tags: [], created_at: zTime(g.createdAt), updated_at: zTime(g.createdAt), revision_number: 0,
     })),
     ...common(g.projectId, g.createdAt),
   };
@@ -220,9 +239,10 @@ export class NeutronOps {
   createSecurityGroup(name: string, projectId: string, description = '', ports: number[] = []): SecurityGroup {
     const g: SecurityGroup = {
       id: this.ctx.rng.uuid(), name, projectId, description, createdAt: this.ctx.clock.now(),
+      // Neutron gives every new group an egress rule per ethertype.
       rules: [
-        { id: this.ctx.rng.uuid(), direction: 'egress', ethertype: 'IPv4', protocol: null, portMin: null, portMax: null, remoteIpPrefix: null, remoteGroupId: null },
-        ...ports.map((p) => ({ id: this.ctx.rng.uuid(), direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', portMin: p, portMax: p, remoteIpPrefix: '0.0.0.0/0', remoteGroupId: null })),
+        ...(['IPv4', 'IPv6'] as const).map((ethertype) => ({ id: this.ctx.rng.uuid(), direction: 'egress', ethertype, protocol: null, portMin: null, portMax: null, remoteIpPrefix: null, remoteGroupId: null, standardAttrId: ++this.w.neutronStandardAttrs })),
+        ...ports.map((p) => ({ id: this.ctx.rng.uuid(), direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', portMin: p, portMax: p, remoteIpPrefix: '0.0.0.0/0', remoteGroupId: null, standardAttrId: ++this.w.neutronStandardAttrs })),
       ],
     };
     this.w.securityGroups.set(g.id, g);
@@ -305,11 +325,11 @@ const LIST_ARGUMENTS = ['fields', 'sort_key', 'sort_dir', 'limit', 'marker', 'pa
 export function createNeutron(ctx: SimContext, ops: NeutronOps): (req: SimRequest) => Promise<Reply> {
   const w = ctx.world;
 
-  const all = (kind: Kind): { id: string; projectId: string; render: () => Record<string, unknown> }[] => {
+  const all = (kind: Kind): { id: string; projectId: string; render: (admin: boolean) => Record<string, unknown> }[] => {
     switch (kind) {
-      case 'networks': return [...w.networks.values()].map((x) => ({ id: x.id, projectId: x.external || x.shared ? '*' : x.projectId, render: () => renderNetwork(x) }));
+      case 'networks': return [...w.networks.values()].map((x) => ({ id: x.id, projectId: x.external || x.shared ? '*' : x.projectId, render: (admin) => renderNetwork(x, admin) }));
       case 'subnets': return [...w.subnets.values()].map((x) => ({ id: x.id, projectId: w.networks.get(x.networkId)?.external ? '*' : x.projectId, render: () => renderSubnet(x) }));
-      case 'routers': return [...w.routers.values()].map((x) => ({ id: x.id, projectId: x.projectId, render: () => renderRouter(x) }));
+      case 'routers': return [...w.routers.values()].map((x) => ({ id: x.id, projectId: x.projectId, render: (admin) => renderRouter(x, admin) }));
       case 'ports': return [...w.ports.values()].map((x) => ({ id: x.id, projectId: x.projectId, render: () => renderPort(x) }));
       case 'floatingips': return [...w.floatingIps.values()].map((x) => ({ id: x.id, projectId: x.projectId, render: () => renderFip(w, x) }));
       case 'security-groups': return [...w.securityGroups.values()].map((x) => ({ id: x.id, projectId: x.projectId, render: () => renderSecurityGroup(x) }));
@@ -349,7 +369,7 @@ export function createNeutron(ctx: SimContext, ops: NeutronOps): (req: SimReques
       const invalid = [...new Set(req.query.keys())].filter((key) => !LIST_ARGUMENTS.includes(key) && !FILTERS[kind].has(key));
       if (invalid.length) fail('neutron', 400, `[${invalid.map((x) => `'${x}'`).join(', ')}] is invalid attribute for filtering`, 'HTTPBadRequest');
       const fields = req.query.getAll('fields');
-      const list = all(kind).filter((x) => visible(a, x.projectId)).map((x) => x.render()).filter((o) => matches(o, req.query));
+      const list = all(kind).filter((x) => visible(a, x.projectId)).map((x) => x.render(a.isAdmin)).filter((o) => matches(o, req.query));
       const p = page(req, list, { style: 'neutron', key: LIST_KEY[kind], cap: ctx.pageSize, path: req.path, id: (o) => String(o['id']) });
       const shaped = fields.length ? p.items.map((o) => Object.fromEntries(fields.map((f) => [f, o[f]]))) : p.items;
       return ok({ [LIST_KEY[kind]]: shaped, ...p.fields });
@@ -363,13 +383,13 @@ export function createNeutron(ctx: SimContext, ops: NeutronOps): (req: SimReques
         const [type, label] = NOT_FOUND[kind];
         fail('neutron', 404, `${label} ${id ?? ''} could not be found.`, type);
       }
-      return ok({ [SINGULAR[kind]]: x.render() });
+      return ok({ [SINGULAR[kind]]: x.render(a.isAdmin) });
     })
     .on('POST', /^\/v2\.0\/networks$/, (req) => {
       const a = requireAuth(ctx, req);
       const b = body(req, 'networks');
       if (b['router:external'] === true && !a.isAdmin) fail('neutron', 403, '(rule:create_network and rule:create_network:router:external) is disallowed by policy', 'PolicyNotAuthorized');
-      return ok({ network: renderNetwork(ops.createNetwork(String(b['name'] ?? ''), projectOf(a, b), { external: b['router:external'] === true, shared: b['shared'] === true })) }, 201);
+      return ok({ network: renderNetwork(ops.createNetwork(String(b['name'] ?? ''), projectOf(a, b), { external: b['router:external'] === true, shared: b['shared'] === true }), a.isAdmin) }, 201);
     })
     .on('POST', /^\/v2\.0\/subnets$/, (req) => {
       const a = requireAuth(ctx, req);
@@ -394,7 +414,7 @@ export function createNeutron(ctx: SimContext, ops: NeutronOps): (req: SimReques
       const r = ops.createRouter(String(b['name'] ?? ''), projectOf(a, b));
       const gw = b['external_gateway_info'] as { network_id?: string } | undefined;
       if (gw?.network_id) ops.setGateway(r, one<Network>(a, 'networks', w.networks, gw.network_id));
-      return ok({ router: renderRouter(r) }, 201);
+      return ok({ router: renderRouter(r, a.isAdmin) }, 201);
     })
     .on('PUT', /^\/v2\.0\/routers\/([^/]+)$/, (req, [id]) => {
       const a = requireAuth(ctx, req);
@@ -405,7 +425,7 @@ export function createNeutron(ctx: SimContext, ops: NeutronOps): (req: SimReques
         const gw = b['external_gateway_info'] as { network_id?: string } | null;
         ops.setGateway(r, gw?.network_id ? one<Network>(a, 'networks', w.networks, gw.network_id) : null);
       }
-      return ok({ router: renderRouter(r) });
+      return ok({ router: renderRouter(r, a.isAdmin) });
     })
     .on('PUT', /^\/v2\.0\/routers\/([^/]+)\/(add|remove)_router_interface$/, (req, [id, op]) => {
       const a = requireAuth(ctx, req);

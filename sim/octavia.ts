@@ -52,7 +52,7 @@ export function renderLb(lb: LoadBalancer): Record<string, unknown> {
 export function renderAmphora(a: Amphora): Record<string, unknown> {
   return {
     id: a.id, loadbalancer_id: a.lbId, compute_id: a.computeId, lb_network_ip: a.lbNetworkIp, vrrp_ip: a.vrrpIp, ha_ip: a.haIp,
-    vrrp_port_id: null, ha_port_id: null, cert_expiration: octaviaTime(a.createdAt + 365 * 86_400_000), cert_busy: false, role: a.role,
+    vrrp_port_id: a.vrrpPortId, ha_port_id: a.haPortId, cert_expiration: octaviaTime(a.createdAt + 365 * 86_400_000), cert_busy: false, role: a.role,
     status: a.status, vrrp_interface: null, vrrp_id: 1, vrrp_priority: null, cached_zone: 'nova', created_at: octaviaTime(a.createdAt),
     updated_at: octaviaTime(a.updatedAt), image_id: a.imageId, compute_flavor: 'amphora',
   };
@@ -75,6 +75,8 @@ export class OctaviaOps {
     const amp: Amphora = {
       id: this.ctx.rng.uuid(), lbId: lb.id, computeId: this.ctx.rng.uuid(), lbNetworkIp: `172.31.${this.ctx.rng.int(0, 255)}.${this.ctx.rng.int(2, 254)}`,
       vrrpIp: lb.vipAddress, haIp: lb.vipAddress, role: 'STANDALONE', status, createdAt: n, updatedAt: n, imageId: this.ctx.rng.uuid(),
+      // The amphora's own port on the VIP network (octavia-lb-vrrp-*; not modelled as a Neutron port) and the VIP's.
+      vrrpPortId: this.ctx.rng.uuid(), haPortId: lb.vipPortId,
     };
     this.ctx.world.amphorae.set(amp.id, amp);
     return amp;

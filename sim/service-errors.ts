@@ -31,19 +31,18 @@ export interface ErrorReply {
 }
 
 /**
- * What webob's acceptable_offers(['text/html', 'application/json']) picks for an Accept header:
- * the offer with the highest q (from its most specific matching range), ties in offer order; an
- * unreadable header accepts both (text/html); no header, or none acceptable: text/plain.
+ * What webob's acceptable_offers(offers) puts first for an Accept header: the offer with the
+ * highest q (from its most specific matching range), ties in offer order; an unreadable header
+ * accepts every offer (the first, then). Undefined when the header accepts none of them.
  */
-export function webobOffer(accept: string | undefined): 'text/html' | 'application/json' | 'text/plain' {
-  if (accept === undefined || accept.trim() === '') return 'text/plain';
+export function bestOffer<T extends string>(accept: string, offers: readonly T[]): T | undefined {
   const ranges = accept.split(',').map((part) => {
     const [type = '', ...params] = part.split(';').map((x) => x.trim().toLowerCase());
     const qp = params.find((p) => p.startsWith('q='));
     const q = qp ? Number(qp.slice(2)) : 1;
     return { type, q: Number.isFinite(q) ? q : 1 };
   });
-  if (ranges.some((r) => !/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+*-]+$|^\*\/\*$/.test(r.type))) return 'text/html';
+  if (ranges.some((r) => !/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+*-]+$|^\*\/\*$/.test(r.type))) return offers[0];
   const qOf = (offer: string): number => {
     const [major] = offer.split('/');
     const exact = ranges.find((r) => r.type === offer);
@@ -52,9 +51,26 @@ export function webobOffer(accept: string | undefined): 'text/html' | 'applicati
     if (partial) return partial.q;
     return ranges.find((r) => r.type === '*/*')?.q ?? 0;
   };
-  const offers = (['text/html', 'application/json'] as const).map((o) => ({ o, q: qOf(o) })).filter((x) => x.q > 0);
-  const best = offers.reduce<{ o: 'text/html' | 'application/json'; q: number } | undefined>((a, x) => (a === undefined || x.q > a.q ? x : a), undefined);
-  return best?.o ?? 'text/plain';
+  const scored = offers.map((o) => ({ o, q: qOf(o) })).filter((x) => x.q > 0);
+  return scored.reduce<{ o: T; q: number } | undefined>((a, x) => (a === undefined || x.q > a.q ? x : a), undefined)?.o;
+}
+
+/**
+ * The form of webob's own error body (exc.WSGIHTTPException.generate_response): html or json by
+ * acceptable_offers(['text/html', 'application/json']); no header, or none acceptable: text/plain.
+ */
+export function webobOffer(accept: string | undefined): 'text/html' | 'application/json' | 'text/plain' {
+  if (accept === undefined || accept.trim() === '') return 'text/plain';
+  return bestOffer(accept, ['text/html', 'application/json'] as const) ?? 'text/plain';
+}
+
+/**
+ * Whether pecan renders an HTTP exception's body as JSON {code, title, description}
+ * (pecan/core.py: acceptable_offers(('text/plain', 'text/html', 'application/json')), the first
+ * of them application/json; no header counts as *\/*). Magnum's error middleware reads that body.
+ */
+export function pecanWantsJson(accept: string | undefined): boolean {
+  return bestOffer(accept === undefined || accept.trim() === '' ? '*/*' : accept, ['text/plain', 'text/html', 'application/json'] as const) === 'application/json';
 }
 
 function htmlEscape(s: string): string {

@@ -28,9 +28,9 @@ export function snapshot(ctx: SimContext): Record<string, unknown> {
       servers: [...w.servers.values()],
     },
     neutron: {
-      networks: [...w.networks.values()].map(renderNetwork),
+      networks: [...w.networks.values()].map((n) => renderNetwork(n)),
       subnets: [...w.subnets.values()].map(renderSubnet),
-      routers: [...w.routers.values()].map(renderRouter),
+      routers: [...w.routers.values()].map((r) => renderRouter(r)),
       ports: [...w.ports.values()].map(renderPort),
       floatingips: [...w.floatingIps.values()].map((f) => renderFip(w, f)),
       securityGroups: [...w.securityGroups.values()].map(renderSecurityGroup),

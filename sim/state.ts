@@ -60,11 +60,11 @@ export interface FloatingIp {
 }
 export interface SecurityGroup {
   id: string; name: string; projectId: string; description: string; createdAt: number;
-  rules: { id: string; direction: string; ethertype: string; protocol: string | null; portMin: number | null; portMax: number | null; remoteIpPrefix: string | null; remoteGroupId: string | null }[];
+  rules: { id: string; direction: string; ethertype: string; protocol: string | null; portMin: number | null; portMax: number | null; remoteIpPrefix: string | null; remoteGroupId: string | null; standardAttrId: number }[];
 }
 
 export interface Amphora {
-  id: string; lbId: string; computeId: string; lbNetworkIp: string; vrrpIp: string; haIp: string; role: string;
+  id: string; lbId: string; computeId: string; lbNetworkIp: string; vrrpIp: string; haIp: string; vrrpPortId: string; haPortId: string; role: string;
   status: string; createdAt: number; updatedAt: number; imageId: string;
 }
 export interface LoadBalancer {
@@ -159,6 +159,8 @@ export class World {
   private listeners: TimelineListener[] = [];
   private seq = 0;
   private keypairSeq = 0;
+  /** Neutron's standardattributes ids (one counter for every resource that has them; rules only here). */
+  neutronStandardAttrs = 0;
 
   constructor(readonly clock: SimClock, readonly rng: Rng) {}
 
