@@ -63,6 +63,19 @@ const sshNative = {
   },
 };
 
+// undici's HTTP/2 client requires node:http2 when client.js loads (~17 ms of every start, Node
+// compiling its http2 modules). capi-gate never sets allowH2, so undici never offers h2 in ALPN and
+// never calls it; the stub says so if that ever changes.
+const undiciNoH2 = {
+  name: 'undici-no-h2',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/client-h2\.js$/ }, (args) => (/[\\/]undici[\\/]lib[\\/]dispatcher$/.test(args.resolveDir) ? { path: 'undici-client-h2', namespace: 'undici-no-h2' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'undici-no-h2' }, () => ({
+      contents: "module.exports = function connectH2 () { throw new Error('capi-gate bundles undici without HTTP/2 (allowH2 is never set)') }",
+      loader: 'js',
+    }));
+  },
+};
 let metafile;
 try {
   ({ metafile } = await build({
@@ -78,7 +91,7 @@ try {
     // import.meta does not exist in CommonJS: the bundle's own URL stands in for it.
     define: { 'import.meta.url': '__capiGateImportMetaUrl' },
     banner: { js: "var __capiGateImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-    plugins: [undiciLite, sshNative],
+    plugins: [undiciLite, undiciNoH2, sshNative],
     // Whitespace and comments only (names stay, so stacks name functions; licences go to the end):
     // 9.6 -> 5.4 MB, which every start reads and V8 keeps (--version 0.144 -> 0.127 CPU-s). For
     // line numbers that mean something, run dist/src (bin/capi-gate does after a bare tsc).

@@ -33,8 +33,9 @@ export const ALLOW_LIST: readonly AllowEntry[] = [
   // Found at container-infra 1.10 (CAPI_GATE_PARITY_MAGNUM_VERSION=1.10); at the client's 1.11
   // every Magnum call is a 406 until the microversion is negotiated.
   // The first read that finds the row: each side's conductor is wherever its own pace has taken it
-  // (the CI run of 2026-12-07 saw the real driver already past the API LB, the simulator not yet).
-  ...(['api_address', 'updated_at'] as const).map(
+  // (the CI run of 2026-12-07 saw the real driver already past the API LB, the simulator not yet;
+  // the parity run of 16:08 the real conductor still inside the driver's create, stack_id null).
+  ...(['api_address', 'updated_at', 'stack_id'] as const).map(
     (path): AllowEntry => ({
       op: 'magnum GET /v1/clusters/{id}',
       step: 'get during the create',
