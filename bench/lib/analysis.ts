@@ -145,9 +145,9 @@ function sameState(simTo: string, observed: string): boolean {
 }
 
 /**
- * For every state change a wait observed (a timeline entry with a `from`), the latest simulated
- * change to that state about the same cluster no later than the observation; the difference is
- * the detection latency. Changes with no counterpart in the sim timeline (e.g. Kubernetes states
+ * For the change that ended each wait (the last entry of its timeline, when it has a `from`), the
+ * latest simulated change to that state about the same cluster no later than the observation; the
+ * difference is the detection latency. Changes with no counterpart in the sim timeline (e.g. Kubernetes states
  * when the kube simulator does not record them) are counted as unmatched.
  */
 export function detections(report: Report, timeline: readonly TimelineEntry[], clusterName: string, toReal: (simMs: number) => number, addonsReadyAt?: number): { samples: Detection[]; unmatched: string[] } {
@@ -168,7 +168,11 @@ export function detections(report: Report, timeline: readonly TimelineEntry[], c
         } else unmatched.push(`${item.id} ${w.name} (no reference in the sim)`);
         continue;
       }
-      for (const t of w.timeline) {
+      // The lag of a wait is how late it saw what it waits for: the change that ended it (the last
+      // in its timeline). A state it only passes through (Magnum's DELETE_IN_PROGRESS, which the
+      // conductor sets just after the 204, on the way to gone) is not its end, and a shaped poll is
+      // sparse early on purpose: that first sighting is not a detection.
+      for (const t of w.timeline.slice(-1)) {
         if (t.from === null) continue;
         const cands = es.filter(({ e, real }) => e.to !== undefined && sameState(e.to, t.to) && real <= t.at + slackMs && real >= w.startedAt - slackMs);
         const hit = cands.at(-1);
