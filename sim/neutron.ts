@@ -241,8 +241,8 @@ export class NeutronOps {
       id: this.ctx.rng.uuid(), name, projectId, description, createdAt: this.ctx.clock.now(),
       // Neutron gives every new group an egress rule per ethertype.
       rules: [
-        ...(['IPv4', 'IPv6'] as const).map((ethertype) => ({ id: this.ctx.rng.uuid(), direction: 'egress', ethertype, protocol: null, portMin: null, portMax: null, remoteIpPrefix: null, remoteGroupId: null, standardAttrId: ++this.w.neutronStandardAttrs })),
-        ...ports.map((p) => ({ id: this.ctx.rng.uuid(), direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', portMin: p, portMax: p, remoteIpPrefix: '0.0.0.0/0', remoteGroupId: null, standardAttrId: ++this.w.neutronStandardAttrs })),
+        ...(['IPv4', 'IPv6'] as const).map((ethertype) => ({ id: this.ctx.rng.uuid(), direction: 'egress', ethertype, protocol: null, portMin: null, portMax: null, remoteIpPrefix: null, remoteGroupId: null, standardAttrId: this.w.nextStandardAttrId() })),
+        ...ports.map((p) => ({ id: this.ctx.rng.uuid(), direction: 'ingress', ethertype: 'IPv4', protocol: 'tcp', portMin: p, portMax: p, remoteIpPrefix: '0.0.0.0/0', remoteGroupId: null, standardAttrId: this.w.nextStandardAttrId() })),
       ],
     };
     this.w.securityGroups.set(g.id, g);

@@ -11,7 +11,7 @@ import { Router, dispatch, fail, noContent, objectBody, ok } from './http.js';
 import type { NeutronOps } from './neutron.js';
 import { page } from './paging.js';
 import { isUuid } from './rand.js';
-import type { Amphora, LoadBalancer, Subnet } from './state.js';
+import type { Amphora, LoadBalancer, Subnet, World } from './state.js';
 import type { ListenerSpec } from './octavia-children.js';
 import { activateChildren, addChildRoutes, buildChildren, deleteChildren, statusTree } from './octavia-children.js';
 import { octaviaTime } from './timefmt.js';
@@ -49,10 +49,11 @@ export function renderLb(lb: LoadBalancer): Record<string, unknown> {
   };
 }
 
-export function renderAmphora(a: Amphora): Record<string, unknown> {
+/** An amphora; its ha_port_id is its LB's VIP port. */
+export function renderAmphora(w: World, a: Amphora): Record<string, unknown> {
   return {
     id: a.id, loadbalancer_id: a.lbId, compute_id: a.computeId, lb_network_ip: a.lbNetworkIp, vrrp_ip: a.vrrpIp, ha_ip: a.haIp,
-    vrrp_port_id: a.vrrpPortId, ha_port_id: a.haPortId, cert_expiration: octaviaTime(a.createdAt + 365 * 86_400_000), cert_busy: false, role: a.role,
+    vrrp_port_id: a.vrrpPortId, ha_port_id: w.loadBalancers.get(a.lbId)?.vipPortId ?? null, cert_expiration: octaviaTime(a.createdAt + 365 * 86_400_000), cert_busy: false, role: a.role,
     status: a.status, vrrp_interface: null, vrrp_id: 1, vrrp_priority: null, cached_zone: 'nova', created_at: octaviaTime(a.createdAt),
     updated_at: octaviaTime(a.updatedAt), image_id: a.imageId, compute_flavor: 'amphora',
   };
@@ -75,8 +76,8 @@ export class OctaviaOps {
     const amp: Amphora = {
       id: this.ctx.rng.uuid(), lbId: lb.id, computeId: this.ctx.rng.uuid(), lbNetworkIp: `172.31.${this.ctx.rng.int(0, 255)}.${this.ctx.rng.int(2, 254)}`,
       vrrpIp: lb.vipAddress, haIp: lb.vipAddress, role: 'STANDALONE', status, createdAt: n, updatedAt: n, imageId: this.ctx.rng.uuid(),
-      // The amphora's own port on the VIP network (octavia-lb-vrrp-*; not modelled as a Neutron port) and the VIP's.
-      vrrpPortId: this.ctx.rng.uuid(), haPortId: lb.vipPortId,
+      // The amphora's own port on the VIP network (octavia-lb-vrrp-*; not modelled as a Neutron port).
+      vrrpPortId: this.ctx.rng.uuid(),
     };
     this.ctx.world.amphorae.set(amp.id, amp);
     return amp;
@@ -260,14 +261,14 @@ export function createOctavia(ctx: SimContext, ops: OctaviaOps): (req: SimReques
     .on('GET', /^\/octavia\/amphorae$/, (req) => {
       const a = requireAuth(ctx, req);
       if (!isLbAdmin(a)) forbid();
-      return filterList(req, [...w.amphorae.values()].map(renderAmphora), 'amphorae', AMPHORA_FILTERS);
+      return filterList(req, [...w.amphorae.values()].map((x) => renderAmphora(w, x)), 'amphorae', AMPHORA_FILTERS);
     })
     .on('GET', /^\/octavia\/amphorae\/([^/]+)$/, (req, [id]) => {
       const a = requireAuth(ctx, req);
       if (!isLbAdmin(a)) forbid();
       const amp = w.amphorae.get(id ?? '');
       if (!amp) fail('octavia', 404, `Amphora ${id ?? ''} not found.`);
-      return ok({ amphora: renderAmphora(amp) });
+      return ok({ amphora: renderAmphora(w, amp) });
     })
     .on('PUT', /^\/octavia\/amphorae\/([^/]+)\/failover$/, (req, [id]) => {
       const a = requireAuth(ctx, req);

@@ -36,7 +36,7 @@ export function snapshot(ctx: SimContext): Record<string, unknown> {
       securityGroups: [...w.securityGroups.values()].map(renderSecurityGroup),
     },
     octavia: {
-      loadbalancers: [...w.loadBalancers.values()].map(renderLb), amphorae: [...w.amphorae.values()].map(renderAmphora),
+      loadbalancers: [...w.loadBalancers.values()].map(renderLb), amphorae: [...w.amphorae.values()].map((a) => renderAmphora(w, a)),
       listeners: [...w.lbListeners.values()].map(renderListener), pools: [...w.pools.values()].map(renderPool),
       members: [...w.members.values()].map(renderMember), healthmonitors: [...w.healthMonitors.values()].map(renderHealthMonitor),
     },

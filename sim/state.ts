@@ -64,7 +64,7 @@ export interface SecurityGroup {
 }
 
 export interface Amphora {
-  id: string; lbId: string; computeId: string; lbNetworkIp: string; vrrpIp: string; haIp: string; vrrpPortId: string; haPortId: string; role: string;
+  id: string; lbId: string; computeId: string; lbNetworkIp: string; vrrpIp: string; haIp: string; vrrpPortId: string; role: string;
   status: string; createdAt: number; updatedAt: number; imageId: string;
 }
 export interface LoadBalancer {
@@ -159,8 +159,7 @@ export class World {
   private listeners: TimelineListener[] = [];
   private seq = 0;
   private keypairSeq = 0;
-  /** Neutron's standardattributes ids (one counter for every resource that has them; rules only here). */
-  neutronStandardAttrs = 0;
+  private standardAttrSeq = 0;
 
   constructor(readonly clock: SimClock, readonly rng: Rng) {}
 
@@ -186,6 +185,11 @@ export class World {
 
   nextKeypairId(): number {
     return ++this.keypairSeq;
+  }
+
+  /** Neutron's standardattributes id (one sequence for every resource that has them; rules only here). */
+  nextStandardAttrId(): number {
+    return ++this.standardAttrSeq;
   }
 
   roleByName(name: string): Role | undefined {

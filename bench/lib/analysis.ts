@@ -172,18 +172,16 @@ export function detections(report: Report, timeline: readonly TimelineEntry[], c
       // in its timeline). A state it only passes through (Magnum's DELETE_IN_PROGRESS, which the
       // conductor sets just after the 204, on the way to gone) is not its end, and a shaped poll is
       // sparse early on purpose: that first sighting is not a detection.
-      for (const t of w.timeline.slice(-1)) {
-        if (t.from === null) continue;
-        const cands = es.filter(({ e, real }) => e.to !== undefined && sameState(e.to, t.to) && real <= t.at + slackMs && real >= w.startedAt - slackMs);
-        const hit = cands.at(-1);
-        if (!hit) {
-          unmatched.push(`${item.id} ${w.name} -> ${t.to}`);
-          continue;
-        }
-        const latencyMs = Math.max(0, t.at - hit.real);
-        const waitMs = Math.max(1, w.endedAt - w.startedAt);
-        samples.push({ item: item.id, wait: w.name, state: t.to, latencyMs, waitMs, fraction: latencyMs / waitMs });
+      const t = w.timeline.at(-1);
+      if (!t || t.from === null) continue;
+      const hit = es.filter(({ e, real }) => e.to !== undefined && sameState(e.to, t.to) && real <= t.at + slackMs && real >= w.startedAt - slackMs).at(-1);
+      if (!hit) {
+        unmatched.push(`${item.id} ${w.name} -> ${t.to}`);
+        continue;
       }
+      const latencyMs = Math.max(0, t.at - hit.real);
+      const waitMs = Math.max(1, w.endedAt - w.startedAt);
+      samples.push({ item: item.id, wait: w.name, state: t.to, latencyMs, waitMs, fraction: latencyMs / waitMs });
     }
   }
   return { samples, unmatched };
