@@ -370,7 +370,11 @@ export function createNeutron(ctx: SimContext, ops: NeutronOps): (req: SimReques
       if (invalid.length) fail('neutron', 400, `[${invalid.map((x) => `'${x}'`).join(', ')}] is invalid attribute for filtering`, 'HTTPBadRequest');
       const fields = req.query.getAll('fields');
       const list = all(kind).filter((x) => visible(a, x.projectId)).map((x) => x.render(a.isAdmin)).filter((o) => matches(o, req.query));
-      const p = page(req, list, { style: 'neutron', key: LIST_KEY[kind], cap: ctx.pageSize, path: req.path, id: (o) => String(o['id']) });
+      const [type, label] = NOT_FOUND[kind];
+      const p = page(req, list, {
+        style: 'neutron', key: LIST_KEY[kind], cap: ctx.pageSize, path: req.path, id: (o) => String(o['id']),
+        missingMarker: (m) => fail('neutron', 404, `${label} ${m} could not be found.`, type),
+      });
       const shaped = fields.length ? p.items.map((o) => Object.fromEntries(fields.map((f) => [f, o[f]]))) : p.items;
       return ok({ [LIST_KEY[kind]]: shaped, ...p.fields });
     })

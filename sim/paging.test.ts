@@ -30,32 +30,45 @@ const json = async (p: Promise<{ status: number; json: unknown; text: string }>)
 const nextOf = (b: Body, key: string): string | undefined => (b[`${key}_links`] as { rel: string; href: string }[] | undefined)?.find((l) => l.rel === 'next')?.href;
 const idsOf = (b: Body, key: string, id = 'id'): string[] => (b[key] as Body[]).map((x) => String(x[id]));
 
-test('Neutron: at most the cap a page, a next link while more remain, none on the last page; uncapped: no _links', async () => {
+test('Neutron (as measured on Zed): at most the cap a page in id order, a next link on every full page, a previous link always, links copy the query; uncapped: no _links', async () => {
   for (const name of ['pg-a', 'pg-b']) assert.equal((await tenant.call('network', 'POST', '/v2.0/networks', { network: { name } })).status, 201);
   const want = capped.world.networks.size;
   assert.ok(want >= 3);
   const seen: string[] = [];
   let path: string | undefined = '/v2.0/networks';
-  for (let i = 0; path && i < 10; i++) {
+  let pages = 0;
+  for (; path && pages < 10; pages++) {
     const b = await json(admin.call('network', 'GET', path));
-    assert.equal((b['networks'] as unknown[]).length, 1);
-    seen.push(...idsOf(b, 'networks'));
+    const ids = idsOf(b, 'networks');
+    seen.push(...ids);
+    const links = b['networks_links'] as { rel: string; href: string }[];
+    const previous = new URL(links.find((l) => l.rel === 'previous')?.href ?? 'http://no-previous-link.invalid');
+    assert.equal(previous.searchParams.get('page_reverse'), 'True');
+    if (ids[0]) assert.equal(previous.searchParams.get('marker'), ids[0]);
     const href = nextOf(b, 'networks');
     if (href) {
+      assert.equal(ids.length, 1, 'a next link only on a full page');
       const u = new URL(href);
       assert.equal(`${u.protocol}//${u.host}`, new URL(admin.catalog['network'] ?? '').origin);
       assert.equal(u.pathname, '/v2.0/networks');
-      assert.equal(u.searchParams.get('limit'), '1');
+      assert.equal(u.searchParams.get('limit'), null, 'the cap is not written into the link: it copies the request');
       assert.equal(u.searchParams.get('marker'), seen[seen.length - 1]);
       path = `${u.pathname}${u.search}`;
     } else {
+      assert.equal(ids.length, 0, 'the page after the last full one is empty');
       path = undefined;
     }
   }
-  assert.deepEqual([...seen].sort(), [...capped.world.networks.keys()].sort(), 'every network once, in pages of one');
+  assert.equal(pages, want + 1, 'a page per network, then an empty one');
+  assert.deepEqual(seen, [...capped.world.networks.keys()].sort(), 'every network once, in id order');
   const filtered = await json(tenant.call('network', 'GET', '/v2.0/networks?name=pg-b'));
   assert.equal(idsOf(filtered, 'networks').length, 1);
-  assert.equal(nextOf(filtered, 'networks'), undefined, 'filters apply before paging');
+  const after = nextOf(filtered, 'networks');
+  assert.match(after ?? '', /name=pg-b&marker=/, 'filters apply before paging; a full page links the next, with the filter');
+  assert.deepEqual((await json(tenant.call('network', 'GET', `/v2.0/networks${new URL(after ?? '').search}`)))['networks'], []);
+  const unknown = await tenant.call('network', 'GET', '/v2.0/networks?marker=00000000-0000-4000-8000-000000000000');
+  assert.equal(unknown.status, 404);
+  assert.match(unknown.text, /NetworkNotFound.*Network 00000000-0000-4000-8000-000000000000 could not be found\./);
 
   const whole = await json(openTenant.call('network', 'GET', '/v2.0/networks'));
   assert.ok(!('networks_links' in whole), 'no pagination: no links');

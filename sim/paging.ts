@@ -3,8 +3,12 @@
 // (a scenario's `pageSize`) plays that cap; without one a list is one page unless the client
 // sends `limit`. A page holds the items after `marker` (the id of the previous page's last item),
 // at most min(limit, cap) of them, and says where the rest is:
-// - Neutron, Octavia: `<key>_links: [{rel: next, href}]` when more items remain (Octavia always
-//   sends the key, Neutron only when it paged);
+// - Neutron (neutron/api/api_common.py get_pagination_links, measured on Zed): when it paged
+//   (a client limit or the cap), the page is in id order and `<key>_links` holds a next link
+//   whenever the page is full (even if nothing follows) and always a previous link
+//   (page_reverse=True from the page's first item); both copy the request's own query, so a
+//   capped list's links carry no limit;
+// - Octavia: `<key>_links` always, a next link when more items remain;
 // - Nova: `<key>_links` with a next link whenever the page is full (even if nothing follows);
 // - Magnum: a `next` URL whenever the page is full.
 
@@ -21,6 +25,8 @@ export interface PageOptions<T> {
   /** The path of the list as the client asked for it (its next link points there). */
   readonly path: string;
   readonly id: (item: T) => string;
+  /** Neutron: the answer to a marker that names no item (the resource's own 404). */
+  readonly missingMarker?: (marker: string) => never;
 }
 
 /** One page of `items` (already filtered and in the service's order) as the body's list fields. */
@@ -34,6 +40,7 @@ export function page<T>(req: SimRequest, items: readonly T[], o: PageOptions<T>)
     if (asked === 0) asked = undefined;
   }
   const limit = Math.min(asked ?? Infinity, o.cap ?? Infinity);
+  if (o.style === 'neutron') return neutronPage(req, items, o, limit);
   let rest = items;
   const marker = req.query.get('marker');
   if (marker) {
@@ -62,4 +69,33 @@ export function page<T>(req: SimRequest, items: readonly T[], o: PageOptions<T>)
     fields[`${o.key}_links`] = [];
   }
   return { items: out, fields };
+}
+
+/**
+ * Neutron's native pagination: sorted by id, the items after the marker (an unknown marker is the
+ * resource's own 404, "Network <marker> could not be found."), a next link on a full page, a
+ * previous link always; the links copy the request's query.
+ */
+function neutronPage<T>(req: SimRequest, items: readonly T[], o: PageOptions<T>, limit: number): { items: T[]; fields: Record<string, unknown> } {
+  if (!Number.isFinite(limit)) return { items: [...items], fields: {} };
+  const sorted = [...items].sort((a, b) => (o.id(a) < o.id(b) ? -1 : o.id(a) > o.id(b) ? 1 : 0));
+  let rest = sorted;
+  const marker = req.query.get('marker');
+  if (marker) {
+    const at = sorted.findIndex((x) => o.id(x) === marker);
+    if (at < 0) (o.missingMarker ?? ((m: string) => fail('neutron', 404, `Marker ${m} could not be found.`)))(marker);
+    rest = sorted.slice(at + 1);
+  }
+  const out = rest.slice(0, limit);
+  const link = (rel: 'next' | 'previous'): { rel: string; href: string } => {
+    const q = new URLSearchParams(req.query);
+    q.delete('marker');
+    const at = rel === 'next' ? out[out.length - 1] : out[0];
+    if (at !== undefined) q.set('marker', o.id(at));
+    if (rel === 'next') q.delete('page_reverse');
+    else q.set('page_reverse', 'True');
+    return { rel, href: `${req.base}${o.path}?${q.toString()}` };
+  };
+  const links = out.length >= limit ? [link('next'), link('previous')] : [link('previous')];
+  return { items: out, fields: { [`${o.key}_links`]: links } };
 }
