@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, randomBytes } from 'node:crypto';
 import { createServer as createHttpsServer } from 'node:https';
+import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { startKubeApi, createTestCa, issueServingCert, signCsrWithCa } from '../../sim/kube/index.js';
 import type { KubeApiHandle } from '../../sim/kube/index.js';
@@ -77,7 +78,7 @@ test('a certificate from another CA is refused with 401', async () => {
 });
 
 /** A bare HTTPS apiserver stand-in that counts TLS connections; `dropReused` resets a kept-alive socket on its next request; `delayMs` holds each answer back. */
-async function countingApi(host: string, dropReused: boolean, delayMs = 0): Promise<{ kubeconfig: string; connections: () => number; requests: () => number; close: () => Promise<void> }> {
+async function countingApi(host: string, dropReused: boolean, delayMs = 0): Promise<{ kubeconfig: string; connections: () => number; resumed: () => number; requests: () => number; server: HttpsServer; close: () => Promise<void> }> {
   const ca = await createTestCa('counting');
   const leaf = await issueServingCert(ca.certPem, ca.keyPem, { commonName: 'kube-apiserver', ips: [host], dns: [] });
   let connections = 0;
@@ -96,7 +97,11 @@ async function countingApi(host: string, dropReused: boolean, delayMs = 0): Prom
       res.end(JSON.stringify({ kind: 'NodeList', apiVersion: 'v1', metadata: {}, items: [] }));
     }, delayMs);
   });
-  server.on('secureConnection', () => { connections++; });
+  let resumed = 0;
+  server.on('secureConnection', (socket) => {
+    connections++;
+    if (socket.isSessionReused()) resumed++;
+  });
   await new Promise<void>((r) => server.listen(0, host, r));
   const port = (server.address() as AddressInfo).port;
   const kubeconfig = [
@@ -106,10 +111,30 @@ async function countingApi(host: string, dropReused: boolean, delayMs = 0): Prom
     'contexts:', '- name: c', '  context: {cluster: c, user: u}',
   ].join('\n');
   return {
-    kubeconfig, connections: () => connections, requests: () => requests,
+    kubeconfig, connections: () => connections, resumed: () => resumed, requests: () => requests, server,
     close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }
+
+test('each probe is a new TLS connection that resumes the last session; a server that refuses the ticket gets a full handshake', async () => {
+  const api = await countingApi('127.84.1.15', false);
+  try {
+    const client = KubeClient.fromString(api.kubeconfig);
+    for (let i = 0; i < 4; i++) assert.equal(await client.probeVersion(signal, 2000), '');
+    assert.equal(api.connections(), 4, 'a connection per probe (no keep-alive)');
+    assert.equal(api.resumed(), 3, 'the first a full handshake, the rest resumed');
+    // New ticket keys: the server no longer takes the ticket the client holds (another apiserver
+    // behind the VIP, or a restarted one). The probe still answers, on a full handshake.
+    api.server.setTicketKeys(randomBytes(48));
+    assert.equal(await client.probeVersion(signal, 2000), '');
+    assert.equal(api.connections(), 5);
+    assert.equal(api.resumed(), 3, 'the refused ticket: a full handshake');
+    assert.equal(await client.probeVersion(signal, 2000), '');
+    assert.equal(api.resumed(), 4, 'and the new ticket from it is taken again');
+  } finally {
+    await api.close();
+  }
+});
 
 test('calls share one kept-alive TLS connection (client-node alone makes one per call)', async () => {
   const api = await countingApi('127.84.1.12', false);

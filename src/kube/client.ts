@@ -283,10 +283,15 @@ export class KubeClient {
   }
 
   private probeContext: SecureContext | undefined;
+  /** The last TLS session ticket a probe's server handed out (the next probe offers it). */
+  private probeSession: Buffer | undefined;
 
   /**
    * One GET /version with its own time limit, on a fresh connection (no keep-alive, so a
    * failover blackout is seen as it happens). Resolves with the gitVersion; rejects on no answer.
+   * The connection offers the previous probe's TLS session ticket: a server that takes it
+   * resumes the session (no certificate signature on its side, no chain to verify on ours); one
+   * that does not (another apiserver behind the VIP, a restarted one) makes a full handshake.
    */
   async probeVersion(signal: AbortSignal, timeoutMs: number): Promise<string> {
     const url = new URL('/version', this.server);
@@ -298,7 +303,9 @@ export class KubeClient {
     return new Promise<string>((resolve, reject) => {
       const limit = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
       // https.request hands its options to tls.connect, which takes a secureContext (not in the types).
-      const withContext: RequestOptions & { secureContext?: SecureContext } = { ...opts, secureContext: this.probeContext, signal: limit };
+      const withContext: RequestOptions & { secureContext?: SecureContext; session?: Buffer } = {
+        ...opts, secureContext: this.probeContext, signal: limit, ...(this.probeSession ? { session: this.probeSession } : {}),
+      };
       const req = httpsRequest(withContext, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -312,6 +319,9 @@ export class KubeClient {
         });
         res.on('error', reject);
       });
+      req.on('socket', (socket) => socket.on('session', (session: Buffer) => {
+        this.probeSession = session;
+      }));
       req.on('error', (e) => reject(signal.aborted ? new CapiGateError('CAPI_GATE_ABORTED', 'interrupted: probe /version', { cause: e }) : e));
       req.end();
     });
