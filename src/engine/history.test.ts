@@ -24,7 +24,7 @@ test('site history: the median of the successful waits of that name in earlier r
     const mine = run(root, 'r5', 'lab', 5, [{ name: 'cluster', outcome: 'success', ms: 50_000 }]);
     const h = waitHistory(mine, 'lab', 'cluster');
     assert.deepEqual(h.durationsMs, [32_000, 30_000]);
-    assert.equal(h.medianMs, 30_000);
+    assert.equal(h.medianMs, 31_000, 'two durations: the mean of the two');
     assert.equal(waitHistory(mine, 'lab', 'cluster-delete').medianMs, 9_000);
     // a wait that recorded an offset (its process began before it) counts from the process's start
     run(root, 'r6', 'lab', 6, []);
@@ -39,7 +39,39 @@ test('site history: the median of the successful waits of that name in earlier r
     run(root, 'r8', 'lab', 8, []);
     writeFileSync(join(root, 'r8', 'journal.jsonl'), `${JSON.stringify({ t: 'step-end', step: '8.5', waits: [{ name: 'cluster-delete', outcome: 'success', startedAt: 0, endedAt: 5_000, polls: 2, detectionWindowMs: 5_000 }] })}\n`);
     assert.deepEqual(waitHistory(mine, 'lab', 'cluster-delete').durationsMs, [5_000, 9_550, 9_000]);
+    assert.equal(waitHistory(mine, 'lab', 'cluster-delete').medianMs, 9_000, 'none precise: the median of all');
     assert.equal(waitHistory(join(root, 'missing', 'x'), 'lab', 'cluster').medianMs, undefined);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('site history: sightings by a dense poll outweigh sparse ones (a sparse sighting places the change anywhere in its interval)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'capi-gate-history-'));
+  const write = (id: string, at: number, w: Record<string, number>) => {
+    run(root, id, 'lab', at, []);
+    writeFileSync(join(root, id, 'journal.jsonl'), `${JSON.stringify({ t: 'step-end', step: '8.2', waits: [{ name: 'cluster', outcome: 'success', startedAt: 0, ...w }] })}\n`);
+  };
+  try {
+    // The real control plane's case: a sparse sighting (12.1 s window) of a change at ~23 s
+    // counts as 19.2 s; then two dense sightings (0.5 s windows) at 24.3 and 26.3 s.
+    write('r1', 1, { endedAt: 25_250, polls: 5, detectionWindowMs: 12_100 });
+    const mine = join(root, 'r9');
+    assert.equal(waitHistory(mine, 'lab', 'cluster').medianMs, 19_200, 'one sparse sighting: it is all there is');
+    write('r2', 2, { endedAt: 24_550, polls: 12, detectionWindowMs: 500 });
+    const two = waitHistory(mine, 'lab', 'cluster');
+    assert.equal(two.medianMs, 24_300, 'the dense sighting alone, not the mean with the sparse one');
+    assert.equal(two.basis, 1);
+    write('r3', 3, { endedAt: 26_550, polls: 12, detectionWindowMs: 500 });
+    const three = waitHistory(mine, 'lab', 'cluster');
+    assert.deepEqual(three.durationsMs, [26_300, 24_300, 19_200]);
+    assert.equal(three.medianMs, 25_300);
+    assert.equal(three.basis, 2);
+    // 5 % of the wait is the line: a 1.3 s window on a 26 s wait is precise, a 1.4 s one is not
+    write('r4', 4, { endedAt: 26_650, polls: 12, detectionWindowMs: 1_300 });
+    assert.equal(waitHistory(mine, 'lab', 'cluster').basis, 3);
+    write('r5', 5, { endedAt: 26_700, polls: 12, detectionWindowMs: 1_400 });
+    assert.equal(waitHistory(mine, 'lab', 'cluster').basis, 3);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

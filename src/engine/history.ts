@@ -1,6 +1,10 @@
 // This site's own history of a wait: how long it took in earlier runs, from their journals
 // (runs-dir/<run>/journal.jsonl step-end records). A shaped poll (schedule.ts) expects the
-// median of the last few successful ones when there are any, instead of the runbook's figure.
+// median of the last few successful ones when there are any, instead of the runbook's figure:
+// of the sightings made by a dense poll (the change placed within PRECISE of the wait) when
+// there are any, since a sparse poll's sighting places the change only somewhere in its last
+// interval (measured on the real control plane: a create seen in the sparse phase put the next
+// runs' expectation at 19.2 s for changes at 24-26 s).
 
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,10 +16,25 @@ export interface WaitHistory {
    * happened on average, when it recorded that interval).
    */
   readonly durationsMs: readonly number[];
+  /**
+   * The median (of two middle values, their mean) of the precise durations when there are any,
+   * else of all of them.
+   */
   readonly medianMs: number | undefined;
+  /** How many durations the median is of (the precise ones when there are any). */
+  readonly basis: number;
 }
 
 const MAX_RUNS = 5;
+/** A sighting is precise when the change lies within this fraction of the wait (a dense poll's window, 2 % a poll). */
+export const PRECISE = 0.05;
+
+function median(xs: readonly number[]): number | undefined {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return undefined;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
 
 /** The wait's durations in up to MAX_RUNS earlier runs of `site` that share runDir's runs directory. */
 export function waitHistory(runDir: string, site: string, waitName: string): WaitHistory {
@@ -33,9 +52,10 @@ export function waitHistory(runDir: string, site: string, waitName: string): Wai
       }
     }
   } catch {
-    return { durationsMs: [], medianMs: undefined };
+    return { durationsMs: [], medianMs: undefined, basis: 0 };
   }
   const durations: number[] = [];
+  const precise: number[] = [];
   for (const r of runs.sort((a, b) => b.createdAt - a.createdAt)) {
     if (durations.length >= MAX_RUNS) break;
     const file = join(r.dir, 'journal.jsonl');
@@ -58,8 +78,11 @@ export function waitHistory(runDir: string, site: string, waitName: string): Wai
             // into the next run's expectation: a change that came in the sparse phase, seen up to a
             // sparse interval late, would start the next run's dense phase that much too late again.
             const elapsed = w.endedAt - w.startedAt;
-            const half = typeof w.detectionWindowMs === 'number' && w.detectionWindowMs > 0 && w.detectionWindowMs < elapsed ? w.detectionWindowMs / 2 : 0;
-            durations.push(elapsed - half + (typeof w.offsetMs === 'number' ? w.offsetMs : 0));
+            const known = typeof w.detectionWindowMs === 'number' && w.detectionWindowMs > 0 && w.detectionWindowMs < elapsed;
+            const half = known ? (w.detectionWindowMs as number) / 2 : 0;
+            const d = elapsed - half + (typeof w.offsetMs === 'number' ? w.offsetMs : 0);
+            durations.push(d);
+            if (known && (w.detectionWindowMs as number) <= PRECISE * d) precise.push(d);
           }
         }
       } catch {
@@ -67,6 +90,6 @@ export function waitHistory(runDir: string, site: string, waitName: string): Wai
       }
     }
   }
-  const sorted = [...durations].sort((a, b) => a - b);
-  return { durationsMs: durations, medianMs: sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : undefined };
+  const basis = precise.length ? precise : durations;
+  return { durationsMs: durations, medianMs: median(basis), basis: basis.length };
 }

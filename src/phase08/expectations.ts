@@ -40,7 +40,8 @@ export function shapeFor(ctx: StepContext<Phase08Services>, waitName: string, fa
   const h = waitHistory(ctx.runDir, ctx.site.site.site, waitName);
   const scale = ctx.site.site.polling.intervalScale;
   const expectedMs = h.medianMs ?? (fallback.siteScaled ? fallback.ms : fallback.ms * scale);
-  const from = h.medianMs !== undefined ? `site history: median of ${h.durationsMs.length} earlier run${h.durationsMs.length === 1 ? '' : 's'}` : fallback.from;
+  const sightings = h.basis < h.durationsMs.length ? ` (its ${h.basis} precise sighting${h.basis === 1 ? '' : 's'})` : '';
+  const from = h.medianMs !== undefined ? `site history: median of ${h.durationsMs.length} earlier run${h.durationsMs.length === 1 ? '' : 's'}${sightings}` : fallback.from;
   // ctx.wait multiplies floor and sparse interval by the scale: keep them, so scaled, within 1 %
   // and a third of the expectation (a site whose deadlines are scaled but not its polling).
   // The runbook's fixed poll keeps its ratio to the runbook's figure on a site whose figures are

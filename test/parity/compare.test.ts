@@ -72,3 +72,13 @@ test('the timing entries of the CI run of d698c0e accept what it saw, both ways,
   assert.deepEqual(create(['PENDING_CREATE/OFFLINE', 'ACTIVE/ONLINE'], ['PENDING_CREATE/OFFLINE', 'ACTIVE/OFFLINE', 'ACTIVE/ONLINE']), ['timing']);
   assert.deepEqual(create(['PENDING_CREATE/OFFLINE', 'ACTIVE/OFFLINE'], ['PENDING_CREATE/OFFLINE', 'ACTIVE/ONLINE']), ['open'], 'an LB that stays OFFLINE is no timing');
 });
+
+test("Magnum's delete: the first read after the 204 before or after the conductor's DELETE_IN_PROGRESS (CI of c65f2b7), any side; never one that does not end gone", async () => {
+  const { ALLOW_LIST } = await import('./allow-list.js');
+  const judge = (real: string[], sim: string[]) => compareTransitions('magnum GET /v1/clusters/{id}', 'status through the delete', real, sim).map((d) => allowedBy(d, ALLOW_LIST)?.reason.split(':')[0] ?? 'open');
+  const seen = [['CREATE_COMPLETE', 'gone (404)'], ['CREATE_COMPLETE', 'DELETE_IN_PROGRESS', 'gone (404)'], ['DELETE_IN_PROGRESS', 'gone (404)']];
+  for (const real of seen) for (const sim of seen) if (real !== sim) assert.deepEqual(judge(real, sim), ['timing'], `${real.join(' > ')} / ${sim.join(' > ')}`);
+  assert.deepEqual(judge(['CREATE_COMPLETE', 'gone (404)'], ['DELETE_IN_PROGRESS', 'DELETE_FAILED']), ['open']);
+  assert.deepEqual(judge(['DELETE_IN_PROGRESS', 'gone (404)'], ['CREATE_COMPLETE']), ['open']);
+  assert.deepEqual(judge(['DELETE_IN_PROGRESS', 'gone (404)'], ['gone (404)']), ['open'], 'a row gone at the first read is not among the variants seen');
+});
