@@ -41,13 +41,7 @@ export function page<T>(req: SimRequest, items: readonly T[], o: PageOptions<T>)
   }
   const limit = Math.min(asked ?? Infinity, o.cap ?? Infinity);
   if (o.style === 'neutron') return neutronPage(req, items, o, limit);
-  let rest = items;
-  const marker = req.query.get('marker');
-  if (marker) {
-    const at = items.findIndex((x) => o.id(x) === marker);
-    if (at < 0) fail(service, o.style === 'nova' ? 400 : 404, o.style === 'nova' ? `marker [${marker}] not found` : `Marker ${marker} could not be found.`);
-    rest = items.slice(at + 1);
-  }
+  const rest = afterMarker(req, items, o, (m) => fail(service, o.style === 'nova' ? 400 : 404, o.style === 'nova' ? `marker [${m}] not found` : `Marker ${m} could not be found.`));
   const out = Number.isFinite(limit) ? rest.slice(0, limit) : [...rest];
   const last = out[out.length - 1];
   const hasNext = last !== undefined && (o.style === 'nova' || o.style === 'magnum' ? out.length === limit : rest.length > out.length);
@@ -79,14 +73,7 @@ export function page<T>(req: SimRequest, items: readonly T[], o: PageOptions<T>)
 function neutronPage<T>(req: SimRequest, items: readonly T[], o: PageOptions<T>, limit: number): { items: T[]; fields: Record<string, unknown> } {
   if (!Number.isFinite(limit)) return { items: [...items], fields: {} };
   const sorted = [...items].sort((a, b) => (o.id(a) < o.id(b) ? -1 : o.id(a) > o.id(b) ? 1 : 0));
-  let rest = sorted;
-  const marker = req.query.get('marker');
-  if (marker) {
-    const at = sorted.findIndex((x) => o.id(x) === marker);
-    if (at < 0) (o.missingMarker ?? ((m: string) => fail('neutron', 404, `Marker ${m} could not be found.`)))(marker);
-    rest = sorted.slice(at + 1);
-  }
-  const out = rest.slice(0, limit);
+  const out = afterMarker(req, sorted, o, o.missingMarker ?? ((m) => fail('neutron', 404, `Marker ${m} could not be found.`))).slice(0, limit);
   const link = (rel: 'next' | 'previous'): { rel: string; href: string } => {
     const q = new URLSearchParams(req.query);
     q.delete('marker');
@@ -98,4 +85,13 @@ function neutronPage<T>(req: SimRequest, items: readonly T[], o: PageOptions<T>,
   };
   const links = out.length >= limit ? [link('next'), link('previous')] : [link('previous')];
   return { items: out, fields: { [`${o.key}_links`]: links } };
+}
+
+/** The items after the request's marker (all of them without one); `missing` answers a marker that names none. */
+function afterMarker<T>(req: SimRequest, items: readonly T[], o: PageOptions<T>, missing: (marker: string) => never): readonly T[] {
+  const marker = req.query.get('marker');
+  if (!marker) return items;
+  const at = items.findIndex((x) => o.id(x) === marker);
+  if (at < 0) missing(marker);
+  return items.slice(at + 1);
 }

@@ -78,11 +78,10 @@ export function waitHistory(runDir: string, site: string, waitName: string): Wai
             // into the next run's expectation: a change that came in the sparse phase, seen up to a
             // sparse interval late, would start the next run's dense phase that much too late again.
             const elapsed = w.endedAt - w.startedAt;
-            const known = typeof w.detectionWindowMs === 'number' && w.detectionWindowMs > 0 && w.detectionWindowMs < elapsed;
-            const half = known ? (w.detectionWindowMs as number) / 2 : 0;
-            const d = elapsed - half + (typeof w.offsetMs === 'number' ? w.offsetMs : 0);
+            const windowMs = typeof w.detectionWindowMs === 'number' && w.detectionWindowMs > 0 && w.detectionWindowMs < elapsed ? w.detectionWindowMs : undefined;
+            const d = elapsed - (windowMs ?? 0) / 2 + (typeof w.offsetMs === 'number' ? w.offsetMs : 0);
             durations.push(d);
-            if (known && (w.detectionWindowMs as number) <= PRECISE * d) precise.push(d);
+            if (windowMs !== undefined && windowMs <= PRECISE * d) precise.push(d);
           }
         }
       } catch {

@@ -17,8 +17,7 @@ import type { AllowEntry } from './compare.js';
 
 const NOT_READ = 'capi-gate does not read it';
 
-/** A race seen one way, accepted both ways: the two values the sides showed, either side having either. */
-/** Any two different ones of `alternatives`, either side (timing variants of one sequence). */
+/** A race: any two different ones of `alternatives` (timing variants of one sequence), either side having either. */
 function anyOf(e: Omit<AllowEntry, 'real' | 'sim'>, ...alternatives: string[]): AllowEntry[] {
   return alternatives.flatMap((a) => alternatives.filter((b) => b !== a).map((b): AllowEntry => ({ ...e, real: a, sim: b })));
 }
@@ -73,12 +72,10 @@ export const ALLOW_LIST: readonly AllowEntry[] = [
     'null null',
     'string HEALTHY',
   ),
-  // After DELETE's 204 both keep CREATE_COMPLETE until their conductor takes the delete; the
-  // loopback control plane's test driver then deletes in less than a poll, the simulated one in two
-  // simulated 10-s steps: DELETE_IN_PROGRESS is seen or not depending on the poll.
-  // The first read after DELETE's 204 finds CREATE_COMPLETE or DELETE_IN_PROGRESS depending on
-  // whether the conductor has taken the delete up yet (CI of c65f2b7: the simulator's already had,
-  // the real one not), and DELETE_IN_PROGRESS may last less than a poll.
+  // After DELETE's 204 both keep CREATE_COMPLETE until their conductor takes the delete, so the
+  // first read finds CREATE_COMPLETE or DELETE_IN_PROGRESS (CI of c65f2b7: the simulator's
+  // conductor had already taken it, the real one not); the loopback control plane's test driver
+  // then deletes in less than a poll, the simulated one in two simulated 10-s steps.
   ...anyOf(
     {
       op: 'magnum GET /v1/clusters/{id}',

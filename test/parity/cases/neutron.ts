@@ -24,17 +24,18 @@ export const CASES: ParityCase[] = [
       'neutron GET /v2.0/subnets?project_id',
     ],
     async run(b, rec) {
-      rec.step('networks by name', await b.tenant.call('neutron', 'GET', `/networks?name=${encodeURIComponent(b.site.externalNetwork)}`));
+      const extByName = `/networks?name=${encodeURIComponent(b.site.externalNetwork)}`;
+      rec.step('networks by name', await b.tenant.call('neutron', 'GET', extByName));
       for (const c of COLLECTIONS) rec.step(`${c} by project`, await b.tenant.call('neutron', 'GET', `/${c}?project_id=${b.tenant.projectId}`));
       rec.step('floatingips by port', await b.tenant.call('neutron', 'GET', '/floatingips?port_id=00000000-0000-4000-8000-000000000000'));
       // Paged by the external network's name: a bare ?limit=1 returns whichever network has the
       // lowest random id (real Neutron sorts pages by id), a flat provider network on one run and
       // a tenant VXLAN network on the next, and their provider:* attributes differ in type.
-      const pageOfOne = await b.admin.call('neutron', 'GET', `/networks?name=${encodeURIComponent(b.site.externalNetwork)}&limit=1`);
+      const pageOfOne = await b.admin.call('neutron', 'GET', `${extByName}&limit=1`);
       rec.step('networks, a page of one', pageOfOne);
       // The full page links a next one although nothing follows; that page is empty.
       const ext = (field(pageOfOne, 'networks') as { id: string }[] | undefined)?.[0]?.id ?? 'none';
-      rec.step('networks, the page after a full last one', await b.admin.call('neutron', 'GET', `/networks?name=${encodeURIComponent(b.site.externalNetwork)}&limit=1&marker=${ext}`));
+      rec.step('networks, the page after a full last one', await b.admin.call('neutron', 'GET', `${extByName}&limit=1&marker=${ext}`));
       rec.step('networks, an unknown marker', await b.admin.call('neutron', 'GET', '/networks?limit=1&marker=00000000-0000-4000-8000-000000000000'));
       rec.step('unknown filter', await b.tenant.call('neutron', 'GET', '/networks?no_such_filter=1'));
     },
