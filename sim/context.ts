@@ -24,6 +24,12 @@ export interface Durations {
   serverBoot: number;
   serverStart: number;
   healthPoll: number;
+  /**
+   * magnum-conductor's status sync (magnum/service/periodic.py sync_cluster_status: spacing=10 s,
+   * on oslo.service's boundary grid from the conductor's start, no jitter under 20 s): the driver's
+   * update_cluster_status, and so every status the CAPI side reaches, lands on one of its ticks.
+   */
+  magnumSync: number;
   capoRetry: number;
   tokenTtl: number;
 }
@@ -41,6 +47,7 @@ export const DEFAULT_DURATIONS: Durations = {
   serverBoot: 60_000,
   serverStart: 15_000,
   healthPoll: 60_000,
+  magnumSync: 10_000,
   capoRetry: 30_000,
   tokenTtl: 3_600_000,
 };

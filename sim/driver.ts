@@ -31,8 +31,29 @@ export class CapiHelmDriver {
   private timers = new Map<string, SimTimer[]>();
   private clouds = new Map<string, ImmediateCloud>();
 
+  /** When magnum-conductor started: its status syncs tick every durations.magnumSync from here. */
+  private readonly syncOrigin: number;
+
   /** cloudFor: the cloud as the cluster's application credential (its project and user). */
-  constructor(private readonly ctx: SimContext, private readonly cloudFor: (c: Cluster) => ImmediateCloud) {}
+  constructor(private readonly ctx: SimContext, private readonly cloudFor: (c: Cluster) => ImmediateCloud) {
+    this.syncOrigin = ctx.clock.now();
+  }
+
+  /** Sim ms to magnum-conductor's next status sync (strictly after now). */
+  private untilSync(): number {
+    const P = this.ctx.durations.magnumSync;
+    const since = this.ctx.clock.now() - this.syncOrigin;
+    return P > 0 ? (Math.floor(since / P) + 1) * P - since : 0;
+  }
+
+  /**
+   * A state the CAPI side has reached shows in Magnum only when the conductor's next status sync
+   * reads it back (ClusterUpdateJob -> driver.update_cluster_status): real Magnum's CREATE_COMPLETE
+   * and DELETE_COMPLETE come on its 10-s ticks, never between them.
+   */
+  private atSync(c: Cluster, label: string, fn: () => void): void {
+    this.after(c, this.untilSync(), `${label} (status sync)`, fn);
+  }
 
   private get w() {
     return this.ctx.world;
@@ -262,7 +283,7 @@ export class CapiHelmDriver {
         this.note(c, 'workers ready; addons deploying');
         const remaining = Math.max(1_000, c.createdAt + this.ctx.durations.clusterCreate - this.ctx.clock.now());
         // Health follows on Magnum's next periodic health sync, not with the status.
-        this.after(c, remaining, 'addons deployed', () => this.setStatus(c, 'CREATE_COMPLETE'));
+        this.after(c, remaining, 'addons deployed', () => this.atSync(c, 'create complete', () => this.setStatus(c, 'CREATE_COMPLETE')));
       }
     });
   }
@@ -359,7 +380,7 @@ export class CapiHelmDriver {
       return;
     }
     const remaining = Math.max(1_000, (c.res.deleteStartedAt ?? this.ctx.clock.now()) + this.ctx.durations.clusterDelete - this.ctx.clock.now());
-    this.after(c, remaining, 'delete complete', () => this.finish(c));
+    this.after(c, remaining, 'capi objects gone', () => this.atSync(c, 'delete complete', () => this.finish(c)));
   }
 
   private finish(c: Cluster): void {

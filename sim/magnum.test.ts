@@ -209,6 +209,35 @@ test('a create: the conductor writes the row, then the master node group, then t
   }
 });
 
+test("magnum-conductor's status sync: CREATE_COMPLETE and the row's removal land on its 10-s ticks from its start, not when the CAPI side is done (real Magnum: periodic.py sync_cluster_status, spacing=10)", async () => {
+  const own = await startSim({});
+  const t0 = own.clock.now(); // the conductor's start (give or take the sim's own start-up): its ticks are t0 + k x 10 s
+  try {
+    const t = await login(own, 'tenant');
+    const call = (method: string, path: string, body?: unknown) => t.call('container-infra', method, path, body, MAGNUM_LATEST);
+    assert.equal((await call('POST', '/clustertemplates', RUNBOOK_TEMPLATE)).status, 201);
+    own.clock.advance(3_700); // the cluster's create starts off the grid
+    const uuid = ((await call('POST', '/clusters', RUNBOOK_CLUSTER)).json as { uuid: string }).uuid;
+    const status = async () => ((await call('GET', `/clusters/${uuid}`)).json as Record<string, unknown>)['status'];
+    for (let i = 0; i < 800 && (await status()) !== 'CREATE_COMPLETE'; i++) own.clock.advance(1_000);
+    assert.equal(await status(), 'CREATE_COMPLETE');
+    assert.equal((await call('DELETE', `/clusters/${uuid}`)).status, 204);
+    for (let i = 0; i < 400 && (await call('GET', `/clusters/${uuid}`)).status !== 404; i++) own.clock.advance(1_000);
+    const at = (to: string) => own.world.timeline.find((e) => e.kind === 'magnum.cluster' && e.id === uuid && e.to === to)?.at;
+    const created = at('CREATE_IN_PROGRESS');
+    const complete = at('CREATE_COMPLETE');
+    const gone = at('gone');
+    assert.ok(created !== undefined && complete !== undefined && gone !== undefined);
+    const offGrid = (x: number) => Math.min((x - t0) % 10_000, 10_000 - ((x - t0) % 10_000));
+    assert.ok(offGrid(created) > 1_000, 'the create itself is the API\'s, off the grid');
+    assert.ok(offGrid(complete) < 500, `CREATE_COMPLETE ${complete - t0} ms after the conductor's start: on a tick`);
+    assert.ok(offGrid(gone - complete + t0) < 1, `the row went ${gone - complete} ms after CREATE_COMPLETE: a tick of the same grid`);
+    assert.ok(complete - created >= 600_000, 'not before the CAPI side is done (durations.clusterCreate)');
+  } finally {
+    await own.close();
+  }
+});
+
 test('the driver reads kube_version from the IMAGE: without it the create fails', async () => {
   h.applyOp({ op: 'image-unset-property', property: 'kube_version' });
   try {
