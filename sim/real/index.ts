@@ -305,7 +305,8 @@ export async function startRealSite(o: RealSiteOptions): Promise<RealSiteHandle>
         ...(o.fault === 'stale-appcred' ? { clouds: { ...(raw['openstack'] as SiteInput['openstack']).clouds, tenant: PLAIN_CLOUD } } : {}),
       },
       ...creator,
-      polling: { intervalScale: 0.1 },
+      // Its figures are scaled, its Magnum is not: the conductor's status sync ticks every real 10 s.
+      polling: { intervalScale: 0.1, magnumStatusSync: '10s' },
     };
     const siteFile = join(outDir, 'site.yaml');
     writeFileSync(siteFile, `# capi-gate site: the REAL OpenStack services of ${real.dir} (scripts/real-openstack.sh --profile full)\n# with the simulated data plane of \`capi-gate sim --openstack real\` (management cluster ${management.url})\n${stringify(composed)}`);

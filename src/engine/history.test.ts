@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitHistory } from './history.js';
+import { sightings, syncPhase, waitHistory } from './history.js';
 
 function run(root: string, id: string, site: string, createdAt: number, waits: { name: string; outcome: string; ms: number }[]): string {
   const dir = join(root, id);
@@ -72,6 +72,43 @@ test('site history: sightings by a dense poll outweigh sparse ones (a sparse sig
     assert.equal(waitHistory(mine, 'lab', 'cluster').basis, 3);
     write('r5', 5, { endedAt: 26_700, polls: 12, detectionWindowMs: 1_400 });
     assert.equal(waitHistory(mine, 'lab', 'cluster').basis, 3);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("the status sync's phase: the newest narrow sighting narrowed by the older ones that overlap it modulo the period; none from one sighting, from disagreeing ones, or wide ones", () => {
+  const P = 10_000;
+  // three runs saw a change at a tick near 3.2-3.4 s past the period, in different periods
+  const at = (k: number, from: number, to: number) => ({ from: k * P + from, to: k * P + to });
+  const p = syncPhase([at(90, 3_000, 3_400), at(42, 3_200, 3_700), at(7, 2_900, 3_350)], P);
+  assert.ok(p);
+  assert.equal(p.basis, 3);
+  assert.equal(p.visibleAt % P, 3_350, 'a change at that tick is seen by the earliest of the sightings\' ends');
+  assert.equal(p.widthMs, 150);
+  assert.equal(syncPhase([at(90, 3_000, 3_400)], P), undefined, 'one sighting is no phase');
+  assert.equal(syncPhase([at(90, 3_000, 3_400), at(42, 7_000, 7_500)], P), undefined, 'two that disagree (another conductor, a restarted one)');
+  assert.equal(syncPhase([at(90, 3_000, 3_400), at(42, 7_000, 7_500), at(41, 3_100, 3_300)], P)?.basis, 2, 'more agree than disagree');
+  assert.equal(syncPhase([at(90, 3_000, 3_400), at(42, 7_000, 7_500), at(41, 3_100, 3_300), at(40, 6_900, 7_200)], P), undefined, 'as many disagree as agree');
+  assert.equal(syncPhase([at(90, 0, 6_000), at(42, 1_000, 7_000)], P), undefined, 'sightings wider than half the period place no tick');
+  // across the period's wrap: 9.8-10.3 s and 9.9-10.2 s
+  const w = syncPhase([at(5, 9_800, 10_300), at(3, 9_900, 10_200)], P);
+  assert.ok(w);
+  assert.equal(((w.visibleAt % P) + P) % P, 200);
+  assert.equal(w.widthMs, 300);
+});
+
+test('sync sightings: both Magnum waits of up to 20 earlier runs, newest first, as [answer before, answer that saw it] epoch ms', () => {
+  const root = mkdtempSync(join(tmpdir(), 'capi-gate-history-'));
+  try {
+    for (let i = 1; i <= 3; i++) {
+      run(root, `r${i}`, 'lab', i, []);
+      writeFileSync(join(root, `r${i}`, 'journal.jsonl'), `${JSON.stringify({ t: 'step-end', step: '8.2', waits: [{ name: 'cluster', outcome: 'success', startedAt: i * 100_000, endedAt: i * 100_000 + 25_000, polls: 9, detectionWindowMs: 400 }, { name: 'api-lb-failover', outcome: 'success', startedAt: 0, endedAt: 9, polls: 3, detectionWindowMs: 2 }] })}\n${JSON.stringify({ t: 'step-end', step: '8.5', waits: [{ name: 'cluster-delete', outcome: 'success', startedAt: i * 100_000 + 50_000, endedAt: i * 100_000 + 60_000, polls: 9, detectionWindowMs: 300 }] })}\n`);
+    }
+    const mine = run(root, 'r9', 'lab', 9, []);
+    assert.deepEqual(sightings(mine, 'lab', ['cluster', 'cluster-delete']).map((s) => [s.from, s.to]), [
+      [359_700, 360_000], [324_600, 325_000], [259_700, 260_000], [224_600, 225_000], [159_700, 160_000], [124_600, 125_000],
+    ]);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BUDGET_SLACK, denseStartMs, denseWindow, describeShape, fixedPolls, pollBudget, shapedDelay } from './schedule.js';
+import { BUDGET_SLACK, denseStartMs, denseWindow, describeShape, fixedPolls, onSyncTick, pollBudget, shapedDelay, shapedDelayOnTicks } from './schedule.js';
 import type { PollShape } from './schedule.js';
 import { runWaiter } from './waiter.js';
 import { VirtualClock, realClock } from '../core/clock.js';
@@ -190,4 +190,49 @@ test('runWaiter spends the fixed poll\'s allowance by requests: a poll that make
     assert.ok(at >= spent * 15_000, `poll ${j} at ${at}: ${spent} requests spent before it, allowance from ${spent * 15_000}`);
     spent += j % 2 === 0 ? 2 : 1;
   });
+});
+
+test("on the status sync's ticks: a poll moves back to just after the latest tick before it, or on to the next one; never before the floor and the fixed poll's allowance", () => {
+  const sync = { periodMs: 10_000, visibleAt: 1_000_300, widthMs: 200, basis: 3 };
+  // ticks seen by ...300 (+ the 2 % margin: 200 ms): polls at ...500
+  assert.equal(onSyncTick(sync, 2_000_000, 2_007_000), 2_000_500, 'back to the tick just before: it sees what the later poll would, sooner');
+  assert.equal(onSyncTick(sync, 2_000_600, 2_003_000), 2_010_500, 'no tick between: a poll before the next one could see nothing new');
+  assert.equal(onSyncTick(sync, 2_000_600, 2_027_000), 2_020_500);
+  assert.equal(onSyncTick(sync, 2_000_500, 2_000_500), 2_000_500);
+});
+
+test("on the status sync's ticks, the real control plane's create (~25 s, Magnum's 10-s sync, fixed poll 3 s): every end seen within the margin, never more requests than the fixed poll by that moment, never later than the shape alone", () => {
+  const P = 10_000;
+  const F = 3_000;
+  const shape: PollShape = { expectedMs: 25_000, from: 'site history', floorMs: 500, sparseMs: 8_300, fixedEveryMs: F };
+  const lags = { on: 0, off: 0 };
+  for (let phase = 0; phase < P; phase += 250) {
+    const sync = { periodMs: P, visibleAt: 5_000_000 + phase, widthMs: 100, basis: 2 };
+    for (const endTick of [2, 3]) {
+      const start = 5_000_000; // the wait starts here; the change is visible at a tick between 15 and 35 s in
+      const end = start + phase + endTick * P;
+      const run = (ticks: boolean) => {
+        let t = 0;
+        let n = 0;
+        const budget = pollBudget(shape);
+        for (;;) {
+          n++;
+          if (start + t >= end) return { n, lag: start + t - end, t };
+          t += ticks ? shapedDelayOnTicks({ ...shape, sync }, t, n, budget, 0, n, start + t) : shapedDelay(shape, t, n, budget, 0, n);
+        }
+      };
+      const on = run(true);
+      const off = run(false);
+      assert.ok(on.lag <= 0.02 * P + 1, `phase ${phase}, tick ${endTick}: seen ${on.lag} ms late`);
+      assert.ok(on.lag <= off.lag + 0.02 * P + 1, `phase ${phase}, tick ${endTick}: ${on.lag} ms against ${off.lag} ms without the ticks`);
+      lags.on += on.lag;
+      lags.off += off.lag;
+      assert.ok(on.n <= fixedPolls(on.t, F), `phase ${phase}, tick ${endTick}: ${on.n} requests by ${on.t} ms, the fixed poll ${fixedPolls(on.t, F)}`);
+    }
+  }
+  assert.ok(lags.on * 3 < lags.off, `mean lag on the ticks ${lags.on / 80} ms, without ${lags.off / 80} ms`);
+});
+
+test('without a sync phase the delay is the shape\'s own', () => {
+  assert.equal(shapedDelayOnTicks(failover, 90_000, 5, 99, 0, 5, 123_456), shapedDelay(failover, 90_000, 5, 99, 0, 5));
 });

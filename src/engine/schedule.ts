@@ -24,6 +24,8 @@
 // leaves: the polls go where the end is expected, and a change outside the window is seen within
 // F, as the fixed poll would see it.
 
+import type { SyncPhase } from './history.js';
+
 export interface PollShape {
   /** When the awaited state is expected, ms from the start of the wait (already at the run's time scale). */
   readonly expectedMs: number;
@@ -48,6 +50,12 @@ export interface PollShape {
    * poll by any moment). Absent: no such cap (the budget alone).
    */
   readonly fixedEveryMs?: number;
+  /**
+   * The ticks of the periodic task that makes the awaited change (magnum-conductor's status
+   * sync), when earlier sightings place them: a poll between two ticks can see nothing new, so
+   * each poll moves to just after a tick (src/engine/history.ts syncPhase).
+   */
+  readonly sync?: SyncPhase;
 }
 
 /** The dense phase starts this fraction before the expected end. */
@@ -141,6 +149,35 @@ export function shapedDelay(s: PollShape, waitedMs: number, polls: number, budge
   return F ? Math.max(d, spent * F - waitedMs) : d;
 }
 
+/** A poll goes this fraction of the period after the tick's latest sighting (the request's own way to the API). */
+const SYNC_MARGIN = 0.02;
+
+/**
+ * The next poll's time (epoch ms) on a periodic task's ticks: the latest moment just after a tick
+ * that is not before `earliest` (the floor and the fixed poll's allowance) and not after `planned`
+ * (what the shape would poll at: it sees the same changes there, sooner), else the first one after
+ * `planned` (a poll before that tick could see nothing the last one did not).
+ */
+export function onSyncTick(sync: SyncPhase, earliest: number, planned: number): number {
+  const P = sync.periodMs;
+  const base = sync.visibleAt + SYNC_MARGIN * P;
+  const k = Math.floor((planned - base) / P);
+  const at = base + k * P;
+  return at >= earliest ? at : at + P;
+}
+
+/**
+ * The delay before the next poll as shapedDelay, moved onto the sync ticks when the shape has
+ * them. `nowEpoch`: the wait's clock now, in the epoch ms the sightings were made in.
+ */
+export function shapedDelayOnTicks(s: PollShape, waitedMs: number, polls: number, budget: number, answerMs: number, spent: number, nowEpoch: number): number {
+  const d = shapedDelay(s, waitedMs, polls, budget, answerMs, spent);
+  if (!s.sync) return d;
+  const F = s.fixedEveryMs && s.fixedEveryMs > 0 ? s.fixedEveryMs : undefined;
+  const earliest = nowEpoch + Math.max(s.floorMs, F ? spent * F - waitedMs : 0);
+  return onSyncTick(s.sync, earliest, nowEpoch + d) - nowEpoch;
+}
+
 /** The polls the schedule plans from 0 to expected x (1 + LATE), with the slack. */
 export function pollBudget(s: PollShape): number {
   // (with answers taking a fifth of the target: the budget holds for a slow API too)
@@ -158,7 +195,8 @@ export function describeShape(s: PollShape): string {
   const frac = s.lagFraction ?? LAG_FRACTION;
   const w = denseWindow(s);
   const cap = s.fixedEveryMs ? `; by any moment no more requests than a fixed ${sec(s.fixedEveryMs)} poll (dense -${Math.round(w.early * 100)}%..+${Math.round(w.late * 100)}% of the expected end)` : '';
-  return `every ${sec(sparseEveryMs(s, w))} until ${sec(denseStartMs(s))}, then ${Math.round(frac * 100)}% of the elapsed less the answer's latency (floor ${sec(s.floorMs)}); expected end ${sec(s.expectedMs)} (${s.from})${s.offsetMs ? `, counted from ${sec(s.offsetMs)} before the wait` : ''}${cap}`;
+  const sync = s.sync ? `; each poll just after a tick of the ${sec(s.sync.periodMs)} status sync (its phase from ${s.sync.basis} earlier sightings, within ${sec(s.sync.widthMs)})` : '';
+  return `every ${sec(sparseEveryMs(s, w))} until ${sec(denseStartMs(s))}, then ${Math.round(frac * 100)}% of the elapsed less the answer's latency (floor ${sec(s.floorMs)}); expected end ${sec(s.expectedMs)} (${s.from})${s.offsetMs ? `, counted from ${sec(s.offsetMs)} before the wait` : ''}${cap}${sync}`;
 }
 
 /** The polls a fixed interval makes over `ms` (the runbook's `watch -n 15/30`). */

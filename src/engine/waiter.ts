@@ -8,7 +8,7 @@ import type { BackoffPolicy } from '../core/backoff.js';
 import { CapiGateError, isAbortError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
 import type { WaitProgress } from '../core/events.js';
-import { describeShape, pollBudget, shapedDelay } from './schedule.js';
+import { describeShape, pollBudget, shapedDelayOnTicks } from './schedule.js';
 import type { PollShape } from './schedule.js';
 
 export type AcceptorState = 'success' | 'failure' | 'retry';
@@ -243,7 +243,7 @@ export async function runWaiter<T>(spec: WaiterSpec<T>, hooks: WaiterHooks, sign
       fail('timeout', 'CAPI_GATE_TIMEOUT', `${spec.what}: not reached within ${formatDuration(spec.deadlineMs)} (last state ${lastState ?? 'unknown'})`,
         spec.timeoutHint ?? 'Raise the deadline in the site file only if the cloud is known to be slow; otherwise see the diagnosis.', spec.timeoutPlaybook);
     }
-    const planned = shape ? shapedDelay(shape, now - startedAt, polls, budget, answers.length ? Math.max(...answers) : 0, Math.max(polls, Math.ceil(requests() / (shape.requestsPerPoll ?? 1)))) : backoffDelay(policy, attempt, hooks.random);
+    const planned = shape ? shapedDelayOnTicks(shape, now - startedAt, polls, budget!, answers.length ? Math.max(...answers) : 0, Math.max(polls, Math.ceil(requests() / (shape.requestsPerPoll ?? 1))), now) : backoffDelay(policy, attempt, hooks.random);
     const delay = Math.min(planned, deadline - now);
     try {
       if (spec.wake) {

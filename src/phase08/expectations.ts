@@ -3,7 +3,9 @@
 // shaped polls of src/engine/schedule.ts. Figures are at the site's time (x polling.intervalScale);
 // floors and sparse intervals are real-site ms (ctx.wait scales them).
 
-import { waitHistory } from '../engine/history.js';
+import { sightings as syncSightings, syncPhase, waitHistory } from '../engine/history.js';
+import { parseDuration } from '../core/duration.js';
+import { LAG_FRACTION } from '../engine/schedule.js';
 import type { PollShape } from '../engine/schedule.js';
 import type { StepContext } from '../engine/index.js';
 import type { Phase08Services } from './services.js';
@@ -35,6 +37,17 @@ export const EXPECT = {
   'cluster-delete': { ms: 3 * 60_000, from: 'capi-gate default: a delete takes ~3 min', floorMs: 1_000, sparseMs: 60_000, fixedEveryMs: RUNBOOK_POLL_MS.other },
 } satisfies Record<string, Expectation>;
 
+/** The waits whose end magnum-conductor's status sync makes (magnum/service/periodic.py sync_cluster_status). */
+export const MAGNUM_SYNCED = ['cluster', 'cluster-delete'] as const;
+/** Magnum's status sync: spacing=10 (fixed in magnum/service/periodic.py). */
+export const MAGNUM_SYNC_MS = 10_000;
+
+/** Magnum's status sync period at this site's time: polling.magnumStatusSync, else 10 s x intervalScale. */
+export function magnumSyncMs(ctx: StepContext<Phase08Services>): number {
+  const given = ctx.site.site.polling.magnumStatusSync;
+  return (given !== undefined ? parseDuration(given) : undefined) ?? MAGNUM_SYNC_MS * ctx.site.site.polling.intervalScale;
+}
+
 /** The shape of a wait: the median of this site's earlier runs when there are any, else `fallback`. */
 export function shapeFor(ctx: StepContext<Phase08Services>, waitName: string, fallback: Expectation, requestsPerPoll = 1, offsetMs = 0): PollShape {
   const h = waitHistory(ctx.runDir, ctx.site.site.site, waitName);
@@ -50,8 +63,12 @@ export function shapeFor(ctx: StepContext<Phase08Services>, waitName: string, fa
   const fixedEveryMs = fallback.fixedEveryMs
     ? Math.min(fallback.fixedEveryMs, (fallbackMs * (fallback.fixedEveryMs / (fallback.runbookMs ?? fallback.ms))) / scale)
     : undefined;
+  // Polls on the sync's ticks only when its phase is known closer than the lag target: a poll goes
+  // after the latest sighting of a tick, so a change at the earliest is seen that much later.
+  const phase = (MAGNUM_SYNCED as readonly string[]).includes(waitName) ? syncPhase(syncSightings(ctx.runDir, ctx.site.site.site, MAGNUM_SYNCED), magnumSyncMs(ctx)) : undefined;
+  const sync = phase && phase.widthMs <= LAG_FRACTION * expectedMs ? phase : undefined;
   return {
-    expectedMs, from, requestsPerPoll, ...(offsetMs > 0 ? { offsetMs } : {}), ...(fixedEveryMs ? { fixedEveryMs } : {}),
+    expectedMs, from, requestsPerPoll, ...(sync ? { sync } : {}), ...(offsetMs > 0 ? { offsetMs } : {}), ...(fixedEveryMs ? { fixedEveryMs } : {}),
     floorMs: Math.min(fallback.floorMs, (expectedMs * 0.01) / scale),
     sparseMs: Math.min(fallback.sparseMs, expectedMs / 3 / scale),
   };

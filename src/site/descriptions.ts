@@ -85,6 +85,7 @@ export const SITE_KEY_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'managementCluster.kubeconfig': 'Its kubeconfig.',
   polling: 'How often waits poll.',
   'polling.intervalScale': 'Multiplies every poll interval (backoff initial and cap); 1 on a real site, the time scale on a simulated one.',
+  'polling.magnumStatusSync': "How often magnum-conductor syncs cluster statuses, in this site's own time (Magnum's fixed 10 s; default 10 s x intervalScale). Magnum's CREATE_COMPLETE and a deleted cluster's removal come only on its ticks: once earlier runs place them, the cluster waits poll just after a tick.",
   deadlines: 'Deadlines per wait.',
   'deadlines.imageActive': 'Image to active after import.',
   'deadlines.clusterCreate': 'Cluster to CREATE_COMPLETE.',

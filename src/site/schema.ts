@@ -143,6 +143,7 @@ export const siteSchema = z.strictObject({
   /** Poll pacing: a simulated site at a time scale sets intervalScale to the same factor. */
   polling: z.strictObject({
     intervalScale: z.number().positive().max(1).default(1),
+    magnumStatusSync: duration.optional(),
   }).default({ intervalScale: 1 }),
   /** Deadlines per wait; the runbook's own poll budgets are the defaults. */
   deadlines: z.strictObject({
