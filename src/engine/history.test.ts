@@ -87,12 +87,14 @@ test("the status sync's phase: the newest narrow sighting narrowed by the older 
   assert.equal(p.visibleAt % P, 3_350, 'a change at that tick is seen by the earliest of the sightings\' ends');
   assert.equal(p.widthMs, 150);
   assert.equal(syncPhase([at(90, 3_000, 3_400)], P), undefined, 'one sighting is no phase');
-  assert.equal(syncPhase([at(90, 3_000, 3_400), at(42, 7_000, 7_500)], P), undefined, 'two that disagree (another conductor, a restarted one)');
-  assert.equal(syncPhase([at(90, 3_000, 3_400), at(42, 7_000, 7_500), at(41, 3_100, 3_300)], P)?.basis, 2, 'more agree than disagree');
-  assert.equal(syncPhase([at(90, 3_000, 3_400), at(42, 7_000, 7_500), at(41, 3_100, 3_300), at(40, 6_900, 7_200)], P), undefined, 'as many disagree as agree');
-  assert.equal(syncPhase([at(90, 0, 6_000), at(42, 1_000, 7_000)], P), undefined, 'sightings wider than half the period place no tick');
-  // across the period's wrap: 9.8-10.3 s and 9.9-10.2 s
-  const w = syncPhase([at(5, 9_800, 10_300), at(3, 9_900, 10_200)], P);
+  assert.equal(syncPhase([at(90, 3_000, 3_400), at(42, 3_200, 3_700)], P), undefined, 'two agreeing are not enough (two random narrow arcs overlap often)');
+  assert.equal(syncPhase([at(90, 3_000, 3_400), at(42, 7_000, 7_500), at(12, 3_200, 3_700)], P), undefined, 'two agree, one disagrees (another conductor, a restarted one)');
+  assert.equal(syncPhase([at(90, 3_000, 3_400), at(42, 7_000, 7_500), at(41, 3_100, 3_300), at(30, 3_000, 3_600)], P)?.basis, 3, 'more agree than disagree');
+  assert.equal(syncPhase([at(90, 3_000, 3_400), at(42, 7_000, 7_500), at(41, 3_100, 3_300), at(40, 6_900, 7_200), at(39, 3_000, 3_500), at(38, 6_000, 6_400)], P), undefined, 'as many disagree as agree');
+  assert.equal(syncPhase([at(90, 0, 3_000), at(42, 1_000, 3_500), at(41, 500, 3_200)], P), undefined, 'sightings wider than a quarter of the period place no tick');
+  assert.equal(syncPhase([at(90, 2_000, 4_400), at(42, 1_500, 4_000), at(41, 1_800, 4_300)], P), undefined, 'agreeing, but leaving more than an eighth of the period open');
+  // across the period's wrap: 9.8-10.3 s, 9.9-10.2 s, 9.7-10.25 s
+  const w = syncPhase([at(5, 9_800, 10_300), at(3, 9_900, 10_200), at(2, 9_700, 10_250)], P);
   assert.ok(w);
   assert.equal(((w.visibleAt % P) + P) % P, 200);
   assert.equal(w.widthMs, 300);

@@ -132,16 +132,21 @@ export interface SyncPhase {
 
 /** Earlier runs whose sightings the sync phase reads (it holds while the conductor runs). */
 const PHASE_RUNS = 20;
-/** A sighting places the tick when its window is at most this fraction of the period. */
-const PHASE_WINDOW = 0.5;
-/** The phase is used when its sightings agree within this fraction of the period. */
-const PHASE_WIDTH = 1 / 3;
+/**
+ * A sighting places the tick when its window is at most this fraction of the period (wider ones
+ * agree with anything: two random quarter-period arcs overlap one time in two, three one in four).
+ */
+const PHASE_WINDOW = 0.25;
+/** The phase is used when at least this many sightings agree on it ... */
+const PHASE_AGREE = 3;
+/** ... within this fraction of the period. */
+const PHASE_WIDTH = 0.125;
 
 /**
  * The phase of a periodic task's ticks from earlier sightings [from, to] (epoch ms) of changes
  * it made, newest first: the newest narrow sighting, narrowed by every older one that overlaps it
- * modulo the period. None when fewer than two agree, when as many disagree (another conductor, a
- * restarted one: its ticks moved), or when they leave more than a third of the period open.
+ * modulo the period. None when fewer than three agree, when as many disagree (another conductor, a
+ * restarted one: its ticks moved), or when they leave more than an eighth of the period open.
  */
 export function syncPhase(sightings: readonly { from: number; to: number }[], periodMs: number): SyncPhase | undefined {
   const P = periodMs;
@@ -168,7 +173,7 @@ export function syncPhase(sightings: readonly { from: number; to: number }[], pe
       agree++;
     } else disagree++;
   }
-  if (agree < 2 || disagree >= agree || hi - lo > PHASE_WIDTH * P) return undefined;
+  if (agree < PHASE_AGREE || disagree >= agree || hi - lo > PHASE_WIDTH * P) return undefined;
   return { periodMs: P, visibleAt: hi, widthMs: hi - lo, basis: agree };
 }
 

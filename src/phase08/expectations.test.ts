@@ -42,7 +42,7 @@ test('a site whose figure is its own (the failover\'s deadline): F keeps the run
   }
 });
 
-test("Magnum's waits poll on the status sync's ticks once two earlier sightings agree on their phase closer than the lag target; not the failover; polling.magnumStatusSync sets the period", () => {
+test("Magnum's waits poll on the status sync's ticks once three earlier sightings agree on their phase closer than the lag target; not the failover; polling.magnumStatusSync sets the period", () => {
   const root = mkdtempSync(join(tmpdir(), 'capi-gate-expect-'));
   try {
     const past = (id: string, createdAt: number, waits: object[]) => {
@@ -50,17 +50,18 @@ test("Magnum's waits poll on the status sync's ticks once two earlier sightings 
       writeFileSync(join(root, id, 'run.json'), JSON.stringify({ site: 'lab', createdAt }));
       writeFileSync(join(root, id, 'journal.jsonl'), `${JSON.stringify({ t: 'step-end', step: 'x', waits })}\n`);
     };
-    // a create and a delete of one earlier run, each seen by a dense poll 200-400 ms after the last miss,
+    // two creates and a delete of earlier runs, each seen by a dense poll 200-400 ms after the last miss,
     // at 3.2-3.5 s past a 10-s tick: Magnum's sync on a site whose polls are scaled 0.1 but not its Magnum
     past('r1', 1, [{ name: 'cluster', outcome: 'success', startedAt: 1_000_000, endedAt: 1_023_500, polls: 9, detectionWindowMs: 400 }]);
     past('r2', 2, [{ name: 'cluster-delete', outcome: 'success', startedAt: 2_000_000, endedAt: 2_013_400, polls: 9, detectionWindowMs: 200 }]);
+    past('r3', 3, [{ name: 'cluster', outcome: 'success', startedAt: 3_000_000, endedAt: 3_023_450, polls: 9, detectionWindowMs: 350 }]);
     const ctx = (magnumStatusSync?: string) => ({ runDir: join(root, 'run-3'), site: { site: { site: 'lab', polling: { intervalScale: 0.1, ...(magnumStatusSync ? { magnumStatusSync } : {}) } } } }) as never;
     const create = shapeFor(ctx('10s'), 'cluster', EXPECT.cluster);
-    assert.deepEqual(create.sync && { period: create.sync.periodMs, at: create.sync.visibleAt % 10_000, width: create.sync.widthMs, basis: create.sync.basis }, { period: 10_000, at: 3_400, width: 200, basis: 2 });
+    assert.deepEqual(create.sync && { period: create.sync.periodMs, at: create.sync.visibleAt % 10_000, width: create.sync.widthMs, basis: create.sync.basis }, { period: 10_000, at: 3_400, width: 200, basis: 3 });
     assert.ok(shapeFor(ctx('10s'), 'cluster-delete', EXPECT['cluster-delete']).sync);
     assert.equal(shapeFor(ctx('10s'), 'api-lb-failover', { ms: 1_500, siteScaled: true, from: 'x', floorMs: 1_000, sparseMs: 30_000 }).sync, undefined, "Octavia's failover is no periodic task's");
-    // without the setting the period is Magnum's 10 s at the site's scale (a simulated site's Magnum runs at its time scale)
-    assert.equal(shapeFor(ctx(), 'cluster', EXPECT.cluster).sync?.periodMs, 1_000);
+    // without the setting the period is Magnum's 10 s at the site's scale, 1 s: sightings of 0.2-0.4 s place no tick in it
+    assert.equal(shapeFor(ctx(), 'cluster', EXPECT.cluster).sync, undefined);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
