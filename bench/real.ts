@@ -234,6 +234,20 @@ function siteScale(site: string): number {
   return (parse(readFileSync(site, 'utf8')) as { polling?: { intervalScale?: number } }).polling?.intervalScale ?? 1;
 }
 
+/** The Magnum waits that polled on the status sync's ticks, against those that did not. */
+function ticksLines(samples: readonly WaitSample[]): string[] {
+  const lines: string[] = [];
+  for (const wait of ['cluster', 'cluster-delete'] as const) {
+    const s = samples.filter((x) => x.wait === wait);
+    const on = s.filter((x) => x.onTicks);
+    if (!on.length) continue;
+    const off = s.filter((x) => !x.onTicks);
+    const part = (xs: readonly WaitSample[]) => `${xs.map((x) => x.run).join(', ')}: lag ${xs.map((x) => s1(x.lagMs)).join(', ')}, requests ${xs.map((x) => x.requests).join(', ')}`;
+    lines.push(`${wait} on magnum-conductor's status-sync ticks (their phase from earlier runs) ${part(on)}${off.length ? `; not on them ${part(off)}` : ''}`);
+  }
+  return lines;
+}
+
 /** The runbook's fixed polls: `watch -n 15` / `sleep 30` loops. */
 const FIXED_MS = [15_000, 30_000];
 
@@ -264,6 +278,7 @@ export function waitsTable(samples: readonly WaitSample[], unmatched: readonly s
       `truth: the moment the real service's row changed, seen by an independent observer reading Magnum's and Octavia's MariaDB rows every ${obs.meanPeriodMs.toFixed(0)} ms (max gap ${obs.maxPeriodMs.toFixed(0)} ms, ${obs.reads} reads): the APIs serve those rows, so no client could see the state sooner; lag from the observer's first sight of the new state (a lower bound), in brackets from its last sight of the old one (an upper bound)`,
       'capi-gate: its report\'s requests per wait (the create\'s poll asks Octavia on one poll in six: counted) and the moment it saw the state; fixed P: polls at 0, P, 2P, ... from the same start (one request each: the openstack CLI\'s own token request per call is not counted)',
       ...(scale !== 1 ? [`the site polls at intervalScale ${scale} (its floors and sparse intervals are ${scale} of a real site's; expected ends from the runbook are too, except the failover's, the site's deadline): the fixed polls at that scale (${FIXED_MS.map((p) => sec(p * scale)).join(', ')}) are the like-for-like comparison, the runbook's 15 s / 30 s as written the operator's`] : []),
+      ...ticksLines(samples),
       ...(unmatched.length ? [`not compared: ${unmatched.join('; ')}`] : []),
     ]);
   return { text, json: { summaries: sums, samples, unmatched, observer: obs, intervalsMs: intervals, intervalScale: scale } };

@@ -17,10 +17,10 @@ const T0 = 1_000_000;
 const change = (kind: ObservedChange['kind'], id: string, name: string, from: string | null, to: string, at: number, prevAt: number | null, stackId?: string): ObservedChange =>
   ({ kind, id, name, from, to, at, prevAt, ...(stackId ? { stackId } : {}) });
 
-function report(waits: { name: string; startedAt: number; seenAt: number; polls: number; requests: number; outcome?: string }[]): Report {
+function report(waits: { name: string; startedAt: number; seenAt: number; polls: number; requests: number; outcome?: string; schedule?: string }[]): Report {
   return {
     startedAt: T0, endedAt: T0 + 1e6, verdict: 'FUNCTIONALLY ACCEPTED', exitCode: 0,
-    items: [{ id: 'x', status: 'PASS', waits: waits.map((w) => ({ name: w.name, what: w.name, outcome: w.outcome ?? 'success', startedAt: w.startedAt, endedAt: w.seenAt + 1, polls: w.polls, requests: w.requests, timeline: [{ at: w.startedAt, from: null, to: 'X' }, { at: w.seenAt, from: 'X', to: 'Y' }] })) }],
+    items: [{ id: 'x', status: 'PASS', waits: waits.map((w) => ({ name: w.name, what: w.name, outcome: w.outcome ?? 'success', startedAt: w.startedAt, endedAt: w.seenAt + 1, polls: w.polls, requests: w.requests, ...(w.schedule ? { schedule: w.schedule } : {}), timeline: [{ at: w.startedAt, from: null, to: 'X' }, { at: w.seenAt, from: 'X', to: 'Y' }] })) }],
   };
 }
 
@@ -39,7 +39,7 @@ test('each wait is matched to the observer\'s change of its own row, and the lag
   const r = report([
     { name: 'cluster', startedAt: T0 + 2_000, seenAt: T0 + 101_500, polls: 9, requests: 10 },
     { name: 'api-lb-failover', startedAt: T0 + 200_000, seenAt: T0 + 205_000, polls: 3, requests: 3 },
-    { name: 'cluster-delete', startedAt: T0 + 300_000, seenAt: T0 + 330_100, polls: 7, requests: 7 },
+    { name: 'cluster-delete', startedAt: T0 + 300_000, seenAt: T0 + 330_100, polls: 7, requests: 7, schedule: 'every 1.0s until 9.0s, ...; each poll just after a tick of the 10s status sync (its phase from 3 earlier sightings, within 0.2s)' },
     { name: 'health', startedAt: T0 + 102_000, seenAt: T0 + 103_000, polls: 2, requests: 2 },
   ]);
   const { samples, unmatched } = waitSamples('run', r, 'capi-a', changes);
@@ -49,6 +49,7 @@ test('each wait is matched to the observer\'s change of its own row, and the lag
     ['api-lb-failover', 4_000, 1_000, 1_200, 3], // the LB's first ACTIVE (before the wait) does not count
     ['cluster-delete', 30_100, 0, 300, 7],
   ]);
+  assert.deepEqual(samples.map((s) => s.onTicks === true), [false, false, true], 'the delete polled on the status sync\'s ticks (its schedule says so)');
   const sum = summarize(samples, [15_000, 30_000]);
   const create = sum.find((s) => s.wait === 'cluster')!;
   assert.deepEqual(create.fixed['15000'], { requestsMedian: 8, lagMsMedian: 7_000, lagMsMax: 7_000 });

@@ -40,6 +40,8 @@ export interface WaitSample {
   readonly requests: number;
   readonly budget?: number;
   readonly expectedMs?: number;
+  /** The wait polled on magnum-conductor's status-sync ticks (their phase placed by earlier runs). */
+  readonly onTicks?: boolean;
 }
 
 interface WaitRecord {
@@ -51,6 +53,7 @@ interface WaitRecord {
   readonly requests?: number;
   readonly budget?: number;
   readonly expectedMs?: number;
+  readonly schedule?: string;
   readonly timeline: readonly { readonly at: number; readonly from: string | null; readonly to: string }[];
 }
 
@@ -101,6 +104,7 @@ export function waitSamples(run: string, report: Report, cluster: string, change
         requests: w.requests ?? w.polls,
         ...(w.budget !== undefined ? { budget: w.budget } : {}),
         ...(w.expectedMs !== undefined ? { expectedMs: w.expectedMs } : {}),
+        ...(w.schedule?.includes('status sync') ? { onTicks: true } : {}),
       });
     }
   }
