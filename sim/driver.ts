@@ -39,12 +39,22 @@ export class CapiHelmDriver {
     this.syncOrigin = ctx.clock.now();
   }
 
-  /** Sim ms to magnum-conductor's next status sync (strictly after now). */
-  private untilSync(): number {
-    const P = this.ctx.durations.magnumSync;
+  /** Sim ms to the next tick (strictly after now) of a magnum-conductor periodic task of period P. */
+  private untilTick(P: number): number {
     const since = this.ctx.clock.now() - this.syncOrigin;
     return P > 0 ? (Math.floor(since / P) + 1) * P - since : 0;
   }
+
+  /** Sim ms to magnum-conductor's next status sync. */
+  private untilSync(): number {
+    return this.untilTick(this.ctx.durations.magnumSync);
+  }
+
+  /**
+   * When each cluster last reached a COMPLETE status: the health sync of that same tick listed the
+   * clusters before the status sync's job (spawned in the same tick) saved it, so it skips it.
+   */
+  private completedAt = new Map<string, number>();
 
   /**
    * A state the CAPI side has reached shows in Magnum only when the conductor's next status sync
@@ -162,7 +172,7 @@ export class CapiHelmDriver {
       c.res.kubeVersion = kube;
       this.after(c, 8_000, 'network', () => this.buildNetwork(c));
     });
-    this.after(c, D.healthPoll, 'health poll', () => this.pollHealth(c));
+    this.after(c, this.untilTick(D.healthPoll), 'health poll', () => this.pollHealth(c));
   }
 
   private fail(c: Cluster, reason: string): void {
@@ -283,7 +293,10 @@ export class CapiHelmDriver {
         this.note(c, 'workers ready; addons deploying');
         const remaining = Math.max(1_000, c.createdAt + this.ctx.durations.clusterCreate - this.ctx.clock.now());
         // Health follows on Magnum's next periodic health sync, not with the status.
-        this.after(c, remaining, 'addons deployed', () => this.atSync(c, 'create complete', () => this.setStatus(c, 'CREATE_COMPLETE')));
+        this.after(c, remaining, 'addons deployed', () => this.atSync(c, 'create complete', () => {
+          this.completedAt.set(c.uuid, this.ctx.clock.now());
+          this.setStatus(c, 'CREATE_COMPLETE');
+        }));
       }
     });
   }
@@ -296,8 +309,9 @@ export class CapiHelmDriver {
    */
   pollHealth(c: Cluster, reschedule = true): void {
     if (c.status.startsWith('DELETE')) return;
-    if (!HEALTH_SYNC_STATES.includes(c.status)) {
-      if (reschedule && !c.status.endsWith('_FAILED')) this.after(c, this.ctx.durations.healthPoll, 'health poll', () => this.pollHealth(c));
+    const again = () => this.after(c, this.untilTick(this.ctx.durations.healthPoll), 'health poll', () => this.pollHealth(c));
+    if (!HEALTH_SYNC_STATES.includes(c.status) || (reschedule && this.completedAt.get(c.uuid) === this.ctx.clock.now())) {
+      if (reschedule && !c.status.endsWith('_FAILED')) again();
       return;
     }
     const cloud = this.cloud(c);
@@ -322,7 +336,7 @@ export class CapiHelmDriver {
     const next = Object.values(c.healthReason).every((v) => v === 'Ready') ? 'HEALTHY' : 'UNHEALTHY';
     if (next !== c.healthStatus) this.w.record({ kind: 'magnum.cluster.health', id: c.uuid, name: c.name, from: c.healthStatus, to: next });
     c.healthStatus = next;
-    if (reschedule && !c.status.endsWith('_FAILED')) this.after(c, this.ctx.durations.healthPoll, 'health poll', () => this.pollHealth(c));
+    if (reschedule && !c.status.endsWith('_FAILED')) again();
   }
 
   delete(c: Cluster): void {
@@ -390,6 +404,7 @@ export class CapiHelmDriver {
 
   private removeRow(c: Cluster): void {
     this.cancelAll(c);
+    this.completedAt.delete(c.uuid);
     this.clouds.delete(c.uuid);
     if (c.res.appCredId) this.w.appCreds.delete(c.res.appCredId);
     this.w.cas.delete(c.uuid);

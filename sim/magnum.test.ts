@@ -209,7 +209,7 @@ test('a create: the conductor writes the row, then the master node group, then t
   }
 });
 
-test("magnum-conductor's status sync: CREATE_COMPLETE and the row's removal land on its 10-s ticks from its start, not when the CAPI side is done (real Magnum: periodic.py sync_cluster_status, spacing=10)", async () => {
+test("magnum-conductor's periodic tasks: CREATE_COMPLETE and the row's removal land on its 10-s status syncs from its start, not when the CAPI side is done; health on its 60-s health syncs after that (real Magnum: periodic.py, spacing=10 and health_polling_interval)", async () => {
   const own = await startSim({});
   const t0 = own.clock.now(); // the conductor's start (give or take the sim's own start-up): its ticks are t0 + k x 10 s
   try {
@@ -221,6 +221,7 @@ test("magnum-conductor's status sync: CREATE_COMPLETE and the row's removal land
     const status = async () => ((await call('GET', `/clusters/${uuid}`)).json as Record<string, unknown>)['status'];
     for (let i = 0; i < 800 && (await status()) !== 'CREATE_COMPLETE'; i++) own.clock.advance(1_000);
     assert.equal(await status(), 'CREATE_COMPLETE');
+    for (let i = 0; i < 80 && !own.world.timeline.some((e) => e.kind === 'magnum.cluster.health' && e.id === uuid); i++) own.clock.advance(1_000);
     assert.equal((await call('DELETE', `/clusters/${uuid}`)).status, 204);
     for (let i = 0; i < 400 && (await call('GET', `/clusters/${uuid}`)).status !== 404; i++) own.clock.advance(1_000);
     const at = (to: string) => own.world.timeline.find((e) => e.kind === 'magnum.cluster' && e.id === uuid && e.to === to)?.at;
@@ -233,6 +234,13 @@ test("magnum-conductor's status sync: CREATE_COMPLETE and the row's removal land
     assert.ok(offGrid(complete) < 500, `CREATE_COMPLETE ${complete - t0} ms after the conductor's start: on a tick`);
     assert.ok(offGrid(gone - complete + t0) < 1, `the row went ${gone - complete} ms after CREATE_COMPLETE: a tick of the same grid`);
     assert.ok(complete - created >= 600_000, 'not before the CAPI side is done (durations.clusterCreate)');
+    // Health comes from the other periodic task, every [kubernetes] health_polling_interval (60 s) on
+    // the same grid, for clusters already COMPLETE when it lists them: never with the status.
+    const healthy = own.world.timeline.find((e) => e.kind === 'magnum.cluster.health' && e.id === uuid && e.to === 'HEALTHY')?.at;
+    assert.ok(healthy !== undefined, 'health synced');
+    const off60 = (x: number) => Math.min((x - t0) % 60_000, 60_000 - ((x - t0) % 60_000));
+    assert.ok(off60(healthy) < 500, `HEALTHY ${healthy - t0} ms after the conductor's start: on a 60-s tick`);
+    assert.ok(healthy > complete && healthy - complete <= 60_000, `HEALTHY ${healthy - complete} ms after CREATE_COMPLETE: the first health tick after it`);
   } finally {
     await own.close();
   }
