@@ -9,7 +9,7 @@ import { CapiGateError } from '../core/errors.js';
 import { WaitError, defineStep } from '../engine/index.js';
 import type { StepOutcome, WaitResult } from '../engine/index.js';
 import type { Cluster, LoadBalancer } from '../openstack/index.js';
-import { EXPECT, shapeFor } from './expectations.js';
+import { EXPECT, healthShape, shapeFor } from './expectations.js';
 import { CAPTURED } from '../report/captured-keys.js';
 import { apiFloatingIp, findApiLoadBalancer } from './api-lb.js';
 import { prefetchWorkloadAccess } from './kube-access.js';
@@ -181,6 +181,7 @@ export const step = defineStep<Phase08Services, Observed>({
     if (final.lb?.provisioningStatus === 'ACTIVE' && final.lb.operatingStatus === 'ONLINE' && final.cluster.healthStatus !== 'HEALTHY') {
       const settled = await ctx.wait<Cluster>({
         name: 'health', what: `Magnum health_status of ${ctx.site.site.cluster.name} to HEALTHY`, deadlineMs: ctx.deadlineMs('healthSettle'),
+        shape: healthShape(ctx),
         poll: (signal) => os.magnum.getCluster(os.tenant, name, signal),
         state: (c) => c.healthStatus ?? 'null',
         acceptors: [

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXPECT, RUNBOOK_POLL_MS, shapeFor } from './expectations.js';
+import { EXPECT, RUNBOOK_POLL_MS, healthShape, shapeFor } from './expectations.js';
+import { pollBudget, shapedDelay, shapedDelayOnTicks } from '../engine/schedule.js';
 
 function ctxAt(intervalScale: number) {
   const root = mkdtempSync(join(tmpdir(), 'capi-gate-expect-'));
@@ -64,5 +65,25 @@ test("Magnum's waits poll on the status sync's ticks once three earlier sighting
     assert.equal(shapeFor(ctx(), 'cluster', EXPECT.cluster).sync, undefined);
   } finally {
     rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("8.2's health wait polls once a status-sync period over one health interval (Magnum's health sync comes only on those ticks), on the ticks when earlier runs place them", () => {
+  const { ctx, cleanup } = ctxAt(0.05); // a simulated site: Magnum's 10 s is 0.5 s of its time
+  try {
+    const h = healthShape(ctx);
+    assert.equal(h.expectedMs, 3_000, 'six status syncs: the 60 s of health_polling_interval');
+    assert.equal(h.sync, undefined, 'no earlier runs');
+    // as the runner scales a shape's floor and sparse interval (x intervalScale)
+    const run = { ...h, floorMs: h.floorMs * 0.05, sparseMs: h.sparseMs * 0.05 };
+    for (let t = 0; t < 2_500; t += 500) assert.equal(shapedDelay(run, t, t / 500 + 1, pollBudget(run)), 500, `a poll at ${t} ms: the next one period later`);
+    assert.equal(shapedDelay(run, 2_800, 7, pollBudget(run)), 375, 'never closer than three quarters of a period');
+    assert.ok(pollBudget(run) <= 12, `a budget of about one health interval of polls (${pollBudget(run)})`);
+    // with the ticks placed (seen by ...000, polled 2 % of the period after), a poll answered 30 ms after a tick's poll goes just after the next tick
+    const sync = { periodMs: 500, visibleAt: 1_000_000, widthMs: 20, basis: 3 };
+    assert.equal(shapedDelayOnTicks({ ...run, sync }, 1_000, 3, pollBudget(run), 30, 3, 1_000_010 + 30), 470);
+    assert.equal(shapedDelayOnTicks({ ...run, sync }, 2_800, 7, pollBudget(run), 30, 7, 1_000_010 + 30), 470, 'in the dense phase too');
+  } finally {
+    cleanup();
   }
 });

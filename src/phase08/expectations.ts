@@ -48,6 +48,30 @@ export function magnumSyncMs(ctx: StepContext<Phase08Services>): number {
   return (given !== undefined ? parseDuration(given) : undefined) ?? MAGNUM_SYNC_MS * ctx.site.site.polling.intervalScale;
 }
 
+/** Magnum's health sync, [kubernetes] health_polling_interval: 60 s by default, six status syncs. */
+export const MAGNUM_HEALTH_SYNCS = 6;
+
+/**
+ * 8.2's wait for Magnum's health after CREATE_COMPLETE: the health sync (its own periodic task on
+ * the status sync's grid, for clusters COMPLETE when it lists them) comes within one health
+ * interval, and only on a status-sync tick: a poll between two ticks can see nothing new. So it
+ * polls once a status period (just after each tick when earlier runs place them): at most six
+ * polls where the backoff made five, the lag under one period instead of up to half the wait.
+ */
+export function healthShape(ctx: StepContext<Phase08Services>): PollShape {
+  const scale = ctx.site.site.polling.intervalScale;
+  const P = magnumSyncMs(ctx);
+  const expectedMs = MAGNUM_HEALTH_SYNCS * P;
+  const phase = syncPhase(syncSightings(ctx.runDir, ctx.site.site.site, MAGNUM_SYNCED), P);
+  // floor and sparse are real-site ms (ctx.wait scales them): one period apart; the floor is three
+  // quarters of one, so that a poll just after a tick (its answer taking under a quarter period)
+  // can be followed by one just after the next.
+  return {
+    expectedMs, from: `Magnum's health sync: within one health_polling_interval (${MAGNUM_HEALTH_SYNCS} status syncs) of CREATE_COMPLETE`,
+    floorMs: (0.75 * P) / scale, sparseMs: P / scale, ...(phase ? { sync: phase } : {}),
+  };
+}
+
 /** The shape of a wait: the median of this site's earlier runs when there are any, else `fallback`. */
 export function shapeFor(ctx: StepContext<Phase08Services>, waitName: string, fallback: Expectation, requestsPerPoll = 1, offsetMs = 0): PollShape {
   const h = waitHistory(ctx.runDir, ctx.site.site.site, waitName);
