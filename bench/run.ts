@@ -548,7 +548,7 @@ async function main(): Promise<void> {
       ...many.map((f) => [...row(`fleet N=${f.n} (every run)`, f.detection), '', '']),
       ...waitRows,
     ], [
-      'per wait: one run (the median single run); Kubernetes waits (nodes-and-addons, rr-external-ip, rr-teardown) by their end against the simulated moment their condition held',
+      'per wait: one run (the median single run); Kubernetes waits (nodes-and-addons, rr-external-ip, rr-teardown) by their end against the simulated moment their condition held (the add-ons\' from Kubernetes\' whole-second lastTransitionTime: the middle of that simulated second, +-half of it)',
       'requests: what the wait itself sent (a watch: its lists and watch connections; a poll: its GETs), from the report; /budget: a shaped poll\'s request budget',
       ...d.map((s) => `${s.item} ${s.wait} -> ${s.state}: ${s.latencyMs.toFixed(0)} ms late of a ${s1(s.waitMs)} wait (${pct(s.fraction)})`),
       ...(one.detection.unmatched.length ? [`no counterpart in the sim timeline: ${one.detection.unmatched.join('; ')}`] : []),

@@ -44,3 +44,16 @@ test('detection: a wait whose end is late counts late, and one whose only sighti
   const none = detections(report([{ at: T0 + 10, from: null, to: 'gone' }]), timeline, 'capi-a', (ms) => ms);
   assert.deepEqual(none.samples, []);
 });
+
+test("detection: the add-ons' moment (a Kubernetes timestamp, whole simulated seconds) is taken at the middle of its second", () => {
+  const r: Report = {
+    startedAt: T0 - 70_000, endedAt: T0 + 10_000, verdict: 'FUNCTIONALLY ACCEPTED', exitCode: 0,
+    items: [{ id: '8.3', status: 'PASS', waits: [{ name: 'nodes-and-addons', what: 'x', outcome: 'success', startedAt: T0, endedAt: T0 + 2_540, polls: 4, timeline: [] }] }],
+  };
+  // lastTransitionTime says T0 + 40 s: the pods went Ready in [T0 + 40 s, T0 + 41 s) of simulated
+  // time; at time scale 0.05 (toReal: simulated ms x 0.05 from T0) that is [T0 + 2000, T0 + 2050) real ms.
+  const toReal = (simMs: number) => T0 + (simMs - T0) * 0.05;
+  const { samples } = detections(r, timeline, 'capi-a', toReal, T0 + 2_000 * 20);
+  assert.equal(samples.length, 1);
+  assert.equal(samples[0]?.latencyMs, 2_540 - 2_000 - 25, 'the middle of the second: 25 ms after its start');
+});

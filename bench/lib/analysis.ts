@@ -150,6 +150,9 @@ function sameState(simTo: string, observed: string): boolean {
  * difference is the detection latency. Changes with no counterpart in the sim timeline (e.g. Kubernetes states
  * when the kube simulator does not record them) are counted as unmatched.
  */
+/** Kubernetes' metav1.Time: whole seconds. */
+export const KUBE_TIMESTAMP_MS = 1_000;
+
 export function detections(report: Report, timeline: readonly TimelineEntry[], clusterName: string, toReal: (simMs: number) => number, addonsReadyAt?: number): { samples: Detection[]; unmatched: string[] } {
   const es = aboutCluster(timeline, clusterName).map((e) => ({ e, real: toReal(e.at) }));
   const samples: Detection[] = [];
@@ -157,7 +160,11 @@ export function detections(report: Report, timeline: readonly TimelineEntry[], c
   const slackMs = 25;
   for (const item of report.items) {
     for (const w of item.waits ?? []) {
-      const kube = kubeEnd(w, es, addonsReadyAt === undefined ? undefined : toReal(addonsReadyAt));
+      // The add-ons' moment is a Kubernetes timestamp: whole simulated seconds, truncated. The
+      // transition lies somewhere in that second; the middle of it is the reference (+-half a
+      // simulated second: +-25 ms at time scale 0.05), not its start (which overstated every
+      // lag by up to a whole second's worth).
+      const kube = kubeEnd(w, es, addonsReadyAt === undefined ? undefined : toReal(addonsReadyAt + KUBE_TIMESTAMP_MS / 2));
       if (kube !== undefined) {
         // A Kubernetes wait: its states are not in the sim timeline; its end is measured against
         // the simulated moment its condition became true.
