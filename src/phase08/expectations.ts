@@ -4,6 +4,7 @@
 // floors and sparse intervals are real-site ms (ctx.wait scales them).
 
 import { sightings as syncSightings, syncPhase, waitHistory } from '../engine/history.js';
+import type { SyncPhase } from '../engine/history.js';
 import { parseDuration } from '../core/duration.js';
 import { LAG_FRACTION } from '../engine/schedule.js';
 import type { PollShape } from '../engine/schedule.js';
@@ -48,6 +49,11 @@ export function magnumSyncMs(ctx: StepContext<Phase08Services>): number {
   return (given !== undefined ? parseDuration(given) : undefined) ?? MAGNUM_SYNC_MS * ctx.site.site.polling.intervalScale;
 }
 
+/** Where earlier runs' sightings of Magnum's create and delete place its status-sync ticks (history.ts syncPhase). */
+function magnumSyncPhase(ctx: StepContext<Phase08Services>): SyncPhase | undefined {
+  return syncPhase(syncSightings(ctx.runDir, ctx.site.site.site, MAGNUM_SYNCED), magnumSyncMs(ctx));
+}
+
 /** Magnum's health sync, [kubernetes] health_polling_interval: 60 s by default, six status syncs. */
 export const MAGNUM_HEALTH_SYNCS = 6;
 
@@ -62,7 +68,7 @@ export function healthShape(ctx: StepContext<Phase08Services>): PollShape {
   const scale = ctx.site.site.polling.intervalScale;
   const P = magnumSyncMs(ctx);
   const expectedMs = MAGNUM_HEALTH_SYNCS * P;
-  const phase = syncPhase(syncSightings(ctx.runDir, ctx.site.site.site, MAGNUM_SYNCED), P);
+  const phase = magnumSyncPhase(ctx);
   // floor and sparse are real-site ms (ctx.wait scales them): one period apart; the floor is three
   // quarters of one, so that a poll just after a tick (its answer taking under a quarter period)
   // can be followed by one just after the next.
@@ -89,7 +95,7 @@ export function shapeFor(ctx: StepContext<Phase08Services>, waitName: string, fa
     : undefined;
   // Polls on the sync's ticks only when its phase is known closer than the lag target: a poll goes
   // after the latest sighting of a tick, so a change at the earliest is seen that much later.
-  const phase = (MAGNUM_SYNCED as readonly string[]).includes(waitName) ? syncPhase(syncSightings(ctx.runDir, ctx.site.site.site, MAGNUM_SYNCED), magnumSyncMs(ctx)) : undefined;
+  const phase = (MAGNUM_SYNCED as readonly string[]).includes(waitName) ? magnumSyncPhase(ctx) : undefined;
   const sync = phase && phase.widthMs <= LAG_FRACTION * expectedMs ? phase : undefined;
   return {
     expectedMs, from, requestsPerPoll, ...(sync ? { sync } : {}), ...(offsetMs > 0 ? { offsetMs } : {}), ...(fixedEveryMs ? { fixedEveryMs } : {}),
